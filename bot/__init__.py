@@ -1,0 +1,1 @@
+"""I/O faces of citebot: command line, SQLite store and the Discord bot."""

@@ -1,0 +1,77 @@
+"""`citebot` command line: the same answers as the Discord bot, without a token.
+
+Each command group lives in its own module and registers itself here. Keep imports of heavy
+modules (discord.py) inside the commands that need them so `citebot ask` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.settings import Settings
+from knowledge.answer import QuestionError
+from knowledge.corpus import CorpusError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or input: reported as one line on stderr with exit code 2."""
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", type=Path, metavar="DIR",
+                        help="folder of source articles (default: $CITEBOT_CORPUS or bundled)")
+    parser.add_argument("--data", type=Path, metavar="DIR",
+                        help="data folder for the index and database (default: $CITEBOT_DATA)")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail on any unreadable source file instead of skipping it")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    if getattr(args, "corpus", None) is not None:
+        settings.corpus_dir = args.corpus
+    if getattr(args, "data", None) is not None:
+        settings.data_dir = args.data
+    return settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot import cli_ask
+
+    parser = argparse.ArgumentParser(
+        prog="citebot", description="Answers questions with quoted, cited passages.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in (cli_ask.register,):
+        register(sub, _add_common)
+    return parser
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (UsageError, QuestionError, CorpusError) as exc:
+        print(f"citebot: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

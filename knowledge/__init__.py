@@ -1,0 +1,1 @@
+"""Pure, synchronous question answering over source articles: no Discord, no asyncio."""

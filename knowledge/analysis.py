@@ -1,0 +1,106 @@
+"""Text analysis shared by indexing, answering and the timeline: one analyzer, one behaviour.
+
+Queries and passages must go through the same steps, so every module tokenizes with
+`analyze()`; bump ANALYZER_VERSION whenever its output changes so saved indexes are rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+from knowledge.models import Span
+
+ANALYZER_VERSION = "1"
+
+# Lucene's English list extended with question words: they carry the question's shape, not
+# its topic, so they must not pull passages in.
+STOPWORDS: frozenset[str] = frozenset(STOPWORDS_EN_PLUS) | {
+    "what", "when", "where", "which", "who", "whom", "whose", "why", "how", "did", "does",
+    "do", "was", "were", "is", "are", "has", "have", "had", "s", "t", "d", "ll", "re", "ve",
+}
+
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+        "\u2013": "-", "\u2014": " - ", "\u2026": "...", "\u00a0": " ",
+    }
+)
+_WORD = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*")
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def fold(text: str) -> str:
+    """Lowercase, straighten quotes and strip accents, so "Sánchez" matches "Sanchez"."""
+    text = unicodedata.normalize("NFKD", text.translate(_TRANSLATE))
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens with possessives and inner dots removed ("Kim's" -> "kim")."""
+    out = []
+    for token in _WORD.findall(fold(text)):
+        if token.endswith("'s"):
+            token = token[:-2]
+        token = token.replace(".", "").replace("'", "")
+        if token:
+            out.append(token)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms: folded words, stopwords dropped, Snowball-stemmed."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+# --- sentences --------------------------------------------------------------------------
+
+_ABBREVIATIONS = frozenset(
+    ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "inc", "co", "corp", "ltd", "no", "gen", "sen", "rep", "gov", "prof", "capt", "col", "lt", "sgt", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "ave", "blvd", "u.s", "e.g", "i.e", "a.m", "p.m"]
+)
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
+_BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+")
+_NEXT_STARTS_SENTENCE = re.compile(r"[\"'\u201c\u2018(\[]*[A-Z0-9\u00c0-\u024f]")
+
+
+def _is_abbreviation(text: str, dot_index: int) -> bool:
+    if text[dot_index] != ".":
+        return False
+    start = dot_index
+    while start > 0 and (text[start - 1].isalpha() or text[start - 1] == "."):
+        start -= 1
+    word = text[start:dot_index].lower()
+    if start > 0 and text[start - 1] in "'\u2019":
+        return False  # "can't." ends a sentence
+    # Single letters ("J. Smith") and dotted initialisms ("L.A.", "U.S.") are not ends.
+    return word in _ABBREVIATIONS or len(word) == 1 or ("." in word and len(word) <= 4)
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentence spans over `text`, so quotes are exact substrings of the paragraph."""
+    spans: list[Span] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end_of_sentence = match.end() - len(match.group()) + len(match.group().rstrip())
+        nxt = match.end()
+        if nxt >= len(text) or not _NEXT_STARTS_SENTENCE.match(text, nxt):
+            continue
+        if _is_abbreviation(text, match.start()) and match.group().rstrip() == ".":
+            continue
+        if text[start:end_of_sentence].strip():
+            spans.append(Span(start=start, end=end_of_sentence))
+        start = nxt
+    tail = text[start:].rstrip()
+    if tail.strip():
+        spans.append(Span(start=start, end=start + len(tail)))
+    return spans

@@ -1,0 +1,59 @@
+"""A loaded corpus with its index, built once per corpus fingerprint and reused from disk."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.corpus import Corpus, load_corpus
+from knowledge.index import IndexError_, PassageIndex
+from knowledge.models import Passage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Library:
+    corpus: Corpus
+    index: PassageIndex
+    rebuilt: bool = False
+
+    @property
+    def fingerprint(self) -> str:
+        return self.corpus.fingerprint
+
+    @property
+    def passages(self) -> list[Passage]:
+        return self._passages
+
+    def __post_init__(self) -> None:
+        self._passages = self.corpus.passages
+
+
+def index_dir(data_dir: Path, fingerprint: str) -> Path:
+    return Path(data_dir) / "index" / fingerprint
+
+
+def open_library(corpus_dir: Path | str | None, data_dir: Path | None, *,
+                 strict: bool = False, rebuild: bool = False) -> Library:
+    """Load the corpus and its saved index; build and save the index when it is missing or stale.
+
+    With `data_dir=None` the index lives in memory only (tests, read-only installs).
+    """
+    corpus = load_corpus(corpus_dir, strict=strict)
+    folder = index_dir(data_dir, corpus.fingerprint) if data_dir is not None else None
+    if folder is not None and not rebuild and folder.is_dir():
+        try:
+            return Library(corpus, PassageIndex.load(folder))
+        except IndexError_ as exc:
+            log.warning("%s; rebuilding", exc)
+    index = PassageIndex.build(corpus.passages)
+    if folder is not None:
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            index.save(folder)
+        except OSError as exc:
+            log.warning("cannot save the index under %s (%s); using it from memory",
+                        folder, exc.strerror or exc)
+    return Library(corpus, index, rebuilt=True)

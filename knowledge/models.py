@@ -1,0 +1,72 @@
+"""Pydantic models shared by every face of citebot.
+
+The JSON form of these models is the public contract (`--json`, the cache, the Discord embed):
+fields may be added, never removed or renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Span(BaseModel):
+    """Character offsets [start, end) into a passage's text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int
+    end: int
+
+
+class Passage(BaseModel):
+    """One paragraph of a source, the unit the index retrieves."""
+
+    source_id: str
+    paragraph: int = Field(ge=1, description="1-based, as a reader counts the paragraphs")
+    text: str
+    section: str | None = None
+    sentences: list[Span] = Field(default_factory=list)
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[s.start : s.end] for s in self.sentences]
+
+
+class Source(BaseModel):
+    """One article: its metadata and its passages in reading order."""
+
+    source_id: str
+    title: str
+    date: dt.date | None = None
+    url: str | None = None
+    outlet: str | None = None
+    passages: list[Passage] = Field(default_factory=list)
+
+
+class Quote(BaseModel):
+    """A verbatim excerpt of a passage with everything needed to cite it."""
+
+    text: str
+    source_id: str
+    title: str
+    date: dt.date | None
+    paragraph: int
+    score: float
+    url: str | None = None
+    start: int = Field(0, description="offset of the quote in its paragraph's text")
+    end: int = 0
+
+
+class Answer(BaseModel):
+    """What citebot says to a question: quotes, or an explicit 'no answer'."""
+
+    question: str
+    answered: bool
+    quotes: list[Quote] = Field(default_factory=list)
+    note: str | None = None
+    confidence: float = 0.0
+    disagreement: bool = False
+    closest: list[Quote] = Field(
+        default_factory=list, description="nearest passages shown when abstaining"
+    )
