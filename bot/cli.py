@@ -24,12 +24,23 @@ class UsageError(Exception):
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--corpus", type=Path, metavar="DIR",
-                        help="folder of source articles (default: $CITEBOT_CORPUS or bundled)")
-    parser.add_argument("--data", type=Path, metavar="DIR",
-                        help="data folder for the index and database (default: $CITEBOT_DATA)")
-    parser.add_argument("--strict", action="store_true",
-                        help="fail on any unreadable source file instead of skipping it")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        metavar="DIR",
+        help="folder of source articles (default: $CITEBOT_CORPUS or bundled)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="data folder for the index and database (default: $CITEBOT_DATA)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on any unreadable source file instead of skipping it",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -45,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     from bot import cli_ask
 
     parser = argparse.ArgumentParser(
-        prog="citebot", description="Answers questions with quoted, cited passages.")
+        prog="citebot", description="Answers questions with quoted, cited passages."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in (cli_ask.register,):
@@ -59,8 +71,11 @@ Handler = Callable[[argparse.Namespace], int]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     handler: Handler = args.handler
     try:
         return handler(args)

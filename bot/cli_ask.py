@@ -32,8 +32,9 @@ def _library(args: argparse.Namespace, *, rebuild: bool = False) -> Library:
     from bot.cli import settings_from
 
     settings = settings_from(args)
-    library = open_library(settings.corpus_dir, settings.data_dir, strict=args.strict,
-                           rebuild=rebuild)
+    library = open_library(
+        settings.corpus_dir, settings.data_dir, strict=args.strict, rebuild=rebuild
+    )
     for warning in library.corpus.warnings:
         print(f"citebot: warning: {warning}", file=sys.stderr)
     return library
@@ -65,21 +66,31 @@ def run_ask(args: argparse.Namespace) -> int:
 
 def run_sources(args: argparse.Namespace) -> int:
     library = _library(args)
-    rows = [{"source_id": s.source_id, "title": s.title,
-             "date": s.date.isoformat() if s.date else None, "paragraphs": len(s.passages)}
-            for s in library.corpus.sources]
+    rows = [
+        {
+            "source_id": s.source_id,
+            "title": s.title,
+            "date": s.date.isoformat() if s.date else None,
+            "paragraphs": len(s.passages),
+        }
+        for s in library.corpus.sources
+    ]
     if args.json:
         print(json.dumps({"sources": rows}, ensure_ascii=False))
         return 0
     for row in rows:
-        print(f"{row['source_id']}  {row['date'] or 'undated':10}  {row['paragraphs']:3} ¶  "
-              f"{row['title']}")
+        print(
+            f"{row['source_id']}  {row['date'] or 'undated':10}  {row['paragraphs']:3} ¶  "
+            f"{row['title']}"
+        )
     return 0
 
 
 def run_index(args: argparse.Namespace) -> int:
     library = _library(args, rebuild=True)
     corpus = library.corpus
-    print(f"indexed {len(corpus.sources)} sources, {len(library.passages)} passages, "
-          f"{library.index.n_docs} documents; fingerprint {corpus.fingerprint}")
+    print(
+        f"indexed {len(corpus.sources)} sources, {len(library.passages)} passages, "
+        f"{library.index.n_docs} documents; fingerprint {corpus.fingerprint}"
+    )
     return 0

@@ -17,5 +17,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir, alias="CITEBOT_DATA")
-    corpus_dir: Path | None = Field(None, alias="CITEBOT_CORPUS",
-                                    description="folder of sources; the bundled articles if unset")
+    corpus_dir: Path | None = Field(
+        None, alias="CITEBOT_CORPUS", description="folder of sources; the bundled articles if unset"
+    )

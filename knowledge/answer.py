@@ -27,11 +27,13 @@ class QuestionError(ValueError):
 def clean_question(question: str) -> str:
     question = " ".join(question.split())
     if not question:
-        raise QuestionError("the question is empty; ask something, e.g. "
-                            "citebot ask \"Where did they first meet?\"")
+        raise QuestionError(
+            'the question is empty; ask something, e.g. citebot ask "Where did they first meet?"'
+        )
     if len(question) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"the question is {len(question)} characters long; keep it under "
-                            f"{MAX_QUESTION_CHARS}")
+        raise QuestionError(
+            f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}"
+        )
     return question
 
 
@@ -75,12 +77,24 @@ def answer_question(library: Library, question: str) -> Answer:
             break
         if all(c.passage is not o.passage for o in chosen):
             chosen.append(c)
-    return Answer(question=question, answered=True, quotes=[_quote(library, c) for c in chosen],
-                  confidence=round(confidence, 4))
+    return Answer(
+        question=question,
+        answered=True,
+        quotes=[_quote(library, c) for c in chosen],
+        confidence=round(confidence, 4),
+    )
 
 
 def _quote(library: Library, c: _Candidate) -> Quote:
     source = library.corpus.source(c.passage.source_id)
-    return Quote(text=c.passage.text[c.span.start : c.span.end], source_id=source.source_id,
-                 title=source.title, date=source.date, paragraph=c.passage.paragraph,
-                 score=round(c.score, 4), url=source.url, start=c.span.start, end=c.span.end)
+    return Quote(
+        text=c.passage.text[c.span.start : c.span.end],
+        source_id=source.source_id,
+        title=source.title,
+        date=source.date,
+        paragraph=c.passage.paragraph,
+        score=round(c.score, 4),
+        url=source.url,
+        start=c.span.start,
+        end=c.span.end,
+    )

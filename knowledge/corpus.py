@@ -23,7 +23,9 @@ _DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$")
 _FINAL_PUNCTUATION = tuple(".!?:;\"'\u201d\u2019)\u2026")
 _MAX_HEADING_WORDS = 14
 _MAX_CREDIT_WORDS = 8
-_SMALL_WORDS = frozenset(["a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with", "via"])
+_SMALL_WORDS = frozenset(
+    ["a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with", "via"]
+)
 
 
 class CorpusError(Exception):
@@ -56,10 +58,13 @@ def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Co
     """Load every source file in `folder`; a bad file is skipped with a warning unless strict."""
     folder = Path(folder) if folder is not None else default_corpus_dir()
     if not folder.is_dir():
-        raise CorpusError(f"corpus folder {folder} does not exist; pass --corpus DIR or set "
-                          "CITEBOT_CORPUS to a folder of .txt or .md articles")
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SOURCE_SUFFIXES
-                   and p.is_file())
+        raise CorpusError(
+            f"corpus folder {folder} does not exist; pass --corpus DIR or set "
+            "CITEBOT_CORPUS to a folder of .txt or .md articles"
+        )
+    files = sorted(
+        p for p in folder.iterdir() if p.suffix.lower() in SOURCE_SUFFIXES and p.is_file()
+    )
     sources: list[Source] = []
     warnings: list[str] = []
     digest = hashlib.sha256(f"analyzer={ANALYZER_VERSION}\n".encode())
@@ -77,11 +82,13 @@ def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Co
         digest.update(raw)
         sources.append(source)
     if not sources:
-        raise CorpusError(f"no usable sources in {folder}: add .txt or .md articles (see README, "
-                          "'Adding your own sources')" + (f"; {'; '.join(warnings)}"
-                                                          if warnings else ""))
-    return Corpus(sources=sources, fingerprint=digest.hexdigest()[:16], folder=folder,
-                  warnings=warnings)
+        raise CorpusError(
+            f"no usable sources in {folder}: add .txt or .md articles (see README, "
+            "'Adding your own sources')" + (f"; {'; '.join(warnings)}" if warnings else "")
+        )
+    return Corpus(
+        sources=sources, fingerprint=digest.hexdigest()[:16], folder=folder, warnings=warnings
+    )
 
 
 def _describe(exc: Exception) -> str:
@@ -119,8 +126,12 @@ def _parse_plain(source_id: str, text: str) -> Source:
     passages = _passages(source_id, body)
     if not passages:
         raise ValueError("no paragraphs of text found")
-    return Source(source_id=source_id, title=title or derive_title(passages[0].text), date=date,
-                  passages=passages)
+    return Source(
+        source_id=source_id,
+        title=title or derive_title(passages[0].text),
+        date=date,
+        passages=passages,
+    )
 
 
 def _parse_markdown(source_id: str, text: str) -> Source:
@@ -150,9 +161,14 @@ def _parse_markdown(source_id: str, text: str) -> Source:
         date = _parse_date(str(date))
     if isinstance(date, dt.datetime):
         date = date.date()
-    return Source(source_id=source_id, title=title, date=date,
-                  url=_optional_str(meta.get("url")), outlet=_optional_str(meta.get("outlet")),
-                  passages=passages)
+    return Source(
+        source_id=source_id,
+        title=title,
+        date=date,
+        url=_optional_str(meta.get("url")),
+        outlet=_optional_str(meta.get("outlet")),
+        passages=passages,
+    )
 
 
 def _optional_str(value: object) -> str | None:
@@ -179,13 +195,22 @@ def _passages(source_id: str, lines: list[str]) -> list[Passage]:
         if _is_credit(line):
             continue
         if _is_heading_like(line):
-            has_text_after = any(not _is_heading_like(x.strip()) and not _is_credit(x.strip())
-                                 for x in lines[i + 1 :])
+            has_text_after = any(
+                not _is_heading_like(x.strip()) and not _is_credit(x.strip())
+                for x in lines[i + 1 :]
+            )
             if has_text_after:
                 section = line
             continue  # a trailing heading-like line is a byline, not a heading
-        passages.append(Passage(source_id=source_id, paragraph=len(passages) + 1, text=line,
-                                section=section, sentences=split_sentences(line)))
+        passages.append(
+            Passage(
+                source_id=source_id,
+                paragraph=len(passages) + 1,
+                text=line,
+                section=section,
+                sentences=split_sentences(line),
+            )
+        )
     return passages
 
 

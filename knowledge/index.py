@@ -57,8 +57,11 @@ class PassageIndex:
         shutil.rmtree(tmp, ignore_errors=True)
         self._retriever.save(str(tmp), show_progress=False)
         np.save(tmp / "doc_freq.npy", self._doc_freq)
-        (tmp / _META).write_text(json.dumps({"format": INDEX_FORMAT, "analyzer": ANALYZER_VERSION,
-                                             "n_docs": self.n_docs}))
+        (tmp / _META).write_text(
+            json.dumps(
+                {"format": INDEX_FORMAT, "analyzer": ANALYZER_VERSION, "n_docs": self.n_docs}
+            )
+        )
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
 

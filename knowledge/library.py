@@ -35,8 +35,13 @@ def index_dir(data_dir: Path, fingerprint: str) -> Path:
     return Path(data_dir) / "index" / fingerprint
 
 
-def open_library(corpus_dir: Path | str | None, data_dir: Path | None, *,
-                 strict: bool = False, rebuild: bool = False) -> Library:
+def open_library(
+    corpus_dir: Path | str | None,
+    data_dir: Path | None,
+    *,
+    strict: bool = False,
+    rebuild: bool = False,
+) -> Library:
     """Load the corpus and its saved index; build and save the index when it is missing or stale.
 
     With `data_dir=None` the index lives in memory only (tests, read-only installs).
@@ -54,6 +59,9 @@ def open_library(corpus_dir: Path | str | None, data_dir: Path | None, *,
             folder.parent.mkdir(parents=True, exist_ok=True)
             index.save(folder)
         except OSError as exc:
-            log.warning("cannot save the index under %s (%s); using it from memory",
-                        folder, exc.strerror or exc)
+            log.warning(
+                "cannot save the index under %s (%s); using it from memory",
+                folder,
+                exc.strerror or exc,
+            )
     return Library(corpus, index, rebuilt=True)
