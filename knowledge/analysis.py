@@ -64,7 +64,7 @@ _TRANSLATE = str.maketrans(
         "\u00a0": " ",
     }
 )
-_WORD = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*")
+_WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*")
 _STEMMER = Stemmer.Stemmer("english")
 
 

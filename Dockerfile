@@ -1,0 +1,23 @@
+# citebot: answers with quoted, cited passages. Build: docker build -t citebot .
+# Ask without Discord:  docker run --rm -v citebot-data:/data citebot ask "Where did they first meet?"
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    CITEBOT_DATA=/data
+
+RUN useradd --create-home --uid 10001 citebot \
+    && mkdir -p /data && chown citebot:citebot /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY knowledge ./knowledge
+RUN pip install .
+
+USER citebot
+# Index, answer cache and reports live here; mount a volume to keep them across containers.
+VOLUME ["/data"]
+ENTRYPOINT ["citebot"]
+CMD ["sources"]

@@ -1,0 +1,26 @@
+"""Shared fixtures: the bundled corpus loaded once, and isolated data folders."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.corpus import Corpus, load_corpus
+from knowledge.library import Library, open_library
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Corpus:
+    return load_corpus()
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return open_library(None, None)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """No test reads the developer's data folder, corpus setting or .env."""
+    monkeypatch.setenv("CITEBOT_DATA", str(tmp_path / "citebot-data"))
+    monkeypatch.delenv("CITEBOT_CORPUS", raising=False)
+    monkeypatch.chdir(tmp_path)

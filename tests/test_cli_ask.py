@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "Where did Kim Kardashian and Ivanka Trump first meet?"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ask_prints_quotes_with_citations(capsys):
+    code, out, err = run(capsys, "ask", QUESTION)
+    assert code == 0 and err == ""
+    assert "> " in out and "paragraph" in out and "\u2014 " in out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the first lexical answerer misses met/meet; the "
+    "answer-quality work (issue 7) fixes it and removes this mark",
+)
+def test_flagship_question_quotes_the_met_gala(capsys):
+    _, out, _ = run(capsys, "ask", QUESTION)
+    assert "Met Gala" in out.split("\u2014")[0]
+
+
+def test_ask_json_is_one_object_with_the_contract(capsys):
+    code, out, _ = run(capsys, "ask", "--json", QUESTION)
+    assert code == 0
+    payload = json.loads(out)
+    assert {"question", "answered", "quotes", "note"} <= payload.keys()
+    assert payload["question"] == QUESTION and payload["answered"] is True
+    for quote in payload["quotes"]:
+        assert {"text", "source_id", "title", "date", "paragraph", "score"} <= quote.keys()
+        assert isinstance(quote["paragraph"], int) and isinstance(quote["score"], float)
+        assert quote["date"] is None or len(quote["date"]) == 10
+
+
+def test_ask_json_stdin_answers_one_line_per_question(capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr(
+        sys, "stdin", io.StringIO(f"{QUESTION}\n\nWhat is the capital of Australia?\n")
+    )
+    code, out, _ = run(capsys, "ask", "--json", "-")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == 2
+    assert lines[0]["answered"] is True and lines[1]["answered"] is False
+
+
+def test_off_topic_question_abstains(capsys):
+    code, out, _ = run(capsys, "ask", "--json", "What is the capital of Australia?")
+    payload = json.loads(out)
+    assert code == 0 and payload["answered"] is False and payload["quotes"] == []
+    assert payload["note"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ask", "   "], "empty"),
+        (["ask", "x" * 501], "500"),
+        (["ask", "--corpus", "/nonexistent/folder", "hello"], "does not exist"),
+        (["ask", "-", "--corpus", "."], ""),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("citebot: error:") and message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_sources_lists_the_bundled_articles(capsys):
+    code, out, _ = run(capsys, "sources", "--json")
+    rows = json.loads(out)["sources"]
+    assert code == 0 and len(rows) == 5
+    assert {r["paragraphs"] for r in rows} == {13, 7, 9, 8}
+
+
+def test_index_rebuilds_and_prints_counts(capsys, tmp_path):
+    code, out, _ = run(capsys, "index", "--data", str(tmp_path / "d"))
+    assert code == 0 and "5 sources, 44 passages" in out
+
+
+def test_custom_corpus_with_a_bad_file_warns_and_answers(capsys, tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "ok.md").write_text(
+        "---\ntitle: Koalas\n---\n\nKoalas sleep up to "
+        "twenty hours a day.\n\nThey eat eucalyptus leaves."
+        "\n\nJoeys live in a pouch.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "c" / "bad.txt").write_bytes(b"\xff\xfe\x00broken")
+    code, out, err = run(
+        capsys, "ask", "--corpus", str(tmp_path / "c"), "--json", "How long do koalas sleep?"
+    )
+    assert code == 0 and "bad.txt" in err and "warning" in err
+    assert json.loads(out)["quotes"][0]["title"] == "Koalas"
+    code, out, err = run(capsys, "ask", "--strict", "--corpus", str(tmp_path / "c"), "koalas")
+    assert code == 2 and "bad.txt" in err
+
+
+def test_console_script_runs_without_importing_discord(tmp_path):
+    code = (
+        "import sys; from bot.cli import main; rc = main(['ask', '--json', 'who is Kushner?']);"
+        "assert 'discord' not in sys.modules, 'discord imported on the ask path'; sys.exit(rc)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**_env(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["question"] == "who is Kushner?"
+
+
+def _env(tmp_path):
+    import os
+
+    return {**os.environ, "CITEBOT_DATA": str(tmp_path / "data")}
