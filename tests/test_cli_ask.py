@@ -133,3 +133,15 @@ def _env(tmp_path):
     import os
 
     return {**os.environ, "CITEBOT_DATA": str(tmp_path / "data")}
+
+
+def test_internal_failure_exits_1_with_one_line(capsys, monkeypatch):
+    import bot.cli_ask
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(bot.cli_ask, "answer_question", broken)
+    code, out, err = run(capsys, "ask", "hello there")
+    assert code == 1 and out == ""
+    assert "internal error" in err and "disk on fire" in err and "Traceback" not in err
