@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # an internal failure: one line, details only with --verbose
-        logging.getLogger("citebot").debug("internal failure", exc_info=True)
+        logging.getLogger("citebot").info("internal failure", exc_info=True)
         print(
             f"citebot: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
             file=sys.stderr,
