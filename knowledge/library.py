@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.index import IndexError_, PassageIndex
 from knowledge.models import Passage
+
+if TYPE_CHECKING:
+    from knowledge.timeline import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +22,7 @@ class Library:
     corpus: Corpus
     index: PassageIndex
     rebuilt: bool = False
+    data_dir: Path | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -29,6 +34,16 @@ class Library:
 
     def __post_init__(self) -> None:
         self._passages = self.corpus.passages
+        self._timeline: Timeline | None = None
+
+    @property
+    def timeline(self) -> Timeline:
+        """Dated events, built on first use and saved per fingerprint beside the index."""
+        if self._timeline is None:
+            from knowledge.timeline import load_or_build_timeline
+
+            self._timeline = load_or_build_timeline(self.corpus, self.data_dir)
+        return self._timeline
 
 
 def index_dir(data_dir: Path, fingerprint: str) -> Path:
@@ -50,7 +65,7 @@ def open_library(
     folder = index_dir(data_dir, corpus.fingerprint) if data_dir is not None else None
     if folder is not None and not rebuild and folder.is_dir():
         try:
-            return Library(corpus, PassageIndex.load(folder))
+            return Library(corpus, PassageIndex.load(folder), data_dir=data_dir)
         except IndexError_ as exc:
             log.warning("%s; rebuilding", exc)
     index = PassageIndex.build(corpus.passages)
@@ -64,4 +79,4 @@ def open_library(
                 folder,
                 exc.strerror or exc,
             )
-    return Library(corpus, index, rebuilt=True)
+    return Library(corpus, index, rebuilt=True, data_dir=data_dir)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -371,6 +372,19 @@ _NON_PLURAL_S = frozenset(
     {"was", "is", "has", "as", "its", "his", "this", "thus", "plus", "yes", "does", "says",
      "sees", "marks", "brings", "saw", "gives", "makes", "proves", "remains", "becomes"}
 )  # fmt: skip
+_IRREGULAR_PLURALS = frozenset(
+    {"people", "men", "women", "children", "feet", "teeth", "mice", "geese", "police", "staff",
+     "cattle", "sheep", "fish", "deer", "personnel", "crew", "head"}
+)  # fmt: skip
+_QUANTIFIERS = frozenset(
+    {"about", "around", "nearly", "almost", "over", "some", "roughly", "approximately", "than",
+     "only", "just", "exactly", "least"}
+)  # fmt: skip
+_FUNCTION_WORDS = frozenset(
+    {"and", "or", "but", "when", "as", "in", "on", "at", "to", "for", "with", "after", "before",
+     "until", "till", "was", "were", "is", "that", "which", "while", "because", "he", "she",
+     "they", "we", "i", "it", "the", "a", "an", "there", "so", "then"}
+)  # fmt: skip
 _HOLIDAY_BEFORE = re.compile(r"(?:Good|Black|Cyber|Super|Easter|Palm|Ash|Holy|Bloody)\s+$")
 
 
@@ -406,15 +420,20 @@ def _year_context_ok(text: str, m: re.Match[str]) -> bool:
     """A bare four-digit number is a year unless its context says count, address or code."""
     year = int(m["y"])
     before, after = text[: m.start()], text[m.end() :]
-    if re.search(r"[\d$£€#%]\s?$|[\d][.,]$", before) or re.match(r"[\d%]|[.,]\d|-\d|\s*%", after):
-        return False
+    if re.search(r"[\d$£€#%]\s?$|[\d][.,]$", before) or re.match(
+        r"[\d%]|[.,]\d|[-\u2013/]\d|\s*%", after
+    ):
+        return False  # part of a larger number, a price, a range or a fraction
     prev = re.search(r"([A-Za-z]+)\.?\s+$", before)
     prev_word = prev.group(1).lower() if prev else ""
     if prev_word in _NOT_A_YEAR_BEFORE or _STREET.match(after):
         return False
     next_word = re.match(r"\s+([a-z]+)\b", after)
-    if next_word and next_word.group(1).endswith("s") and next_word.group(1) not in _NON_PLURAL_S:
+    word = next_word.group(1) if next_word else ""
+    if (word.endswith("s") and word not in _NON_PLURAL_S) or word in _IRREGULAR_PLURALS:
         return False  # "2000 people", "1500 miles"
+    if prev_word in _QUANTIFIERS and word and word not in _FUNCTION_WORDS:
+        return False  # "about 2000 attended": a count; "about 2013, when..." stays a year
     if prev_word in _STRONG_YEAR_BEFORE:
         return 1000 <= year <= 2099
     return 1900 <= year <= 2099
@@ -597,17 +616,20 @@ def _shift(anchor: TimeValue, unit: str, amount: int, approximate: bool) -> Time
 
 
 def _weekend_near(reference: dt.date, direction: str) -> dt.date:
-    """A Saturday: this weekend ('this'), the one before ('last'), or the next one ('next')."""
-    weekday = reference.weekday()
+    """The Saturday of a weekend near the reference date.
+
+    'this', 'last', 'next' follow ISO weeks like "this week" does; 'past' is the latest
+    weekend begun by the reference date ("over the weekend" in a Monday paper), 'coming' the
+    next one not yet over.
+    """
+    saturday = reference + dt.timedelta(days=5 - reference.weekday())
     if direction == "last":
-        return reference - dt.timedelta(days=weekday + 2)  # Saturday of the previous week
+        return saturday - dt.timedelta(weeks=1)
     if direction == "next":
-        return reference + dt.timedelta(days=(5 - weekday) % 7 or 7)
-    if weekday >= 5:  # it is the weekend now
-        return reference - dt.timedelta(days=weekday - 5)
-    if direction == "coming":
-        return reference + dt.timedelta(days=5 - weekday)
-    return reference - dt.timedelta(days=weekday + 2)
+        return saturday + dt.timedelta(weeks=1)
+    if direction == "past" and reference.weekday() < 5:
+        return saturday - dt.timedelta(weeks=1)
+    return saturday
 
 
 def _nearest_year(reference: dt.date, month: int, day: int, weekday: int | None) -> dt.date | None:
@@ -647,11 +669,11 @@ class _State:
 
 
 def _resolve(
-    c: _Candidate, text: str, sentence: str, in_quote: bool, state: _State
+    c: _Candidate, text: str, sentence: tuple[str, int], in_quote: bool, state: _State
 ) -> tuple[Anchor, TimeValue | None, bool]:
     """(anchor kind, value or None when it cannot be resolved, approximate)."""
     g = c.groups
-    future = bool(_FUTURE_CUE.search(sentence))
+    future = bool(_FUTURE_CUE.search(_clause(sentence, c.start)))
     pub = state.publication
     # Quoted "next week" is relative to when it was said, if the paragraph names that day.
     deictic_ref = state.speech_day if in_quote and state.speech_day else pub
@@ -745,7 +767,7 @@ def _resolve(
             return deictic_anchor, None, False
         sign = {"last": -1, "next": 1, "coming": 1}.get(direction, 0)
         if unit == "weekend":
-            saturday = _weekend_near(deictic_ref, direction)
+            saturday = _weekend_near(deictic_ref, "this" if direction == "coming" else direction)
             return deictic_anchor, week_value(saturday, weekend=True), False
         if unit in _SEASON_WORDS:
             return deictic_anchor, _season_from(deictic_ref, unit, sign), False
@@ -753,7 +775,7 @@ def _resolve(
     if rule == "weekend":
         if deictic_ref is None:
             return deictic_anchor, None, False
-        saturday = _weekend_near(deictic_ref, "coming" if future else "this")
+        saturday = _weekend_near(deictic_ref, "coming" if future else "past")
         return deictic_anchor, week_value(saturday, weekend=True), False
     if rule == "deictic-day":
         if deictic_ref is None:
@@ -795,14 +817,12 @@ def _mod_word(prep: str) -> str | None:
 def _season_from(reference: dt.date, word: str, sign: int) -> TimeValue:
     """This (0), the next (1) or the previous (-1) season of that name around a date."""
     code = _SEASON_WORDS[word]
-    first_month = _SEASONS[code][0]
     year = reference.year - (1 if code == "WI" and reference.month < 3 else 0)
     current = season_value(year, code)
     if sign > 0 and current.start <= reference:
         current = season_value(year + 1, code)
     elif sign < 0 and current.end >= reference:
         current = season_value(year - 1, code)
-    del first_month
     return current
 
 
@@ -826,11 +846,30 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _sentence_around(text: str, spans: list, start: int) -> str:
+_CLAUSE_BREAK = re.compile(r"[,;:()\u2014]|\s(?:that|and|but|while|because|although|though)\s")
+
+
+def _clause(sentence: tuple[str, int], at: int) -> str:
+    """The clause holding position `at`; a bare fronted adverbial ("On Friday, ...") borrows
+    the clause after it, since it is that clause's verb that tells past from future."""
+    text, offset = sentence
+    at -= offset
+    cuts = [0, *(m.end() for m in _CLAUSE_BREAK.finditer(text)), len(text)]
+    for lo, hi in itertools.pairwise(cuts):
+        if lo <= at < hi:
+            clause = text[lo:hi]
+            if len(clause.split()) <= 3 and hi < len(text):
+                nxt = next((c for c in cuts if c > hi), len(text))
+                clause += text[hi:nxt]
+            return clause
+    return text
+
+
+def _sentence_around(text: str, spans: list, start: int) -> tuple[str, int]:
     for span in spans:
         if span.start <= start < span.end:
-            return text[span.start : span.end]
-    return text
+            return text[span.start : span.end], span.start
+    return text, 0
 
 
 def _tag(text: str, state: _State) -> list[TemporalExpression]:
@@ -842,7 +881,7 @@ def _tag(text: str, state: _State) -> list[TemporalExpression]:
     state.pending = []
     for c in candidates:
         if c.rule in _ABSOLUTE_RULES:
-            anchor, value, approx = _resolve(c, text, "", False, state)
+            anchor, value, approx = _resolve(c, text, ("", 0), False, state)
             state.pending.append(
                 TemporalExpression(
                     text=text[c.start : c.end],
