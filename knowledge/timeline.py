@@ -48,7 +48,10 @@ MERGE_OVERLAP = 0.3
 UNDATED_OVERLAP = 0.5
 UNDATED_MARGIN = 1.25  # an undated mention joins an event only if it beats the runner-up so much
 MIN_SHARED_TERMS = 2
-SUBJECT_SHARE = 0.2  # words in more sentences than this name the corpus' subject, not a happening
+# Words in more than this share of the sentences (and more than a handful) name the corpus'
+# subject ("Kardashian", "Trump"), not a happening, and are left out of the comparison.
+SUBJECT_SHARE = 0.2
+SUBJECT_MIN_SENTENCES = 5
 
 
 class Mention(BaseModel):
@@ -187,7 +190,8 @@ class _Weights:
                 n += 1
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._default = math.log(1 + n)
-        self.subject = frozenset(t for t, c in df.items() if c > SUBJECT_SHARE * n)
+        floor = max(SUBJECT_SHARE * n, SUBJECT_MIN_SENTENCES)
+        self.subject = frozenset(t for t, c in df.items() if c > floor)
 
     def __call__(self, term: str) -> float:
         return self._idf.get(term, self._default)

@@ -1,0 +1,292 @@
+"""The temporal tagger: each rule family, what must never be tagged, and the gold list."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bench.timeline_eval import evaluate, load_gold, locate, tag_corpus
+from knowledge.temporal import find_dates, parse_value, tag_paragraphs
+
+MONDAY = dt.date(2023, 10, 23)  # a Monday, like article 003's date
+
+
+def only(text, reference=None):
+    found = find_dates(text, reference)
+    assert len(found) == 1, [e.text for e in found]
+    return found[0]
+
+
+def value_of(text, reference=None):
+    expr = only(text, reference)
+    return expr.value.value if expr.value else None
+
+
+# --- absolute ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "granularity"),
+    [
+        ("The gala was held on Friday, October 20, 2023, downtown.", "2023-10-20", "day"),
+        ("It opened October 20, 2023.", "2023-10-20", "day"),
+        ("Filed Oct. 22, 2021 in Ohio.", "2021-10-22", "day"),
+        ("She was born 12 August 1990.", "1990-08-12", "day"),
+        ("Signed on 2021-04-05.", "2021-04-05", "day"),
+        ("They married on June 5th, 2010.", "2010-06-05", "day"),
+        ("In May 2018, they met.", "2018-05", "month"),
+        ("She left in June 2019 for good.", "2019-06", "month"),
+        ("It was October of 2022.", "2022-10", "month"),
+        ("There has been no photo since May 2016.", "2016-05", "month"),
+        ("They met in 2014.", "2014", "year"),
+        ("They met at the 2014 Met Gala.", "2014", "year"),
+        ("She left politics back in 2022.", "2022", "year"),
+        ("His 2024 campaign began.", "2024", "year"),
+        ("The Normans came in 1066.", "1066", "year"),
+        ("They married in Summer 2025.", "2025-SU", "season"),
+        ("It rained all through the fall of 2019.", "2019-FA", "season"),
+        ("During the latter half of 2018, talks went on.", "2018-H2", "half"),
+        ("Sales fell in the first half of 2019.", "2019-H1", "half"),
+        ("Profits rose in the fourth quarter of 2020.", "2020-Q4", "quarter"),
+        ("It was big in the 1990s.", "199X", "decade"),
+        ("Production began in early 2015.", "2015", "year"),
+    ],
+)
+def test_absolute_expressions(text, value, granularity):
+    expr = only(text)
+    assert expr.anchor == "absolute"
+    assert expr.value.value == value and expr.value.granularity == granularity
+
+
+def test_intervals_bound_each_value():
+    summer = only("in Summer 2025").value
+    assert (summer.start, summer.end) == (dt.date(2025, 6, 1), dt.date(2025, 8, 31))
+    half = only("the latter half of 2018").value
+    assert (half.start, half.end, half.label) == (
+        dt.date(2018, 7, 1),
+        dt.date(2018, 12, 31),
+        "second half of 2018",
+    )
+    early = only("in early 2015").value
+    assert early.approximate and early.end < dt.date(2015, 6, 1) and early.label == "early 2015"
+
+
+def test_parse_value_round_trips_every_value_kind():
+    for value in ["2023-10-20", "2023-W43", "2023-W42-WE", "2018-06", "2025-SU", "2018-Q3",
+                  "2018-H2", "2018", "201X"]:  # fmt: skip
+        assert parse_value(value).value == value
+    assert parse_value("2023-13") is None and parse_value("soon") is None
+
+
+# --- relative to the previous dated event ---------------------------------------------------
+
+
+def tag_article(paragraphs, publication=None):
+    return [e for exprs in tag_paragraphs(paragraphs, publication) for e in exprs]
+
+
+@pytest.mark.parametrize(
+    ("before", "relative", "value", "approximate"),
+    [
+        ("In May 2018, they met.", "The following month, he signed it.", "2018-06", False),
+        ("In 2025, she turned 44.", "A year earlier, she wrote a post.", "2024", False),
+        ("They wed in Summer 2025.", "Two years earlier, she had a party.", "2023", False),
+        (
+            "It started in the latter half of 2018.",
+            "One year later, she thanked him.",
+            "2019",
+            False,
+        ),
+        ("Back in 2010, he was on TV.", "A decade later, she studied law.", "202X", True),
+        ("They met in 2014.", "More than a decade later, both have children.", "202X", True),
+        ("In October 2022, they dined.", "He had ranted a few weeks earlier.", "2022-10", True),
+        ("In 2022, he spoke out.", "Two weeks after his tweet, they met.", "2022", False),
+        ("On March 3, 2021, it opened.", "Two weeks later it closed.", "2021-W11", False),
+        ("On March 3, 2021, it opened.", "The next day it closed.", "2021-03-04", False),
+        ("She graduated in 2010.", "They moved the following year.", "2011", False),
+    ],
+)
+def test_relative_to_previous_event(before, relative, value, approximate):
+    exprs = tag_article([before, relative], dt.date(2030, 1, 1))
+    last = exprs[-1]
+    assert last.anchor == "previous-event"
+    assert last.value.value == value and last.approximate is approximate
+
+
+def test_offsets_chain_and_anchor_to_a_date_right_after_them():
+    exprs = tag_article(
+        ["In 2010 it began. A decade later it grew. Two years after that, it ended."]
+    )
+    assert [e.value.value for e in exprs] == ["2010", "202X", "202X"]
+    exprs = find_dates("It closed two weeks after May 5, 2018.")
+    assert [e.value.value for e in exprs] == ["2018-W20", "2018-05-05"]
+
+
+def test_relative_expression_without_previous_event_is_unresolved():
+    expr = only("The following month, the president commuted her sentence.")
+    assert expr.anchor == "previous-event" and expr.value is None and not expr.resolved
+
+
+# --- relative to the publication date -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Over the weekend, she shared photos.", "2023-W42-WE"),
+        ("They bonded nearly a decade ago at the gala.", "201X"),
+        ("I'm seeing you next week.", "2023-W44"),
+        ("We met last week.", "2023-W42"),
+        ("She was arrested on Friday.", "2023-10-20"),
+        ("She will travel on Friday.", "2023-10-27"),
+        ("He said on Friday that he will travel on Monday.", None),  # two dates: see below
+        ("Kim posted on Sunday, October 22 about it.", "2023-10-22"),
+        ("The party was on October 20.", "2023-10-20"),
+        ("Yesterday the council voted.", "2023-10-22"),
+        ("Prices rose last year.", "2022"),
+        ("It passed in March.", "2023-03"),
+        ("Everyone is welcome this weekend.", "2023-W43-WE"),
+        ("They divorced three years ago.", "2020"),
+    ],
+)
+def test_relative_to_publication(text, value):
+    if value is None:
+        exprs = find_dates(text, MONDAY)
+        assert [e.value.value for e in exprs] == ["2023-10-20", "2023-10-30"]
+        return
+    expr = only(text, MONDAY)
+    assert expr.anchor == "publication" and expr.value.value == value
+
+
+def test_weekend_and_decade_labels():
+    weekend = only("over the weekend", MONDAY).value
+    assert (weekend.start, weekend.end) == (dt.date(2023, 10, 21), dt.date(2023, 10, 22))
+    decade = only("nearly a decade ago", MONDAY)
+    assert decade.approximate and decade.value.label == "about 2013"
+    assert decade.value.granularity == "decade"
+
+
+def test_month_day_prefers_the_year_matching_its_weekday():
+    # October 20 was a Friday in 2023; a January 2024 article still dates it to 2023.
+    assert value_of("on Friday, October 20", dt.date(2024, 1, 5)) == "2023-10-20"
+
+
+def test_quoted_deictic_is_relative_to_when_it_was_said():
+    paragraph = (
+        "Kim wrote on Sunday, October 22 about her sister. "
+        "\u201cI\u2019m jumping in bed with you next week for our picnic.\u201d"
+    )
+    exprs = tag_paragraphs([paragraph], MONDAY)[0]
+    assert [e.value.value for e in exprs] == ["2023-10-22", "2023-W43"]
+    assert exprs[1].anchor == "previous-event"
+    outside = only("I will see you next week.", MONDAY)
+    assert outside.value.value == "2023-W44" and outside.anchor == "publication"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kim rang in her birthday over the weekend.",
+        "They bonded nearly a decade ago.",
+        "See you next week.",
+        "She was arrested on Friday.",
+        "On Sunday, October 22 she posted.",
+        "It passed in March.",
+        "Yesterday it rained.",
+    ],
+)
+def test_without_a_publication_date_relative_expressions_stay_unresolved(text):
+    expr = only(text, None)
+    assert expr.anchor == "publication"
+    assert expr.value is None and not expr.resolved
+
+
+def test_approximate_flags():
+    assert only("about 30 years ago", MONDAY).approximate
+    assert only("a few months ago", MONDAY).approximate
+    assert only("several years ago", MONDAY).approximate
+    assert not only("two years ago", MONDAY).approximate
+    assert not only("just a year ago", MONDAY).approximate
+    assert only("a decade ago", MONDAY).approximate  # decades are always rough
+
+
+# --- never dates ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kim met with Trump, 77, in the Oval Office.",
+        "Kardashian, 43, shared photos with Trump, 41.",
+        "which 41-year-old Trump dutifully re-shared.",
+        "She rang in her 43rd birthday with friends.",
+        "Kardashian's is the 21st, and Trump's is the 30th.",
+        "The former reality star had moved into 1600 Pennsylvania Avenue.",
+        "She lives at 1900 Broadway Street.",
+        "A photo of her with Trump one-on-one.",
+        "It may sound like something out of a comedy.",
+        "She met officials to secure the release of a second prisoner.",
+        "People who deserve a second chance.",
+        "Three of her sisters attended, and 2000 people watched.",
+        "The company has 2019 employees.",
+        "They talked for over three hours at a three-hour dinner.",
+        "Her friends went out; we stayed home.",
+        "The Sunday Times reported it on Good Friday.",
+        "Arabella was three and North West was about to turn one.",
+        "She took a room at the hotel, Room 2001.",
+        "The 2019-20 season was cancelled.",
+        "They march in the streets.",
+    ],
+)
+def test_non_dates_are_not_tagged(text):
+    assert find_dates(text, MONDAY) == []
+
+
+# --- the gold list of the bundled articles ---------------------------------------------------
+
+GOLD = load_gold()
+
+
+@pytest.fixture(scope="module")
+def tagged(corpus):
+    return tag_corpus(corpus)
+
+
+@pytest.mark.parametrize(
+    "item", GOLD.dates, ids=[f"{g.source_id[:3]}-p{g.paragraph}-{g.expression}" for g in GOLD.dates]
+)
+def test_gold_date_is_found_with_its_value(corpus, tagged, item):
+    loc = locate(corpus, item)
+    hits = [
+        e
+        for e in tagged[(item.source_id, item.paragraph)]
+        if e.start < loc.end and loc.start < e.end
+    ]
+    assert hits, f"{item.expression!r} not tagged"
+    assert (hits[0].value.value if hits[0].value else None) == item.value
+    assert hits[0].anchor == item.anchor and hits[0].approximate is item.approximate
+
+
+@pytest.mark.parametrize(
+    "item",
+    GOLD.non_dates,
+    ids=[f"{g.source_id[:3]}-p{g.paragraph}-{g.expression}" for g in GOLD.non_dates],
+)
+def test_gold_non_date_is_not_tagged(corpus, tagged, item):
+    loc = locate(corpus, item)
+    hits = [
+        e.text
+        for e in tagged[(item.source_id, item.paragraph)]
+        if e.start < loc.end and loc.start < e.end
+    ]
+    assert hits == []
+
+
+def test_gold_list_scores_and_every_gold_sentence_is_verbatim(corpus):
+    for item in GOLD.dates + GOLD.other_temporal + GOLD.non_dates:
+        locate(corpus, item)  # raises on a sentence or expression not in the article
+    report = evaluate(corpus, GOLD)
+    assert report.gold == len(GOLD.dates) >= 40
+    assert report.false_positives == [] and report.misses == []
+    assert report.precision == 1.0 and report.value_accuracy == 1.0
