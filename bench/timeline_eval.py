@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"value F1                {_f1(r.precision, r.correct_value / r.gold):.3f}")
     print(f"anchor accuracy         {r.correct_anchor / max(r.matched, 1):.3f}")
     print(f"non-dates tagged        {len(r.non_dates_tagged)} of {len(gold.non_dates)}")
+    print(f"tagging time            {_ms_per_article(corpus):.1f} ms per article (median of 20)")
     if args.errors:
         for loc in r.misses:
             print(f"miss   {loc.item.source_id[:3]} ¶{loc.item.paragraph} {loc.item.expression!r}")
@@ -159,6 +161,15 @@ def main(argv: list[str] | None = None) -> int:
         for loc, e in r.non_dates_tagged:
             print(f"nondate {loc.item.expression!r} tagged as {e.text!r}")
     return 0
+
+
+def _ms_per_article(corpus: Corpus) -> float:
+    runs = []
+    for _ in range(20):
+        began = time.perf_counter()
+        tag_corpus(corpus)
+        runs.append((time.perf_counter() - began) * 1000 / len(corpus.sources))
+    return sorted(runs)[len(runs) // 2]
 
 
 def _f1(p: float, r: float) -> float:
