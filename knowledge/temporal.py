@@ -21,7 +21,7 @@ import calendar
 import datetime as dt
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -404,16 +404,19 @@ class _Candidate:
         return self.end - self.start
 
 
+_Check = Callable[[str, re.Match[str]], bool]
+
+
 @dataclass(frozen=True)
 class _Rule:
     name: str
     pattern: re.Pattern[str]
-    priority: int = 0
-    check: object = None  # optional (text, match) -> bool filter
+    priority: int = 0  # breaks ties between overlapping matches of equal length
+    check: _Check | None = None  # rejects a match its context shows is not a date
 
 
-def _rule(name: str, pattern: str, priority: int = 0, check=None, flags: int = 0) -> _Rule:
-    return _Rule(name, re.compile(pattern, flags), priority, check)
+def _rule(name: str, pattern: str, priority: int = 0, check: _Check | None = None) -> _Rule:
+    return _Rule(name, re.compile(pattern), priority, check)
 
 
 def _year_context_ok(text: str, m: re.Match[str]) -> bool:
@@ -548,7 +551,7 @@ def _candidates(text: str) -> list[_Candidate]:
     found: list[_Candidate] = []
     for rule in _RULES:
         for m in rule.pattern.finditer(text):
-            if rule.check is not None and not rule.check(text, m):  # type: ignore[operator]
+            if rule.check is not None and not rule.check(text, m):
                 continue
             if m.end() == m.start():
                 continue
@@ -828,7 +831,7 @@ def _season_from(reference: dt.date, word: str, sign: int) -> TimeValue:
 
 def _following_absolute(c: _Candidate, text: str, state: _State) -> TimeValue | None:
     """For "two weeks after May 5, 2018": the date right after the offset, when there is one."""
-    if c.groups.get("dir", "").lower() not in ("after", "before"):
+    if (c.groups.get("dir") or "").lower() not in ("after", "before"):
         return None
     for expr in state.pending:
         if expr.start >= c.end and text[c.end : expr.start].strip() in ("", "the"):
@@ -872,6 +875,21 @@ def _sentence_around(text: str, spans: list, start: int) -> tuple[str, int]:
     return text, 0
 
 
+def _expression(
+    c: _Candidate, text: str, resolved: tuple[Anchor, TimeValue | None, bool]
+) -> TemporalExpression:
+    anchor, value, approximate = resolved
+    return TemporalExpression(
+        text=text[c.start : c.end],
+        start=c.start,
+        end=c.end,
+        anchor=anchor,
+        value=value,
+        approximate=approximate or bool(value and value.approximate),
+        rule=c.rule,
+    )
+
+
 def _tag(text: str, state: _State) -> list[TemporalExpression]:
     candidates = _candidates(text)
     quotes = _quote_spans(text)
@@ -881,32 +899,13 @@ def _tag(text: str, state: _State) -> list[TemporalExpression]:
     state.pending = []
     for c in candidates:
         if c.rule in _ABSOLUTE_RULES:
-            anchor, value, approx = _resolve(c, text, ("", 0), False, state)
-            state.pending.append(
-                TemporalExpression(
-                    text=text[c.start : c.end],
-                    start=c.start,
-                    end=c.end,
-                    anchor=anchor,
-                    value=value,
-                    approximate=approx or bool(value and value.approximate),
-                    rule=c.rule,
-                )
-            )
+            state.pending.append(_expression(c, text, _resolve(c, text, ("", 0), False, state)))
     out: list[TemporalExpression] = []
     for c in candidates:
         in_quote = any(s < c.start and c.end <= e for s, e in quotes)
         sentence = _sentence_around(text, sentences, c.start)
-        anchor, value, approx = _resolve(c, text, sentence, in_quote, state)
-        expr = TemporalExpression(
-            text=text[c.start : c.end],
-            start=c.start,
-            end=c.end,
-            anchor=anchor,
-            value=value,
-            approximate=approx or bool(value and value.approximate),
-            rule=c.rule,
-        )
+        expr = _expression(c, text, _resolve(c, text, sentence, in_quote, state))
+        value = expr.value
         out.append(expr)
         if value is not None:
             state.previous = value

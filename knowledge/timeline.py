@@ -256,8 +256,7 @@ def _merge(mentions: list[_Mention], weights: _Weights) -> list[list[_Mention]]:
             continue
         left.extend(right)
         groups[gj] = []
-        for m in right:
-            owner[mentions.index(m)] = gi
+        owner = [gi if g == gj else g for g in owner]
     return [g for g in groups if g]
 
 
