@@ -84,6 +84,7 @@ class MiniBot(discord.Client):
             app_commands.ContextMenu(name="Report answer", callback=_report_context)
         )
         self.tree.add_command(_reports)
+        self.tree.add_command(_pages)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ReportButton)
@@ -126,6 +127,22 @@ _reports = app_commands.Group(
 @_reports.command(name="list", description="List reports")
 async def _reports_list(interaction: discord.Interaction, status: str = "open") -> None:
     await interaction.response.send_message(f"{status}: none", ephemeral=True)
+
+
+class Pager(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=60)
+        self.page = 0
+
+    @discord.ui.button(label="Next")
+    async def next_page(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        self.page += 1
+        await interaction.response.edit_message(content=f"page {self.page}", view=self)
+
+
+@app_commands.command(name="pages", description="Paginated output")
+async def _pages(interaction: discord.Interaction) -> None:
+    await interaction.response.send_message("page 0", view=Pager())
 
 
 @pytest.fixture(autouse=True)
@@ -177,7 +194,7 @@ async def test_sync_records_guild_commands(fake_discord: FakeDiscord) -> None:
     put = fake_discord.find_requests("PUT", r"/applications/\d+/guilds/\d+/commands")
     assert len(put) == 1 and put[0].ok
     names = {c["name"] for c in fake_discord.commands[fake_discord.guild.id]}
-    assert names == {"ask", "Report answer", "reports"}
+    assert names == {"ask", "Report answer", "reports", "pages"}
     assert {c.name for c in synced} == names
     assert None not in fake_discord.commands  # nothing synced globally
     ask = fake_discord.find_command("ask", fake_discord.guild.id)
@@ -393,3 +410,52 @@ async def test_reconnect_resumes_the_session(fake_discord: FakeDiscord) -> None:
         await ix.wait_followup()
     assert len(fake_discord.identifies) == 1
     assert re.fullmatch(r"ws://127\.0\.0\.1:\d+/gateway", fake_discord.gateway_url)
+
+
+async def test_button_on_a_view_edits_its_message(fake_discord: FakeDiscord) -> None:
+    bot = MiniBot()
+    async with fake_discord.running(bot):
+        ix = await fake_discord.slash("pages")
+        message = await ix.wait_original()
+        for expected in ("page 1", "page 2"):
+            click = await fake_discord.click(message, label="Next")
+            assert (await click.wait_callback()).json["type"] == 7  # update message
+            assert fake_discord.messages[int(message["id"])]["content"] == expected
+
+
+async def test_late_response_gets_unknown_interaction(fake_discord: FakeDiscord) -> None:
+    fake_discord.interaction_deadline = 0.0  # Discord allows 3 s
+    bot = MiniBot()
+    async with fake_discord.running(bot):
+        ix = await fake_discord.slash("pages")
+        late = await fake_discord.wait_for_request("POST", CALLBACK, status=404)
+    assert late.response["code"] == 10062
+    assert ix.callback is None and ix.original is None
+
+
+async def test_global_rate_limit_on_channel_send_is_retried(fake_discord: FakeDiscord) -> None:
+    bot = MiniBot()
+    async with fake_discord.running(bot):
+        channel = bot.get_channel(fake_discord.channel.id)
+        assert isinstance(channel, discord.TextChannel)
+        rule = fake_discord.fail_next("POST", r"/channels/\d+/messages", is_global=True, times=2)
+        sent = await channel.send("hello")
+    assert [r.status for r in fake_discord.find_requests("POST", r"/channels/\d+/messages")] == [
+        429,
+        429,
+        200,
+    ]
+    assert rule.hits[0].response["global"] is True
+    assert fake_discord.messages[sent.id]["content"] == "hello"
+
+
+async def test_direct_messages(fake_discord: FakeDiscord) -> None:
+    dm = fake_discord.world.dm_channel(fake_discord.member.user)
+    bot = MiniBot()
+    async with fake_discord.running(bot):
+        ix = await fake_discord.slash("ask", {"question": "q"}, channel=dm)
+        await ix.wait_followup()
+        await fake_discord.send_message("hello in private", channel=dm)
+        await fake_discord.wait_until(lambda: ("message", "hello in private") in bot.events)
+    assert "member" not in ix.payload and ix.payload["user"]["id"] == str(fake_discord.member.id)
+    assert ix.original is not None and ix.original["channel_id"] == str(dm.id)
