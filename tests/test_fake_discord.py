@@ -145,6 +145,13 @@ async def _pages(interaction: discord.Interaction) -> None:
     await interaction.response.send_message("page 0", view=Pager())
 
 
+@_reports.command(name="export", description="Reports as CSV")
+async def _reports_export(interaction: discord.Interaction) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    csv = discord.File(io.BytesIO(b"id,reason\n1,wrong date\n"), filename="reports.csv")
+    await interaction.followup.send(file=csv, ephemeral=True)
+
+
 @pytest.fixture(autouse=True)
 async def _no_leaked_tasks() -> AsyncIterator[None]:
     """Runs its teardown last: after the client and the fake have both stopped."""
@@ -370,6 +377,10 @@ async def test_subcommand_and_default_permissions(fake_discord: FakeDiscord) -> 
             await fake_discord.slash("reports list", user=fake_discord.member)
         with pytest.raises(FakeDiscordError, match="no option"):
             await fake_discord.slash("ask", {"question": "q", "bogus": 1})
+        fake_discord.strict_commands = True
+        fake_discord.commands.clear()
+        with pytest.raises(FakeDiscordError, match="never synced"):
+            await fake_discord.slash("ask", {"question": "q"})
 
 
 async def test_oversized_message_is_rejected_like_discord(fake_discord: FakeDiscord) -> None:
@@ -381,6 +392,7 @@ async def test_oversized_message_is_rejected_like_discord(fake_discord: FakeDisc
             await channel.send("x" * 2001)
         csv = discord.File(io.BytesIO(b"a,b\n1,2\n"), filename="r.csv")
         sent = await channel.send("ok", file=csv)
+        assert await sent.attachments[0].read() == b"a,b\n1,2\n"  # served by the fake
     assert info.value.status == 400 and info.value.code == 50035
     upload = fake_discord.find_requests("POST", r"/channels/\d+/messages", ok=True)[-1]
     assert upload.files[0].filename == "r.csv" and upload.files[0].text() == "a,b\n1,2\n"
@@ -459,3 +471,35 @@ async def test_direct_messages(fake_discord: FakeDiscord) -> None:
         await fake_discord.wait_until(lambda: ("message", "hello in private") in bot.events)
     assert "member" not in ix.payload and ix.payload["user"]["id"] == str(fake_discord.member.id)
     assert ix.original is not None and ix.original["channel_id"] == str(dm.id)
+
+
+async def test_followup_with_a_file_replaces_the_ephemeral_placeholder(
+    fake_discord: FakeDiscord,
+) -> None:
+    bot = MiniBot()
+    async with fake_discord.running(bot):
+        await _synced(fake_discord, bot)
+        ix = await fake_discord.slash("reports export", user=fake_discord.moderator)
+        upload = await ix.wait_followup()
+        message = await ix.wait_original()
+    assert upload.files[0].filename == "reports.csv"
+    assert upload.files[0].text() == "id,reason\n1,wrong date\n"
+    assert message["flags"] & 64 and message["attachments"][0]["filename"] == "reports.csv"
+
+
+@pytest.mark.parametrize(
+    ("allowed", "pings"),
+    [(discord.AllowedMentions.none(), False), (discord.AllowedMentions.all(), True)],
+)
+async def test_stored_mentions_follow_allowed_mentions(
+    fake_discord: FakeDiscord, allowed: discord.AllowedMentions, pings: bool
+) -> None:
+    bot = MiniBot()
+    async with fake_discord.running(bot):
+        channel = bot.get_channel(fake_discord.channel.id)
+        assert isinstance(channel, discord.TextChannel)
+        text = f"@everyone {fake_discord.member.mention} {fake_discord.moderators_role.mention}"
+        sent = await channel.send(text, allowed_mentions=allowed)
+    stored = fake_discord.messages[sent.id]
+    assert stored["mention_everyone"] is pings
+    assert bool(stored["mentions"]) is pings and bool(stored["mention_roles"]) is pings

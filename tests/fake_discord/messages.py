@@ -98,7 +98,7 @@ class MessageStore:
     ) -> dict[str, Any]:
         message = self._new_message(channel, self.bot_user, payload)
         message["attachments"] = self._attachments(channel.id, payload, files, [])
-        message["mentions"] = self._allowed_user_mentions(message["content"], payload)
+        self._set_pings(message, payload)
         if interaction is not None:
             message["webhook_id"] = str(self.application_id)
             message["application_id"] = str(self.application_id)
@@ -112,22 +112,33 @@ class MessageStore:
             }
         return message
 
-    def _allowed_user_mentions(self, content: str, payload: dict[str, Any]) -> list[dict]:
-        """Users a bot message actually pings, honouring ``allowed_mentions``."""
+    def _set_pings(self, message: dict[str, Any], payload: dict[str, Any]) -> None:
+        """Who a bot message pings: ``<@user>``, ``<@&role>`` and @everyone/@here in its
+        content, filtered by ``allowed_mentions`` (absent = Discord's default: all).
+        The bot's Mention Everyone permission is not checked, so a test can assert from
+        ``mentions``/``mention_roles``/``mention_everyone`` that a message pings nobody."""
+        content = message["content"]
         allowed = payload.get("allowed_mentions")
-        ids = [int(i) for i in re.findall(r"<@!?(\d+)>", content)]
-        if allowed is not None:
-            explicit = {int(u) for u in allowed.get("users", [])}
-            parse = allowed.get("parse", [])
-            ids = [i for i in ids if "users" in parse or i in explicit]
-        users = [self.world.get_user(i) for i in dict.fromkeys(ids)]
-        return [u.payload() for u in users if u is not None]
+        parse = ["users", "roles", "everyone"] if allowed is None else allowed.get("parse", [])
+        users = {int(u) for u in (allowed or {}).get("users", [])}
+        roles = {int(r) for r in (allowed or {}).get("roles", [])}
+        user_ids = [int(i) for i in re.findall(r"<@!?(\d+)>", content)]
+        role_ids = [int(i) for i in re.findall(r"<@&(\d+)>", content)]
+        pinged = [self.world.get_user(i) for i in dict.fromkeys(user_ids)
+                  if "users" in parse or i in users]  # fmt: skip
+        message["mentions"] = [u.payload() for u in pinged if u is not None]
+        message["mention_roles"] = [
+            str(i) for i in dict.fromkeys(role_ids) if "roles" in parse or i in roles
+        ]
+        everyone = re.search(r"@(everyone|here)\b", content) is not None
+        message["mention_everyone"] = everyone and "everyone" in parse
 
     def _edit_message(
         self, message: dict[str, Any], payload: dict[str, Any], files: list[RecordedFile]
     ) -> dict[str, Any]:
         if "content" in payload:
             message["content"] = payload["content"] or ""
+            self._set_pings(message, payload)
         if "components" in payload:
             message["components"] = payload["components"] or []
         if "embeds" in payload:
