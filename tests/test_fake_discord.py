@@ -139,6 +139,10 @@ class Pager(discord.ui.View):
         self.page += 1
         await interaction.response.edit_message(content=f"page {self.page}", view=self)
 
+    @discord.ui.select(options=[discord.SelectOption(label=y, value=y) for y in ("1914", "1918")])
+    async def jump(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+        await interaction.response.edit_message(content=f"year {select.values[0]}", view=self)
+
 
 @app_commands.command(name="pages", description="Paginated output")
 async def _pages(interaction: discord.Interaction) -> None:
@@ -433,6 +437,10 @@ async def test_button_on_a_view_edits_its_message(fake_discord: FakeDiscord) -> 
             click = await fake_discord.click(message, label="Next")
             assert (await click.wait_callback()).json["type"] == 7  # update message
             assert fake_discord.messages[int(message["id"])]["content"] == expected
+        select_id = fake_discord.components(message)[1]["custom_id"]
+        pick = await fake_discord.click(message, select_id, values=["1918"])
+        await pick.wait_callback()
+    assert fake_discord.messages[int(message["id"])]["content"] == "year 1918"
 
 
 async def test_late_response_gets_unknown_interaction(fake_discord: FakeDiscord) -> None:

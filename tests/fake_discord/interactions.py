@@ -262,8 +262,8 @@ def modal_submit_components(
                     raise FakeDiscordError(f"select {label or custom_id!r}: {bad} not in {allowed}")
             if item.get("required", True) and not chosen:
                 raise FakeDiscordError(f"modal select {label or custom_id!r} is required")
-            return {"type": item["type"], "id": item.get("id", 0), "custom_id": custom_id,
-                    "values": chosen}  # fmt: skip
+            kind = item["type"]
+            return {"type": kind, "id": item.get("id", 0), "custom_id": custom_id, "values": chosen}
         return None
 
     out: list[dict[str, Any]] = []

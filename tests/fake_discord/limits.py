@@ -86,6 +86,12 @@ def message_errors(payload: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
+def is_empty(payload: dict[str, Any], files: list[Any]) -> bool:
+    """Discord refuses (50006) a message with nothing to show."""
+    keys = ("content", "embeds", "components", "sticker_ids", "poll")
+    return not files and not any(payload.get(key) for key in keys)
+
+
 def modal_errors(data: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     _too_long(errors, "data.title", data.get("title"), MODAL_TITLE)

@@ -62,9 +62,7 @@ class MessageStore:
         result = []
         declared = payload.get("attachments")
         uploaded = {f.field: f for f in files}
-        entries = declared if declared is not None else [
-            {"id": i} for i in range(len(files))
-        ]  # fmt: skip
+        entries = declared if declared is not None else [{"id": i} for i in range(len(files))]
         for entry in entries:
             key = str(entry.get("id"))
             if key in existing:
@@ -124,8 +122,8 @@ class MessageStore:
         roles = {int(r) for r in (allowed or {}).get("roles", [])}
         user_ids = [int(i) for i in re.findall(r"<@!?(\d+)>", content)]
         role_ids = [int(i) for i in re.findall(r"<@&(\d+)>", content)]
-        pinged = [self.world.get_user(i) for i in dict.fromkeys(user_ids)
-                  if "users" in parse or i in users]  # fmt: skip
+        wanted = [i for i in dict.fromkeys(user_ids) if "users" in parse or i in users]
+        pinged = [self.world.get_user(i) for i in wanted]
         message["mentions"] = [u.payload() for u in pinged if u is not None]
         message["mention_roles"] = [
             str(i) for i in dict.fromkeys(role_ids) if "roles" in parse or i in roles

@@ -236,7 +236,7 @@ class RestApi:
             if errors:
                 return 400, limits.invalid_form_body(errors)
         if kind == CHANNEL_MESSAGE:
-            if not (data.get("content") or data.get("embeds") or r.files or data.get("components")):
+            if limits.is_empty(data, r.files):
                 return error_reply(400, 50006, "Cannot send an empty message")
             message = self._store(self._message_from_payload(ix.channel, data, r.files, ix))
             ix.original_message_id = int(message["id"])
@@ -303,7 +303,7 @@ class RestApi:
         errors = limits.message_errors(data)
         if errors:
             return 400, limits.invalid_form_body(errors)
-        if not (data.get("content") or data.get("embeds") or r.files or data.get("components")):
+        if limits.is_empty(data, r.files):
             return error_reply(400, 50006, "Cannot send an empty message")
         original = ix.original
         if original is not None and original["flags"] & LOADING:
@@ -381,8 +381,7 @@ class RestApi:
         errors = limits.message_errors(data)
         if errors:
             return 400, limits.invalid_form_body(errors)
-        if not (data.get("content") or data.get("embeds") or r.files or data.get("components")
-                or data.get("sticker_ids") or data.get("poll")):  # fmt: skip
+        if limits.is_empty(data, r.files):
             return error_reply(400, 50006, "Cannot send an empty message")
         message = self._message_from_payload(found, data, r.files)
         reference = data.get("message_reference")
@@ -390,9 +389,7 @@ class RestApi:
             ref_id = int(reference.get("message_id", 0))
             referenced = self.messages.get(ref_id)
             if referenced is None and reference.get("fail_if_not_exists", True):
-                return 400, limits.invalid_form_body(
-                    {"message_reference": "Unknown message"}
-                )  # fmt: skip
+                return 400, limits.invalid_form_body({"message_reference": "Unknown message"})
             if referenced is not None:
                 message["type"] = 19
                 message["message_reference"] = {

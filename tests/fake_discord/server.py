@@ -232,8 +232,9 @@ class FakeDiscord(UserActions, MessageStore, RestApi):
             remaining = deadline - loop.time()
             if remaining <= 0:
                 recent = "\n  ".join(repr(r) for r in self.requests[-15:]) or "(none)"
-                raise AssertionError(f"timed out after {timeout}s waiting for {what}; recent "
-                                     f"requests:\n  {recent}")  # fmt: skip
+                raise AssertionError(
+                    f"timed out after {timeout}s waiting for {what}; recent requests:\n  {recent}"
+                )
             assert self._changed is not None, "FakeDiscord is not started"
             with contextlib.suppress(TimeoutError):
                 # Also poll: ``check`` may look at the bot's state, which does not notify.
