@@ -7,6 +7,9 @@ import pytest
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.library import Library, open_library
 
+# The fake Discord server (`fake_discord` fixture) for end-to-end tests.
+pytest_plugins = ("tests.fake_discord.fixtures",)
+
 
 @pytest.fixture(scope="session")
 def corpus() -> Corpus:
