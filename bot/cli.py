@@ -53,14 +53,14 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot import cli_ask, cli_timeline
+    from bot import cli_ask, cli_store, cli_timeline
 
     parser = argparse.ArgumentParser(
         prog="citebot", description="Answers questions with quoted, cited passages."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for register in (cli_ask.register, cli_timeline.register):
+    for register in (cli_ask.register, cli_timeline.register, cli_store.register):
         register(sub, _add_common)
     return parser
 
@@ -96,4 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the canonical `bot.cli` module, not this `__main__` copy: commands raise
+    # `bot.cli.UsageError`, which must be the class `main` catches.
+    from bot.cli import main as _main
+
+    sys.exit(_main())

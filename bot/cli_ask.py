@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from bot.render_text import render_answer
-from knowledge.answer import QuestionError, answer_question
 from knowledge.library import Library, open_library
+
+if TYPE_CHECKING:
+    from bot.service import Asker, Service
 
 
 def register(sub: argparse._SubParsersAction, add_common) -> None:
@@ -41,26 +44,41 @@ def _library(args: argparse.Namespace, *, rebuild: bool = False) -> Library:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    library = _library(args)
+    from bot.cli_service import local_user, run_service
+    from bot.service import Asker
+
+    asker = Asker(display_name=local_user())
     if args.question == ["-"]:
         if not args.json:
             from bot.cli import UsageError
 
             raise UsageError("reading questions from stdin ('-') needs --json")
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            try:
-                payload = answer_question(library, line).model_dump(mode="json")
-            except QuestionError as exc:
-                payload = {"question": line.strip()[:80], "error": str(exc)}
-            print(json.dumps(payload, ensure_ascii=False), flush=True)
-        return 0
-    answer = answer_question(library, " ".join(args.question))
+        return run_service(args, lambda service: _ask_lines(service, asker))
+    served = run_service(args, lambda service: service.ask(" ".join(args.question), asker))
     if args.json:
-        print(answer.model_dump_json())
+        print(served.model_dump_json())
     else:
-        print(render_answer(answer))
+        print(render_answer(served))
+        print(
+            f"\n[answer {served.answer_id}{', from the cache' if served.cached else ''}; if it is "
+            f'wrong: citebot report {served.answer_id} --reason "..."]'
+        )
+    return 0
+
+
+async def _ask_lines(service: Service, asker: Asker) -> int:
+    """One JSON answer per stdin line, printed as soon as it is ready; a bad line gets an error
+    object and the rest still run."""
+    from bot.service import ServiceError
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            payload = (await service.ask(line, asker)).model_dump(mode="json")
+        except ServiceError as exc:
+            payload = {"question": line.strip()[:80], "error": str(exc)}
+        print(json.dumps(payload, ensure_ascii=False), flush=True)
     return 0
 
 

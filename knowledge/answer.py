@@ -12,6 +12,9 @@ from knowledge.analysis import analyze
 from knowledge.library import Library
 from knowledge.models import Answer, Passage, Quote, Span
 
+# Part of the answer-cache key: bump whenever answer_question() can give a different answer to
+# the same question over the same corpus, so no cached answer from the old logic is served.
+ANSWERER_VERSION = "1"
 MAX_QUESTION_CHARS = 500
 NO_ANSWER_NOTE = "I couldn't find that in the sources."
 DISAGREE_NOTE = "The sources differ on this; each side is quoted with its source."

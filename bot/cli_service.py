@@ -1,0 +1,57 @@
+"""Run one CLI command against the service: one event loop, one Service, errors as one line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from bot.service import Service, ServiceError
+from bot.store import StoreBusyError, StoreError
+
+T = TypeVar("T")
+
+
+def local_user() -> str:
+    """The name reports and resolutions are filed under when none is given."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        return "cli"
+
+
+def run_service(
+    args: argparse.Namespace,
+    work: Callable[[Service], Awaitable[T]],
+    *,
+    load_library: bool = True,
+) -> T:
+    """Open the service from the command's settings, run `work`, close it.
+
+    User-fixable problems (bad input, a database file that cannot be used) become UsageError
+    (exit 2); a database kept locked past the busy timeout exits 1.
+    """
+    from bot.cli import EXIT_FAILURE, UsageError, settings_from
+
+    settings = settings_from(args)
+
+    async def main() -> T:
+        service = await Service.open(
+            settings, strict=getattr(args, "strict", False), load_library=load_library
+        )
+        async with service:
+            if load_library:
+                for warning in service.library.corpus.warnings:
+                    print(f"citebot: warning: {warning}", file=sys.stderr)
+            return await work(service)
+
+    try:
+        return asyncio.run(main())
+    except StoreBusyError as exc:
+        print(f"citebot: error: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_FAILURE) from exc
+    except (ServiceError, StoreError) as exc:
+        raise UsageError(str(exc)) from exc

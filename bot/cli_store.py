@@ -1,0 +1,244 @@
+"""`citebot report`, `citebot reports [resolve|export]`, `citebot cache`, `citebot db check`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.cli_service import local_user, run_service
+
+if TYPE_CHECKING:
+    from bot.service import Report, Service
+
+_CATEGORIES = ("wrong", "outdated", "missing-source", "other")
+_STATUSES = ("open", "resolved", "rejected", "all")
+
+
+def register(sub: argparse._SubParsersAction, add_common) -> None:
+    report = sub.add_parser("report", help="report a wrong answer by its answer id")
+    report.add_argument("answer_id", metavar="ANSWER_ID", help="the id printed with the answer")
+    report.add_argument("--reason", required=True, help="what is wrong (up to 1,000 characters)")
+    report.add_argument("--category", choices=_CATEGORIES, default="wrong")
+    report.add_argument("--reporter", metavar="NAME", help="your name (default: your login)")
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_common(report)
+    report.set_defaults(handler=run_report)
+
+    reports = sub.add_parser("reports", help="list, resolve and export wrong-answer reports")
+    reports.add_argument("--status", choices=_STATUSES, default="open")
+    reports.add_argument("--json", action="store_true", help="print the reports as JSON")
+    add_common(reports)
+    reports.set_defaults(handler=run_reports)
+    actions = reports.add_subparsers(dest="reports_action", metavar="ACTION")
+
+    resolve = actions.add_parser("resolve", help="close a report as resolved (or --reject)")
+    resolve.add_argument("report_id", type=int, metavar="REPORT_ID")
+    resolve.add_argument("--note", required=True, help="what was done (up to 1,000 characters)")
+    resolve.add_argument("--reject", action="store_true", help="the answer was right after all")
+    resolve.add_argument("--moderator", metavar="NAME", help="default: your login")
+    resolve.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    _add_nested_common(resolve, add_common)
+    resolve.set_defaults(handler=run_resolve)
+
+    export = actions.add_parser("export", help="write reports as CSV or JSON Lines")
+    export.add_argument("--format", choices=("csv", "jsonl"), required=True, dest="fmt")
+    export.add_argument("--output", type=Path, metavar="FILE", help="default: standard output")
+    export.add_argument(
+        "--status", choices=_STATUSES, default="all", dest="export_status", help="default: all"
+    )
+    _add_nested_common(export, add_common)
+    export.set_defaults(handler=run_export)
+
+    cache = sub.add_parser("cache", help="answer cache statistics and clearing")
+    cache_actions = cache.add_subparsers(dest="cache_action", metavar="ACTION", required=True)
+    stats = cache_actions.add_parser("stats", help="entries and hit rate since the file began")
+    stats.add_argument("--json", action="store_true")
+    add_common(stats)
+    stats.set_defaults(handler=run_cache_stats)
+    clear = cache_actions.add_parser("clear", help="drop cached answers (reports are kept)")
+    add_common(clear)
+    clear.set_defaults(handler=run_cache_clear)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_actions = db.add_subparsers(dest="db_action", metavar="ACTION", required=True)
+    check = db_actions.add_parser("check", help="integrity check of the database file")
+    check.add_argument("--json", action="store_true")
+    add_common(check)
+    check.set_defaults(handler=run_db_check)
+
+
+def _add_nested_common(parser: argparse.ArgumentParser, add_common) -> None:
+    """Common options on a nested action must not reset what was given before the action
+    (`citebot reports --data D resolve 3`): argparse copies a subparser's defaults over them."""
+    before = set(map(id, parser._actions))
+    add_common(parser)
+    for action in parser._actions:
+        if id(action) not in before:
+            action.default = argparse.SUPPRESS
+
+
+# -- report -----------------------------------------------------------------------------------
+def run_report(args: argparse.Namespace) -> int:
+    from bot.service import Asker
+
+    reporter = Asker(display_name=args.reporter or local_user())
+
+    async def work(service: Service) -> Report:
+        return await service.report(args.answer_id, reporter, args.category, args.reason)
+
+    report = run_service(args, work, load_library=False)
+    if args.json:
+        print(report.model_dump_json())
+        return 0
+    if report.updated_at > report.created_at:
+        print(
+            f"updated your open report #{report.report_id} on answer {report.answer_id} "
+            "(both reasons kept)"
+        )
+    else:
+        print(f"report #{report.report_id} received for answer {report.answer_id}; thank you")
+    return 0
+
+
+# -- reports ----------------------------------------------------------------------------------
+def run_reports(args: argparse.Namespace) -> int:
+    async def work(service: Service) -> list[Report]:
+        return await service.reports(args.status)
+
+    reports = run_service(args, work, load_library=False)
+    if args.json:
+        print(json.dumps({"reports": [r.model_dump(mode="json") for r in reports]}))
+        return 0
+    if not reports:
+        print(f"no {'' if args.status == 'all' else args.status + ' '}reports")
+        return 0
+    for report in reports:
+        print(_describe(report))
+    return 0
+
+
+def _describe(report: Report, width: int = 88) -> str:
+    when = report.created_at.strftime("%Y-%m-%d %H:%M")
+    where = f" in guild {report.guild_id}" if report.guild_id else ""
+    lines = [
+        f"#{report.report_id}  {report.status:8}  {report.category:14}  {when} UTC  "
+        f"by {report.reporter_name}{where}  answer {report.answer_id}",
+        f"    question: {report.question}",
+    ]
+    for reason in report.reason.split("\n\n") if report.reason else ["(no reason given)"]:
+        lines += textwrap.wrap(
+            reason, width, initial_indent="    reason: ", subsequent_indent="            "
+        )
+    if report.status != "open":
+        lines.append(f"    {report.status} by {report.moderator}: {report.resolution_note or ''}")
+    return "\n".join(lines)
+
+
+def run_resolve(args: argparse.Namespace) -> int:
+    status = "rejected" if args.reject else "resolved"
+    moderator = args.moderator or local_user()
+
+    async def work(service: Service) -> Report:
+        return await service.resolve(args.report_id, moderator, status, args.note)
+
+    report = run_service(args, work, load_library=False)
+    if getattr(args, "json", False):
+        print(report.model_dump_json())
+    else:
+        print(f"report #{report.report_id} {report.status}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError
+
+    output: Path | None = args.output
+    if output is not None and not output.parent.is_dir():
+        raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
+
+    async def work(service: Service) -> str:
+        return await service.export_reports(args.fmt, args.export_status)
+
+    text = run_service(args, work, load_library=False)
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        _write_atomically(output, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    print(f"wrote {output} ({args.fmt})", file=sys.stderr)
+    return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Readers of `path` see the old file or the whole new one, never half of it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- cache ------------------------------------------------------------------------------------
+def run_cache_stats(args: argparse.Namespace) -> int:
+    async def work(service: Service):
+        return await service.cache_stats()
+
+    stats = run_service(args, work, load_library=False)
+    if args.json:
+        print(stats.model_dump_json())
+        return 0
+    rate = f"{stats.hit_rate:.1%}" if stats.hit_rate is not None else "n/a (nothing asked yet)"
+    since = stats.counting_since.strftime("%Y-%m-%d %H:%M UTC") if stats.counting_since else "?"
+    print(f"database      {stats.path}")
+    print(f"cached        {stats.entries} answers ({stats.answers} stored in all)")
+    print(f"hit rate      {rate}: {stats.hits} hits, {stats.misses} misses since {since}")
+    print(f"open reports  {stats.open_reports}")
+    return 0
+
+
+def run_cache_clear(args: argparse.Namespace) -> int:
+    async def work(service: Service) -> int:
+        return await service.clear_cache()
+
+    cleared = run_service(args, work, load_library=False)
+    print(f"cleared {cleared} cached answers (answers with reports are kept for moderators)")
+    return 0
+
+
+# -- db ---------------------------------------------------------------------------------------
+def run_db_check(args: argparse.Namespace) -> int:
+    from bot.cli import EXIT_FAILURE, settings_from
+    from bot.store import check_database, database_path
+
+    result = check_database(database_path(settings_from(args).data_dir))
+    if args.json:
+        print(result.model_dump_json())
+        return 0 if result.ok else EXIT_FAILURE
+    if not result.exists:
+        print(f"{result.path}: no database yet (it is created by the first ask or report)")
+    elif result.ok:
+        counts = ", ".join(f"{table}: {n}" for table, n in result.counts.items())
+        print(f"{result.path}: ok (schema {result.schema_version}; {counts})")
+        if (result.schema_version or 0) < result.expected_version:
+            print(f"  it will be upgraded to schema {result.expected_version} on next use")
+    else:
+        print(f"{result.path}: PROBLEMS FOUND", file=sys.stderr)
+        for problem in result.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(
+            "  citebot leaves the file untouched; move or rename it to start a new database, "
+            "or restore a backup",
+            file=sys.stderr,
+        )
+    return 0 if result.ok else EXIT_FAILURE

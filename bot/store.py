@@ -1,0 +1,642 @@
+"""The SQLite store behind the answer cache and wrong-answer reports; the only module speaking SQL.
+
+One file per data folder, shared by the CLI and the bot, possibly from several processes at once:
+WAL so readers never wait for the writer, a busy timeout so writers queue instead of failing, and
+every write inside BEGIN IMMEDIATE so a read is never upgraded to a write mid-transaction (the
+one case where SQLite reports "database is locked" without waiting). The schema grows by numbered,
+forward-only migrations recorded in PRAGMA user_version. A file citebot cannot use is reported,
+never repaired, replaced or deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import hashlib
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, closing
+from pathlib import Path
+from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar
+
+import aiosqlite
+from pydantic import BaseModel, computed_field
+
+from knowledge.analysis import fold
+
+DB_FILENAME = "citebot.sqlite3"
+BUSY_TIMEOUT_S = 15.0
+Category = Literal["wrong", "outdated", "missing-source", "other"]
+Status = Literal["open", "resolved", "rejected"]
+CATEGORIES: tuple[str, ...] = ("wrong", "outdated", "missing-source", "other")
+STATUSES: tuple[str, ...] = ("open", "resolved", "rejected")
+_ID_CHARS = 10
+
+# Forward only: never edit a released step, append a new one. Step N takes user_version N-1 to N.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: every computed answer, and which of them the cache may serve.
+    (
+        """CREATE TABLE answers (
+            answer_id TEXT PRIMARY KEY,
+            question_key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            answerer_version TEXT NOT NULL,
+            question TEXT NOT NULL,
+            answer_json TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (question_key, fingerprint, answerer_version)
+        )""",
+        """CREATE TABLE cache (
+            answer_id TEXT PRIMARY KEY REFERENCES answers (answer_id) ON DELETE CASCADE,
+            cached_at TEXT NOT NULL
+        )""",
+    ),
+    # 2: wrong-answer reports; one open report per reporter, answer and guild.
+    (
+        """CREATE TABLE reports (
+            report_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            answer_id TEXT NOT NULL REFERENCES answers (answer_id),
+            question TEXT NOT NULL,
+            answer_text TEXT NOT NULL,
+            reporter_key TEXT NOT NULL,
+            reporter_id TEXT,
+            reporter_name TEXT NOT NULL,
+            guild_id TEXT,
+            channel_id TEXT,
+            category TEXT NOT NULL
+                CHECK (category IN ('wrong', 'outdated', 'missing-source', 'other')),
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'resolved', 'rejected')),
+            moderator TEXT,
+            resolution_note TEXT,
+            resolved_at TEXT
+        )""",
+        "CREATE INDEX reports_by_answer ON reports (answer_id, status)",
+        "CREATE INDEX reports_by_status ON reports (status, guild_id)",
+        """CREATE UNIQUE INDEX reports_one_open_per_reporter
+            ON reports (answer_id, reporter_key, coalesce(guild_id, '')) WHERE status = 'open'""",
+    ),
+    # 3: cache statistics: hits per entry and hit/miss counters since the file was made.
+    (
+        "ALTER TABLE cache ADD COLUMN hits INTEGER NOT NULL DEFAULT 0",
+        "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """INSERT INTO meta (key, value)
+            VALUES ('counting_since', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'))""",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """The database cannot be used as it is; the message names the file and what to do."""
+
+
+class StoreBusyError(StoreError):
+    """Another process held the database for longer than the busy timeout."""
+
+
+class RecordNotFound(LookupError):
+    """No answer or report with that id (in that guild)."""
+
+
+class ReportClosed(Exception):
+    """The report was already resolved or rejected."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(f"report {report.report_id} is already {report.status}")
+        self.report = report
+
+
+class CacheKey(NamedTuple):
+    question_key: str
+    fingerprint: str
+    answerer_version: str
+
+
+class StoredAnswer(NamedTuple):
+    answer_id: str
+    question: str
+    answer_json: str
+
+
+class Report(BaseModel):
+    """One wrong-answer report, with the question and answer exactly as the reporter saw them."""
+
+    report_id: int
+    answer_id: str
+    question: str
+    answer_text: str
+    reporter_id: str | None
+    reporter_name: str
+    guild_id: str | None
+    channel_id: str | None
+    category: Category
+    reason: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    status: Status
+    moderator: str | None
+    resolution_note: str | None
+    resolved_at: dt.datetime | None
+
+
+class CacheStats(BaseModel):
+    path: str
+    entries: int
+    answers: int
+    hits: int
+    misses: int
+    counting_since: dt.datetime | None
+    open_reports: int
+
+    @computed_field
+    @property
+    def hit_rate(self) -> float | None:
+        asked = self.hits + self.misses
+        return round(self.hits / asked, 4) if asked else None
+
+
+class CheckResult(BaseModel):
+    path: str
+    exists: bool
+    ok: bool
+    schema_version: int | None = None
+    expected_version: int = SCHEMA_VERSION
+    problems: list[str] = []
+    counts: dict[str, int] = {}
+
+
+_END_PUNCTUATION = "?!.\u2026;:,\u061f\u3002\uff1f\uff01 \"'"
+
+
+def question_key(question: str) -> str:
+    """Fold case, accents, quotes, whitespace and end punctuation: what cannot change an answer."""
+    return " ".join(fold(question).split()).strip(_END_PUNCTUATION)
+
+
+def database_path(data_dir: Path) -> Path:
+    return Path(data_dir) / DB_FILENAME
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _answer_id(key: CacheKey, salt: int) -> str:
+    basis = "\0".join((*key, str(salt))).encode()
+    return hashlib.sha256(basis).hexdigest()[:_ID_CHARS]
+
+
+def _reporter_key(reporter_id: str | None, reporter_name: str) -> str:
+    return f"id:{reporter_id}" if reporter_id else f"name:{reporter_name}"
+
+
+def _merge_reasons(old: str, new: str) -> str:
+    if not new or new in old.split("\n\n"):
+        return old
+    return f"{old}\n\n{new}" if old else new
+
+
+def _translate(exc: sqlite3.Error, path: Path, busy_timeout: float) -> StoreError:
+    message = str(exc)
+    lowered = message.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return StoreBusyError(
+            f"{path} stayed locked by another citebot process for over {busy_timeout:g} s; "
+            "try again in a moment"
+        )
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        return StoreError(
+            f"cannot write the database {path} ({message}); make its folder writable, or set "
+            "CITEBOT_DATA (or --data) to a folder you can write"
+        )
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return StoreError(
+            f"{path} is damaged or not a citebot database ({message}); citebot leaves it "
+            "untouched: move or rename it to start a new one, or restore a backup "
+            "(citebot db check shows details)"
+        )
+    return StoreError(f"cannot use the database {path}: {message}")
+
+
+Params = tuple[Any, ...] | dict[str, Any]
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _guarded(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Turn SQLite's exceptions into a StoreError that names the file and the fix."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            store: Store = args[0]  # type: ignore[assignment]
+            raise _translate(exc, store.path, store.busy_timeout) from exc
+
+    return wrapper
+
+
+def _prepare_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the data folder {folder} ({exc.strerror or exc}); set CITEBOT_DATA "
+            "(or --data) to a folder you can write"
+        ) from exc
+    if not folder.is_dir():
+        raise StoreError(f"the data folder {folder} is not a folder; set CITEBOT_DATA (or --data)")
+
+
+def _probe(path: Path) -> None:
+    sqlite3.connect(path).close()
+
+
+class Store:
+    """An open database; one per process is enough (calls are serialised on one connection)."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path, busy_timeout: float) -> None:
+        self._db = db
+        self.path = path
+        self.busy_timeout = busy_timeout
+        # One connection serves many coroutines: a transaction must not interleave with another.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Store:
+        """Open (creating if needed) and migrate the database at `path`."""
+        path = Path(path)
+        _prepare_folder(path.parent)
+        if path.exists() and not path.is_file():
+            raise StoreError(f"{path} is not a file; move it aside or set CITEBOT_DATA elsewhere")
+        try:
+            # Probe first: aiosqlite leaves its worker thread behind when connecting fails.
+            await asyncio.to_thread(_probe, path)
+            db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _translate(exc, path, busy_timeout) from exc
+        db.row_factory = sqlite3.Row
+        store = cls(db, path, busy_timeout)
+        try:
+            await store._setup()
+        except BaseException:
+            await db.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # -- setup and migrations ---------------------------------------------------------------
+    @_guarded
+    async def _setup(self) -> None:
+        await self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+        await self._db.execute("PRAGMA foreign_keys = ON")
+        version = await self._user_version()  # reads the header: fails here for a non-database
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer citebot (schema {version}; this one knows "
+                f"up to {SCHEMA_VERSION}); upgrade citebot or set CITEBOT_DATA to another folder"
+            )
+        await self._db.execute("PRAGMA journal_mode = WAL")
+        await self._db.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL
+        while version < SCHEMA_VERSION:
+            async with self._transaction() as db:
+                # Re-read under the write lock: another process may have migrated meanwhile.
+                version = await self._user_version()
+                if version == 0:
+                    await self._refuse_foreign_database()
+                if version < SCHEMA_VERSION:
+                    for statement in MIGRATIONS[version]:
+                        await db.execute(statement)
+                    version += 1
+                    await db.execute(f"PRAGMA user_version = {version:d}")
+
+    async def _user_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _refuse_foreign_database(self) -> None:
+        async with self._db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        ) as cursor:
+            (objects,) = await cursor.fetchone() or (0,)
+        if objects:
+            raise StoreError(
+                f"{self.path} is an SQLite database but not citebot's (it already holds "
+                f"{objects} tables or indexes); citebot leaves it untouched: set CITEBOT_DATA "
+                "(or --data) to another folder"
+            )
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: takes the write lock up front, waiting up to the busy timeout."""
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self._db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with self._db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    # -- answer cache -----------------------------------------------------------------------
+    @_guarded
+    async def lookup(self, key: CacheKey) -> StoredAnswer | None:
+        """The cached answer for `key`, unless it has an open report; counts the hit or miss."""
+        async with self._transaction() as db:
+            row = await self._one(
+                """SELECT a.answer_id, a.question, a.answer_json
+                   FROM answers a JOIN cache c ON c.answer_id = a.answer_id
+                   WHERE a.question_key = ? AND a.fingerprint = ? AND a.answerer_version = ?
+                     AND NOT EXISTS (SELECT 1 FROM reports r
+                                     WHERE r.answer_id = a.answer_id AND r.status = 'open')""",
+                tuple(key),
+            )
+            if row is not None:
+                await db.execute("UPDATE cache SET hits = hits + 1 WHERE answer_id = ?", (row[0],))
+            await db.execute(
+                """INSERT INTO counters (name, value) VALUES (?, 1)
+                   ON CONFLICT (name) DO UPDATE SET value = value + 1""",
+                ("hits" if row is not None else "misses",),
+            )
+        return StoredAnswer(*row) if row is not None else None
+
+    @_guarded
+    async def save(self, key: CacheKey, question: str, answer_json: str) -> str:
+        """Store a freshly computed answer and cache it; returns its stable answer_id.
+
+        The id is derived from the key, so the same question over the same corpus and answerer
+        keeps its id across recomputation, processes and restarts.
+        """
+        now = _now()
+        async with self._transaction() as db:
+            row = await self._one(
+                """SELECT answer_id FROM answers
+                   WHERE question_key = ? AND fingerprint = ? AND answerer_version = ?""",
+                tuple(key),
+            )
+            if row is not None:
+                answer_id = row[0]
+                await db.execute(
+                    "UPDATE answers SET answer_json = ? WHERE answer_id = ?",
+                    (answer_json, answer_id),
+                )
+            else:
+                salt = 0
+                while await self._one(
+                    "SELECT 1 FROM answers WHERE answer_id = ?", (_answer_id(key, salt),)
+                ):
+                    salt += 1  # a different key already has this short id
+                answer_id = _answer_id(key, salt)
+                await db.execute(
+                    """INSERT INTO answers (answer_id, question_key, fingerprint,
+                           answerer_version, question, answer_json, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                    (answer_id, *key, question, answer_json, now),
+                )
+            await db.execute(
+                "INSERT OR IGNORE INTO cache (answer_id, cached_at) VALUES (?, ?)",
+                (answer_id, now),
+            )
+        return answer_id
+
+    @_guarded
+    async def answer(self, answer_id: str) -> StoredAnswer | None:
+        row = await self._one(
+            "SELECT answer_id, question, answer_json FROM answers WHERE answer_id = ?",
+            (answer_id,),
+        )
+        return StoredAnswer(*row) if row is not None else None
+
+    @_guarded
+    async def cache_stats(self) -> CacheStats:
+        entries, answers, open_reports = await self._one(
+            """SELECT (SELECT count(*) FROM cache), (SELECT count(*) FROM answers),
+                      (SELECT count(*) FROM reports WHERE status = 'open')"""
+        ) or (0, 0, 0)
+        counters = dict(await self._all("SELECT name, value FROM counters"))
+        since = await self._one("SELECT value FROM meta WHERE key = 'counting_since'")
+        return CacheStats(
+            path=str(self.path),
+            entries=entries,
+            answers=answers,
+            hits=counters.get("hits", 0),
+            misses=counters.get("misses", 0),
+            counting_since=since[0] if since else None,
+            open_reports=open_reports,
+        )
+
+    @_guarded
+    async def clear_cache(self) -> int:
+        """Empty the cache; answers that reports refer to are kept for the moderators."""
+        async with self._transaction() as db:
+            cursor = await db.execute("DELETE FROM cache")
+            cleared = cursor.rowcount
+            await db.execute(
+                """DELETE FROM answers
+                   WHERE answer_id NOT IN (SELECT answer_id FROM reports)"""
+            )
+        return cleared
+
+    # -- reports ----------------------------------------------------------------------------
+    @_guarded
+    async def add_report(
+        self,
+        *,
+        answer_id: str,
+        question: str,
+        answer_text: str,
+        reporter_id: str | None,
+        reporter_name: str,
+        guild_id: str | None,
+        channel_id: str | None,
+        category: str,
+        reason: str,
+    ) -> Report:
+        """Record a report, committed before returning; a repeat by the same reporter on the same
+        answer (in the same guild) updates their open report and keeps both reasons."""
+        now = _now()
+        reporter_key = _reporter_key(reporter_id, reporter_name)
+        async with self._transaction() as db:
+            if await self._one("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)) is None:
+                raise RecordNotFound(answer_id)
+            existing = await self._one(
+                """SELECT report_id, reason FROM reports
+                   WHERE answer_id = ? AND reporter_key = ? AND coalesce(guild_id, '') = ?
+                     AND status = 'open'""",
+                (answer_id, reporter_key, guild_id or ""),
+            )
+            if existing is not None:
+                report_id = existing[0]
+                await db.execute(
+                    """UPDATE reports SET reason = ?, category = ?, reporter_name = ?,
+                           channel_id = coalesce(?, channel_id), updated_at = ?
+                       WHERE report_id = ?""",
+                    (
+                        _merge_reasons(existing[1], reason),
+                        category,
+                        reporter_name,
+                        channel_id,
+                        now,
+                        report_id,
+                    ),
+                )
+            else:
+                cursor = await db.execute(
+                    """INSERT INTO reports (answer_id, question, answer_text, reporter_key,
+                           reporter_id, reporter_name, guild_id, channel_id, category, reason,
+                           created_at, updated_at, status)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')""",
+                    (
+                        answer_id,
+                        question,
+                        answer_text,
+                        reporter_key,
+                        reporter_id,
+                        reporter_name,
+                        guild_id,
+                        channel_id,
+                        category,
+                        reason,
+                        now,
+                        now,
+                    ),
+                )
+                report_id = cursor.lastrowid
+            report = await self._report(report_id)
+        assert report is not None
+        return report
+
+    _REPORT_COLUMNS = """report_id, answer_id, question, answer_text, reporter_id, reporter_name,
+        guild_id, channel_id, category, reason, created_at, updated_at, status, moderator,
+        resolution_note, resolved_at"""
+
+    @staticmethod
+    def _to_report(row: sqlite3.Row) -> Report:
+        return Report.model_validate(dict(row))
+
+    async def _report(self, report_id: int) -> Report | None:
+        row = await self._one(
+            f"SELECT {self._REPORT_COLUMNS} FROM reports WHERE report_id = ?", (report_id,)
+        )
+        return self._to_report(row) if row is not None else None
+
+    @_guarded
+    async def report(self, report_id: int) -> Report | None:
+        return await self._report(report_id)
+
+    @_guarded
+    async def reports(self, status: str | None = None, guild_id: str | None = None) -> list[Report]:
+        """Reports oldest first; `None` means any status or any guild."""
+        rows = await self._all(
+            f"""SELECT {self._REPORT_COLUMNS} FROM reports
+                WHERE (:status IS NULL OR status = :status)
+                  AND (:guild IS NULL OR guild_id = :guild)
+                ORDER BY created_at, report_id""",
+            {"status": status, "guild": guild_id},
+        )
+        return [self._to_report(row) for row in rows]
+
+    @_guarded
+    async def resolve(
+        self,
+        report_id: int,
+        *,
+        moderator: str,
+        status: str,
+        note: str,
+        guild_id: str | None = None,
+    ) -> Report:
+        """Close an open report; with `guild_id`, only one filed in that guild."""
+        async with self._transaction() as db:
+            report = await self._report(report_id)
+            if report is None or (guild_id is not None and report.guild_id != guild_id):
+                raise RecordNotFound(str(report_id))
+            if report.status != "open":
+                raise ReportClosed(report)
+            await db.execute(
+                """UPDATE reports SET status = ?, moderator = ?, resolution_note = ?,
+                       resolved_at = ?
+                   WHERE report_id = ?""",
+                (status, moderator, note, _now(), report_id),
+            )
+            report = await self._report(report_id)
+        assert report is not None
+        return report
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Read without writing anything; in a folder we cannot write (no room for WAL's shared
+    memory file), read the file as immutable instead."""
+    uri = path.resolve().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+    try:
+        db.execute("PRAGMA user_version").fetchone()
+    except sqlite3.OperationalError:
+        db.close()
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+    return db
+
+
+def check_database(path: Path) -> CheckResult:
+    """Read-only health check of a database file: header, schema version, integrity, references."""
+    path = Path(path)
+    if not path.exists():
+        return CheckResult(path=str(path), exists=False, ok=True)
+    if not path.is_file():
+        return CheckResult(path=str(path), exists=True, ok=False, problems=["not a file"])
+    problems: list[str] = []
+    counts: dict[str, int] = {}
+    version: int | None = None
+    try:
+        with closing(_connect_read_only(path)) as db:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                problems.append(f"schema {version} is newer than this citebot ({SCHEMA_VERSION})")
+            tables = {
+                row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if version == 0 and tables:
+                problems.append("an SQLite database, but not citebot's")
+            problems += [row[0] for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
+            problems += [
+                f"{table} row {rowid} refers to a missing {parent}"
+                for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check")
+            ]
+            for table in ("answers", "cache", "reports"):
+                if table in tables:
+                    counts[table] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    except sqlite3.Error as exc:
+        problems.append(str(exc))
+    return CheckResult(
+        path=str(path),
+        exists=True,
+        ok=not problems,
+        schema_version=version,
+        problems=problems,
+        counts=counts,
+    )
