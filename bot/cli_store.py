@@ -11,10 +11,11 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli_service import local_user, run_service
-
 if TYPE_CHECKING:
     from bot.service import Report, Service
+
+# bot.cli_service (and with it aiosqlite and the store) is imported inside the commands, so
+# building the parser stays cheap for every other command.
 
 _CATEGORIES = ("wrong", "outdated", "missing-source", "other")
 _STATUSES = ("open", "resolved", "rejected", "all")
@@ -85,6 +86,7 @@ def _add_nested_common(parser: argparse.ArgumentParser, add_common) -> None:
 
 # -- report -----------------------------------------------------------------------------------
 def run_report(args: argparse.Namespace) -> int:
+    from bot.cli_service import local_user, run_service
     from bot.service import Asker
 
     reporter = Asker(display_name=args.reporter or local_user())
@@ -108,6 +110,8 @@ def run_report(args: argparse.Namespace) -> int:
 
 # -- reports ----------------------------------------------------------------------------------
 def run_reports(args: argparse.Namespace) -> int:
+    from bot.cli_service import run_service
+
     async def work(service: Service) -> list[Report]:
         return await service.reports(args.status)
 
@@ -141,6 +145,8 @@ def _describe(report: Report, width: int = 88) -> str:
 
 
 def run_resolve(args: argparse.Namespace) -> int:
+    from bot.cli_service import local_user, run_service
+
     status = "rejected" if args.reject else "resolved"
     moderator = args.moderator or local_user()
 
@@ -157,6 +163,7 @@ def run_resolve(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from bot.cli import UsageError
+    from bot.cli_service import run_service
 
     output: Path | None = args.output
     if output is not None and not output.parent.is_dir():
@@ -191,6 +198,8 @@ def _write_atomically(path: Path, text: str) -> None:
 
 # -- cache ------------------------------------------------------------------------------------
 def run_cache_stats(args: argparse.Namespace) -> int:
+    from bot.cli_service import run_service
+
     async def work(service: Service):
         return await service.cache_stats()
 
@@ -208,6 +217,8 @@ def run_cache_stats(args: argparse.Namespace) -> int:
 
 
 def run_cache_clear(args: argparse.Namespace) -> int:
+    from bot.cli_service import run_service
+
     async def work(service: Service) -> int:
         return await service.clear_cache()
 

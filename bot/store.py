@@ -311,6 +311,8 @@ class Store:
                 f"{self.path} was written by a newer citebot (schema {version}; this one knows "
                 f"up to {SCHEMA_VERSION}); upgrade citebot or set CITEBOT_DATA to another folder"
             )
+        if version == 0:
+            await self._refuse_foreign_database()  # before anything writes to the file
         await self._db.execute("PRAGMA journal_mode = WAL")
         await self._db.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL
         while version < SCHEMA_VERSION:

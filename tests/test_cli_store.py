@@ -1,0 +1,223 @@
+"""The command line over the store: ask --json, report, reports, export, cache, db check."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.store import DB_FILENAME
+from tests.store_support import ROOT, cli, run_unprivileged
+
+QUESTION = "Where did Kim and Ivanka first meet?"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path: Path) -> None:
+    for name in ("CITEBOT_DATA", "CITEBOT_CORPUS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> str:
+    return str(tmp_path / "data")
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def ask_json(capsys, data: str, question: str = QUESTION) -> dict:
+    code, out, _ = run(capsys, "ask", question, "--json", "--data", data)
+    assert code == 0
+    return json.loads(out)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- ask --------------------------------------------------------------------------------------
+def test_ask_json_carries_answer_id_and_cached(capsys, data: str) -> None:
+    first = ask_json(capsys, data)
+    second = ask_json(capsys, data, QUESTION.upper())
+    assert first["cached"] is False and second["cached"] is True
+    assert first["answer_id"] == second["answer_id"]
+    assert second["question"] == QUESTION.upper()
+    assert first["quotes"] == second["quotes"]
+
+
+def test_ask_text_names_the_answer_id_to_report(capsys, data: str) -> None:
+    answer_id = ask_json(capsys, data)["answer_id"]
+    code, out, _ = run(capsys, "ask", QUESTION, "--data", data)
+    assert code == 0
+    assert f"citebot report {answer_id}" in out and "from the cache" in out
+
+
+def test_ask_from_stdin_goes_through_the_cache(capsys, monkeypatch, data: str) -> None:
+    lines = f"{QUESTION}\n\n{'why ' * 200}\n{QUESTION.lower()}\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+    code, out, _ = run(capsys, "ask", "-", "--json", "--data", data)
+    assert code == 0
+    first, error, third = (json.loads(line) for line in out.splitlines())
+    assert first["cached"] is False and third["cached"] is True
+    assert first["answer_id"] == third["answer_id"]
+    assert "characters long" in error["error"] and "answer_id" not in error
+
+
+# -- report and reports -----------------------------------------------------------------------
+def test_report_list_resolve_and_reject(capsys, data: str) -> None:
+    answer_id = ask_json(capsys, data)["answer_id"]
+    code, out, _ = run(capsys, "report", answer_id, "--reason", "wrong meeting", "--data", data)
+    assert code == 0 and "report #1 received" in out
+    code, out, _ = run(
+        capsys, "report", answer_id, "--reason", "also 2019", "--category", "outdated",
+        "--data", data,
+    )  # fmt: skip
+    assert code == 0 and "updated your open report #1" in out
+    run(capsys, "report", answer_id, "--reason", "fine", "--reporter", "bo", "--data", data)
+
+    code, out, _ = run(capsys, "reports", "--json", "--data", data)
+    reports = json.loads(out)["reports"]
+    assert [(r["report_id"], r["category"], r["status"]) for r in reports] == [
+        (1, "outdated", "open"),
+        (2, "wrong", "open"),
+    ]
+    assert reports[0]["reason"] == "wrong meeting\n\nalso 2019"
+    assert reports[0]["guild_id"] is None and reports[1]["reporter_name"] == "bo"
+    code, out, _ = run(capsys, "reports", "--data", data)
+    assert "#1" in out and "also 2019" in out and "bo" in out
+
+    # Options before the action are kept (argparse would otherwise reset them).
+    code, out, _ = run(capsys, "reports", "--data", data, "resolve", "1", "--note", "fixed")
+    assert code == 0 and "report #1 resolved" in out
+    code, out, _ = run(
+        capsys, "reports", "resolve", "2", "--note", "it is right", "--reject", "--data", data
+    )
+    assert code == 0 and "rejected" in out
+    code, out, _ = run(capsys, "reports", "--data", data)
+    assert out.strip() == "no open reports"
+    code, out, _ = run(capsys, "reports", "--status", "rejected", "--json", "--data", data)
+    (rejected,) = json.loads(out)["reports"]
+    assert rejected["resolution_note"] == "it is right" and rejected["moderator"]
+
+
+def test_bad_reports_exit_2_with_one_line(capsys, data: str) -> None:
+    answer_id = ask_json(capsys, data)["answer_id"]
+    code, _, err = run(capsys, "report", "nope", "--reason", "x", "--data", data)
+    assert code == 2 and "no answer with id 'nope'" in err and "Traceback" not in err
+    code, _, err = run(capsys, "report", answer_id, "--reason", "x" * 1001, "--data", data)
+    assert code == 2 and "1001 characters" in err
+    with pytest.raises(SystemExit) as caught:
+        main(["report", answer_id, "--reason", "x", "--category", "rude", "--data", data])
+    assert caught.value.code == 2
+    code, _, err = run(capsys, "reports", "resolve", "9", "--note", "n", "--data", data)
+    assert code == 2 and "no report #9" in err
+    run(capsys, "report", answer_id, "--reason", "x", "--data", data)
+    run(capsys, "reports", "resolve", "1", "--note", "n", "--data", data)
+    code, _, err = run(capsys, "reports", "resolve", "1", "--note", "n", "--data", data)
+    assert code == 2 and "already resolved" in err
+
+
+def test_export_csv_and_jsonl(capsys, data: str, tmp_path: Path) -> None:
+    answer_id = ask_json(capsys, data)["answer_id"]
+    run(capsys, "report", answer_id, "--reason", "=1+1", "--data", data)
+    run(capsys, "report", answer_id, "--reason", "two", "--reporter", "bo", "--data", data)
+    run(capsys, "reports", "resolve", "2", "--note", "ok", "--data", data)
+
+    target = tmp_path / "reports.csv"
+    code, _, err = run(
+        capsys, "reports", "export", "--format", "csv", "--output", str(target), "--data", data
+    )
+    assert code == 0 and str(target) in err
+    rows = list(csv.DictReader(target.open(encoding="utf-8", newline="")))
+    assert [(row["report_id"], row["status"], row["reason"]) for row in rows] == [
+        ("1", "open", "'=1+1"),
+        ("2", "resolved", "two"),
+    ]
+    code, out, _ = run(
+        capsys, "reports", "export", "--format", "jsonl", "--status", "open", "--data", data
+    )
+    assert [json.loads(line)["reason"] for line in out.splitlines()] == ["=1+1"]
+    code, _, err = run(
+        capsys, "reports", "export", "--format", "csv", "--output", str(tmp_path / "no" / "f.csv"),
+        "--data", data,
+    )  # fmt: skip
+    assert code == 2 and "does not exist" in err
+
+
+# -- cache and db -----------------------------------------------------------------------------
+def test_cache_stats_and_clear(capsys, data: str) -> None:
+    ask_json(capsys, data)
+    ask_json(capsys, data)
+    ask_json(capsys, data, "Who is Kanye West?")
+    code, out, _ = run(capsys, "cache", "stats", "--json", "--data", data)
+    stats = json.loads(out)
+    assert (stats["entries"], stats["hits"], stats["misses"]) == (2, 1, 2)
+    assert stats["hit_rate"] == pytest.approx(1 / 3, abs=1e-3)
+    code, out, _ = run(capsys, "cache", "stats", "--data", data)
+    assert "33.3%" in out
+    code, out, _ = run(capsys, "cache", "clear", "--data", data)
+    assert code == 0 and "cleared 2" in out
+    assert ask_json(capsys, data)["cached"] is False
+
+
+def test_db_check(capsys, data: str) -> None:
+    code, out, _ = run(capsys, "db", "check", "--data", data)
+    assert code == 0 and "no database yet" in out
+    ask_json(capsys, data)
+    code, out, _ = run(capsys, "db", "check", "--data", data)
+    assert code == 0 and ": ok (schema" in out
+    code, out, _ = run(capsys, "db", "check", "--json", "--data", data)
+    assert json.loads(out)["ok"] is True
+
+
+def test_a_file_that_is_not_a_database_is_named_and_kept(capsys, data: str) -> None:
+    path = Path(data) / DB_FILENAME
+    path.parent.mkdir()
+    path.write_bytes(b"precious notes, not SQLite\n" * 40)
+    before = _digest(path)
+    code, _, err = run(capsys, "ask", QUESTION, "--data", data)
+    assert code == 2 and str(path) in err and "move or rename it" in err
+    code, _, err = run(capsys, "db", "check", "--data", data)
+    assert code == 1 and "file is not a database" in err
+    assert _digest(path) == before
+
+
+def test_a_read_only_data_folder_is_named_and_nothing_is_written(tmp_path: Path) -> None:
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        asked = run_unprivileged(cli("ask", QUESTION, "--data", folder))
+        reported = run_unprivileged(cli("report", "abc", "--reason", "x", "--data", folder / "d"))
+    finally:
+        folder.chmod(0o755)
+    assert asked.returncode == 2, asked.stderr
+    assert f"cannot write the database {folder / DB_FILENAME}" in asked.stderr
+    assert "CITEBOT_DATA" in asked.stderr and "Traceback" not in asked.stderr
+    assert reported.returncode == 2 and "cannot create the data folder" in reported.stderr
+    assert list(folder.iterdir()) == []
+
+
+def test_ask_starts_without_discord(tmp_path: Path) -> None:
+    probe = (
+        "import sys; from bot.cli import main; "
+        f"code = main(['ask', 'Who is Kim?', '--json', '--data', {str(tmp_path)!r}]); "
+        "print('discord loaded' if 'discord' in sys.modules else 'no discord'); sys.exit(code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "no discord"

@@ -1,0 +1,370 @@
+"""bot/store.py on real SQLite files: cache, reports, migrations, locking and damaged files."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.store import (
+    DB_FILENAME,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    CacheKey,
+    RecordNotFound,
+    ReportClosed,
+    Store,
+    StoreBusyError,
+    StoreError,
+    check_database,
+    question_key,
+)
+
+KEY = CacheKey(question_key("Where did they first meet?"), "fp-one", "v1")
+ANSWER_JSON = '{"question": "Where did they first meet?", "answered": false, "quotes": []}'
+
+
+def _report_fields(answer_id: str, **overrides: str | None) -> dict[str, str | None]:
+    fields: dict[str, str | None] = {
+        "answer_id": answer_id,
+        "question": "Where did they first meet?",
+        "answer_text": "> a quote\n  - a source",
+        "reporter_id": "1001",
+        "reporter_name": "Ada",
+        "guild_id": "77",
+        "channel_id": "88",
+        "category": "wrong",
+        "reason": "they met at a party",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+async def store(tmp_path: Path):
+    store = await Store.open(tmp_path / DB_FILENAME)
+    yield store
+    await store.close()
+
+
+# -- keys -------------------------------------------------------------------------------------
+def test_question_key_folds_case_whitespace_and_end_punctuation() -> None:
+    base = question_key("Where did they first meet?")
+    for variant in (
+        "where did they first meet",
+        "  WHERE did they\tfirst   meet ?! ",
+        "Where did they first meet...",
+        "Where did they first meet\u2026",
+    ):
+        assert question_key(variant) == base
+    assert question_key("Where did they last meet?") != base
+    assert question_key("Who is Sánchez?") == question_key("who is sanchez")
+    assert question_key("Was it in the U.S.?") != question_key("Was it in the US?")
+
+
+# -- setup ------------------------------------------------------------------------------------
+async def test_new_database_uses_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "deep" / "er" / DB_FILENAME, busy_timeout=3) as store:
+        db = store._db
+        assert (await (await db.execute("PRAGMA journal_mode")).fetchone())[0] == "wal"
+        assert (await (await db.execute("PRAGMA foreign_keys")).fetchone())[0] == 1
+        assert (await (await db.execute("PRAGMA busy_timeout")).fetchone())[0] == 3000
+    with sqlite3.connect(tmp_path / "deep" / "er" / DB_FILENAME) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+# -- cache ------------------------------------------------------------------------------------
+async def test_cache_miss_then_hit_across_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    async with await Store.open(path) as store:
+        assert await store.lookup(KEY) is None
+        answer_id = await store.save(KEY, "Where did they first meet?", ANSWER_JSON)
+    async with await Store.open(path) as store:
+        hit = await store.lookup(KEY)
+        assert hit is not None
+        assert (hit.answer_id, hit.answer_json) == (answer_id, ANSWER_JSON)
+        stats = await store.cache_stats()
+    assert (stats.entries, stats.hits, stats.misses, stats.hit_rate) == (1, 1, 1, 0.5)
+    assert stats.counting_since is not None
+
+
+async def test_a_new_fingerprint_or_answerer_never_gets_an_old_answer(store: Store) -> None:
+    answer_id = await store.save(KEY, "q", ANSWER_JSON)
+    for other in (KEY._replace(fingerprint="fp-two"), KEY._replace(answerer_version="v2")):
+        assert await store.lookup(other) is None
+        other_id = await store.save(other, "q", ANSWER_JSON.replace("false", "true"))
+        assert other_id != answer_id
+        hit = await store.lookup(other)
+        assert hit is not None and hit.answer_id == other_id
+    hit = await store.lookup(KEY)
+    assert hit is not None and hit.answer_id == answer_id
+
+
+async def test_the_answer_id_is_stable_for_a_key_and_survives_recomputation(store: Store) -> None:
+    first = await store.save(KEY, "q", ANSWER_JSON)
+    assert await store.save(KEY, "q", ANSWER_JSON) == first
+    assert len(first) == 10
+    assert await store.clear_cache() == 1
+    assert await store.lookup(KEY) is None
+    assert await store.save(KEY, "q", ANSWER_JSON) == first
+
+
+async def test_an_open_report_evicts_the_answer_until_it_is_resolved(store: Store) -> None:
+    answer_id = await store.save(KEY, "q", ANSWER_JSON)
+    report = await store.add_report(**_report_fields(answer_id))
+    assert await store.lookup(KEY) is None
+    await store.save(KEY, "q", ANSWER_JSON)  # recomputed: still not served while open
+    assert await store.lookup(KEY) is None
+    await store.resolve(report.report_id, moderator="mod", status="rejected", note="it is right")
+    hit = await store.lookup(KEY)
+    assert hit is not None and hit.answer_id == answer_id
+
+
+async def test_clearing_the_cache_keeps_answers_that_reports_refer_to(store: Store) -> None:
+    reported = await store.save(KEY, "q", ANSWER_JSON)
+    other_key = KEY._replace(question_key="who are they")
+    unreported = await store.save(other_key, "q2", ANSWER_JSON)
+    await store.add_report(**_report_fields(reported))
+    assert await store.clear_cache() == 2
+    assert await store.lookup(other_key) is None
+    assert await store.answer(unreported) is None
+    kept = await store.answer(reported)
+    assert kept is not None and kept.answer_json == ANSWER_JSON
+    assert [r.answer_id for r in await store.reports()] == [reported]
+
+
+# -- reports ----------------------------------------------------------------------------------
+async def test_a_second_report_by_the_same_reporter_merges_and_keeps_both_reasons(
+    store: Store,
+) -> None:
+    answer_id = await store.save(KEY, "q", ANSWER_JSON)
+    first = await store.add_report(**_report_fields(answer_id))
+    second = await store.add_report(
+        **_report_fields(answer_id, category="outdated", reason="it was in 2019")
+    )
+    again = await store.add_report(**_report_fields(answer_id, reason="it was in 2019"))
+    assert first.report_id == second.report_id == again.report_id
+    assert again.reason == "they met at a party\n\nit was in 2019"
+    assert second.category == "outdated"
+    assert second.updated_at > second.created_at == first.created_at
+    assert len(await store.reports(None)) == 1
+
+
+async def test_reports_by_other_people_other_guilds_or_after_closing_are_separate(
+    store: Store,
+) -> None:
+    answer_id = await store.save(KEY, "q", ANSWER_JSON)
+    mine = await store.add_report(**_report_fields(answer_id))
+    theirs = await store.add_report(**_report_fields(answer_id, reporter_id="1002"))
+    elsewhere = await store.add_report(**_report_fields(answer_id, guild_id="99"))
+    cli_a = await store.add_report(**_report_fields(answer_id, reporter_id=None, guild_id=None))
+    cli_b = await store.add_report(
+        **_report_fields(answer_id, reporter_id=None, guild_id=None, reason="more")
+    )
+    assert len({mine.report_id, theirs.report_id, elsewhere.report_id, cli_a.report_id}) == 4
+    assert cli_b.report_id == cli_a.report_id
+    await store.resolve(mine.report_id, moderator="mod", status="resolved", note="fixed")
+    later = await store.add_report(**_report_fields(answer_id, reason="still wrong"))
+    assert later.report_id not in {mine.report_id, theirs.report_id}
+    assert [r.report_id for r in await store.reports("open", guild_id="77")] == [
+        theirs.report_id,
+        later.report_id,
+    ]
+    assert len(await store.reports(None)) == 5
+
+
+async def test_reports_need_a_stored_answer(store: Store) -> None:
+    with pytest.raises(RecordNotFound):
+        await store.add_report(**_report_fields("0123456789"))
+
+
+async def test_resolve_records_the_moderator_and_refuses_closed_or_foreign_reports(
+    store: Store,
+) -> None:
+    answer_id = await store.save(KEY, "q", ANSWER_JSON)
+    report = await store.add_report(**_report_fields(answer_id))
+    with pytest.raises(RecordNotFound):
+        await store.resolve(
+            report.report_id, moderator="m", status="resolved", note="", guild_id="1"
+        )
+    with pytest.raises(RecordNotFound):
+        await store.resolve(999, moderator="m", status="resolved", note="")
+    done = await store.resolve(report.report_id, moderator="Mo", status="resolved", note="fixed")
+    assert (done.status, done.moderator, done.resolution_note) == ("resolved", "Mo", "fixed")
+    assert done.resolved_at is not None
+    with pytest.raises(ReportClosed):
+        await store.resolve(report.report_id, moderator="m", status="rejected", note="")
+
+
+# -- migrations -------------------------------------------------------------------------------
+def _make_database_at(path: Path, version: int) -> None:
+    """A file as an older citebot left it: the first `version` migrations and some data."""
+    with sqlite3.connect(path) as db:
+        for step in MIGRATIONS[:version]:
+            for statement in step:
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {version}")
+        if version >= 1:
+            db.execute(
+                "INSERT INTO answers VALUES ('old0000001', ?, ?, ?, 'Where?', ?, '2024-01-01')",
+                (*KEY, ANSWER_JSON),
+            )
+            db.execute("INSERT INTO cache (answer_id, cached_at) VALUES ('old0000001', 'x')")
+        if version >= 2:
+            db.execute(
+                """INSERT INTO reports (answer_id, question, answer_text, reporter_key,
+                       reporter_name, category, reason, created_at, updated_at, status)
+                   VALUES ('old0000001', 'Where?', 'text', 'name:ann', 'ann', 'other', 'old',
+                           '2024-01-01T00:00:00+00:00', '2024-01-01T00:00:00+00:00',
+                           'resolved')"""
+            )
+    db.close()
+
+
+@pytest.mark.parametrize("version", range(SCHEMA_VERSION))
+async def test_migrates_forward_from_every_earlier_version(tmp_path: Path, version: int) -> None:
+    path = tmp_path / DB_FILENAME
+    _make_database_at(path, version)
+    async with await Store.open(path) as store:
+        hit = await store.lookup(KEY)
+        if version >= 1:
+            assert hit is not None and hit.answer_id == "old0000001"
+            report = await store.add_report(**_report_fields("old0000001"))
+            assert report.status == "open"
+        else:
+            assert hit is None
+        old_reports = [r for r in await store.reports(None) if r.reason == "old"]
+        assert len(old_reports) == (1 if version >= 2 else 0)
+        stats = await store.cache_stats()
+        assert stats.hits + stats.misses == 1
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()
+    assert check_database(path).ok
+
+
+async def test_two_stores_opening_a_fresh_file_at_once_migrate_it_once(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    stores = await asyncio.gather(*(Store.open(path) for _ in range(4)))
+    for store in stores:
+        await store.close()
+    assert check_database(path).schema_version == SCHEMA_VERSION
+
+
+async def test_a_database_from_a_newer_citebot_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    before = _digest(path)
+    with pytest.raises(StoreError, match="newer citebot"):
+        await Store.open(path)
+    assert _digest(path) == before
+
+
+async def test_someone_elses_sqlite_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE recipes (name TEXT)")
+        db.execute("INSERT INTO recipes VALUES ('soup')")
+    db.close()
+    before = _digest(path)
+    with pytest.raises(StoreError, match="not citebot's") as caught:
+        await Store.open(path)
+    assert str(path) in str(caught.value)
+    assert _digest(path) == before
+
+
+# -- damaged files and unusable folders -------------------------------------------------------
+async def test_a_file_that_is_not_a_database_is_reported_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    path.write_text("my shopping list\n" * 50)
+    before = _digest(path)
+    with pytest.raises(StoreError) as caught:
+        await Store.open(path)
+    message = str(caught.value)
+    assert str(path) in message and "not a citebot database" in message
+    assert "move or rename" in message
+    assert _digest(path) == before
+    result = check_database(path)
+    assert not result.ok and result.problems == ["file is not a database"]
+
+
+def _damage_pages(path: Path) -> None:
+    """Keep the header page, scribble over every other page."""
+    data = bytearray(path.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    data[page_size:] = b"\xa5" * (len(data) - page_size)
+    path.write_bytes(bytes(data))
+
+
+async def test_a_damaged_database_is_reported_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    async with await Store.open(path) as store:
+        answer_id = await store.save(KEY, "q", ANSWER_JSON)
+        await store.add_report(**_report_fields(answer_id))
+    _damage_pages(path)
+    before = _digest(path)
+    with pytest.raises(StoreError, match="damaged") as caught:
+        store = await Store.open(path)
+        try:
+            await store.lookup(KEY)
+        finally:
+            await store.close()
+    assert str(path) in str(caught.value)
+    assert _digest(path) == before
+    result = check_database(path)
+    assert not result.ok
+    assert any("malformed" in problem for problem in result.problems)
+
+
+async def test_a_data_folder_that_cannot_be_created_is_reported(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="cannot create the data folder") as caught:
+        await Store.open(blocker / "data" / DB_FILENAME)
+    assert str(blocker / "data") in str(caught.value)
+    assert blocker.read_text() == "not a folder"
+
+
+async def test_a_folder_in_place_of_the_database_file_is_reported(tmp_path: Path) -> None:
+    (tmp_path / DB_FILENAME).mkdir()
+    with pytest.raises(StoreError, match="is not a file"):
+        await Store.open(tmp_path / DB_FILENAME)
+
+
+# -- locking ----------------------------------------------------------------------------------
+async def test_a_write_waits_for_another_connection_to_release_its_lock(store: Store) -> None:
+    answer_id = await store.save(KEY, "q", ANSWER_JSON)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO counters (name, value) VALUES ('other', 1)")
+    pending = asyncio.ensure_future(store.add_report(**_report_fields(answer_id)))
+    await asyncio.sleep(0.3)
+    assert not pending.done()  # waiting on the lock, not failing
+    other.execute("COMMIT")
+    other.close()
+    report = await pending
+    assert report.status == "open"
+    assert (await store.cache_stats()).open_reports == 1
+
+
+async def test_a_lock_held_past_the_busy_timeout_gives_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    async with await Store.open(path, busy_timeout=0.2) as store:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(StoreBusyError, match="locked by another citebot process"):
+                await store.save(KEY, "q", ANSWER_JSON)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert await store.save(KEY, "q", ANSWER_JSON)  # usable again once released
