@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import functools
 import hashlib
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, closing
@@ -24,6 +25,8 @@ import aiosqlite
 from pydantic import BaseModel, computed_field
 
 from knowledge.analysis import fold
+
+log = logging.getLogger(__name__)
 
 DB_FILENAME = "citebot.sqlite3"
 BUSY_TIMEOUT_S = 15.0
@@ -230,17 +233,38 @@ T = TypeVar("T")
 
 
 def _guarded(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-    """Turn SQLite's exceptions into a StoreError that names the file and the fix."""
+    """Run a store operation to completion and turn SQLite's exceptions into a StoreError that
+    names the file and the fix.
+
+    The operation is shielded from cancellation (a Discord interaction timing out, say): a
+    statement already queued on the connection's thread runs anyway, so stopping half-way
+    would leave a transaction open on the shared connection.
+    """
 
     @functools.wraps(method)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        store: Store = args[0]  # type: ignore[assignment]
+
+        async def operation() -> T:
+            try:
+                return await method(*args, **kwargs)
+            except sqlite3.Error as exc:
+                raise _translate(exc, store.path, store.busy_timeout) from exc
+
+        task = asyncio.ensure_future(operation())
         try:
-            return await method(*args, **kwargs)
-        except sqlite3.Error as exc:
-            store: Store = args[0]  # type: ignore[assignment]
-            raise _translate(exc, store.path, store.busy_timeout) from exc
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.add_done_callback(_consume_outcome)
+            raise
 
     return wrapper
+
+
+def _consume_outcome(task: asyncio.Future[Any]) -> None:
+    """Nobody awaits a shielded operation whose caller was cancelled: log, don't warn."""
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("store operation failed after its caller gave up: %s", task.exception())
 
 
 def _prepare_folder(folder: Path) -> None:
@@ -357,6 +381,16 @@ class Store:
                 raise
             await self._db.execute("COMMIT")
 
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read transaction: one consistent snapshot, never interleaved with our own writes."""
+        async with self._lock:
+            await self._db.execute("BEGIN")
+            try:
+                yield self._db
+            finally:
+                await self._db.execute("COMMIT")
+
     async def _one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         async with self._db.execute(sql, params) as cursor:
             return await cursor.fetchone()
@@ -428,20 +462,22 @@ class Store:
 
     @_guarded
     async def answer(self, answer_id: str) -> StoredAnswer | None:
-        row = await self._one(
-            "SELECT answer_id, question, answer_json FROM answers WHERE answer_id = ?",
-            (answer_id,),
-        )
+        async with self._read():
+            row = await self._one(
+                "SELECT answer_id, question, answer_json FROM answers WHERE answer_id = ?",
+                (answer_id,),
+            )
         return StoredAnswer(*row) if row is not None else None
 
     @_guarded
     async def cache_stats(self) -> CacheStats:
-        entries, answers, open_reports = await self._one(
-            """SELECT (SELECT count(*) FROM cache), (SELECT count(*) FROM answers),
-                      (SELECT count(*) FROM reports WHERE status = 'open')"""
-        ) or (0, 0, 0)
-        counters = dict(await self._all("SELECT name, value FROM counters"))
-        since = await self._one("SELECT value FROM meta WHERE key = 'counting_since'")
+        async with self._read():
+            entries, answers, open_reports = await self._one(
+                """SELECT (SELECT count(*) FROM cache), (SELECT count(*) FROM answers),
+                          (SELECT count(*) FROM reports WHERE status = 'open')"""
+            ) or (0, 0, 0)
+            counters = dict(await self._all("SELECT name, value FROM counters"))
+            since = await self._one("SELECT value FROM meta WHERE key = 'counting_since'")
         return CacheStats(
             path=str(self.path),
             entries=entries,
@@ -549,18 +585,20 @@ class Store:
 
     @_guarded
     async def report(self, report_id: int) -> Report | None:
-        return await self._report(report_id)
+        async with self._read():
+            return await self._report(report_id)
 
     @_guarded
     async def reports(self, status: str | None = None, guild_id: str | None = None) -> list[Report]:
         """Reports oldest first; `None` means any status or any guild."""
-        rows = await self._all(
-            f"""SELECT {self._REPORT_COLUMNS} FROM reports
-                WHERE (:status IS NULL OR status = :status)
-                  AND (:guild IS NULL OR guild_id = :guild)
-                ORDER BY created_at, report_id""",
-            {"status": status, "guild": guild_id},
-        )
+        async with self._read():
+            rows = await self._all(
+                f"""SELECT {self._REPORT_COLUMNS} FROM reports
+                    WHERE (:status IS NULL OR status = :status)
+                      AND (:guild IS NULL OR guild_id = :guild)
+                    ORDER BY created_at, report_id""",
+                {"status": status, "guild": guild_id},
+            )
         return [self._to_report(row) for row in rows]
 
     @_guarded

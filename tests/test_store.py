@@ -368,3 +368,22 @@ async def test_a_lock_held_past_the_busy_timeout_gives_a_clear_error(tmp_path: P
             other.execute("ROLLBACK")
             other.close()
         assert await store.save(KEY, "q", ANSWER_JSON)  # usable again once released
+
+
+async def test_a_cancelled_caller_leaves_the_connection_usable(store: Store) -> None:
+    answer_id = await store.save(KEY, "q", ANSWER_JSON)
+    for delay in range(6):  # cancel at different points of the transaction
+        pending = asyncio.ensure_future(
+            store.add_report(**_report_fields(answer_id, reporter_id=str(delay)))
+        )
+        for _ in range(delay):
+            await asyncio.sleep(0)
+        pending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await pending
+        other = await store.add_report(**_report_fields(answer_id, reporter_id=f"x{delay}"))
+        assert other.status == "open"
+    # A report whose caller gave up was still recorded whole (or, cancelled before it
+    # started, not at all): never half-written.
+    reporters = {r.reporter_id for r in await store.reports()}
+    assert {f"x{n}" for n in range(6)} <= reporters
