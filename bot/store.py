@@ -338,9 +338,9 @@ class Store:
         if version == 0:
             await self._refuse_foreign_database()  # before anything writes to the file
         await self._db.execute("PRAGMA journal_mode = WAL")
-        await self._db.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL
+        await self._db.execute("PRAGMA synchronous = NORMAL")  # see _transaction(durable=...)
         while version < SCHEMA_VERSION:
-            async with self._transaction() as db:
+            async with self._transaction(durable=True) as db:
                 # Re-read under the write lock: another process may have migrated meanwhile.
                 version = await self._user_version()
                 if version == 0:
@@ -369,17 +369,28 @@ class Store:
             )
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: takes the write lock up front, waiting up to the busy timeout."""
+    async def _transaction(self, *, durable: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: takes the write lock up front, waiting up to the busy timeout.
+
+        `durable` syncs the commit to disk before returning, so a report the user was told about
+        survives a power cut; cache writes skip the sync (WAL keeps them safe from crashes, and
+        a lost cache entry is only recomputed).
+        """
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
+            if durable:
+                await self._db.execute("PRAGMA synchronous = FULL")
             try:
-                yield self._db
-            except BaseException:
-                if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
+                await self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    if self._db.in_transaction:
+                        await self._db.execute("ROLLBACK")
+                    raise
+                await self._db.execute("COMMIT")
+            finally:
+                if durable:
+                    await self._db.execute("PRAGMA synchronous = NORMAL")
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -519,7 +530,7 @@ class Store:
         answer (in the same guild) updates their open report and keeps both reasons."""
         now = _now()
         reporter_key = _reporter_key(reporter_id, reporter_name)
-        async with self._transaction() as db:
+        async with self._transaction(durable=True) as db:
             if await self._one("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)) is None:
                 raise RecordNotFound(answer_id)
             existing = await self._one(
@@ -612,7 +623,7 @@ class Store:
         guild_id: str | None = None,
     ) -> Report:
         """Close an open report; with `guild_id`, only one filed in that guild."""
-        async with self._transaction() as db:
+        async with self._transaction(durable=True) as db:
             report = await self._report(report_id)
             if report is None or (guild_id is not None and report.guild_id != guild_id):
                 raise RecordNotFound(str(report_id))
