@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import functools
 import os
 import subprocess
 import sys
@@ -12,17 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from knowledge.library import Library, open_library
 
 ROOT = Path(__file__).resolve().parent.parent
 _PR_CAPBSET_DROP = 24
 # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER: what lets root ignore file permissions.
 _OVERRIDE_CAPS = (1, 2, 3)
-
-
-@functools.cache
-def bundled_library() -> Library:
-    return open_library(None, None)
 
 
 def settings_for(data_dir: Path, corpus_dir: Path | None = None) -> Settings:

@@ -136,12 +136,12 @@ def _env(tmp_path):
 
 
 def test_internal_failure_exits_1_with_one_line(capsys, monkeypatch):
-    import bot.cli_ask
+    import bot.service  # `ask` composes answers through the service
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(bot.cli_ask, "answer_question", broken)
+    monkeypatch.setattr(bot.service, "answer_question", broken)
     code, out, err = run(capsys, "ask", "hello there")
     assert code == 1 and out == ""
     assert "internal error" in err and "disk on fire" in err and "Traceback" not in err

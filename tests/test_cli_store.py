@@ -19,13 +19,6 @@ from tests.store_support import ROOT, cli, run_unprivileged
 QUESTION = "Where did Kim and Ivanka first meet?"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path: Path) -> None:
-    for name in ("CITEBOT_DATA", "CITEBOT_CORPUS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # no stray .env
-
-
 @pytest.fixture
 def data(tmp_path: Path) -> str:
     return str(tmp_path / "data")

@@ -20,7 +20,7 @@ from bot.service import Asker, Report, ServedAnswer, Service, ServiceError
 from bot.store import DB_FILENAME
 from knowledge.corpus import default_corpus_dir
 from knowledge.library import open_library
-from tests.store_support import ROOT, bundled_library, settings_for
+from tests.store_support import ROOT, settings_for
 
 ADA = Asker(user_id="1001", display_name="Ada", guild_id="77", channel_id="88")
 QUESTION = "Where did Kim and Ivanka first meet?"
@@ -32,16 +32,16 @@ def settings(tmp_path: Path):
 
 
 @pytest.fixture
-async def service(settings):
-    service = await Service.open(settings, library=bundled_library())
+async def service(settings, library):
+    service = await Service.open(settings, library=library)
     yield service
     await service.close()
 
 
-def _questions(count: int) -> list[str]:
+def _questions(library, count: int) -> list[str]:
     """Distinct questions made from the corpus' own paragraphs (no hand-picked phrasing)."""
     questions: list[str] = []
-    for passage in bundled_library().passages:
+    for passage in library.passages:
         words = passage.text.split()[:7]
         question = f"What about {' '.join(words)}?"
         if len(words) == 7 and question not in questions:
@@ -58,10 +58,10 @@ def _count_rows(data_dir: Path, sql: str) -> int:
 
 
 # -- asking -----------------------------------------------------------------------------------
-async def test_ask_is_cached_across_a_restart_with_a_stable_answer_id(settings) -> None:
-    async with await Service.open(settings, library=bundled_library()) as service:
+async def test_ask_is_cached_across_a_restart_with_a_stable_answer_id(settings, library) -> None:
+    async with await Service.open(settings, library=library) as service:
         first = await service.ask(QUESTION)
-    async with await Service.open(settings, library=bundled_library()) as service:
+    async with await Service.open(settings, library=library) as service:
         second = await service.ask(QUESTION)
     assert (first.cached, second.cached) == (False, True)
     assert first.answer_id == second.answer_id
@@ -135,14 +135,14 @@ async def test_get_answer_returns_the_stored_answer(service: Service) -> None:
     assert await service.get_answer("nope") is None
 
 
-async def test_100_concurrent_asks_against_one_file(settings) -> None:
-    questions = _questions(20)
+async def test_100_concurrent_asks_against_one_file(settings, library) -> None:
+    questions = _questions(library, 20)
     variants = [
         variant
         for question in questions
         for variant in (question, question.lower(), question.upper(), question[:-1], f" {question}")
     ]
-    async with await Service.open(settings, library=bundled_library()) as service:
+    async with await Service.open(settings, library=library) as service:
         served = await asyncio.gather(*(service.ask(q) for q in variants))
         stats = await service.cache_stats()
     assert len(served) == 100
@@ -151,7 +151,7 @@ async def test_100_concurrent_asks_against_one_file(settings) -> None:
         assert len(set(ids[start : start + 5])) == 1  # the five wordings share one answer
     assert len(set(ids)) == 20
     assert stats.hits + stats.misses == 100 and stats.entries == 20
-    async with await Service.open(settings, library=bundled_library()) as service:
+    async with await Service.open(settings, library=library) as service:
         again = await asyncio.gather(*(service.ask(q) for q in questions))
     assert all(answer.cached for answer in again)
     assert [a.answer_id for a in again] == ids[::5]
@@ -248,9 +248,9 @@ async def test_export_as_jsonl_and_spreadsheet_safe_csv(service: Service) -> Non
         await service.export_reports("xml")
 
 
-async def test_100_concurrent_reports_against_one_file(settings) -> None:
-    async with await Service.open(settings, library=bundled_library()) as service:
-        answers = await asyncio.gather(*(service.ask(q) for q in _questions(5)))
+async def test_100_concurrent_reports_against_one_file(settings, library) -> None:
+    async with await Service.open(settings, library=library) as service:
+        answers = await asyncio.gather(*(service.ask(q) for q in _questions(library, 5)))
         reporters = [
             Asker(user_id=str(n), display_name=f"user{n}", guild_id="1") for n in range(100)
         ]
@@ -292,8 +292,10 @@ asyncio.run(main())
 """
 
 
-async def test_two_processes_reporting_at_once_lose_nothing(settings, tmp_path: Path) -> None:
-    async with await Service.open(settings, library=bundled_library()) as service:
+async def test_two_processes_reporting_at_once_lose_nothing(
+    settings, library, tmp_path: Path
+) -> None:
+    async with await Service.open(settings, library=library) as service:
         answer_id = (await service.ask(QUESTION)).answer_id
     go = tmp_path / "go"
     children = [
