@@ -205,20 +205,28 @@ def _merge_reasons(old: str, new: str) -> str:
     return f"{old}\n\n{new}" if old else new
 
 
+# SQLite's primary result codes (https://sqlite.org/rescode.html) for the faults users can fix.
+_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_CANNOT_WRITE = {3, 8, 14}  # SQLITE_PERM, SQLITE_READONLY, SQLITE_CANTOPEN
+_DAMAGED = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
 def _translate(exc: sqlite3.Error, path: Path, busy_timeout: float) -> StoreError:
     message = str(exc)
     lowered = message.lower()
-    if "locked" in lowered or "busy" in lowered:
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in _BUSY or "database is locked" in lowered:
         return StoreBusyError(
             f"{path} stayed locked by another citebot process for over {busy_timeout:g} s; "
             "try again in a moment"
         )
-    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+    if primary in _CANNOT_WRITE or "readonly" in lowered or "unable to open" in lowered:
         return StoreError(
             f"cannot write the database {path} ({message}); make its folder writable, or set "
             "CITEBOT_DATA (or --data) to a folder you can write"
         )
-    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+    if primary in _DAMAGED or "not a database" in lowered or "malformed" in lowered:
         return StoreError(
             f"{path} is damaged or not a citebot database ({message}); citebot leaves it "
             "untouched: move or rename it to start a new one, or restore a backup "
