@@ -13,6 +13,7 @@ import hashlib
 import io
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -34,6 +35,9 @@ from bot.store import (
 from knowledge.answer import ANSWERER_VERSION, QuestionError, answer_question, clean_question
 from knowledge.library import Library, open_library
 from knowledge.models import Answer
+
+if TYPE_CHECKING:  # imported when first used: `citebot ask` need not pay for the date tagger
+    from knowledge.timeline import Timeline
 
 __all__ = [
     "CATEGORIES",
@@ -232,6 +236,22 @@ class Service:
         """Empty the answer cache; returns how many entries were dropped."""
         return await self._store.clear_cache()
 
+    # -- timeline ---------------------------------------------------------------------------
+    async def timeline(
+        self,
+        *,
+        year: int | str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        about: str | None = None,
+    ) -> Timeline:
+        """Dated events, oldest first, filtered like `citebot timeline`: overlapping `year` and
+        [start, end] (YYYY, YYYY-MM or YYYY-MM-DD), with every word of `about` in their quotes.
+        Mentions that could not be dated are included only when no date filter is given.
+        Built once per corpus (in a worker thread) and saved beside the index."""
+        library = await self.ensure_library()
+        return await asyncio.to_thread(_filtered_timeline, library, year, start, end, about)
+
     # -- reports ----------------------------------------------------------------------------
     async def report(
         self,
@@ -318,6 +338,38 @@ class Service:
         if fmt == "jsonl":
             return "".join(report.model_dump_json() + "\n" for report in reports)
         return _csv(reports)
+
+
+def _filtered_timeline(
+    library: Library,
+    year: int | str | None,
+    start: str | None,
+    end: str | None,
+    about: str | None,
+) -> Timeline:
+    from knowledge.timeline import (
+        FilterError,
+        about_terms,
+        filter_events,
+        matches_about,
+        parse_date_bound,
+        parse_year,
+    )
+
+    try:
+        year_n = parse_year(str(year)) if year is not None else None
+        lo = parse_date_bound(start, "from").start if start else None
+        hi = parse_date_bound(end, "to").end if end else None
+        terms = about_terms(about) if about is not None else []
+        timeline = library.timeline
+        events = filter_events(timeline.events, year=year_n, start=lo, end=hi, about=about)
+    except FilterError as exc:
+        raise ServiceError(str(exc)) from exc
+    dated = year_n is not None or lo is not None or hi is not None
+    unresolved = (
+        [] if dated else [m for m in timeline.unresolved if not terms or matches_about([m], terms)]
+    )
+    return timeline.model_copy(update={"events": events, "unresolved": unresolved})
 
 
 def _served(answer: Answer, answer_id: str, question: str, cached: bool) -> ServedAnswer:

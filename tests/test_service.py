@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -315,3 +316,38 @@ async def test_two_processes_reporting_at_once_lose_nothing(
     count = "SELECT count(*) FROM reports WHERE reason = '{}'"
     assert _count_rows(settings.data_dir, count.format("left")) == 150
     assert _count_rows(settings.data_dir, count.format("right")) == 150
+
+
+# -- timeline ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("filters", "flags"),
+    [
+        ({}, []),
+        ({"year": 2018}, ["--year", "2018"]),
+        ({"start": "2016", "end": "2019-06"}, ["--from", "2016", "--to", "2019-06"]),
+        ({"about": "prison reform"}, ["--about", "prison reform"]),
+    ],
+)
+async def test_timeline_matches_the_command_line(service, settings, capsys, filters, flags) -> None:
+    from bot.cli import main
+
+    served = await service.timeline(**filters)
+    assert served.events  # the bundled articles date something in each of these ranges
+    code = await asyncio.to_thread(
+        main, ["timeline", "--json", "--data", str(settings.data_dir), *flags]
+    )
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [e.model_dump(mode="json") for e in served.events] == printed["events"]
+    assert [m.model_dump(mode="json") for m in served.unresolved] == printed["unresolved"]
+
+
+async def test_timeline_filters_that_cannot_apply_are_service_errors(service) -> None:
+    for filters in (
+        {"year": "twenty"},
+        {"start": "last spring"},
+        {"start": "2020", "end": "2018"},
+        {"about": "the of"},
+    ):
+        with pytest.raises(ServiceError):
+            await service.timeline(**filters)
