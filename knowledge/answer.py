@@ -1,16 +1,19 @@
-"""Compose an extractive answer: pick the sentences that answer, quote them verbatim, cite them.
+"""Compose an extractive answer: quote the best-ranked sentences verbatim, cite them, abstain
+when the confidence is below the threshold learned on data, and say when sources disagree.
 
-Never writes text of its own: every quote is a slice of a passage. When the evidence is weak
-it abstains rather than quoting noise.
+Never writes text of its own: every quote is a slice of a passage (a sentence, or two adjacent
+sentences when the answer sits next door).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from knowledge.analysis import analyze
+from knowledge.features import has_answer_mention
 from knowledge.library import Library
-from knowledge.models import Answer, Passage, Quote, Span
+from knowledge.mentions import Kind, Mention
+from knowledge.models import Answer, Quote
+from knowledge.ranking import Candidate, Options, Ranking, rank
 
 # Part of the answer-cache key: bump whenever answer_question() can give a different answer to
 # the same question over the same corpus, so no cached answer from the old logic is served.
@@ -18,9 +21,12 @@ ANSWERER_VERSION = "1"
 MAX_QUESTION_CHARS = 500
 NO_ANSWER_NOTE = "I couldn't find that in the sources."
 DISAGREE_NOTE = "The sources differ on this; each side is quoted with its source."
-_PARAGRAPHS = 8
 _MAX_QUOTES = 3
-_UBIQUITOUS = 0.35  # terms in more than this share of passages say little about a question
+_CLOSEST = 2
+_QUOTE_MARGIN = 1.0  # ranker score (log-odds) within which a runner-up is quoted too
+_DISAGREE_MARGIN = 2.5  # a contradicting source may be further behind and still be shown
+# Kinds whose facts can be compared across sources; reasons and manners are not facts.
+_FACT_KINDS = frozenset({Kind.DATE, Kind.NUMBER, Kind.PERSON, Kind.PLACE, Kind.NAME})
 
 
 class QuestionError(ValueError):
@@ -40,64 +46,156 @@ def clean_question(question: str) -> str:
     return question
 
 
-@dataclass
-class _Candidate:
-    passage: Passage
-    span: Span
-    score: float
-    coverage: float
-
-
-def answer_question(library: Library, question: str) -> Answer:
+def answer_question(library: Library, question: str, options: Options = Options()) -> Answer:
     question = clean_question(question)
-    terms = list(dict.fromkeys(analyze(question)))
-    index = library.index
-    informative = [t for t in terms if index.doc_freq(t) / max(index.n_docs, 1) < _UBIQUITOUS]
-    hits = index.search(terms, k=_PARAGRAPHS)
-    if not terms or not hits:
+    return compose(library, rank(library, question, options))
+
+
+@dataclass
+class _Unit:
+    """A quotable unit: a sentence, or it and one neighbour, of one passage."""
+
+    candidate: Candidate
+    first: int  # sentence positions, inclusive
+    last: int
+
+
+def compose(library: Library, ranking: Ranking) -> Answer:
+    question = ranking.question.text
+    best = ranking.best
+    if best is None:
         return Answer(question=question, answered=False, note=NO_ANSWER_NOTE)
-    weights = {t: index.idf(t) for t in terms}
-    total = sum(weights[t] for t in informative) or 1.0
-    top_score = hits[0][1]
-    candidates: list[_Candidate] = []
-    for doc, doc_score in hits:
-        passage = library.passages[doc]
-        for span in passage.sentences:
-            sentence_terms = set(analyze(passage.text[span.start : span.end]))
-            matched = sum(weights[t] for t in terms if t in sentence_terms)
-            coverage = sum(weights[t] for t in informative if t in sentence_terms) / total
-            score = matched / sum(weights.values()) + 0.5 * doc_score / top_score
-            candidates.append(_Candidate(passage, span, score, coverage))
-    candidates.sort(key=lambda c: -c.score)
-    best = candidates[0]
-    confidence = best.coverage if informative else 0.0
-    if confidence == 0.0:
-        closest = [_quote(library, c) for c in candidates[:2]]
-        return Answer(question=question, answered=False, note=NO_ANSWER_NOTE, closest=closest)
-    chosen: list[_Candidate] = []
-    for c in candidates:
-        if c.score < 0.7 * best.score or len(chosen) == _MAX_QUOTES:
-            break
-        if all(c.passage is not o.passage for o in chosen):
-            chosen.append(c)
+    confidence = ranking.confidence()
+    if confidence < ranking.model.threshold:
+        closest = [_quote(library, _unit(library, ranking, c)) for c in _distinct(ranking)]
+        return Answer(
+            question=question,
+            answered=False,
+            note=NO_ANSWER_NOTE,
+            confidence=round(confidence, 4),
+            closest=closest[:_CLOSEST],
+        )
+    chosen = [c for c in _distinct(ranking) if c.score >= best.score - _QUOTE_MARGIN]
+    chosen = chosen[:_MAX_QUOTES]
+    units = [_unit(library, ranking, c) for c in chosen]
+    sides = _disagreement(library, ranking, units)
+    note = None
+    if sides is not None:
+        units = sides
+        note = DISAGREE_NOTE
     return Answer(
         question=question,
         answered=True,
-        quotes=[_quote(library, c) for c in chosen],
+        quotes=[_quote(library, u) for u in units],
+        note=note,
         confidence=round(confidence, 4),
+        disagreement=sides is not None,
     )
 
 
-def _quote(library: Library, c: _Candidate) -> Quote:
-    source = library.corpus.source(c.passage.source_id)
+def _distinct(ranking: Ranking) -> list[Candidate]:
+    """The best candidate of each paragraph, best first."""
+    seen: set[int] = set()
+    out = []
+    for c in ranking.candidates:
+        if c.passage not in seen:
+            seen.add(c.passage)
+            out.append(c)
+    return out
+
+
+def _unit(library: Library, ranking: Ranking, c: Candidate) -> _Unit:
+    """Extend a sentence by a neighbour that holds the kind of answer the sentence lacks."""
+    stats = library.sentences
+    q = ranking.question
+    kinds = q.accepts & _FACT_KINDS
+    if not kinds or has_answer_mention(c.sentence, q, stats, kinds):
+        return _Unit(c, c.sentence, c.sentence)
+    p = c.passage
+    for n in (c.sentence + 1, c.sentence - 1):
+        if stats.first[p] <= n < stats.first[p + 1] and has_answer_mention(n, q, stats, kinds):
+            return _Unit(c, min(n, c.sentence), max(n, c.sentence))
+    return _Unit(c, c.sentence, c.sentence)
+
+
+def _answer_mentions(library: Library, ranking: Ranking, unit: _Unit) -> list[Mention]:
+    """Mentions of the asked-for kind in a unit, nearest to the question's words first."""
+    stats = library.sentences
+    q = ranking.question
+    kinds = q.accepts & _FACT_KINDS
+    found: list[tuple[float, int, Mention]] = []
+    for s in range(unit.first, unit.last + 1):
+        text = stats.texts[s]
+        lowered = text.lower()
+        anchors = [
+            i
+            for t in ranking.terms
+            for i in _find_all(lowered, t.word[: max(4, len(t.word) - 2)])
+        ]
+        for m in stats.mentions(s):
+            if m.kind not in kinds or q.names(m.words) or not m.words:
+                continue
+            distance = min((abs(a - m.start) for a in anchors), default=len(text))
+            found.append((distance + 1000 * (s != unit.candidate.sentence), m.start, m))
+    found.sort(key=lambda x: (x[0], x[1]))
+    return [m for _, _, m in found]
+
+
+def _find_all(text: str, needle: str) -> list[int]:
+    out, i = [], text.find(needle)
+    while i >= 0 and needle:
+        out.append(i)
+        i = text.find(needle, i + 1)
+    return out
+
+
+def _disagreement(library: Library, ranking: Ranking, units: list[_Unit]) -> list[_Unit] | None:
+    """Quotes from different sources whose nearest facts of the asked kind share nothing."""
+    if not ranking.question.accepts & _FACT_KINDS:
+        return None
+    best = units[0]
+    source_of = library.passages
+    facts = _answer_mentions(library, ranking, best)
+    if not facts:
+        return None
+    first_fact = facts[0].words
+    pool = [_unit(library, ranking, c) for c in _distinct(ranking)[1:]]
+    threshold = ranking.model.threshold
+    for unit in pool:
+        c = unit.candidate
+        if c.score < best.candidate.score - _DISAGREE_MARGIN:
+            break
+        if source_of[c.passage].source_id == source_of[best.candidate.passage].source_id:
+            continue
+        if ranking.confidence(c) < threshold:
+            continue
+        other = _answer_mentions(library, ranking, unit)
+        if other and first_fact.isdisjoint(other[0].words):
+            agreeing = [
+                u
+                for u in units[1:]
+                if u.candidate.passage != c.passage
+                and (m := _answer_mentions(library, ranking, u))
+                and not first_fact.isdisjoint(m[0].words)
+            ]
+            return [best, unit, *agreeing][:_MAX_QUOTES]
+    return None
+
+
+def _quote(library: Library, unit: _Unit) -> Quote:
+    stats = library.sentences
+    c = unit.candidate
+    passage = library.passages[c.passage]
+    source = library.corpus.source(passage.source_id)
+    start, end = stats.spans[unit.first].start, stats.spans[unit.last].end
     return Quote(
-        text=c.passage.text[c.span.start : c.span.end],
+        text=passage.text[start:end],
         source_id=source.source_id,
         title=source.title,
         date=source.date,
-        paragraph=c.passage.paragraph,
+        paragraph=passage.paragraph,
         score=round(c.score, 4),
         url=source.url,
-        start=c.span.start,
-        end=c.span.end,
+        start=start,
+        end=end,
     )

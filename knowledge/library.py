@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.index import IndexError_, PassageIndex
 from knowledge.models import Passage
+from knowledge.sentences import SentenceStats
 
 if TYPE_CHECKING:
     from knowledge.timeline import Timeline
@@ -44,6 +46,11 @@ class Library:
 
             self._timeline = load_or_build_timeline(self.corpus, self.data_dir)
         return self._timeline
+
+    @cached_property
+    def sentences(self) -> SentenceStats:
+        """Sentence-level terms and statistics for answering, computed on first use."""
+        return SentenceStats.build(self._passages)
 
 
 def index_dir(data_dir: Path, fingerprint: str) -> Path:

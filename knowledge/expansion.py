@@ -1,0 +1,104 @@
+"""Query terms with their lemma variants, and RM3 pseudo-relevance feedback.
+
+A question and its answer often share no word form ("meet" / "met") or no word at all
+("spouse" / "husband"). Lemma variants bridge the first kind; RM3 (Lavrenko and Croft's relevance
+model, interpolated with the query as Anserini and Pyserini do for BM25) adds words that the
+best-matching paragraphs share, which sometimes bridges the second.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.analysis import STOPWORDS, stem
+from knowledge.index import PassageIndex
+from knowledge.sentences import SentenceStats
+
+RM3_DOCS = 5
+RM3_TERMS = 10
+RM3_ORIGINAL_WEIGHT = 0.5
+_COMMON = 0.5  # feedback terms found in more than half the paragraphs carry no topic
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    word: str
+    stem: str
+    variants: frozenset[str]  # index terms that count as this word
+    idf: float
+    known: bool  # some variant occurs in the library
+
+
+def query_terms(
+    focus: Sequence[str], index: PassageIndex, stats: SentenceStats, *, lemmas: bool = True
+) -> list[QueryTerm]:
+    """One term per distinct stem of the question's focus words, weighted by IDF."""
+    out: dict[str, QueryTerm] = {}
+    for word in focus:
+        if word in STOPWORDS:
+            continue
+        s = stem(word)
+        if s in out:
+            continue
+        variants = stats.variants(word) if lemmas else frozenset({s})
+        df = max(index.doc_freq(v) for v in variants)
+        idf = math.log(1 + (index.n_docs - df + 0.5) / (df + 0.5))
+        out[s] = QueryTerm(word, s, variants, idf, df > 0)
+    return list(out.values())
+
+
+def search_terms(terms: Sequence[QueryTerm]) -> list[str]:
+    """Index terms to search with: every known variant once."""
+    return list(dict.fromkeys(v for t in terms for v in sorted(t.variants)))
+
+
+def rm3_weights(
+    terms: Sequence[QueryTerm],
+    hits: Sequence[tuple[int, float]],
+    stats: SentenceStats,
+    index: PassageIndex,
+    *,
+    docs: int = RM3_DOCS,
+    n_terms: int = RM3_TERMS,
+    original_weight: float = RM3_ORIGINAL_WEIGHT,
+) -> dict[str, float]:
+    """RM3 term weights (summing to 1) over the original and the feedback terms."""
+    feedback = [(d, s) for d, s in hits[:docs] if s > 0]
+    original = [v for t in terms for v in t.variants if index.doc_freq(v)]
+    if not feedback or not original:
+        return dict.fromkeys(original, 1.0 / max(len(original), 1))
+    total = sum(s for _, s in feedback)
+    relevance: Counter[str] = Counter()
+    for doc, score in feedback:
+        counts: Counter[str] = Counter()
+        for s in stats.of_passage(doc):
+            counts.update(stats.terms[s])
+        length = sum(counts.values()) or 1
+        for term, tf in counts.items():
+            relevance[term] += (score / total) * tf / length
+    query = {stem_ for t in terms for stem_ in t.variants}
+    limit = _COMMON * index.n_docs
+    candidates = [
+        (w, p) for w, p in relevance.most_common() if w not in query and index.doc_freq(w) <= limit
+    ][:n_terms]
+    norm = sum(p for _, p in candidates) + sum(relevance[t] for t in original) or 1.0
+    weights = {t: original_weight / len(original) for t in original}
+    for t in original:
+        weights[t] += (1 - original_weight) * relevance[t] / norm
+    for w, p in candidates:
+        weights[w] = (1 - original_weight) * p / norm
+    return weights
+
+
+def weighted_scores(index: PassageIndex, weights: dict[str, float]) -> np.ndarray:
+    """BM25 of a weighted query: the sum of each term's scores times its weight."""
+    total = np.zeros(index.n_docs, dtype=np.float32)
+    for term, weight in weights.items():
+        if weight > 0:
+            total += weight * index.scores([term])
+    return total

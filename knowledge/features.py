@@ -1,0 +1,142 @@
+"""Features of a candidate sentence for a question; the ranker weighs them (see ranker.py).
+
+Each feature is a number in about [0, 1] saying one thing about how well a sentence answers:
+how much of the question it holds (rare words counting more), how close together, whether its
+paragraph matches, what its neighbours add, and whether it holds a mention of the kind of thing
+asked for ("when" wants a date) that the question does not name itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from knowledge.expansion import QueryTerm
+from knowledge.mentions import Kind
+from knowledge.question import QuestionAnalysis
+from knowledge.sentences import SentenceStats
+
+_K1, _B = 1.2, 0.75
+TYPE_FEATURES = {kind: f"type_{kind.value}" for kind in Kind}
+FEATURES: tuple[str, ...] = (
+    "sent_bm25",
+    "sent_cov",
+    "rare_cov",
+    "para_bm25",
+    "para_top",
+    "para_cov",
+    "window_gain",
+    "proximity",
+    "bigram",
+    "new_terms",
+    "first_sentence",
+    "length",
+    "rm3_cov",
+    *TYPE_FEATURES.values(),
+)
+_INDEX = {name: i for i, name in enumerate(FEATURES)}
+
+
+def coverage(term_set: frozenset[str], terms: Sequence[QueryTerm], power: float = 1.0) -> float:
+    """IDF-weighted share of the question's terms found in `term_set` (unknown words count)."""
+    total = sum(t.idf**power for t in terms)
+    if total <= 0:
+        return 0.0
+    return sum(t.idf**power for t in terms if not t.variants.isdisjoint(term_set)) / total
+
+
+def sentence_features(
+    s: int,
+    question: QuestionAnalysis,
+    terms: Sequence[QueryTerm],
+    stats: SentenceStats,
+    para_score: float,
+    best_para_score: float,
+    expansion: dict[str, float] | None = None,
+    top_paragraph: bool = False,
+) -> list[float]:
+    f = [0.0] * len(FEATURES)
+    seq = stats.terms[s]
+    term_set = stats.term_sets[s]
+    idf_total = sum(t.idf for t in terms) or 1.0
+    positions: list[list[int]] = []
+    bm25 = 0.0
+    norm = _K1 * (1 - _B + _B * len(seq) / (stats.avg_len or 1.0))
+    for t in terms:
+        pos = [i for i, x in enumerate(seq) if x in t.variants] if not t.variants.isdisjoint(
+            term_set
+        ) else []
+        positions.append(pos)
+        if pos:
+            tf = len(pos)
+            bm25 += t.idf * tf * (_K1 + 1) / (tf + norm)
+    f[_INDEX["sent_bm25"]] = bm25 / idf_total / (_K1 + 1)
+    f[_INDEX["sent_cov"]] = coverage(term_set, terms)
+    f[_INDEX["rare_cov"]] = coverage(term_set, terms, power=2.0)
+    p = stats.passage_of[s]
+    f[_INDEX["para_bm25"]] = para_score / best_para_score if best_para_score > 0 else 0.0
+    f[_INDEX["para_top"]] = 1.0 if top_paragraph else 0.0
+    f[_INDEX["para_cov"]] = coverage(stats.passage_sets[p], terms)
+    window = set(term_set)
+    for n in (s - 1, s + 1):
+        if stats.first[p] <= n < stats.first[p + 1]:
+            window |= stats.term_sets[n]
+    f[_INDEX["window_gain"]] = coverage(frozenset(window), terms) - f[_INDEX["sent_cov"]]
+    f[_INDEX["proximity"]] = _proximity(positions)
+    f[_INDEX["bigram"]] = _bigrams(positions)
+    new = sum(1 for x in seq if not any(x in t.variants for t in terms))
+    f[_INDEX["new_terms"]] = math.log1p(new) / math.log(32)
+    f[_INDEX["first_sentence"]] = 1.0 if s == stats.first[p] else 0.0
+    f[_INDEX["length"]] = math.log1p(len(seq)) / math.log(64)
+    if expansion:
+        total = sum(expansion.values()) or 1.0
+        f[_INDEX["rm3_cov"]] = sum(w for x, w in expansion.items() if x in term_set) / total
+    for kind in question.accepts:
+        if has_answer_mention(s, question, stats, frozenset({kind})):
+            f[_INDEX[TYPE_FEATURES[kind]]] = 1.0
+    return f
+
+
+def has_answer_mention(
+    s: int, question: QuestionAnalysis, stats: SentenceStats, kinds: frozenset[Kind]
+) -> bool:
+    """The sentence holds a mention of an accepted kind that the question does not name."""
+    return any(m.kind in kinds and not question.names(m.words) for m in stats.mentions(s))
+
+
+def _proximity(positions: list[list[int]]) -> float:
+    """Matched distinct terms over the shortest window holding them all (1 = adjacent)."""
+    lists = [p for p in positions if p]
+    if len(lists) < 2:
+        return 0.0
+    events = sorted((pos, k) for k, pos_list in enumerate(lists) for pos in pos_list)
+    need = len(lists)
+    counts = [0] * need
+    have = 0
+    best = math.inf
+    left = 0
+    for right, (pos, k) in enumerate(events):
+        if counts[k] == 0:
+            have += 1
+        counts[k] += 1
+        while have == need:
+            best = min(best, pos - events[left][0] + 1)
+            lk = events[left][1]
+            counts[lk] -= 1
+            if counts[lk] == 0:
+                have -= 1
+            left += 1
+        del right
+    return need / best if best != math.inf else 0.0
+
+
+def _bigrams(positions: list[list[int]]) -> float:
+    """Share of consecutive question-term pairs found in the same order, at most a word apart."""
+    pairs = len(positions) - 1
+    if pairs < 1:
+        return 0.0
+    hits = 0
+    for a, b in zip(positions, positions[1:], strict=False):
+        if a and b and any(0 < y - x <= 2 for x in a for y in b):
+            hits += 1
+    return hits / pairs

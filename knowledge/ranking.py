@@ -1,0 +1,123 @@
+"""Rank the sentences of the best paragraphs for a question.
+
+Paragraphs come from BM25 over the question's terms and their lemma variants (optionally
+widened by RM3 feedback); every sentence of the top paragraphs is described by `features` and
+scored by the learned ranker; paragraphs are then ordered by their best sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from knowledge.expansion import QueryTerm, query_terms, rm3_weights, search_terms, weighted_scores
+from knowledge.features import FEATURES, sentence_features
+from knowledge.library import Library
+from knowledge.question import QuestionAnalysis, analyze_question
+from knowledge.ranker import CONFIDENCE_FEATURES, RankerModel, default_model
+
+_TYPE_FEATURES = [i for i, name in enumerate(FEATURES) if name.startswith("type_")]
+_F = {name: i for i, name in enumerate(FEATURES)}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Which pieces run; the defaults are what measured best on held-out SQuAD (README)."""
+
+    paragraphs: int = 10  # candidate paragraphs whose sentences are ranked
+    lemmas: bool = True  # lemma variants of the question's words
+    rm3: bool = False  # RM3 feedback terms in paragraph retrieval and as a feature
+    answer_types: bool = True  # answer-type features
+    model: RankerModel | None = None  # None: the shipped learned model
+
+
+@dataclass
+class Candidate:
+    sentence: int  # position in library.sentences
+    passage: int  # position in library.passages
+    features: list[float]
+    score: float
+
+
+@dataclass
+class Ranking:
+    question: QuestionAnalysis
+    terms: list[QueryTerm]
+    candidates: list[Candidate]  # best first
+    paragraphs: list[int]  # passage positions, best first
+    known_share: float  # IDF share of the question's terms that occur in the library
+    model: RankerModel
+    expansion: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    def confidence_features(self, candidate: Candidate | None = None) -> list[float]:
+        c = candidate or self.best
+        if c is None:
+            return [0.0] * len(CONFIDENCE_FEATURES)
+        f = c.features
+        values = {
+            "best_score": c.score,
+            "sent_cov": f[_F["sent_cov"]],
+            "window_cov": f[_F["sent_cov"]] + f[_F["window_gain"]],
+            "rare_cov": f[_F["rare_cov"]],
+            "para_cov": f[_F["para_cov"]],
+            "known_share": self.known_share,
+            "type_match": max((f[i] for i in _TYPE_FEATURES), default=0.0),
+        }
+        return [values[name] for name in CONFIDENCE_FEATURES]
+
+    def confidence(self, candidate: Candidate | None = None) -> float:
+        if not self.candidates:
+            return 0.0
+        return self.model.confidence(self.confidence_features(candidate))
+
+
+def rank(library: Library, question: str, options: Options = Options()) -> Ranking:
+    model = options.model or default_model()
+    stats = library.sentences
+    index = library.index
+    analysis = analyze_question(question, stats.common_words)
+    if not options.answer_types:
+        analysis.answer_type = None
+    terms = query_terms(analysis.focus, index, stats, lemmas=options.lemmas)
+    total_idf = sum(t.idf for t in terms)
+    known_share = sum(t.idf for t in terms if t.known) / total_idf if total_idf else 0.0
+    ranking = Ranking(analysis, terms, [], [], known_share, model)
+    search = [t for t in search_terms(terms) if index.doc_freq(t)]
+    if not search:
+        return ranking
+    scores = index.scores(search)
+    hits = _top(scores, options.paragraphs)
+    expansion: dict[str, float] = {}
+    if options.rm3 and hits:
+        weights = rm3_weights(terms, hits, stats, index)
+        scores = weighted_scores(index, weights)
+        hits = _top(scores, options.paragraphs)
+        query = {v for t in terms for v in t.variants}
+        expansion = {w: x for w, x in weights.items() if w not in query}
+        ranking.expansion = expansion
+    if not hits:
+        return ranking
+    best_para = hits[0][1]
+    for rank_, (doc, score) in enumerate(hits):
+        for s in stats.of_passage(doc):
+            f = sentence_features(
+                s, analysis, terms, stats, score, best_para, expansion, top_paragraph=rank_ == 0
+            )
+            ranking.candidates.append(Candidate(s, doc, f, model.score(f)))
+    ranking.candidates.sort(key=lambda c: (-c.score, c.sentence))
+    ranking.paragraphs = list(dict.fromkeys(c.passage for c in ranking.candidates))
+    return ranking
+
+
+def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    k = min(k, len(scores))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    top = top[np.lexsort((top, -scores[top]))]
+    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
