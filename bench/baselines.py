@@ -80,9 +80,7 @@ class Bm25s(Baseline):
         self.retriever.index(tokens, show_progress=False)
 
     def _tokens(self, text: str) -> list[str]:
-        out = bm25s.tokenize(
-            [text], stemmer=self.stemmer, return_ids=False, show_progress=False
-        )
+        out = bm25s.tokenize([text], stemmer=self.stemmer, return_ids=False, show_progress=False)
         return list(out[0]) if out else []
 
     def ask(self, question: str, k: int = 5) -> BaselineResult:

@@ -148,10 +148,13 @@ def _score(name: str, outcomes: list, elapsed: float, library: Library) -> Score
     n = max(len(answerable), 1)
     top1 = sum(bool(paras) and paras[0] in item.gold for item, paras, _ in answerable) / n
     top5 = sum(bool(item.gold & set(paras[:5])) for item, paras, _ in answerable) / n
-    answer = sum(
-        a.answered and bool(a.quotes) and item.correct(a.quotes[0].text)
-        for item, _, a in answerable
-    ) / n
+    answer = (
+        sum(
+            a.answered and bool(a.quotes) and item.correct(a.quotes[0].text)
+            for item, _, a in answerable
+        )
+        / n
+    )
     abstained = sum(not a.answered for _, _, a in answerable) / n
     unans = (
         sum(not a.answered for _, _, a in unanswerable) / len(unanswerable)
@@ -189,8 +192,11 @@ def train_variant(train_library: Library, questions: list[SquadQuestion], option
 
 
 def run_ablation(
-    squad_lib: Library, held_out: list[Item], sets: dict[str, tuple[Library, list[Item]]],
-    squad_path: Path | None, limit: int | None,
+    squad_lib: Library,
+    held_out: list[Item],
+    sets: dict[str, tuple[Library, list[Item]]],
+    squad_path: Path | None,
+    limit: int | None,
 ) -> str:
     work = Path(tempfile.mkdtemp(prefix="citebot-ablation-"))
     train_lib, train_squad = open_squad(squad_path, TRAIN_ARTICLES, work)
@@ -206,9 +212,7 @@ def run_ablation(
         "|---|---:|---:|" + "---:|---:|" * len(sets),
     ]
     for label, options, learn in ablation_variants():
-        model: RankerModel = (
-            train_variant(train_lib, train_q, options) if learn else options.model
-        )
+        model: RankerModel = train_variant(train_lib, train_q, options) if learn else options.model
         model = replace(model, threshold=-1.0)
         opts = replace(options, model=model)
         cells = []
@@ -226,7 +230,10 @@ def run_ablation(
 
 
 def abstention_curve(
-    squad_lib: Library, bundled: Library, held_out: list[SquadQuestion], sets: dict[str, Path],
+    squad_lib: Library,
+    bundled: Library,
+    held_out: list[SquadQuestion],
+    sets: dict[str, Path],
     limit: int | None,
 ) -> str:
     """Abstention rates at several thresholds around the shipped one."""
@@ -249,8 +256,7 @@ def abstention_curve(
     shipped = model.threshold
     thresholds = sorted({0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, round(shipped, 4)})
     lines = [
-        "Share of questions abstained at each confidence threshold "
-        f"(shipped: **{shipped:.4f}**).",
+        f"Share of questions abstained at each confidence threshold (shipped: **{shipped:.4f}**).",
         "",
         "| threshold | " + " | ".join(groups) + " |",
         "|---:|" + "---:|" * len(groups),

@@ -97,9 +97,7 @@ def normalize_answer(text: str) -> str:
 def holds_answer(text: str, answers: tuple[str, ...] | list[str]) -> bool:
     """True when the normalised text contains a normalised gold answer as whole words."""
     haystack = f" {normalize_answer(text)} "
-    return any(
-        f" {norm} " in haystack for norm in (normalize_answer(a) for a in answers) if norm
-    )
+    return any(f" {norm} " in haystack for norm in (normalize_answer(a) for a in answers) if norm)
 
 
 def iter_subset(questions: list[SquadQuestion], limit: int | None) -> Iterator[SquadQuestion]:

@@ -168,9 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{ABSTAIN_ARTICLES_ON_SQUAD:.0%} of {CALIBRATION_SET.name} asked of SQuAD",
         "at_threshold": {
             "squad_on_bundled_abstained": round(float(np.mean(squad_on_bundled < threshold)), 4),
-            "articles_on_squad_abstained": round(
-                float(np.mean(articles_on_squad < threshold)), 4
-            ),
+            "articles_on_squad_abstained": round(float(np.mean(articles_on_squad < threshold)), 4),
             "answerable_abstained": round(float(np.mean(answerable < threshold)), 4),
         },
     }

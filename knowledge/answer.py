@@ -24,6 +24,7 @@ DISAGREE_NOTE = "The sources differ on this; each side is quoted with its source
 _MAX_QUOTES = 3
 _CLOSEST = 2
 _QUOTE_MARGIN = 1.0  # ranker score (log-odds) within which a runner-up is quoted too
+_NEIGHBOUR_MARGIN = 1.0  # a neighbour scored this close to the best is quoted with it
 _DISAGREE_MARGIN = 2.5  # a contradicting source may be further behind and still be shown
 # Kinds whose facts can be compared across sources; reasons and manners are not facts.
 _FACT_KINDS = frozenset({Kind.DATE, Kind.NUMBER, Kind.PERSON, Kind.PLACE, Kind.NAME})
@@ -105,15 +106,24 @@ def _distinct(ranking: Ranking) -> list[Candidate]:
 
 
 def _unit(library: Library, ranking: Ranking, c: Candidate) -> _Unit:
-    """Extend a sentence by a neighbour that holds the kind of answer the sentence lacks."""
+    """A sentence, extended by a neighbour that is nearly as good, or that holds the kind of
+    answer asked for when the sentence itself does not."""
     stats = library.sentences
     q = ranking.question
+    p = c.passage
+    neighbours = [
+        n for n in (c.sentence + 1, c.sentence - 1) if stats.first[p] <= n < stats.first[p + 1]
+    ]
+    scores = {x.sentence: x.score for x in ranking.candidates if x.passage == p}
+    close = [n for n in neighbours if scores.get(n, -1e9) >= c.score - _NEIGHBOUR_MARGIN]
+    if close:
+        n = max(close, key=lambda x: scores[x])
+        return _Unit(c, min(n, c.sentence), max(n, c.sentence))
     kinds = q.accepts & _FACT_KINDS
     if not kinds or has_answer_mention(c.sentence, q, stats, kinds):
         return _Unit(c, c.sentence, c.sentence)
-    p = c.passage
-    for n in (c.sentence + 1, c.sentence - 1):
-        if stats.first[p] <= n < stats.first[p + 1] and has_answer_mention(n, q, stats, kinds):
+    for n in neighbours:
+        if has_answer_mention(n, q, stats, kinds):
             return _Unit(c, min(n, c.sentence), max(n, c.sentence))
     return _Unit(c, c.sentence, c.sentence)
 
@@ -128,9 +138,7 @@ def _answer_mentions(library: Library, ranking: Ranking, unit: _Unit) -> list[Me
         text = stats.texts[s]
         lowered = text.lower()
         anchors = [
-            i
-            for t in ranking.terms
-            for i in _find_all(lowered, t.word[: max(4, len(t.word) - 2)])
+            i for t in ranking.terms for i in _find_all(lowered, t.word[: max(4, len(t.word) - 2)])
         ]
         for m in stats.mentions(s):
             if m.kind not in kinds or q.names(m.words) or not m.words:

@@ -23,6 +23,7 @@ FEATURES: tuple[str, ...] = (
     "sent_cov",
     "rare_cov",
     "para_bm25",
+    "para_abs",
     "para_top",
     "para_cov",
     "window_gain",
@@ -32,6 +33,8 @@ FEATURES: tuple[str, ...] = (
     "first_sentence",
     "length",
     "rm3_cov",
+    "cov_x_para",
+    "type_x_cov",
     *TYPE_FEATURES.values(),
 )
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
@@ -63,9 +66,11 @@ def sentence_features(
     bm25 = 0.0
     norm = _K1 * (1 - _B + _B * len(seq) / (stats.avg_len or 1.0))
     for t in terms:
-        pos = [i for i, x in enumerate(seq) if x in t.variants] if not t.variants.isdisjoint(
-            term_set
-        ) else []
+        pos = (
+            [i for i, x in enumerate(seq) if x in t.variants]
+            if not t.variants.isdisjoint(term_set)
+            else []
+        )
         positions.append(pos)
         if pos:
             tf = len(pos)
@@ -75,6 +80,7 @@ def sentence_features(
     f[_INDEX["rare_cov"]] = coverage(term_set, terms, power=2.0)
     p = stats.passage_of[s]
     f[_INDEX["para_bm25"]] = para_score / best_para_score if best_para_score > 0 else 0.0
+    f[_INDEX["para_abs"]] = para_score / idf_total / (_K1 + 1)
     f[_INDEX["para_top"]] = 1.0 if top_paragraph else 0.0
     f[_INDEX["para_cov"]] = coverage(stats.passage_sets[p], terms)
     window = set(term_set)
@@ -94,6 +100,9 @@ def sentence_features(
     for kind in question.accepts:
         if has_answer_mention(s, question, stats, frozenset({kind})):
             f[_INDEX[TYPE_FEATURES[kind]]] = 1.0
+    f[_INDEX["cov_x_para"]] = f[_INDEX["sent_cov"]] * f[_INDEX["para_cov"]]
+    typed = max((f[_INDEX[name]] for name in TYPE_FEATURES.values()), default=0.0)
+    f[_INDEX["type_x_cov"]] = typed * f[_INDEX["sent_cov"]]
     return f
 
 

@@ -41,8 +41,12 @@ _NUMBER_WORDS = (
     "hundred thousand million billion trillion dozen dozens half"
 )
 _NUMBER = re.compile(
-    r"(?<![\w.])(?:[$\u00a3\u20ac]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent))?"
-    r"|\b(?:" + "|".join(_NUMBER_WORDS.split()) + r")(?:[- ](?:" + "|".join(_NUMBER_WORDS.split())
+    r"(?<![\w.])(?:[$\u00a3\u20ac]\s?)?\d+(?:,\d{3})*(?:\.\d+)?(?:st|nd|rd|th)?"
+    r"(?:\s?(?:%|percent|per cent))?"
+    r"|\b(?:"
+    + "|".join(_NUMBER_WORDS.split())
+    + r")(?:[- ](?:"
+    + "|".join(_NUMBER_WORDS.split())
     + r"))*\b",
     re.IGNORECASE,
 )
@@ -97,7 +101,7 @@ def find_mentions(
         if _YEAR_ONLY.match(m.group().strip()) or _inside(m.start(), m.end(), date_ranges):
             continue
         out.append(_mention(Kind.NUMBER, text, m.start(), m.end()))
-    out.extend(_names(text, common_words))
+    out.extend(_names(text, common_words, date_ranges))
     for pattern, kind in ((_REASON, Kind.REASON), (_MANNER, Kind.MANNER)):
         for m in pattern.finditer(text):
             out.append(_mention(kind, text, m.start(), len(text)))
@@ -116,17 +120,20 @@ def _mention(kind: Kind, text: str, start: int, end: int) -> Mention:
     return Mention(kind, start, end, piece, frozenset(words(piece)))
 
 
-def _names(text: str, common_words: Collection[str]) -> list[Mention]:
+def _names(text: str, common_words: Collection[str], dates: list[tuple[int, int]]) -> list[Mention]:
     """Runs of capitalised tokens; each is a NAME, and also a PLACE or a PERSON by context."""
     tokens = list(_TOKEN.finditer(text))
     out: list[Mention] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i].group()
-        if not is_capitalised(tok) or (
-            _at_sentence_start(text, tokens[i].start())
-            and (fold(tok) in common_words or fold(tok) in STOPWORDS)
-            and not (i + 1 < len(tokens) and is_capitalised(tokens[i + 1].group()))
+        if (
+            not is_capitalised(tok)
+            or tok == "I"
+            or (
+                _at_sentence_start(text, tokens[i].start())
+                and (fold(tok) in common_words or fold(tok) in STOPWORDS)
+            )
         ):
             i += 1
             continue
@@ -150,6 +157,10 @@ def _names(text: str, common_words: Collection[str]) -> list[Mention]:
         start, end = tokens[i].start(), tokens[j - 1].end()
         if text[end - 2 : end] in ("'s", "\u2019s"):
             end -= 2
+        i_next = j
+        if _inside(start, end, dates):
+            i = i_next
+            continue
         name = _mention(Kind.NAME, text, start, end)
         out.append(name)
         place = _is_place(text, tokens, i, j)
@@ -169,19 +180,21 @@ def _is_place(text: str, tokens: list[re.Match], i: int, j: int) -> bool:
             after = text[tokens[j].end() : tokens[j + 1].start()].strip()
             if after in (",", ".", ""):
                 return True
-    k = i - 1
-    skipped = 0
-    while k >= 0 and skipped <= 2:
+    # "in Miami", "at the 2014 Met Gala", "at an upscale Los Angeles restaurant"
+    k, modifiers = i - 1, 0
+    while k >= 0:
+        if re.search(r"[^\w\s'\u2019-]", text[tokens[k].end() : tokens[k + 1].start()]):
+            return False  # punctuation between: another clause
         word = fold(tokens[k].group())
         if word in _PLACE_PREPOSITIONS:
             return True
-        if word in _DETERMINERS or not is_capitalised(tokens[k].group()):
-            skipped += 1
+        if word in _DETERMINERS:
             k -= 1
-            if word in _DETERMINERS:
-                continue
             continue
-        break
+        if modifiers or is_capitalised(tokens[k].group()) or word in STOPWORDS:
+            return False
+        modifiers += 1
+        k -= 1
     return False
 
 

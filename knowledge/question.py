@@ -43,15 +43,21 @@ _TARGET_KINDS: dict[str, Kind] = {
         Kind.NUMBER,
     ),
 }
-_HOW_NUMBER = frozenset("many much long old far big large tall high often deep wide fast "
-                        "heavy small short".split())
-_LEADING = re.compile(r"^(?:and|so|but|ok|okay|well|hey|please|tell me|do you know|"
-                      r"can you tell me|could you tell me|i wonder|i want to know)\b[, ]*",
-                      re.IGNORECASE)
+_HOW_NUMBER = frozenset(
+    "many much long old far big large tall high often deep wide fast heavy small short".split()
+)
+_PURE_HOW = frozenset({"many", "much"})  # "how tall" keeps "tall": it says what is measured
+_LEADING = re.compile(
+    r"^(?:and|so|but|ok|okay|well|hey|please|tell me|do you know|"
+    r"can you tell me|could you tell me|i wonder|i want to know)\b[, ]*",
+    re.IGNORECASE,
+)
 _ARTICLES = frozenset("the a an of kind type sort".split())
 _WH = ("when", "where", "who", "whom", "whose", "why", "how", "which", "what")
-_AUX = frozenset("is are was were do does did has have had can could will would should "
-                 "might may must the a an of kind type sort".split())
+_AUX = frozenset(
+    "is are was were do does did has have had can could will would should "
+    "might may must the a an of kind type sort".split()
+)
 
 
 @dataclass
@@ -62,32 +68,38 @@ class QuestionAnalysis:
     target: str | None  # the head noun of "which X" / "what X"
     focus: list[str]  # content words, folded, in question order
     named: frozenset[str] = field(default_factory=frozenset)  # words of the question's mentions
+    proper: list[frozenset[str]] = field(default_factory=list)  # its proper names' words
 
     @property
     def accepts(self) -> frozenset[Kind]:
         """Mention kinds that can answer: a duration ("how long") is a number or a time."""
         if self.answer_type is None:
             return frozenset()
-        if self.answer_type is Kind.NUMBER and self.target in ("long", "old", "often"):
+        if self.answer_type is Kind.NUMBER and self.target in ("long", "often"):
             return frozenset({Kind.NUMBER, Kind.DATE})
         if self.answer_type is Kind.PLACE:
             return frozenset({Kind.PLACE})
         return frozenset({self.answer_type})
 
     def names(self, words_of_mention: Collection[str]) -> bool:
-        """Is a mention with these words already named by the question?"""
-        content = [w for w in words_of_mention if w not in STOPWORDS]
-        return bool(content) and all(w in self.named for w in content)
+        """Is a mention already named by the question (shares a content word with it)?"""
+        return any(w in self.named for w in words_of_mention if w not in STOPWORDS)
 
 
-def analyze_question(question: str, common_words: Collection[str] = frozenset()) -> QuestionAnalysis:
+def analyze_question(
+    question: str, common_words: Collection[str] = frozenset()
+) -> QuestionAnalysis:
     text = _LEADING.sub("", question.strip())
     tokens = words(text)
     wh, answer_type, target = _expected(tokens)
-    focus = [w for w in tokens if w not in STOPWORDS and not (w == target and wh == "how")]
+    focus = [w for w in tokens if w not in STOPWORDS and not (w in _PURE_HOW and wh == "how")]
     named = set(focus)
+    proper: list[frozenset[str]] = []
     for m in find_mentions(text, common_words):
         named |= m.words
+        name_words = frozenset(w for w in m.words if w not in STOPWORDS and w not in _WH)
+        if m.kind is Kind.NAME and name_words:
+            proper.append(name_words)
     return QuestionAnalysis(
         text=question,
         wh=wh,
@@ -95,6 +107,7 @@ def analyze_question(question: str, common_words: Collection[str] = frozenset())
         target=target,
         focus=focus,
         named=frozenset(named),
+        proper=proper,
     )
 
 

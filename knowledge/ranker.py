@@ -24,6 +24,7 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "rare_cov",
     "para_cov",
     "known_share",
+    "names_known",
     "type_match",
 )
 DEFAULT_THRESHOLD = 0.5

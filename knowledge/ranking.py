@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from knowledge.analysis import stem
 from knowledge.expansion import QueryTerm, query_terms, rm3_weights, search_terms, weighted_scores
 from knowledge.features import FEATURES, sentence_features
 from knowledge.library import Library
@@ -47,6 +48,7 @@ class Ranking:
     candidates: list[Candidate]  # best first
     paragraphs: list[int]  # passage positions, best first
     known_share: float  # IDF share of the question's terms that occur in the library
+    names_known: float  # share of the question's proper-name words the library knows
     model: RankerModel
     expansion: dict[str, float] = field(default_factory=dict)
 
@@ -66,6 +68,7 @@ class Ranking:
             "rare_cov": f[_F["rare_cov"]],
             "para_cov": f[_F["para_cov"]],
             "known_share": self.known_share,
+            "names_known": self.names_known,
             "type_match": max((f[i] for i in _TYPE_FEATURES), default=0.0),
         }
         return [values[name] for name in CONFIDENCE_FEATURES]
@@ -86,7 +89,9 @@ def rank(library: Library, question: str, options: Options = Options()) -> Ranki
     terms = query_terms(analysis.focus, index, stats, lemmas=options.lemmas)
     total_idf = sum(t.idf for t in terms)
     known_share = sum(t.idf for t in terms if t.known) / total_idf if total_idf else 0.0
-    ranking = Ranking(analysis, terms, [], [], known_share, model)
+    proper = analysis.proper
+    names_known = sum(_known_name(library, n) for n in proper) / len(proper) if proper else 1.0
+    ranking = Ranking(analysis, terms, [], [], known_share, names_known, model)
     search = [t for t in search_terms(terms) if index.doc_freq(t)]
     if not search:
         return ranking
@@ -112,6 +117,18 @@ def rank(library: Library, question: str, options: Options = Options()) -> Ranki
     ranking.candidates.sort(key=lambda c: (-c.score, c.sentence))
     ranking.paragraphs = list(dict.fromkeys(c.passage for c in ranking.candidates))
     return ranking
+
+
+def _known_name(library: Library, name: frozenset[str]) -> bool:
+    """Does some paragraph hold every word of this name ("Kim Kardashian", not just "Kim")?"""
+    stems = {stem(w) for w in name}
+    index = library.index
+    if any(index.doc_freq(s) == 0 for s in stems):
+        return False
+    if len(stems) == 1:
+        return True
+    sets = library.sentences.passage_sets
+    return any(stems <= sets[doc] for doc, _ in index.search(sorted(stems), k=10))
 
 
 def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
