@@ -47,9 +47,9 @@ def clean_question(question: str) -> str:
     return question
 
 
-def answer_question(library: Library, question: str, options: Options = Options()) -> Answer:
+def answer_question(library: Library, question: str, options: Options | None = None) -> Answer:
     question = clean_question(question)
-    return compose(library, rank(library, question, options))
+    return compose(library, rank(library, question, options or Options()))
 
 
 @dataclass

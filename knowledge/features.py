@@ -8,6 +8,7 @@ asked for ("when" wants a date) that the question does not name itself.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -145,7 +146,7 @@ def _bigrams(positions: list[list[int]]) -> float:
     if pairs < 1:
         return 0.0
     hits = 0
-    for a, b in zip(positions, positions[1:], strict=False):
+    for a, b in itertools.pairwise(positions):
         if a and b and any(0 < y - x <= 2 for x in a for y in b):
             hits += 1
     return hits / pairs

@@ -1,6 +1,7 @@
 """Typed mentions in a sentence: dates, numbers, names, places, reasons, manners.
 
-A light tagger, no model: capitalisation, number words and English date patterns. It only has
+A light tagger, no model: the timeline's date tagger (knowledge.temporal), capitalisation and
+number words. It only has
 to say whether a sentence *holds something of the kind a question asks for*; the ranker learns
 how far to trust each kind.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from knowledge.analysis import STOPWORDS, fold, words
-from knowledge.dates import date_spans
+from knowledge.temporal import find_dates
 
 
 class Kind(StrEnum):
@@ -64,17 +65,85 @@ _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f](?:[\w\u00c0-\u024f&]|['\u2019.\-]
 # Words that may sit inside a name between capitalised words ("Museum of Art", "Bin Laden").
 _CONNECTORS = frozenset(["of", "the", "de", "da", "del", "la", "le", "van", "von", "al", "bin"])
 _PLACE_PREPOSITIONS = frozenset(
-    "in at from near across outside inside throughout into toward towards around "
-    "within between along off onto".split()
+    [
+        "in",
+        "at",
+        "from",
+        "near",
+        "across",
+        "outside",
+        "inside",
+        "throughout",
+        "into",
+        "toward",
+        "towards",
+        "around",
+        "within",
+        "between",
+        "along",
+        "off",
+        "onto",
+    ]
 )
-_DETERMINERS = frozenset("the a an its their his her our this that".split())
+_DETERMINERS = frozenset(["the", "a", "an", "its", "their", "his", "her", "our", "this", "that"])
 # Generic English heads of place names, not any corpus' strings.
 _PLACE_HEADS = frozenset(
-    "city town village county state province country kingdom republic island islands river "
-    "lake sea ocean bay mountain mountains valley street avenue road square park hotel "
-    "restaurant museum university college school hospital airport station church cathedral "
-    "palace house hall centre center stadium arena beach coast gulf desert forest district "
-    "region harbour harbor bridge tower office".split()
+    [
+        "city",
+        "town",
+        "village",
+        "county",
+        "state",
+        "province",
+        "country",
+        "kingdom",
+        "republic",
+        "island",
+        "islands",
+        "river",
+        "lake",
+        "sea",
+        "ocean",
+        "bay",
+        "mountain",
+        "mountains",
+        "valley",
+        "street",
+        "avenue",
+        "road",
+        "square",
+        "park",
+        "hotel",
+        "restaurant",
+        "museum",
+        "university",
+        "college",
+        "school",
+        "hospital",
+        "airport",
+        "station",
+        "church",
+        "cathedral",
+        "palace",
+        "house",
+        "hall",
+        "centre",
+        "center",
+        "stadium",
+        "arena",
+        "beach",
+        "coast",
+        "gulf",
+        "desert",
+        "forest",
+        "district",
+        "region",
+        "harbour",
+        "harbor",
+        "bridge",
+        "tower",
+        "office",
+    ]
 )
 _OPENING = "\"'\u201c\u2018([\u2014-"
 
@@ -94,7 +163,7 @@ def find_mentions(
     """Typed spans of `text`. `common_words` are lowercase words that are not names when
     capitalised at a sentence start ("However", "The"); the library learns them from casing."""
     out: list[Mention] = []
-    date_ranges = date_spans(text)
+    date_ranges = [(e.start, e.end) for e in find_dates(text)]
     for start, end in date_ranges:
         out.append(_mention(Kind.DATE, text, start, end))
     for m in _NUMBER.finditer(text):

@@ -79,7 +79,8 @@ class Ranking:
         return self.model.confidence(self.confidence_features(candidate))
 
 
-def rank(library: Library, question: str, options: Options = Options()) -> Ranking:
+def rank(library: Library, question: str, options: Options | None = None) -> Ranking:
+    options = options or Options()
     model = options.model or default_model()
     stats = library.sentences
     index = library.index

@@ -25,11 +25,6 @@ def test_ask_prints_quotes_with_citations(capsys):
     assert "> " in out and "paragraph" in out and "\u2014 " in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the first lexical answerer misses met/meet; the "
-    "answer-quality work (issue 7) fixes it and removes this mark",
-)
 def test_flagship_question_quotes_the_met_gala(capsys):
     _, out, _ = run(capsys, "ask", QUESTION)
     assert "Met Gala" in out.split("\u2014")[0]
