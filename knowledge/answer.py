@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from knowledge.features import has_answer_mention
+from knowledge.features import answer_gaps, nearness
 from knowledge.library import Library
 from knowledge.mentions import Kind, Mention
 from knowledge.models import Answer, Quote
@@ -119,42 +119,26 @@ def _unit(library: Library, ranking: Ranking, c: Candidate) -> _Unit:
     if close:
         n = max(close, key=lambda x: scores[x])
         return _Unit(c, min(n, c.sentence), max(n, c.sentence))
-    kinds = q.accepts & _FACT_KINDS
-    if not kinds or has_answer_mention(c.sentence, q, stats, kinds):
+    if not q.accepts & _FACT_KINDS:
         return _Unit(c, c.sentence, c.sentence)
-    for n in neighbours:
-        if has_answer_mention(n, q, stats, kinds):
-            return _Unit(c, min(n, c.sentence), max(n, c.sentence))
+    own = nearness(c.sentence, q, ranking.terms, stats)
+    near = [(nearness(n, q, ranking.terms, stats), n) for n in neighbours]
+    gain, n = max(near, default=(0.0, -1))
+    if gain > own:  # the neighbour holds the asked-for fact closer to the question's words
+        return _Unit(c, min(n, c.sentence), max(n, c.sentence))
     return _Unit(c, c.sentence, c.sentence)
 
 
 def _answer_mentions(library: Library, ranking: Ranking, unit: _Unit) -> list[Mention]:
     """Mentions of the asked-for kind in a unit, nearest to the question's words first."""
-    stats = library.sentences
     q = ranking.question
-    kinds = q.accepts & _FACT_KINDS
-    found: list[tuple[float, int, Mention]] = []
-    for s in range(unit.first, unit.last + 1):
-        text = stats.texts[s]
-        lowered = text.lower()
-        anchors = [
-            i for t in ranking.terms for i in _find_all(lowered, t.word[: max(4, len(t.word) - 2)])
-        ]
-        for m in stats.mentions(s):
-            if m.kind not in kinds or q.names(m.words) or not m.words:
-                continue
-            distance = min((abs(a - m.start) for a in anchors), default=len(text))
-            found.append((distance + 1000 * (s != unit.candidate.sentence), m.start, m))
-    found.sort(key=lambda x: (x[0], x[1]))
-    return [m for _, _, m in found]
-
-
-def _find_all(text: str, needle: str) -> list[int]:
-    out, i = [], text.find(needle)
-    while i >= 0 and needle:
-        out.append(i)
-        i = text.find(needle, i + 1)
-    return out
+    found = [
+        (gap, s, m)
+        for s in range(unit.first, unit.last + 1)
+        for gap, m in answer_gaps(s, q, ranking.terms, library.sentences)
+        if m.kind in _FACT_KINDS
+    ]
+    return [m for _, _, m in sorted(found, key=lambda x: (x[0], x[1], x[2].start))]
 
 
 def _disagreement(library: Library, ranking: Ranking, units: list[_Unit]) -> list[_Unit] | None:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Sequence
 
+from knowledge.analysis import fold, stem
 from knowledge.expansion import QueryTerm
-from knowledge.mentions import Kind
+from knowledge.mentions import Kind, Mention
 from knowledge.question import QuestionAnalysis
 from knowledge.sentences import SentenceStats
 
 _K1, _B = 1.2, 0.75
+_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 TYPE_FEATURES = {kind: f"type_{kind.value}" for kind in Kind}
 FEATURES: tuple[str, ...] = (
     "sent_bm25",
@@ -36,6 +39,7 @@ FEATURES: tuple[str, ...] = (
     "rm3_cov",
     "cov_x_para",
     "type_x_cov",
+    "type_near",
     *TYPE_FEATURES.values(),
 )
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
@@ -104,6 +108,8 @@ def sentence_features(
     f[_INDEX["cov_x_para"]] = f[_INDEX["sent_cov"]] * f[_INDEX["para_cov"]]
     typed = max((f[_INDEX[name]] for name in TYPE_FEATURES.values()), default=0.0)
     f[_INDEX["type_x_cov"]] = typed * f[_INDEX["sent_cov"]]
+    if typed:
+        f[_INDEX["type_near"]] = nearness(s, question, terms, stats)
     return f
 
 
@@ -112,6 +118,34 @@ def has_answer_mention(
 ) -> bool:
     """The sentence holds a mention of an accepted kind that the question does not name."""
     return any(m.kind in kinds and not question.names(m.words) for m in stats.mentions(s))
+
+
+def answer_gaps(
+    s: int, question: QuestionAnalysis, terms: Sequence[QueryTerm], stats: SentenceStats
+) -> list[tuple[int, Mention]]:
+    """Answer mentions of sentence `s` with their distance in characters to the nearest
+    question word, nearest first."""
+    text = stats.texts[s]
+    anchors = [
+        m.start()
+        for m in _WORD.finditer(text)
+        if any(stem(fold(m.group())) in t.variants for t in terms)
+    ]
+    found = [
+        (min((abs(a - m.start) for a in anchors), default=len(text)), m)
+        for m in stats.mentions(s)
+        if m.kind in question.accepts and m.words and not question.names(m.words)
+    ]
+    return sorted(found, key=lambda x: (x[0], x[1].start))
+
+
+def nearness(
+    s: int, question: QuestionAnalysis, terms: Sequence[QueryTerm], stats: SentenceStats
+) -> float:
+    """How close the nearest answer mention sits to a question word (1 = next to it):
+    "pardoned in 2020" answers "when pardoned" better than "In 2018, ... a pardon"."""
+    gaps = answer_gaps(s, question, terms, stats)
+    return 1.0 / (1.0 + gaps[0][0] / 30.0) if gaps else 0.0
 
 
 def _proximity(positions: list[list[int]]) -> float:
