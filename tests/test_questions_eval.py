@@ -1,0 +1,34 @@
+"""The question sets about the bundled articles, through the real answerer: floors that the
+current system clears by a margin, so a regression fails here (figures in the README)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.questions import DATA, evaluate, load_questions
+from knowledge.answer import answer_question
+
+# set: (top-1 floor, answer floor, max abstained answerable, min abstained unanswerable)
+FLOORS = {
+    "questions.jsonl": (0.70, 0.58, 0.10, 0.75),
+    "questions_people.jsonl": (0.48, 0.38, 0.30, 0.40),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_question_set_accuracy_floor(library, name):
+    questions = load_questions(DATA / name)
+    assert len(questions) >= 36
+    _, summary = evaluate(questions, lambda q: answer_question(library, q))
+    top1, answer, abstained, unanswerable = FLOORS[name]
+    assert summary.top1 >= top1
+    assert summary.answer_accuracy >= answer
+    assert summary.abstained_answerable <= abstained
+    assert summary.abstained_unanswerable >= unanswerable
+
+
+def test_people_questions_are_more_than_forty_and_well_formed():
+    questions = load_questions(DATA / "questions_people.jsonl")
+    assert len([q for q in questions if q.answerable]) >= 40
+    assert any(not q.answerable for q in questions)
+    assert len({q.id for q in questions}) == len(questions)
