@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot.settings import Settings
 from knowledge.answer import QuestionError
 from knowledge.corpus import CorpusError
@@ -44,7 +46,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        name = ".".join(str(part) for part in problem["loc"]) or "settings"
+        raise UsageError(f"invalid setting {name}: {problem['msg']}") from None
     if getattr(args, "corpus", None) is not None:
         settings.corpus_dir = args.corpus
     if getattr(args, "data", None) is not None:
@@ -53,14 +60,19 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot import cli_ask, cli_store, cli_timeline
+    from bot import cli_ask, cli_discord, cli_store, cli_timeline
 
     parser = argparse.ArgumentParser(
         prog="citebot", description="Answers questions with quoted, cited passages."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for register in (cli_ask.register, cli_timeline.register, cli_store.register):
+    for register in (
+        cli_ask.register,
+        cli_timeline.register,
+        cli_store.register,
+        cli_discord.register,
+    ):
         register(sub, _add_common)
     return parser
 

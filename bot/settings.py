@@ -3,20 +3,82 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import platformdirs
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DISCORD_API_BASE_URL = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("citebot", appauthor=False))
 
 
+Snowflakes = Annotated[list[int], NoDecode]
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
 
     data_dir: Path = Field(default_factory=default_data_dir, alias="CITEBOT_DATA")
     corpus_dir: Path | None = Field(
         None, alias="CITEBOT_CORPUS", description="folder of sources; the bundled articles if unset"
     )
+
+    # Discord (issue 5). The token is a SecretStr so it never shows in logs or reprs.
+    discord_token: SecretStr | None = Field(None, alias="DISCORD_TOKEN")
+    guild_ids: Snowflakes = Field(
+        default_factory=list,
+        alias="CITEBOT_GUILD_IDS",
+        description="servers whose commands `citebot sync` updates instantly (comma-separated)",
+    )
+    moderator_role: str | None = Field(
+        None,
+        alias="CITEBOT_MODERATOR_ROLE",
+        description="role name allowed to review reports, besides Manage Messages",
+    )
+    ask_channels: Snowflakes = Field(
+        default_factory=list,
+        alias="CITEBOT_ASK_CHANNELS",
+        description="channel ids where every message is a question (needs message content)",
+    )
+    cooldown_questions: int = Field(1, ge=1, alias="CITEBOT_COOLDOWN_QUESTIONS")
+    cooldown_seconds: float = Field(
+        5.0, ge=0, alias="CITEBOT_COOLDOWN_SECONDS", description="0 turns the cooldown off"
+    )
+    discord_api_base_url: str = Field(DISCORD_API_BASE_URL, alias="DISCORD_API_BASE_URL")
+    discord_gateway_url: str = Field(DISCORD_GATEWAY_URL, alias="DISCORD_GATEWAY_URL")
+
+    @field_validator("guild_ids", "ask_channels", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept "1, 2 3" from the environment as well as a list."""
+        if isinstance(value, str):
+            parts = value.replace(",", " ").split()
+            bad = [p for p in parts if not p.isdigit()]
+            if bad:
+                raise ValueError(f"expected numeric Discord ids, got {bad[0]!r}")
+            return [int(p) for p in parts]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("discord_api_base_url", "discord_gateway_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip()
+        if "://" not in value:
+            raise ValueError(f"expected a URL like https://host/api/v10, got {value!r}")
+        return value

@@ -1,0 +1,381 @@
+"""Discord embeds and messages from citebot's models: the one place that knows Discord's limits.
+
+Everything echoed (questions, quotes, titles, reasons) has its markdown escaped. Text that does
+not fit is cut with an ellipsis; a quote is never separated from its citation: a quote is either
+shown with its citation or left out (and the omission is marked).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import discord
+
+from knowledge.models import Answer, Quote, Source
+
+# https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+ELLIPSIS = "\u2026"
+
+TIMELINE_EVENTS_PER_PAGE = 10
+TIMELINE_QUOTE_CHARS = 220
+REPORT_TEXT_CHARS = 200
+INTERNAL_ERROR = "Something went wrong on my side; it has been logged. Please try again later."
+
+COLOUR_ANSWER = discord.Colour.blurple()
+COLOUR_NO_ANSWER = discord.Colour.light_grey()
+COLOUR_DISAGREE = discord.Colour.orange()
+COLOUR_TIMELINE = discord.Colour.teal()
+COLOUR_REPORTS = discord.Colour.dark_red()
+
+_LINK_SAFE = str.maketrans({"(": "%28", ")": "%29", " ": "%20", "<": "%3C", ">": "%3E"})
+
+
+_MARKDOWN_CHAR = re.compile(r"([\\*_~|`\[\]])")
+_LINE_START = re.compile(r"^(\s*)([>#-])", re.MULTILINE)
+
+
+def escape(text: str) -> str:
+    """Escape Discord markdown in echoed text: every markup character, and quote, heading and
+    list markers at line starts. (discord.utils.escape_markdown escapes a masked link as a whole,
+    which is not enough for text placed inside a link label, hence this.)"""
+    return _LINE_START.sub(r"\1\\\2", _MARKDOWN_CHAR.sub(r"\\\1", text))
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` characters, at a word boundary if one is near, plus '…'."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ELLIPSIS[:limit]
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= (limit - 1) * 2 // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + ELLIPSIS
+
+
+def escape_shorten(text: str, limit: int) -> str:
+    """Escape, then fit in `limit` without leaving half an escape sequence at the cut."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    keep = limit
+    while keep > 0:
+        candidate = escape(shorten(text, keep))
+        if len(candidate) <= limit:
+            return candidate
+        keep -= max(1, len(candidate) - limit)
+    return ELLIPSIS[:limit]
+
+
+def fit_content(text: str) -> str:
+    """A plain message's content (not escaped: for the bot's own words)."""
+    return shorten(text, CONTENT_LIMIT)
+
+
+def user_text(text: str, limit: int = CONTENT_LIMIT) -> str:
+    """User-supplied text echoed in message content: escaped and within `limit`."""
+    return escape_shorten(" ".join(text.split()), limit)
+
+
+# ---------------------------------------------------------------- answers
+
+
+def _link(title: str, url: str | None) -> str:
+    label = escape(title)
+    if not url:
+        return f"**{label}**"
+    return f"[**{label}**]({url.translate(_LINK_SAFE)})"
+
+
+def citation_md(quote: Quote) -> str:
+    date = quote.date.isoformat() if quote.date else "undated"
+    return f"\u2014 {_link(quote.title, quote.url)} ({date}), paragraph {quote.paragraph}"
+
+
+def quote_md(text: str) -> str:
+    lines = escape(text).splitlines() or [""]
+    return "\n".join(f"> {line}" for line in lines)
+
+
+def _quote_block(quote: Quote, budget: int) -> str | None:
+    """The quote as a block quote followed by its citation, shortened to `budget` if needed.
+
+    Returns None when not even a few words of the quote fit next to the citation.
+    """
+    cite = citation_md(quote)
+    block = f"{quote_md(quote.text)}\n{cite}"
+    if len(block) <= budget:
+        return block
+    room = budget - len(cite) - len("> \n")
+    if room < 40:
+        return None
+    text = quote.text
+    keep = room
+    while keep >= 20:
+        block = f"{quote_md(shorten(text, keep))}\n{cite}"
+        if len(block) <= budget:
+            return block
+        keep -= max(1, len(block) - budget)
+    return None
+
+
+def _omitted(n: int, what: str) -> str:
+    plural = "" if n == 1 else "s"
+    return f"*{ELLIPSIS} {n} more {what}{plural} not shown*"
+
+
+def answer_description(answer: Answer, budget: int = DESCRIPTION_LIMIT) -> str:
+    parts: list[str] = []
+    if answer.note:
+        parts.append(f"*{escape(answer.note)}*")
+    quotes = answer.quotes if answer.answered else answer.closest
+    if not answer.answered and quotes:
+        parts.append("**Closest passages:**")
+    reserve = len(_omitted(len(quotes), "quote")) + 2
+    for i, quote in enumerate(quotes):
+        used = len("\n\n".join(parts)) + (2 if parts else 0)
+        last = i == len(quotes) - 1
+        room = budget - used - (0 if last else reserve)
+        block = _quote_block(quote, room)
+        if block is None:
+            parts.append(_omitted(len(quotes) - i, "quote"))
+            break
+        parts.append(block)
+    return "\n\n".join(parts)
+
+
+def answer_footer(answer_id: str | None, cached: bool = False) -> str | None:
+    if not answer_id:
+        return None
+    bits = [f"answer {answer_id}"]
+    if cached:
+        bits.append("from cache")
+    bits.append("wrong? use the button or /report")
+    return " \u00b7 ".join(bits)
+
+
+def answer_embed(answer: Answer) -> discord.Embed:
+    """The embed for an answer (or a ServedAnswer, whose answer_id goes in the footer)."""
+    answer_id = getattr(answer, "answer_id", None)
+    footer = answer_footer(answer_id, bool(getattr(answer, "cached", False)))
+    title = escape_shorten(answer.question, TITLE_LIMIT)
+    if answer.disagreement:
+        colour = COLOUR_DISAGREE
+    elif answer.answered:
+        colour = COLOUR_ANSWER
+    else:
+        colour = COLOUR_NO_ANSWER
+    budget = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - len(footer or ""))
+    embed = discord.Embed(
+        title=title, description=answer_description(answer, budget) or None, colour=colour
+    )
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
+
+
+_ANSWER_ID_IN_FOOTER = re.compile(r"^answer (\S+)")
+
+
+def answer_id_from_embed(embed: discord.Embed) -> str | None:
+    """Read back the answer id the footer carries (for the "Report answer" context menu)."""
+    text = embed.footer.text if embed.footer else None
+    match = _ANSWER_ID_IN_FOOTER.match(text or "")
+    return match.group(1) if match else None
+
+
+# ---------------------------------------------------------------- timeline
+
+
+class _Mention(Protocol):
+    source_id: str
+    paragraph: int
+    quote: str
+
+
+class _Event(Protocol):
+    label: str
+    mentions: Sequence[Any]
+
+
+SourceLookup = Callable[[str], Source | None]
+
+
+def _event_line(event: _Event, source: SourceLookup) -> str:
+    mentions: Sequence[_Mention] = list(event.mentions)
+    quote = min((m.quote for m in mentions), key=len, default="")
+    cites: list[str] = []
+    for m in mentions:
+        src = source(m.source_id)
+        title = src.title if src else m.source_id
+        url = src.url if src else None
+        cite = f"{_link(title, url)} \u00b6{m.paragraph}"
+        if cite not in cites:
+            cites.append(cite)
+    head = f"**{escape(event.label)}** \u2014 "
+    tail = "\n\u2003" + "; ".join(cites)
+    return f"{head}{escape_shorten(quote, TIMELINE_QUOTE_CHARS)}{tail}"
+
+
+def timeline_title(
+    year: int | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    about: str | None = None,
+) -> str:
+    bits = []
+    if year is not None:
+        bits.append(str(year))
+    if start or end:
+        bits.append(f"{start or ELLIPSIS} to {end or ELLIPSIS}")
+    if about:
+        bits.append(f"about \u201c{' '.join(about.split())}\u201d")
+    return escape_shorten("Timeline" + (": " + ", ".join(bits) if bits else ""), TITLE_LIMIT)
+
+
+def timeline_pages(
+    events: Sequence[_Event],
+    source: SourceLookup,
+    title: str = "Timeline",
+    per_page: int = TIMELINE_EVENTS_PER_PAGE,
+) -> list[discord.Embed]:
+    """Chronological lines split into pages that each fit one embed (at most `per_page` events)."""
+    lines = [_event_line(e, source) for e in events]
+    footer_room = 80
+    budget = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - footer_room)
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        line = shorten(line, budget)
+        extra = len(line) + (2 if current else 0)
+        if current and (size + extra > budget or len(current) >= per_page):
+            chunks.append(current)
+            current, size = [], 0
+            extra = len(line)
+        current.append(line)
+        size += extra
+    if current:
+        chunks.append(current)
+    if not chunks:
+        embed = discord.Embed(
+            title=title,
+            description="*No dated events match; try fewer filters.*",
+            colour=COLOUR_TIMELINE,
+        )
+        return [embed]
+    pages = []
+    total = len(events)
+    for i, chunk in enumerate(chunks, start=1):
+        embed = discord.Embed(title=title, description="\n\n".join(chunk), colour=COLOUR_TIMELINE)
+        plural = "" if total == 1 else "s"
+        embed.set_footer(text=f"page {i}/{len(chunks)} \u00b7 {total} event{plural}")
+        pages.append(embed)
+    return pages
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _when(value: dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "?"
+
+
+def report_field(report: Any) -> tuple[str, str]:
+    name = f"#{report.report_id} \u00b7 {report.status} \u00b7 {report.category}"
+    lines = [
+        f"answer `{report.answer_id}` \u00b7 {escape_shorten(report.reporter_name, 64)} "
+        f"\u00b7 {_when(report.created_at)}",
+        f"**Q:** {escape_shorten(report.question, REPORT_TEXT_CHARS)}",
+        f"**Reason:** {escape_shorten(report.reason, REPORT_TEXT_CHARS * 2)}",
+    ]
+    if report.status != "open":
+        who = escape_shorten(report.moderator or "?", 64)
+        note = escape_shorten(report.resolution_note or "", REPORT_TEXT_CHARS)
+        lines.append(f"**{report.status.capitalize()}** by {who}: {note}")
+    return shorten(name, FIELD_NAME_LIMIT), shorten("\n".join(lines), FIELD_VALUE_LIMIT)
+
+
+def reports_embed(reports: Sequence[Any], status: str | None) -> discord.Embed:
+    title = f"Reports ({status or 'all'})"
+    embed = discord.Embed(title=title, colour=COLOUR_REPORTS)
+    if not reports:
+        embed.description = "*No reports.*"
+        return embed
+    footer_room = 120
+    total = len(title) + footer_room
+    shown = 0
+    for report in reports:
+        if shown == FIELD_COUNT_LIMIT:
+            break
+        name, value = report_field(report)
+        if total + len(name) + len(value) > EMBED_TOTAL_LIMIT:
+            break
+        embed.add_field(name=name, value=value, inline=False)
+        total += len(name) + len(value)
+        shown += 1
+    rest = len(reports) - shown
+    footer = f"{len(reports)} report{'s' if len(reports) != 1 else ''}"
+    if rest:
+        footer += f" \u00b7 {rest} more not shown; /reports export has them all"
+    embed.set_footer(text=footer)
+    return embed
+
+
+def report_outcome(report: Any) -> str:
+    return fit_content(
+        f"Report #{report.report_id} is now {report.status}"
+        f" (answer `{report.answer_id}`, {report.category})."
+    )
+
+
+# ---------------------------------------------------------------- short messages
+
+
+def cooldown_message(retry_after: float) -> str:
+    seconds = max(1, round(retry_after + 0.49))
+    return f"You're asking quickly: please try again in {seconds} s."
+
+
+# ---------------------------------------------------------------- terminal (citebot chat)
+
+_MARKUP = re.compile(r"\\(.)|\[((?:\\.|[^\]\\])*)\]\(([^)\s]+)\)|\*\*|\*", re.DOTALL)
+
+
+def plain(markdown: str) -> str:
+    """The markdown this module writes, as terminal text: links spelled out, markup dropped."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return match.group(1)
+        if match.group(2) is not None:
+            return f"{plain(match.group(2))} <{match.group(3)}>"
+        return ""
+
+    return _MARKUP.sub(replace, markdown)
+
+
+def embed_text(embed: discord.Embed) -> str:
+    """Everything an embed carries, for `citebot chat`: the same content as on Discord."""
+    parts: list[str] = []
+    if embed.title:
+        parts.append(plain(embed.title))
+    if embed.description:
+        parts.append(plain(embed.description))
+    for field in embed.fields:
+        parts.append(f"{plain(field.name or '')}\n{plain(field.value or '')}")
+    if embed.footer and embed.footer.text:
+        parts.append(f"[{embed.footer.text}]")
+    return "\n\n".join(parts)
