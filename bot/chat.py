@@ -1,0 +1,190 @@
+"""`citebot chat`: the Discord commands in a terminal, for people without a bot token.
+
+It calls the same service and prints the same embeds the bot would send (bot/render.py), as text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import re
+import shlex
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import discord
+
+from bot import render
+from bot.cogs.reports import CATEGORIES, thanks
+from bot.cogs.timeline import TimelineQuery, TimelineQueryError, timeline_embeds
+from bot.service import Asker, Service, ServiceError
+from bot.settings import Settings
+from knowledge.answer import QuestionError
+
+HELP = """\
+Type a question, or one of:
+  /ask QUESTION
+  /timeline [year:YYYY] [from:DATE] [to:DATE] [about:WORDS]   (quote words with spaces)
+  /report ANSWER_ID REASON [category:wrong|outdated|missing-source|other]
+  /reports [list] [open|resolved|rejected|all]
+  /reports resolve REPORT_ID NOTE      /reports reject REPORT_ID NOTE
+  /reports export [FILE.csv]
+  /help  /quit"""
+
+STATUSES = ("open", "resolved", "rejected", "all")
+
+
+class ChatError(Exception):
+    """A line the session cannot run as typed; shown as one line, the session goes on."""
+
+
+def options(text: str, allowed: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+    """Split `key:value` options (Discord style; `key=value` too) from the other words."""
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise ChatError(f"cannot read that line ({exc})") from None
+    found: dict[str, str] = {}
+    rest: list[str] = []
+    for word in words:
+        key, sep, value = word.partition(":") if ":" in word else word.partition("=")
+        if sep and key in allowed:
+            found[key] = value
+        elif sep and re.fullmatch(r"[a-z_]+", key):
+            raise ChatError(f"unknown option {key!r}; expected one of {', '.join(allowed)}")
+        else:
+            rest.append(word)
+    return found, rest
+
+
+class ChatSession:
+    def __init__(self, service: Service, out: TextIO, user: str) -> None:
+        self.service, self.out = service, out
+        self.asker = Asker(display_name=user)
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def show(self, embed: discord.Embed) -> None:
+        self.say(render.embed_text(embed) + "\n")
+
+    async def handle(self, line: str) -> bool:
+        """Run one line; False when the session should end."""
+        line = line.strip()
+        if not line:
+            return True
+        command, _, rest = line.partition(" ") if line.startswith("/") else ("/ask", "", line)
+        rest = rest.strip()
+        try:
+            if command in ("/quit", "/exit"):
+                return False
+            if command == "/help":
+                self.say(HELP)
+            elif command == "/ask":
+                await self.ask(rest)
+            elif command == "/timeline":
+                await self.timeline(rest)
+            elif command == "/report":
+                await self.report(rest)
+            elif command == "/reports":
+                await self.reports(rest)
+            else:
+                raise ChatError(f"unknown command {command}; /help lists them")
+        except (ChatError, QuestionError, ServiceError, TimelineQueryError) as exc:
+            self.say(f"error: {exc}")
+        return True
+
+    async def ask(self, question: str) -> None:
+        self.show(render.answer_embed(await self.service.ask(question, self.asker)))
+
+    async def timeline(self, text: str) -> None:
+        found, rest = options(text, ("year", "from", "to", "about"))
+        if rest:
+            raise ChatError(f'unexpected {rest[0]!r}; e.g. /timeline year:2018 about:"Met Gala"')
+        query = TimelineQuery.parse(
+            year=found.get("year"), start=found.get("from"), end=found.get("to"),
+            about=found.get("about"),
+        )  # fmt: skip
+        for embed in await timeline_embeds(self.service, query):
+            self.show(embed)
+
+    async def report(self, text: str) -> None:
+        match = re.search(r"(?:^|\s)category[:=](\S+)", text)
+        category = "wrong"
+        if match:
+            category = match.group(1)
+            text = (text[: match.start()] + text[match.end() :]).strip()
+        if category not in CATEGORIES:
+            raise ChatError(f"category must be one of {', '.join(CATEGORIES)}")
+        answer_id, _, reason = text.partition(" ")
+        if not answer_id or not reason.strip():
+            raise ChatError("usage: /report ANSWER_ID REASON (the id is in the answer's footer)")
+        report = await self.service.report(answer_id, self.asker, category, reason.strip())
+        self.say(thanks(report))
+
+    async def reports(self, text: str) -> None:
+        action, _, rest = text.partition(" ")
+        if action in ("", "list", *STATUSES):
+            status = rest.strip() if action == "list" else action
+            status = status or "open"
+            if status not in STATUSES:
+                raise ChatError(f"status must be one of {', '.join(STATUSES)}")
+            found = await self.service.reports(None if status == "all" else status)
+            self.show(render.reports_embed(found, status))
+        elif action in ("resolve", "reject"):
+            number, _, note = rest.strip().partition(" ")
+            if not number.isdigit() or not note.strip():
+                raise ChatError(f"usage: /reports {action} REPORT_ID NOTE")
+            status = "resolved" if action == "resolve" else "rejected"
+            report = await self.service.resolve(
+                int(number), self.asker.display_name, status, note.strip()
+            )
+            self.say(render.report_outcome(report))
+        elif action == "export":
+            data = await self.service.export_reports("csv", None)
+            target = rest.strip()
+            if not target:
+                self.say(data)
+                return
+            try:
+                Path(target).write_text(data, encoding="utf-8")
+            except OSError as exc:
+                raise ChatError(f"cannot write {target}: {exc.strerror or exc}") from None
+            self.say(f"wrote {target}")
+        else:
+            raise ChatError("usage: /reports [list|resolve|reject|export] ...; /help shows more")
+
+
+async def run_chat(
+    settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, user: str | None = None
+) -> int:
+    service = await Service.open(settings)
+    try:
+        session = ChatSession(service, out, user or _local_user())
+        interactive = stdin.isatty()
+        sources = len(service.library.corpus.sources)
+        session.say(f"citebot chat: {sources} sources. Type a question, /help, or /quit.")
+        while True:
+            line = await asyncio.to_thread(_read, stdin, interactive)
+            if line is None or not await session.handle(line):
+                return 0
+    finally:
+        await service.close()
+
+
+def _read(stdin: TextIO, interactive: bool) -> str | None:
+    if interactive and stdin is sys.stdin:
+        try:
+            return input("citebot> ")
+        except EOFError:
+            return None
+    line = stdin.readline()
+    return line if line else None
+
+
+def _local_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers): still a usable session
+        return "terminal"

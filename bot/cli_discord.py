@@ -1,0 +1,82 @@
+"""`citebot run`, `citebot sync`, `citebot chat`: the Discord faces. discord.py is imported only
+inside these commands, so `citebot ask` never pays for it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+
+def register(sub: argparse._SubParsersAction, add_common) -> None:
+    run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+    add_common(run)
+    run.set_defaults(handler=run_run)
+
+    sync = sub.add_parser(
+        "sync",
+        help="register the slash commands with Discord",
+        description="Without options: the servers in CITEBOT_GUILD_IDS (instant), "
+        "or every server (global) when it is empty.",
+    )
+    sync.add_argument(
+        "--guild", type=int, action="append", metavar="ID", help="a server id (repeatable)"
+    )
+    sync.add_argument(
+        "--global", dest="globally", action="store_true", help="sync for every server"
+    )
+    sync.add_argument(
+        "--clear", action="store_true", help="remove the commands from the given servers"
+    )
+    add_common(sync)
+    sync.set_defaults(handler=run_sync)
+
+    chat = sub.add_parser("chat", help="the bot's commands in the terminal, no token needed")
+    add_common(chat)
+    chat.set_defaults(handler=run_chat)
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError, settings_from
+
+    settings = settings_from(args)
+    from bot.discord_app import TokenError, run_bot
+
+    for name in ("bot", "discord"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
+    try:
+        asyncio.run(run_bot(settings))
+    except TokenError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError, settings_from
+
+    settings = settings_from(args)
+    from bot.discord_app import TokenError, sync_with_discord
+
+    guilds = args.guild or ([] if args.globally else list(settings.guild_ids))
+    globally = args.globally or not guilds
+    if args.clear and (not guilds or args.globally):
+        raise UsageError("--clear needs --guild ID (or CITEBOT_GUILD_IDS), not --global")
+    try:
+        lines = asyncio.run(
+            sync_with_discord(settings, guilds, globally=globally and not args.clear,
+                              clear=args.clear)
+        )  # fmt: skip
+    except TokenError as exc:
+        raise UsageError(str(exc)) from None
+    for line in lines:
+        print(f"synced {line}")
+    return 0
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    from bot.chat import run_chat as chat
+    from bot.cli import settings_from
+
+    return asyncio.run(chat(settings_from(args)))

@@ -1,0 +1,115 @@
+"""/reports list|resolve|reject|export for moderators: ephemeral, and scoped to their own server."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.cogs.common import reply_ephemeral
+from bot.service import ServiceError
+
+if TYPE_CHECKING:
+    from bot.discord_app import CiteBot
+
+Status = Literal["open", "resolved", "rejected", "all"]
+MAX_NOTE_CHARS = 1000
+
+
+class NotModerator(app_commands.CheckFailure):
+    """Raised for members who may not review reports; its text goes to them, ephemeral."""
+
+
+def is_moderator(
+    permissions: discord.Permissions, role_names: Iterable[str], moderator_role: str | None
+) -> bool:
+    if permissions.manage_messages or permissions.administrator:
+        return True
+    if not moderator_role:
+        return False
+    wanted = moderator_role.casefold()
+    return any(name.casefold() == wanted for name in role_names)
+
+
+def refusal(moderator_role: str | None) -> str:
+    extra = f" or the **{render.escape(moderator_role)}** role" if moderator_role else ""
+    return f"Only moderators can review reports: you need the Manage Messages permission{extra}."
+
+
+@app_commands.guild_only()
+class ModerationCog(commands.GroupCog, group_name="reports", group_description="Review reports"):
+    def __init__(self, bot: CiteBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        role = self.bot.settings.moderator_role
+        roles = getattr(interaction.user, "roles", [])
+        if interaction.guild_id is None or not is_moderator(
+            interaction.permissions, (r.name for r in roles), role
+        ):
+            raise NotModerator(refusal(role))
+        return True
+
+    @app_commands.command(name="list", description="List reports (default: open ones)")
+    async def list_(self, interaction: discord.Interaction, status: Status = "open") -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reports = await self.bot.service.reports(
+            None if status == "all" else status, guild_id=str(interaction.guild_id)
+        )
+        await interaction.followup.send(embed=render.reports_embed(reports, status), ephemeral=True)
+
+    @app_commands.command(name="resolve", description="Mark a report as handled")
+    @app_commands.describe(id="report number", note="what was done")
+    async def resolve(
+        self,
+        interaction: discord.Interaction,
+        id: app_commands.Range[int, 1],
+        note: app_commands.Range[str, 1, MAX_NOTE_CHARS],
+    ) -> None:
+        await self._close(interaction, id, "resolved", note)
+
+    @app_commands.command(name="reject", description="Reject a report (the answer was right)")
+    @app_commands.describe(id="report number", note="why it is rejected")
+    async def reject(
+        self,
+        interaction: discord.Interaction,
+        id: app_commands.Range[int, 1],
+        note: app_commands.Range[str, 1, MAX_NOTE_CHARS],
+    ) -> None:
+        await self._close(interaction, id, "rejected", note)
+
+    async def _close(
+        self, interaction: discord.Interaction, report_id: int, status: str, note: str
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            report = await self.bot.service.resolve(
+                report_id,
+                interaction.user.display_name,
+                status,
+                note,
+                guild_id=str(interaction.guild_id),
+            )
+        except ServiceError as exc:
+            await reply_ephemeral(interaction, str(exc))
+            return
+        await interaction.followup.send(render.report_outcome(report), ephemeral=True)
+
+    @app_commands.command(name="export", description="Download this server's reports as CSV")
+    async def export(self, interaction: discord.Interaction, status: Status = "all") -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await self.bot.service.export_reports(
+            "csv", None if status == "all" else status, guild_id=str(interaction.guild_id)
+        )
+        name = f"citebot-reports-{interaction.guild_id}-{status}.csv"
+        await interaction.followup.send(
+            f"Reports ({status}) for this server:",
+            file=discord.File(io.BytesIO(text.encode("utf-8")), filename=name),
+            ephemeral=True,
+        )

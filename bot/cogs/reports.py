@@ -1,0 +1,187 @@
+"""Reporting a wrong answer: the button under every answer, the modal it opens, the
+"Report answer" message menu and /report. The report is stored before the user is thanked."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.cogs.common import asker_from_interaction, reply_ephemeral
+from bot.service import ServiceError
+
+if TYPE_CHECKING:
+    from bot.discord_app import CiteBot
+
+log = logging.getLogger(__name__)
+
+CATEGORIES: dict[str, str] = {
+    "wrong": "The quotes do not answer the question",
+    "outdated": "The sources are out of date",
+    "missing-source": "A source is missing or miscited",
+    "other": "Something else",
+}
+MAX_REASON_CHARS = 1000
+CUSTOM_ID_PREFIX = "citebot:report:"
+_ANSWER_ID = r"[A-Za-z0-9_-]{1,64}"
+NOT_AN_ANSWER = (
+    "That message isn't one of my answers. Use this on a message with a "
+    "**Report wrong answer** button, or type `/report answer_id reason`."
+)
+
+
+def thanks(report: Any) -> str:
+    return (
+        f"Thanks, a moderator will review it (report #{report.report_id} "
+        f"on answer `{report.answer_id}`)."
+    )
+
+
+class ReportButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=re.escape(CUSTOM_ID_PREFIX) + rf"(?P<answer_id>{_ANSWER_ID})",
+):
+    """The answer_id lives in the custom_id, so buttons on old answers work after a restart."""
+
+    def __init__(self, answer_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Report wrong answer",
+                style=discord.ButtonStyle.secondary,
+                emoji="\N{WARNING SIGN}",
+                custom_id=f"{CUSTOM_ID_PREFIX}{answer_id}",
+            )
+        )
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> ReportButton:
+        return cls(match["answer_id"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(ReportModal(self.answer_id))
+
+
+def answer_view(answer_id: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ReportButton(answer_id))
+    return view
+
+
+def answer_id_from_custom_ids(custom_ids: Iterable[str | None]) -> str | None:
+    pattern = ReportButton.__discord_ui_compiled_template__
+    for custom_id in custom_ids:
+        match = pattern.fullmatch(custom_id or "")
+        if match:
+            return match["answer_id"]
+    return None
+
+
+def answer_id_from_message(message: discord.Message, bot_id: int) -> str | None:
+    """The answer a message of the bot's shows: from its report button, else its footer."""
+    if message.author.id != bot_id:
+        return None
+    custom_ids = [
+        getattr(child, "custom_id", None)
+        for row in message.components
+        for child in getattr(row, "children", [row])
+    ]
+    found = answer_id_from_custom_ids(custom_ids)
+    if found:
+        return found
+    for embed in message.embeds:
+        found = render.answer_id_from_embed(embed)
+        if found:
+            return found
+    return None
+
+
+class ReportModal(discord.ui.Modal, title="Report a wrong answer"):
+    def __init__(self, answer_id: str) -> None:
+        super().__init__(timeout=900)
+        self.answer_id = answer_id
+        self.category = discord.ui.Select(
+            custom_id="category",
+            options=[
+                discord.SelectOption(label=name, value=name, description=text, default=i == 0)
+                for i, (name, text) in enumerate(CATEGORIES.items())
+            ],
+        )
+        self.reason = discord.ui.TextInput(
+            custom_id="reason",
+            style=discord.TextStyle.paragraph,
+            placeholder="What is wrong, and where did you read otherwise?",
+            max_length=MAX_REASON_CHARS,
+        )
+        self.add_item(discord.ui.Label(text="What is wrong?", component=self.category))
+        self.add_item(discord.ui.Label(text="Reason", component=self.reason))
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        category = self.category.values[0] if self.category.values else "wrong"
+        await submit_report(interaction, self.answer_id, category, self.reason.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+        log.error("report modal failed for answer %s", self.answer_id, exc_info=error)
+        await reply_ephemeral(interaction, render.INTERNAL_ERROR)
+
+
+async def submit_report(
+    interaction: discord.Interaction, answer_id: str, category: str, reason: str
+) -> None:
+    # Defer privately first: the store write must finish before the user is told it was received.
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    client: CiteBot = interaction.client  # type: ignore[assignment]
+    try:
+        report = await client.service.report(
+            answer_id, asker_from_interaction(interaction), category, reason
+        )
+    except ServiceError as exc:
+        await interaction.followup.send(render.fit_content(str(exc)), ephemeral=True)
+        return
+    await interaction.followup.send(thanks(report), ephemeral=True)
+
+
+class ReportsCog(commands.Cog, name="Reports"):
+    def __init__(self, bot: CiteBot) -> None:
+        self.bot = bot
+        self.menu = app_commands.ContextMenu(name="Report answer", callback=self.report_message)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+
+    async def report_message(self, interaction: discord.Interaction, message: discord.Message):
+        me = self.bot.user
+        answer_id = answer_id_from_message(message, me.id) if me else None
+        if answer_id is None:
+            await reply_ephemeral(interaction, NOT_AN_ANSWER)
+            return
+        await interaction.response.send_modal(ReportModal(answer_id))
+
+    @app_commands.command(name="report", description="Report a wrong answer by its id")
+    @app_commands.describe(
+        answer_id="the id in the answer's footer",
+        reason="what is wrong",
+        category="what kind of problem (default: wrong)",
+    )
+    @app_commands.choices(
+        category=[app_commands.Choice(name=name, value=name) for name in CATEGORIES]
+    )
+    async def report(
+        self,
+        interaction: discord.Interaction,
+        answer_id: app_commands.Range[str, 1, 64],
+        reason: app_commands.Range[str, 1, MAX_REASON_CHARS],
+        category: str = "wrong",
+    ) -> None:
+        await submit_report(interaction, answer_id.strip(), category, reason)

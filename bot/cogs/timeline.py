@@ -1,0 +1,166 @@
+"""/timeline: dated events from the articles, with autocomplete and Previous/Next pages."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+
+if TYPE_CHECKING:
+    from bot.discord_app import CiteBot
+    from bot.service import Service
+
+log = logging.getLogger(__name__)
+
+PAGER_TIMEOUT = 15 * 60
+_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+class TimelineQueryError(ValueError):
+    """Filters that cannot be used as given; the message says how to fix them."""
+
+
+@dataclass(frozen=True)
+class TimelineQuery:
+    year: int | None = None
+    start: str | None = None
+    end: str | None = None
+    about: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        year: str | int | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        about: str | None = None,
+    ) -> TimelineQuery:
+        if isinstance(year, str):
+            year = year.strip() or None
+            if year is not None and not year.isdigit():
+                raise TimelineQueryError(f"year must be a number like 2018, not {year!r}")
+        for name, value in (("from", start), ("to", end)):
+            if value and not _DATE.fullmatch(value.strip()):
+                raise TimelineQueryError(
+                    f"{name} must be YYYY, YYYY-MM or YYYY-MM-DD, not {value.strip()!r}"
+                )
+        about = " ".join(about.split()) if about else None
+        return cls(
+            year=int(year) if year is not None else None,
+            start=start.strip() if start else None,
+            end=end.strip() if end else None,
+            about=about or None,
+        )
+
+    def title(self) -> str:
+        return render.timeline_title(self.year, self.start, self.end, self.about)
+
+
+async def timeline_embeds(service: Service, query: TimelineQuery) -> list[discord.Embed]:
+    events = await service.timeline(
+        year=query.year, start=query.start, end=query.end, about=query.about
+    )
+    corpus = service.library.corpus
+    return render.timeline_pages(events, corpus.source, query.title())
+
+
+class TimelinePager(discord.ui.View):
+    """Previous/Next over pre-rendered pages; buttons are disabled at the ends and on timeout."""
+
+    def __init__(self, pages: list[discord.Embed], timeout: float = PAGER_TIMEOUT) -> None:
+        super().__init__(timeout=timeout)
+        self.pages = pages
+        self.index = 0
+        self.message: discord.WebhookMessage | discord.Message | None = None
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= len(self.pages) - 1
+
+    async def _show(self, interaction: discord.Interaction, index: int) -> None:
+        self.index = max(0, min(index, len(self.pages) - 1))
+        self._sync_buttons()
+        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary, emoji="\u25c0")
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._show(interaction, self.index - 1)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary, emoji="\u25b6")
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._show(interaction, self.index + 1)
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            item.disabled = True  # type: ignore[attr-defined]
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException:
+                log.debug("could not disable the timeline buttons", exc_info=True)
+
+
+def year_choices(events: list[Any], typed: str) -> list[app_commands.Choice[int]]:
+    years: set[int] = set()
+    for event in events:
+        first, last = int(str(event.start)[:4]), int(str(event.end)[:4])
+        years.update(range(first, last + 1))
+    shown = [y for y in sorted(years) if str(y).startswith(typed.strip())]
+    return [app_commands.Choice(name=str(y), value=y) for y in shown[:25]]
+
+
+def about_choices(names: list[str], typed: str) -> list[app_commands.Choice[str]]:
+    typed = typed.strip().casefold()
+    starts = [n for n in names if n.casefold().startswith(typed)]
+    inside = [n for n in names if typed in n.casefold() and n not in starts]
+    return [app_commands.Choice(name=n[:100], value=n[:100]) for n in (starts + inside)[:25]]
+
+
+class TimelineCog(commands.Cog, name="Timeline"):
+    def __init__(self, bot: CiteBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="timeline", description="What happened when, from the articles")
+    @app_commands.rename(start="from", end="to")
+    @app_commands.describe(
+        year="events in this year",
+        start="from this date (YYYY, YYYY-MM or YYYY-MM-DD)",
+        end="up to this date (YYYY, YYYY-MM or YYYY-MM-DD)",
+        about="a person, place or event",
+    )
+    async def timeline(
+        self,
+        interaction: discord.Interaction,
+        year: app_commands.Range[int, 1, 9999] | None = None,
+        start: app_commands.Range[str, 4, 10] | None = None,
+        end: app_commands.Range[str, 4, 10] | None = None,
+        about: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        try:
+            query = TimelineQuery.parse(year, start, end, about)
+        except TimelineQueryError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)
+        pages = await timeline_embeds(self.bot.service, query)
+        if len(pages) == 1:
+            await interaction.followup.send(embed=pages[0])
+            return
+        pager = TimelinePager(pages)
+        pager.message = await interaction.followup.send(embed=pages[0], view=pager, wait=True)
+
+    @timeline.autocomplete("year")
+    async def _year(self, interaction: discord.Interaction, typed: str):
+        return year_choices(await self.bot.service.timeline(), typed)
+
+    @timeline.autocomplete("about")
+    async def _about(self, interaction: discord.Interaction, typed: str):
+        return about_choices(await self.bot.service.timeline_names(), typed)

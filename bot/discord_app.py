@@ -1,0 +1,150 @@
+"""The Discord client: intents, mention hygiene, cogs, error replies, and the API URL overrides."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.cogs import add_cogs
+from bot.cogs.common import Cooldowns, reply_ephemeral
+from bot.service import ServiceError
+from bot.settings import Settings
+from knowledge.answer import QuestionError
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+log = logging.getLogger(__name__)
+
+TOKEN_HELP = (
+    "Create a bot token at https://discord.com/developers/applications (New Application > Bot > "
+    "Reset Token), then set DISCORD_TOKEN in the environment or in a .env file. "
+    "`citebot ask` and `citebot chat` work without a token."
+)
+INTENT_HELP = (
+    "Discord refused the message content intent, which CITEBOT_ASK_CHANNELS needs. Turn on "
+    "'Message Content Intent' under Bot > Privileged Gateway Intents in the developer portal, "
+    "or unset CITEBOT_ASK_CHANNELS (mentions and /ask work without it)."
+)
+
+
+class TokenError(Exception):
+    """No token, or Discord rejected it: a configuration problem the user can fix."""
+
+
+def apply_api_urls(settings: Settings) -> None:
+    """Point discord.py at Discord or at a Discord-compatible emulator (process-wide)."""
+    discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def require_token(settings: Settings) -> str:
+    if settings.discord_token is None:
+        raise TokenError(f"DISCORD_TOKEN is not set. {TOKEN_HELP}")
+    return settings.discord_token.get_secret_value()
+
+
+def intents_for(settings: Settings) -> discord.Intents:
+    intents = discord.Intents.default()
+    # Mentions and DMs carry their text without the privileged intent; ask-channels do not.
+    intents.message_content = bool(settings.ask_channels)
+    return intents
+
+
+class CiteBot(commands.Bot):
+    def __init__(self, settings: Settings, service: Service | None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents_for(settings),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.settings = settings
+        self._service = service
+        self.cooldowns = Cooldowns(settings.cooldown_questions, settings.cooldown_seconds)
+        self.tree.on_error = self.on_app_command_error
+
+    @property
+    def service(self) -> Service:
+        if self._service is None:
+            raise RuntimeError("this client was built without a service (command sync only)")
+        return self._service
+
+    async def setup_hook(self) -> None:
+        await add_cogs(self)
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("logged in as %s (%s) in %d servers", self.user, self.user.id, len(self.guilds))
+
+    async def on_command_error(self, context: commands.Context, exception: Exception) -> None:
+        if isinstance(exception, commands.CommandNotFound | commands.CheckFailure):
+            return  # a mention that is a question, not a text command
+        await super().on_command_error(context, exception)
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(error, app_commands.CheckFailure):
+            text = str(error) or "You can't use this command here."
+        elif isinstance(original, ServiceError | QuestionError):
+            text = str(original)
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error(
+                "/%s failed (user %s, guild %s, channel %s)",
+                command,
+                interaction.user.id,
+                interaction.guild_id,
+                interaction.channel_id,
+                exc_info=original,
+            )
+            text = render.INTERNAL_ERROR
+        try:
+            await reply_ephemeral(interaction, text)
+        except discord.HTTPException:
+            log.warning("could not tell the user about the error", exc_info=True)
+
+
+async def run_bot(settings: Settings) -> None:
+    """Log in, load the library once, and serve until interrupted."""
+    from bot.service import Service
+
+    token = require_token(settings)
+    apply_api_urls(settings)
+    service = await Service.open(settings)
+    try:
+        bot = CiteBot(settings, service)
+        async with bot:
+            try:
+                await bot.start(token)
+            except discord.LoginFailure as exc:
+                raise TokenError(f"Discord rejected DISCORD_TOKEN ({exc}). {TOKEN_HELP}") from None
+            except discord.PrivilegedIntentsRequired:
+                raise TokenError(INTENT_HELP) from None
+    finally:
+        await service.close()
+
+
+async def sync_with_discord(
+    settings: Settings, guild_ids: list[int], *, globally: bool, clear: bool
+) -> list[str]:
+    """Log in over HTTP only (no gateway) and push the command tree."""
+    from bot.cogs.admin import sync_commands
+
+    token = require_token(settings)
+    apply_api_urls(settings)
+    bot = CiteBot(settings, None)
+    async with bot:
+        try:
+            await bot.login(token)
+        except discord.LoginFailure as exc:
+            raise TokenError(f"Discord rejected DISCORD_TOKEN ({exc}). {TOKEN_HELP}") from None
+        return await sync_commands(bot, guild_ids, globally=globally, clear=clear)
