@@ -27,3 +27,28 @@ def _isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("CITEBOT_DATA", str(tmp_path / "citebot-data"))
     monkeypatch.delenv("CITEBOT_CORPUS", raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+async def command_payloads(monkeypatch):
+    """The slash commands exactly as `citebot sync` would send them to Discord, by name."""
+    for name in ("DISCORD_TOKEN", "CITEBOT_GUILD_IDS", "CITEBOT_ASK_CHANNELS"):
+        monkeypatch.delenv(name, raising=False)
+    from bot.cogs import add_cogs
+    from bot.discord_app import CiteBot
+    from bot.settings import Settings
+
+    bot = CiteBot(Settings(), None)
+    await add_cogs(bot)
+    payloads = {c.name: c.to_dict(bot.tree) for c in bot.tree.get_commands()}
+    payloads.update(
+        {c.name: c.to_dict(bot.tree) for c in bot.tree.get_commands(type=_message_type())}
+    )
+    await bot.close()
+    return payloads
+
+
+def _message_type():
+    import discord
+
+    return discord.AppCommandType.message

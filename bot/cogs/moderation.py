@@ -57,6 +57,7 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
         return True
 
     @app_commands.command(name="list", description="List reports (default: open ones)")
+    @app_commands.describe(status="which reports (default: open)")
     async def list_(self, interaction: discord.Interaction, status: Status = "open") -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         reports = await self.bot.service.reports(
@@ -102,6 +103,7 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
         await interaction.followup.send(render.report_outcome(report), ephemeral=True)
 
     @app_commands.command(name="export", description="Download this server's reports as CSV")
+    @app_commands.describe(status="which reports (default: all)")
     async def export(self, interaction: discord.Interaction, status: Status = "all") -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         text = await self.bot.service.export_reports(
