@@ -1,4 +1,5 @@
 # citebot: answers with quoted, cited passages. Build: docker build -t citebot .
+# Run the bot:          docker run -d --env-file .env -v citebot-data:/data citebot
 # Ask without Discord:  docker run --rm -v citebot-data:/data citebot ask "Where did they first meet?"
 FROM python:3.11-slim
 
@@ -20,4 +21,4 @@ USER citebot
 # Index, answer cache and reports live here; mount a volume to keep them across containers.
 VOLUME ["/data"]
 ENTRYPOINT ["citebot"]
-CMD ["sources"]
+CMD ["run"]
