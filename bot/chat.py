@@ -6,7 +6,6 @@ It calls the same service and prints the same embeds the bot would send (bot/ren
 from __future__ import annotations
 
 import asyncio
-import getpass
 import re
 import shlex
 import sys
@@ -16,10 +15,10 @@ from typing import TextIO
 import discord
 
 from bot import render
+from bot.cli_service import local_user
 from bot.cogs.reports import CATEGORIES, thanks
 from bot.cogs.timeline import TimelineQuery, TimelineQueryError, timeline_embeds
 from bot.service import Asker, Service, ServiceError
-from bot.settings import Settings
 from knowledge.answer import QuestionError
 
 HELP = """\
@@ -156,21 +155,22 @@ class ChatSession:
             raise ChatError("usage: /reports [list|resolve|reject|export] ...; /help shows more")
 
 
-async def run_chat(
-    settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, user: str | None = None
+async def chat(
+    service: Service,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    user: str | None = None,
 ) -> int:
-    service = await Service.open(settings)
-    try:
-        session = ChatSession(service, out, user or _local_user())
-        interactive = stdin.isatty()
-        sources = len(service.library.corpus.sources)
-        session.say(f"citebot chat: {sources} sources. Type a question, /help, or /quit.")
-        while True:
-            line = await asyncio.to_thread(_read, stdin, interactive)
-            if line is None or not await session.handle(line):
-                return 0
-    finally:
-        await service.close()
+    """The read-run-print loop over an open service; ends on /quit or end of input."""
+    stdin, out = stdin or sys.stdin, out or sys.stdout
+    session = ChatSession(service, out, user or local_user())
+    interactive = stdin.isatty()
+    sources = len(service.library.corpus.sources)
+    session.say(f"citebot chat: {sources} sources. Type a question, /help, or /quit.")
+    while True:
+        line = await asyncio.to_thread(_read, stdin, interactive)
+        if line is None or not await session.handle(line):
+            return 0
 
 
 def _read(stdin: TextIO, interactive: bool) -> str | None:
@@ -181,10 +181,3 @@ def _read(stdin: TextIO, interactive: bool) -> str | None:
             return None
     line = stdin.readline()
     return line if line else None
-
-
-def _local_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (containers): still a usable session
-        return "terminal"

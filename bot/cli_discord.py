@@ -38,16 +38,18 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
 
 def run_run(args: argparse.Namespace) -> int:
     from bot.cli import UsageError, settings_from
+    from bot.cli_service import run_service
 
     settings = settings_from(args)
-    from bot.discord_app import TokenError, run_bot
+    from bot.discord_app import TokenError, require_token, run_bot
 
     for name in ("bot", "discord"):
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() > logging.INFO:
             logger.setLevel(logging.INFO)
     try:
-        asyncio.run(run_bot(settings))
+        require_token(settings)  # before loading anything
+        run_service(args, lambda service: run_bot(service, settings))
     except TokenError as exc:
         raise UsageError(str(exc)) from None
     return 0
@@ -76,7 +78,7 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 def run_chat(args: argparse.Namespace) -> int:
-    from bot.chat import run_chat as chat
-    from bot.cli import settings_from
+    from bot.chat import chat
+    from bot.cli_service import run_service
 
-    return asyncio.run(chat(settings_from(args)))
+    return run_service(args, chat)

@@ -113,24 +113,18 @@ class CiteBot(commands.Bot):
             log.warning("could not tell the user about the error", exc_info=True)
 
 
-async def run_bot(settings: Settings) -> None:
-    """Log in, load the library once, and serve until interrupted."""
-    from bot.service import Service
-
+async def run_bot(service: Service, settings: Settings | None = None) -> None:
+    """Serve Discord with an open service until interrupted."""
+    settings = settings or service.settings
     token = require_token(settings)
     apply_api_urls(settings)
-    service = await Service.open(settings)
-    try:
-        bot = CiteBot(settings, service)
-        async with bot:
-            try:
-                await bot.start(token)
-            except discord.LoginFailure as exc:
-                raise TokenError(f"Discord rejected DISCORD_TOKEN ({exc}). {TOKEN_HELP}") from None
-            except discord.PrivilegedIntentsRequired:
-                raise TokenError(INTENT_HELP) from None
-    finally:
-        await service.close()
+    async with CiteBot(settings, service) as bot:
+        try:
+            await bot.start(token)
+        except discord.LoginFailure as exc:
+            raise TokenError(f"Discord rejected DISCORD_TOKEN ({exc}). {TOKEN_HELP}") from None
+        except discord.PrivilegedIntentsRequired:
+            raise TokenError(INTENT_HELP) from None
 
 
 async def sync_with_discord(

@@ -12,13 +12,12 @@ from discord.ext import commands
 
 from bot import render
 from bot.cogs.common import reply_ephemeral
-from bot.service import ServiceError
+from bot.service import MAX_NOTE_CHARS, ServiceError
 
 if TYPE_CHECKING:
     from bot.discord_app import CiteBot
 
 Status = Literal["open", "resolved", "rejected", "all"]
-MAX_NOTE_CHARS = 1000
 
 
 class NotModerator(app_commands.CheckFailure):

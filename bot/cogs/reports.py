@@ -14,20 +14,21 @@ from discord.ext import commands
 
 from bot import render
 from bot.cogs.common import asker_from_interaction, reply_ephemeral
-from bot.service import ServiceError
+from bot.service import CATEGORIES as CATEGORY_NAMES
+from bot.service import MAX_REASON_CHARS, ServiceError
 
 if TYPE_CHECKING:
     from bot.discord_app import CiteBot
 
 log = logging.getLogger(__name__)
 
-CATEGORIES: dict[str, str] = {
+_CATEGORY_HELP = {
     "wrong": "The quotes do not answer the question",
     "outdated": "The sources are out of date",
     "missing-source": "A source is missing or miscited",
     "other": "Something else",
 }
-MAX_REASON_CHARS = 1000
+CATEGORIES: dict[str, str] = {name: _CATEGORY_HELP.get(name, name) for name in CATEGORY_NAMES}
 CUSTOM_ID_PREFIX = "citebot:report:"
 _ANSWER_ID = r"[A-Za-z0-9_-]{1,64}"
 NOT_AN_ANSWER = (
@@ -67,7 +68,8 @@ class ReportButton(
         return cls(match["answer_id"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(ReportModal(self.answer_id))
+        shown = question_shown(interaction.message) if interaction.message else None
+        await interaction.response.send_modal(ReportModal(self.answer_id, shown))
 
 
 def answer_view(answer_id: str) -> discord.ui.View:
@@ -104,10 +106,18 @@ def answer_id_from_message(message: discord.Message, bot_id: int) -> str | None:
     return None
 
 
+def question_shown(message: discord.Message) -> str | None:
+    """The question as the reporter saw it (the answer embed's title), for the report."""
+    for embed in message.embeds:
+        if embed.title and render.answer_id_from_embed(embed):
+            return render.plain(embed.title)
+    return None
+
+
 class ReportModal(discord.ui.Modal, title="Report a wrong answer"):
-    def __init__(self, answer_id: str) -> None:
+    def __init__(self, answer_id: str, question: str | None = None) -> None:
         super().__init__(timeout=900)
-        self.answer_id = answer_id
+        self.answer_id, self.question = answer_id, question
         self.category = discord.ui.Select(
             custom_id="category",
             options=[
@@ -126,7 +136,9 @@ class ReportModal(discord.ui.Modal, title="Report a wrong answer"):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         category = self.category.values[0] if self.category.values else "wrong"
-        await submit_report(interaction, self.answer_id, category, self.reason.value)
+        await submit_report(
+            interaction, self.answer_id, category, self.reason.value, question=self.question
+        )
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
         log.error("report modal failed for answer %s", self.answer_id, exc_info=error)
@@ -134,14 +146,19 @@ class ReportModal(discord.ui.Modal, title="Report a wrong answer"):
 
 
 async def submit_report(
-    interaction: discord.Interaction, answer_id: str, category: str, reason: str
+    interaction: discord.Interaction,
+    answer_id: str,
+    category: str,
+    reason: str,
+    *,
+    question: str | None = None,
 ) -> None:
     # Defer privately first: the store write must finish before the user is told it was received.
     await interaction.response.defer(ephemeral=True, thinking=True)
     client: CiteBot = interaction.client  # type: ignore[assignment]
     try:
         report = await client.service.report(
-            answer_id, asker_from_interaction(interaction), category, reason
+            answer_id, asker_from_interaction(interaction), category, reason, question=question
         )
     except ServiceError as exc:
         await interaction.followup.send(render.fit_content(str(exc)), ephemeral=True)
@@ -166,7 +183,7 @@ class ReportsCog(commands.Cog, name="Reports"):
         if answer_id is None:
             await reply_ephemeral(interaction, NOT_AN_ANSWER)
             return
-        await interaction.response.send_modal(ReportModal(answer_id))
+        await interaction.response.send_modal(ReportModal(answer_id, question_shown(message)))
 
     @app_commands.command(name="report", description="Report a wrong answer by its id")
     @app_commands.describe(
