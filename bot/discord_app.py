@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 import yarl
@@ -58,12 +58,13 @@ def intents_for(settings: Settings) -> discord.Intents:
 
 
 class CiteBot(commands.Bot):
-    def __init__(self, settings: Settings, service: Service | None) -> None:
+    def __init__(self, settings: Settings, service: Service | None, **options: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents_for(settings),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            **options,
         )
         self.settings = settings
         self._service = service

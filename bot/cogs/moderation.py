@@ -88,13 +88,21 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
         self, interaction: discord.Interaction, report_id: int, status: str, note: str
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id = str(interaction.guild_id)
+        ours = await self.bot.service.reports(None, guild_id=guild_id)
+        if all(r.report_id != report_id for r in ours):
+            await reply_ephemeral(
+                interaction,
+                f"No report #{report_id} in this server; `/reports list status:all` lists them.",
+            )
+            return
         try:
             report = await self.bot.service.resolve(
                 report_id,
                 interaction.user.display_name,
                 status,
                 note,
-                guild_id=str(interaction.guild_id),
+                guild_id=guild_id,
             )
         except ServiceError as exc:
             await reply_ephemeral(interaction, str(exc))

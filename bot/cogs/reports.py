@@ -37,6 +37,13 @@ NOT_AN_ANSWER = (
 )
 
 
+def unknown_answer(answer_id: str) -> str:
+    return render.fit_content(
+        f"No answer with id `{render.escape(answer_id)}`: copy the id from the answer's footer, "
+        "or use the answer's Report button."
+    )
+
+
 def thanks(report: Any) -> str:
     return (
         f"Thanks, a moderator will review it (report #{report.report_id} "
@@ -156,6 +163,9 @@ async def submit_report(
     # Defer privately first: the store write must finish before the user is told it was received.
     await interaction.response.defer(ephemeral=True, thinking=True)
     client: CiteBot = interaction.client  # type: ignore[assignment]
+    if await client.service.get_answer(answer_id) is None:
+        await interaction.followup.send(unknown_answer(answer_id), ephemeral=True)
+        return
     try:
         report = await client.service.report(
             answer_id, asker_from_interaction(interaction), category, reason, question=question

@@ -1,0 +1,386 @@
+"""End to end: the real bot (discord.py, cogs, service, SQLite) against the fake Discord server
+in tests/fake_discord, reached only through DISCORD_API_BASE_URL / DISCORD_GATEWAY_URL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot import render
+from bot.cogs.admin import sync_commands
+from bot.cogs.reports import CUSTOM_ID_PREFIX
+from bot.discord_app import INTENT_HELP, CiteBot, TokenError, apply_api_urls, run_bot
+from bot.service import Asker, Service
+from bot.settings import Settings
+from tests.fake_discord import FakeDiscord
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "Where did Kim Kardashian and Ivanka Trump first meet?"
+EPHEMERAL = 64
+DEFERRED, MESSAGE, UPDATE, AUTOCOMPLETE, MODAL = 5, 4, 7, 8, 9
+
+
+def settings_for(fake: FakeDiscord, data: Path, **extra: object) -> Settings:
+    values: dict[str, object] = {
+        **fake.env(),
+        "CITEBOT_DATA": str(data),
+        "CITEBOT_MODERATOR_ROLE": "Reviewers",
+        "CITEBOT_ASK_CHANNELS": str(fake.questions_channel.id),
+        "CITEBOT_COOLDOWN_SECONDS": "0",
+    }
+    values.update(extra)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(fake_discord: FakeDiscord, tmp_path: Path) -> Settings:
+    return settings_for(fake_discord, tmp_path / "data")
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    fake: FakeDiscord, settings: Settings, *, sync: bool = True
+) -> AsyncIterator[tuple[CiteBot, Service]]:
+    """The bot as `citebot run` builds it, pointed at the fake by its own URL settings."""
+    service = await Service.open(settings)
+    try:
+        bot = CiteBot(settings, service, guild_ready_timeout=0.05)
+        apply_api_urls(settings)
+        async with fake.running(bot, patch=False):
+            if sync:  # as `citebot sync --guild ID` does; the fake then checks option types
+                await sync_commands(bot, settings.guild_ids)
+            yield bot, service
+    finally:
+        await service.close()
+
+
+def report_rows(database: Path) -> list[dict]:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(r) for r in db.execute("SELECT * FROM reports ORDER BY report_id")]
+
+
+def button_answer_id(message: dict) -> str:
+    (button,) = [c for c in FakeDiscord.components(message) if c["type"] == 2]
+    assert button["label"] == "Report wrong answer"
+    assert button["custom_id"].startswith(CUSTOM_ID_PREFIX)
+    return button["custom_id"].removeprefix(CUSTOM_ID_PREFIX)
+
+
+async def test_ask_defers_then_follows_up_with_quote_citation_and_report_button(
+    fake_discord, settings
+):
+    fake = fake_discord
+    async with running_bot(fake, settings) as (_bot, service):
+        role = fake.moderators_role.id
+        ix = await fake.slash(
+            "ask", {"question": f"{QUESTION} @everyone <@&{role}>"}, user=fake.member
+        )
+        assert (await ix.wait_callback()).json["type"] == DEFERRED
+        followup = (await ix.wait_followup()).json
+        assert followup["allowed_mentions"]["parse"] == []  # pings nobody
+        assert not followup["allowed_mentions"].get("users")
+        assert not followup["allowed_mentions"].get("roles")
+        (embed,) = followup["embeds"]
+        assert embed["title"].startswith(QUESTION)
+        assert "\n> " in "\n" + embed["description"]
+        assert "\u2014 " in embed["description"] and "paragraph" in embed["description"]
+        message = await ix.wait_original()
+        assert not message["flags"] & EPHEMERAL
+        assert message["mention_everyone"] is False and message["mention_roles"] == []
+        answer_id = button_answer_id(message)
+        assert embed["footer"]["text"].startswith(f"answer {answer_id}")
+        stored = await service.get_answer(answer_id)
+        assert stored is not None and stored.answered
+        assert render.plain(embed["description"]).count(stored.quotes[0].text) == 1
+
+
+async def test_private_ask_is_ephemeral(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings):
+        ix = await fake.slash("ask", {"question": QUESTION, "private": True})
+        callback = await ix.wait_callback()
+        assert callback.json["data"]["flags"] & EPHEMERAL
+        message = await ix.wait_original()
+        assert message["flags"] & EPHEMERAL and message["embeds"]
+
+
+async def test_button_opens_a_modal_whose_submission_stores_a_report(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings) as (_bot, service):
+        ix = await fake.slash("ask", {"question": QUESTION}, user=fake.member)
+        answer = await ix.wait_original()
+        answer_id = button_answer_id(answer)
+
+        click = await fake.click(answer, label="Report wrong answer", user=fake.reviewer)
+        assert (await click.wait_callback()).json["type"] == MODAL
+        assert click.modal["title"] == "Report a wrong answer"
+
+        submit = await fake.submit_modal(
+            {"category": "outdated", "reason": "They met in 2014, not 2017."}, modal=click
+        )
+        deferred = await submit.wait_callback()
+        assert deferred.json["type"] == DEFERRED
+        assert deferred.json["data"]["flags"] & EPHEMERAL
+        thanks = await submit.wait_original()
+        assert thanks["content"].startswith("Thanks, a moderator will review it")
+        assert thanks["flags"] & EPHEMERAL
+
+        (row,) = report_rows(service.database)
+        assert row["answer_id"] == answer_id and row["category"] == "outdated"
+        assert row["reason"] == "They met in 2014, not 2017."
+        assert row["reporter_id"] == str(fake.reviewer.id)
+        assert row["guild_id"] == str(fake.guild.id)
+        assert row["channel_id"] == str(fake.channel.id)
+        assert row["question"] == QUESTION and row["status"] == "open"
+        assert f"#{row['report_id']}" in thanks["content"]
+
+
+async def test_an_old_answers_button_still_works_after_a_restart(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings):
+        ix = await fake.slash("ask", {"question": QUESTION})
+        old = await ix.wait_original()
+    # A new process: new client, new service, nothing in memory but the database file.
+    async with running_bot(fake, settings, sync=False) as (_bot, service):
+        click = await fake.click(old, label="Report wrong answer")
+        assert (await click.wait_callback()).json["type"] == MODAL
+        submit = await fake.submit_modal({"category": "wrong", "reason": "still wrong"})
+        await submit.wait_original()
+        (row,) = report_rows(service.database)
+        assert row["answer_id"] == button_answer_id(old)
+
+
+async def test_message_menu_reports_the_bots_answers_only(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings) as (_bot, service):
+        ix = await fake.slash("ask", {"question": QUESTION})
+        answer = await ix.wait_original()
+        menu = await fake.message_command("Report answer", answer, user=fake.member)
+        assert (await menu.wait_callback()).json["type"] == MODAL
+        await (await fake.submit_modal({"category": "other", "reason": "x"})).wait_original()
+        assert [r["answer_id"] for r in report_rows(service.database)] == [button_answer_id(answer)]
+
+        someone = await fake.send_message("just chatting", author=fake.member)
+        refused = await fake.message_command("Report answer", someone, user=fake.member)
+        callback = await refused.wait_callback()
+        assert callback.json["type"] == MESSAGE
+        assert callback.json["data"]["flags"] & EPHEMERAL
+        assert "isn't one of my answers" in callback.json["data"]["content"]
+
+
+async def test_report_command_and_unknown_answer_id(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings) as (_bot, service):
+        answer = await service.ask(QUESTION)
+        ok = await fake.slash(
+            "report", {"answer_id": answer.answer_id, "reason": "misquoted", "category": "wrong"}
+        )
+        assert (await ok.wait_original())["content"].startswith("Thanks")
+        bad = await fake.slash("report", {"answer_id": "nope", "reason": "misquoted"})
+        message = await bad.wait_original()
+        assert message["flags"] & EPHEMERAL
+        assert message["content"].startswith("No answer with id `nope`")
+        assert len(report_rows(service.database)) == 1
+
+
+async def test_a_mention_is_answered_in_a_reply_that_pings_nobody(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings):
+        asked = await fake.send_message(
+            f"{fake.bot_user.mention} where did they first meet? @everyone", author=fake.member
+        )
+        channel = fake.channel.id
+        reply = await fake.wait_for_request("POST", rf"/channels/{channel}/messages", ok=True)
+        body = reply.json
+        assert str(body["message_reference"]["message_id"]) == asked["id"]
+        assert body["allowed_mentions"]["parse"] == []
+        assert body["allowed_mentions"]["replied_user"] is False
+        (embed,) = body["embeds"]
+        assert embed["title"] == "where did they first meet? @everyone"
+        assert "paragraph" in embed["description"]
+        assert button_answer_id(reply.response)
+
+
+async def test_every_message_in_an_ask_channel_is_a_question(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings):
+        await fake.send_message("who hosted the birthday party?", channel=fake.channel)
+        asked = await fake.send_message(
+            "who hosted the birthday party?", channel=fake.questions_channel
+        )
+        path = rf"/channels/{fake.questions_channel.id}/messages"
+        reply = await fake.wait_for_request("POST", path, ok=True)
+        assert str(reply.json["message_reference"]["message_id"]) == asked["id"]
+        # The message in #general, without a mention, was left alone.
+        assert not fake.find_requests("POST", rf"/channels/{fake.channel.id}/messages")
+
+
+async def test_cooldown_refuses_a_second_question_too_soon(fake_discord, tmp_path):
+    fake = fake_discord
+    settings = settings_for(fake, tmp_path / "data", CITEBOT_COOLDOWN_SECONDS="60")
+    async with running_bot(fake, settings):
+        first = await fake.slash("ask", {"question": QUESTION})
+        await first.wait_original()
+        second = await fake.slash("ask", {"question": "And then?"})
+        callback = (await second.wait_callback()).json
+        assert callback["type"] == MESSAGE and callback["data"]["flags"] & EPHEMERAL
+        assert "try again in" in callback["data"]["content"]
+        other = await fake.slash("ask", {"question": QUESTION}, user=fake.reviewer)
+        assert (await other.wait_callback()).json["type"] == DEFERRED
+
+
+async def test_rate_limited_follow_up_is_retried_and_delivered(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings):
+        rule = fake.fail_next("POST", r"/webhooks/\d+/[^/]+", retry_after=0.2)
+        ix = await fake.slash("ask", {"question": QUESTION})
+        await ix.wait_followup()
+        message = await ix.wait_original()
+        assert len(rule.hits) == 1 and rule.hits[0].status == 429
+        posts = fake.find_requests("POST", rf"/webhooks/\d+/{ix.token}")
+        assert [p.status for p in posts] == [429, 200] or [p.status for p in posts] == [429, 204]
+        assert message["embeds"] and button_answer_id(message)
+
+
+async def test_moderator_commands_are_refused_to_members(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings) as (_bot, service):
+        answer = await service.ask(QUESTION)
+        member = Asker(user_id=str(fake.member.id), display_name="alice",
+                       guild_id=str(fake.guild.id), channel_id=str(fake.channel.id))  # fmt: skip
+        report = await service.report(answer.answer_id, member, "wrong", "wrong date")
+
+        for command, options in (
+            ("reports list", {}),
+            ("reports resolve", {"id": report.report_id, "note": "ok"}),
+            ("reports export", {}),
+        ):
+            ix = await fake.slash(command, options, user=fake.member)
+            callback = (await ix.wait_callback()).json
+            assert callback["type"] == MESSAGE and callback["data"]["flags"] & EPHEMERAL
+            assert callback["data"]["content"].startswith("Only moderators can review reports")
+            assert "**Reviewers** role" in callback["data"]["content"]
+        (still,) = await service.reports("open")
+        assert still.status == "open"
+
+
+async def test_moderators_list_resolve_and_export_their_own_servers_reports(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings) as (_bot, service):
+        answer = await service.ask(QUESTION)
+        here = Asker(user_id="1", display_name="alice", guild_id=str(fake.guild.id))
+        elsewhere = Asker(user_id="2", display_name="bob", guild_id="999")
+        mine = await service.report(answer.answer_id, here, "wrong", "here")
+        theirs = await service.report(answer.answer_id, elsewhere, "wrong", "elsewhere")
+
+        listing = await fake.slash("reports list", {"status": "all"}, user=fake.moderator)
+        message = await listing.wait_original()
+        assert message["flags"] & EPHEMERAL
+        names = [f["name"] for f in message["embeds"][0]["fields"]]
+        assert names == [f"#{mine.report_id} \u00b7 open \u00b7 wrong"]
+
+        other = await fake.slash(
+            "reports resolve", {"id": theirs.report_id, "note": "no"}, user=fake.moderator
+        )
+        refusal = (await other.wait_original())["content"]
+        assert refusal.startswith(f"No report #{theirs.report_id} in this server")
+        assert (await service.reports("open", guild_id="999"))[0].status == "open"
+
+        # A member with the CITEBOT_MODERATOR_ROLE role (no Manage Messages) may review too.
+        done = await fake.slash(
+            "reports reject", {"id": mine.report_id, "note": "the answer is right"},
+            user=fake.reviewer,
+        )  # fmt: skip
+        assert (
+            f"Report #{mine.report_id} is now rejected" in (await done.wait_original())["content"]
+        )
+
+        export = await fake.slash("reports export", {}, user=fake.moderator)
+        await export.wait_original()
+        (upload,) = [f for r in export.requests for f in r.files]
+        rows = list(csv.DictReader(io.StringIO(upload.text())))
+        assert [r["report_id"] for r in rows] == [str(mine.report_id)]
+        assert rows[0]["status"] == "rejected" and upload.filename.endswith(".csv")
+
+
+async def test_intents_refused_by_discord_give_a_clear_message(tmp_path):
+    async with FakeDiscord(allowed_privileged_intents=0) as fake:
+        settings = settings_for(fake, tmp_path / "data")
+        async with await Service.open(settings) as service:
+            with pytest.raises(TokenError) as caught:
+                await asyncio.wait_for(run_bot(service, settings), 20)
+        assert str(caught.value) == INTENT_HELP
+
+
+async def test_rejected_token_gives_a_clear_message(tmp_path):
+    async with FakeDiscord() as fake:
+        settings = settings_for(fake, tmp_path / "data", DISCORD_TOKEN="not-the-token")
+        async with await Service.open(settings) as service:
+            with pytest.raises(TokenError, match="Discord rejected DISCORD_TOKEN") as caught:
+                await run_bot(service, settings)
+        assert "citebot ask" in str(caught.value) and "not-the-token" not in str(caught.value)
+
+
+def _env(extra: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "CITEBOT_"))}
+    env.update(extra)
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+async def test_citebot_run_process_answers_and_stops_on_sigint(fake_discord, tmp_path):
+    """The real `citebot run` process, configured only through its environment."""
+    fake = fake_discord
+    env = _env({**fake.env(), "CITEBOT_DATA": str(tmp_path / "data")})
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await fake.wait_for_session(timeout=30)
+        ix = await fake.slash("ask", {"question": QUESTION})
+        message = await ix.wait_original(timeout=15)
+        assert message["embeds"] and button_answer_id(message)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == 130, err.decode()
+    assert fake.token not in err.decode()
+    message_content = 1 << 15  # not asked for: no CITEBOT_ASK_CHANNELS
+    assert fake.identifies and not fake.identifies[0]["intents"] & message_content
+
+
+async def test_citebot_run_without_a_token_explains_how_to_get_one(tmp_path):
+    env = _env({"CITEBOT_DATA": str(tmp_path / "data")})
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("citebot: error: DISCORD_TOKEN is not set.")
+    assert "discord.com/developers/applications" in done.stderr
+    assert "`citebot ask` and `citebot chat` work without a token" in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_discord_is_not_imported_by_citebot_ask():
+    code = (
+        "import sys; from bot.cli import main; main(['ask', 'who met whom?']); "
+        "assert 'discord' not in sys.modules, 'discord imported'"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
