@@ -384,3 +384,32 @@ def test_discord_is_not_imported_by_citebot_ask():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
+
+
+async def test_owner_text_command_syncs_this_server_and_others_are_ignored(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings, sync=False):
+        path = rf"/channels/{fake.channel.id}/messages"
+        await fake.send_message(f"{fake.bot_user.mention} sync", author=fake.member)
+        await fake.send_message(f"{fake.bot_user.mention} sync", author=fake.owner)
+        reply = await fake.wait_for_request("POST", path, ok=True)
+        assert reply.json["content"].startswith(f"Synced server {fake.guild.id}: ")
+        names = {c["name"] for c in fake.commands[fake.guild.id]}
+        assert {"ask", "timeline", "report", "reports", "Report answer"} <= names
+        await asyncio.sleep(0.1)
+        assert len(fake.find_requests("POST", path)) == 1  # the member got no reply
+
+
+async def test_citebot_sync_registers_commands_for_a_server(fake_discord, tmp_path):
+    fake = fake_discord
+    env = _env({**fake.env(), "CITEBOT_DATA": str(tmp_path / "data")})
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "sync", "--guild", str(fake.guild.id),
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    synced = fake.commands[fake.guild.id]
+    assert out.decode() == f"synced server {fake.guild.id}: {len(synced)} commands\n"
+    assert not fake.commands.get(None)  # nothing global
+    assert not fake.identifies  # HTTP only, no gateway session
