@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import discord
 
 from knowledge.models import Answer, Quote, Source
+from knowledge.timeline import Mention, trim_quote
 
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 CONTENT_LIMIT = 2000
@@ -198,35 +199,36 @@ def answer_id_from_embed(embed: discord.Embed) -> str | None:
 
 # ---------------------------------------------------------------- timeline
 
-
-class _Mention(Protocol):
-    source_id: str
-    paragraph: int
-    quote: str
-
-
-class _Event(Protocol):
-    label: str
-    mentions: Sequence[Any]
-
-
+TimelineRow = tuple[str, Mention, Sequence[Mention]]  # label, the quote to show, all mentions
 SourceLookup = Callable[[str], Source | None]
+TIMELINE_TITLE_CHARS = 60
+TIMELINE_LINE_CHARS = 1000
 
 
-def _event_line(event: _Event, source: SourceLookup) -> str:
-    mentions: Sequence[_Mention] = list(event.mentions)
-    quote = min((m.quote for m in mentions), key=len, default="")
-    cites: list[str] = []
+def _event_line(row: TimelineRow, source: SourceLookup) -> str:
+    label, shown, mentions = row
+    by_source: dict[str, list[int]] = {}
     for m in mentions:
-        src = source(m.source_id)
-        title = src.title if src else m.source_id
-        url = src.url if src else None
-        cite = f"{_link(title, url)} \u00b6{m.paragraph}"
-        if cite not in cites:
-            cites.append(cite)
-    head = f"**{escape(event.label)}** \u2014 "
-    tail = "\n\u2003" + "; ".join(cites)
-    return f"{head}{escape_shorten(quote, TIMELINE_QUOTE_CHARS)}{tail}"
+        paragraphs = by_source.setdefault(m.source_id, [])
+        if m.paragraph not in paragraphs:
+            paragraphs.append(m.paragraph)
+    head = f"**{escape(label)}** \u2014 "
+    head += escape(trim_quote(shown.quote, shown.expression, TIMELINE_QUOTE_CHARS)) + "\n\u2003"
+    cites: list[str] = []
+    size = len(head)
+    for i, (source_id, paragraphs) in enumerate(by_source.items()):
+        src = source(source_id)
+        title = src.title if src else source_id
+        link = _link(shorten(title, TIMELINE_TITLE_CHARS), src.url if src else None)
+        cite = f"{link} " + ", ".join(f"\u00b6{p}" for p in paragraphs[:10])
+        if len(paragraphs) > 10:
+            cite += f" +{len(paragraphs) - 10}"
+        if cites and size + len(cite) + 40 > TIMELINE_LINE_CHARS:
+            cites.append(f"+{len(by_source) - i} more sources")
+            break
+        cites.append(cite)
+        size += len(cite) + 2
+    return head + "; ".join(cites)
 
 
 def timeline_title(
@@ -246,20 +248,19 @@ def timeline_title(
 
 
 def timeline_pages(
-    events: Sequence[_Event],
+    rows: Sequence[TimelineRow],
     source: SourceLookup,
     title: str = "Timeline",
     per_page: int = TIMELINE_EVENTS_PER_PAGE,
 ) -> list[discord.Embed]:
     """Chronological lines split into pages that each fit one embed (at most `per_page` events)."""
-    lines = [_event_line(e, source) for e in events]
     footer_room = 80
     budget = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - footer_room)
     chunks: list[list[str]] = []
     current: list[str] = []
     size = 0
-    for line in lines:
-        line = shorten(line, budget)
+    for row in rows:
+        line = _event_line(row, source)
         extra = len(line) + (2 if current else 0)
         if current and (size + extra > budget or len(current) >= per_page):
             chunks.append(current)
@@ -277,7 +278,7 @@ def timeline_pages(
         )
         return [embed]
     pages = []
-    total = len(events)
+    total = len(rows)
     for i, chunk in enumerate(chunks, start=1):
         embed = discord.Embed(title=title, description="\n\n".join(chunk), colour=COLOUR_TIMELINE)
         plural = "" if total == 1 else "s"

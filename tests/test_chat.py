@@ -127,3 +127,26 @@ def test_citebot_chat_command_runs_without_a_token(monkeypatch, capsys):
     assert main(["chat"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("citebot chat:") and "paragraph" in out and "[answer " in out
+
+
+async def test_timeline_prints_every_page_of_the_same_embeds(service, out):
+    session = ChatSession(service, out, "tester")
+    await session.handle("/timeline")
+    printed = out.getvalue()
+    events = service.library.timeline.events
+    pages = -(-len(events) // render.TIMELINE_EVENTS_PER_PAGE)
+    assert printed.count("Timeline\n") == pages
+    assert f"[page {pages}/{pages} \u00b7 {len(events)} events]" in printed
+    at = 0
+    for event in events:  # every event, in order (labels may repeat: two "June 2018")
+        at = printed.find(f"\n{event.label} \u2014 ", at)
+        assert at >= 0, event.label
+        at += 1
+
+
+async def test_timeline_filters(service, out):
+    session = ChatSession(service, out, "tester")
+    await session.handle('/timeline year:2014 about:"Met Gala"')
+    printed = out.getvalue()
+    assert printed.startswith("Timeline: 2014, about \u201cMet Gala\u201d\n")
+    assert "2014 \u2014 " in printed and "Met Gala" in printed

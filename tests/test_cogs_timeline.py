@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
 
 import discord
 import pytest
 
 from bot.cogs.timeline import (
+    Suggestions,
     TimelinePager,
     TimelineQuery,
     TimelineQueryError,
     about_choices,
+    timeline_rows,
     year_choices,
 )
 
@@ -17,28 +19,54 @@ from bot.cogs.timeline import (
 def test_query_parsing_normalises_and_validates():
     q = TimelineQuery.parse(year=" 2018 ", start="2014-05", end=None, about="  Met   Gala ")
     assert q == TimelineQuery(year=2018, start="2014-05", end=None, about="Met Gala")
-    assert TimelineQuery.parse() == TimelineQuery()
-    with pytest.raises(TimelineQueryError, match="year must be a number"):
-        TimelineQuery.parse(year="twenty")
-    with pytest.raises(TimelineQueryError, match="from must be YYYY"):
-        TimelineQuery.parse(start="May 2014")
-    with pytest.raises(TimelineQueryError, match="to must be YYYY"):
-        TimelineQuery.parse(end="2014/05")
+    assert q.start_date == dt.date(2014, 5, 1) and q.end_date is None and q.dated
+    assert TimelineQuery.parse(end="2019").end_date == dt.date(2019, 12, 31)
+    assert TimelineQuery.parse() == TimelineQuery() and not TimelineQuery().dated
 
 
-@dataclass
-class Span:
-    start: str
-    end: str
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"year": "twenty"}, "year must be a number like 2018, not 'twenty'"),
+        ({"year": "0"}, "year must be between 1 and 9999"),
+        ({"start": "May 2014"}, "from 'May 2014' is not a date; use YYYY, YYYY-MM or YYYY-MM-DD"),
+        ({"end": "2014/05"}, "to '2014/05' is not a date"),
+        ({"start": "2019", "end": "2014-06"}, "from 2019 is after to 2014-06"),
+        ({"about": "the and of"}, "about 'the and of' has no words to look for"),
+    ],
+)
+def test_bad_filters_are_explained(kwargs, message):
+    with pytest.raises(TimelineQueryError) as caught:
+        TimelineQuery.parse(**kwargs)
+    assert str(caught.value).startswith(message)
 
 
-def test_year_choices_cover_each_events_interval_and_filter_by_prefix():
-    events = [Span("2014-05-05", "2014-05-05"), Span("2010-01-01", "2012-12-31")]
-    assert [c.value for c in year_choices(events, "")] == [2010, 2011, 2012, 2014]
-    assert [c.name for c in year_choices(events, "201")] == ["2010", "2011", "2012", "2014"]
-    assert [c.value for c in year_choices(events, "2014")] == [2014]
-    many = [Span(f"{y}-01-01", f"{y}-01-01") for y in range(1900, 2000)]
-    assert len(year_choices(many, "")) == 25
+def test_rows_follow_the_timeline_and_its_filters(library):
+    every = timeline_rows(library, TimelineQuery())
+    events = library.timeline.events
+    assert [label for label, _, _ in every[: len(events)]] == [e.label for e in events]
+    met = timeline_rows(library, TimelineQuery.parse(about="Met Gala"))
+    assert met and all(
+        any("met gala" in m.quote.lower() for m in mentions) for _, _, mentions in met
+    )
+    in_2023 = timeline_rows(library, TimelineQuery.parse(year=2023))
+    assert in_2023 and all(label != "undated" for label, _, _ in in_2023)
+    assert len(in_2023) < len(every)
+
+
+def test_suggestions_name_years_and_things_with_events(library):
+    found = Suggestions.build(library)
+    assert found.years == sorted(set(found.years)) and 2014 in found.years
+    assert {"Met Gala", "Kim Kardashian"} <= set(found.names)
+    for name in found.names:
+        assert timeline_rows(library, TimelineQuery.parse(about=name)), name
+
+
+def test_year_choices_filter_by_prefix():
+    years = [1996, 2010, 2011, 2014]
+    assert [c.value for c in year_choices(years, "")] == years
+    assert [c.name for c in year_choices(years, "201")] == ["2010", "2011", "2014"]
+    assert len(year_choices(list(range(1900, 2000)), "")) == 25
 
 
 def test_about_choices_put_prefix_matches_first():

@@ -413,3 +413,57 @@ async def test_citebot_sync_registers_commands_for_a_server(fake_discord, tmp_pa
     assert out.decode() == f"synced server {fake.guild.id}: {len(synced)} commands\n"
     assert not fake.commands.get(None)  # nothing global
     assert not fake.identifies  # HTTP only, no gateway session
+
+
+async def test_timeline_pages_with_previous_and_next(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings) as (_bot, service):
+        total = len(service.library.timeline.events)
+        ix = await fake.slash("timeline", {})
+        assert (await ix.wait_callback()).json["type"] == DEFERRED
+        message = await ix.wait_original()
+        pages = -(-total // 10)
+        assert message["embeds"][0]["footer"]["text"] == f"page 1/{pages} \u00b7 {total} events"
+        buttons = {c["label"]: c for c in fake.components(message)}
+        assert buttons["Previous"].get("disabled") and not buttons["Next"].get("disabled")
+
+        seen = [message["embeds"][0]["description"]]
+        for page in range(2, pages + 1):
+            click = await fake.click(message, label="Next")
+            assert (await click.wait_callback()).json["type"] == UPDATE
+            message = fake.messages[int(message["id"])]
+            assert message["embeds"][0]["footer"]["text"].startswith(f"page {page}/{pages}")
+            seen.append(message["embeds"][0]["description"])
+        buttons = {c["label"]: c for c in fake.components(message)}
+        assert buttons["Next"].get("disabled") and not buttons["Previous"].get("disabled")
+        assert len(set(seen)) == pages
+        labels = [line.split("**")[1] for text in seen for line in text.split("\n\n")]
+        assert labels == [e.label for e in service.library.timeline.events]
+
+        back = await fake.click(message, label="Previous")
+        await back.wait_callback()
+        message = fake.messages[int(message["id"])]
+        assert message["embeds"][0]["description"] == seen[-2]
+
+
+async def test_timeline_filters_autocomplete_and_bad_input(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings):
+        years = await fake.autocomplete("timeline", {"year": "201"}, focused="year")
+        await years.wait_callback()
+        assert years.choices and all(c["name"].startswith("201") for c in years.choices)
+        about = await fake.autocomplete("timeline", {"about": "met"}, focused="about")
+        await about.wait_callback()
+        assert "Met Gala" in [c["value"] for c in about.choices]
+
+        ix = await fake.slash("timeline", {"year": 2014, "about": "Met Gala"})
+        message = await ix.wait_original()
+        (embed,) = message["embeds"]
+        assert embed["title"] == "Timeline: 2014, about \u201cMet Gala\u201d"
+        assert "**2014**" in embed["description"] and "Met Gala" in embed["description"]
+        assert not fake.components(message)  # one page: no buttons
+
+        bad = await fake.slash("timeline", {"from": "2019", "to": "2014"})
+        callback = (await bad.wait_callback()).json
+        assert callback["type"] == MESSAGE and callback["data"]["flags"] & EPHEMERAL
+        assert callback["data"]["content"] == "from 2019 is after to 2014"

@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import discord
@@ -12,6 +11,7 @@ import pytest
 from bot import render
 from knowledge.answer import DISAGREE_NOTE, NO_ANSWER_NOTE, answer_question
 from knowledge.models import Answer, Quote, Source
+from knowledge.timeline import Mention
 
 
 def quote(text: str, n: int = 1, *, title: str = "An Article", url: str | None = None) -> Quote:
@@ -194,59 +194,45 @@ def test_plain_spells_out_links_and_drops_markup():
 # ---------------------------------------------------------------- timeline
 
 
-@dataclass
-class Mention:
-    source_id: str
-    paragraph: int
-    quote: str
-    expression: str = ""
-    anchor: str = "absolute"
-
-
-@dataclass
-class Event:
-    label: str
-    start: str
-    end: str
-    mentions: list[Mention] = field(default_factory=list)
-
-
 SOURCES = {
     "s1": Source(source_id="s1", title="First *Article*", url="https://one.example/a"),
     "s2": Source(source_id="s2", title="Second", url=None),
 }
 
 
-def events(n: int, quote_len: int = 80) -> list[Event]:
-    return [
-        Event(
-            label=f"May {2000 + i}",
-            start=f"{2000 + i}-05-01",
-            end=f"{2000 + i}-05-31",
-            mentions=[
-                Mention("s1", i + 1, f"Event {i} happened. " + "x" * quote_len),
-                Mention("s2", 2, f"Event {i}, told shortly."),
-            ],
-        )
-        for i in range(n)
-    ]
+def mention(source_id: str, paragraph: int, quote: str, expression: str = "May") -> Mention:
+    return Mention(
+        source_id=source_id, paragraph=paragraph, quote=quote, expression=expression,
+        anchor="absolute",
+    )  # fmt: skip
+
+
+def rows(n: int, quote_len: int = 80) -> list[render.TimelineRow]:
+    out = []
+    for i in range(n):
+        mentions = [
+            mention("s1", i + 1, f"In May {2000 + i} event {i} happened. " + "x" * quote_len),
+            mention("s2", 2, f"Event {i} was in May {2000 + i}."),
+        ]
+        out.append((f"May {2000 + i}", mentions[1], mentions))
+    return out
 
 
 def test_timeline_lines_are_chronological_with_label_short_quote_and_citations():
-    pages = render.timeline_pages(events(3), SOURCES.get, "Timeline")
+    pages = render.timeline_pages(rows(3), SOURCES.get, "Timeline")
     assert len(pages) == 1
     text = pages[0].description
     labels = re.findall(r"\*\*(May \d{4})\*\*", text)
     assert labels == ["May 2000", "May 2001", "May 2002"]
     first = text.split("\n\n")[0]
-    assert "Event 0, told shortly." in first  # the shortest quote of the event
+    assert "Event 0 was in May 2000." in first  # the quote the row chose to show
     assert "[**First \\*Article\\***](https://one.example/a) \u00b61" in first
     assert "**Second** \u00b62" in first
     assert pages[0].footer.text == "page 1/1 \u00b7 3 events"
 
 
 def test_timeline_paginates_and_every_page_fits():
-    evs = events(57, quote_len=400)
+    evs = rows(57, quote_len=400)
     pages = render.timeline_pages(evs, SOURCES.get, render.timeline_title(about="x" * 300))
     assert len(pages) == 6
     seen = []
@@ -254,15 +240,30 @@ def test_timeline_paginates_and_every_page_fits():
         within_limits(page)
         assert page.footer.text == f"page {i}/6 \u00b7 57 events"
         seen += re.findall(r"\*\*(May \d{4})\*\*", page.description)
-    assert seen == [e.label for e in evs]
+    assert seen == [label for label, _, _ in evs]
 
 
-def test_timeline_pages_split_by_size_when_lines_are_long():
-    evs = events(10)
-    for e in evs:
-        e.mentions = [Mention("s1", n, "q " * 100) for n in range(1, 60)]  # many citations
-    pages = render.timeline_pages(evs, SOURCES.get, "Timeline")
+def test_long_quotes_and_many_citations_stay_within_a_line_budget():
+    long_quote = "word " * 300 + "in May 2001 " + "tail " * 100
+    many = [mention(f"s{n}", n, long_quote, "May 2001") for n in range(1, 80)]
+    lookup = {f"s{n}": Source(source_id=f"s{n}", title="T" * 200) for n in range(1, 80)}.get
+    pages = render.timeline_pages([("May 2001", many[0], many)] * 12, lookup, "Timeline")
     assert len(pages) > 1
+    for page in pages:
+        within_limits(page)
+        for line in page.description.split("\n\n"):
+            assert "May 2001" in line.split("\n")[0]  # the trimmed quote keeps its date words
+            assert line.endswith("more sources") and len(line) <= render.TIMELINE_LINE_CHARS
+
+
+def test_bundled_timeline_pages_hold_every_event_once(library):
+    from bot.cogs.timeline import TimelineQuery, timeline_rows
+
+    all_rows = timeline_rows(library, TimelineQuery())
+    pages = render.timeline_pages(all_rows, library.corpus.source, "Timeline")
+    assert len(pages) == -(-len(all_rows) // render.TIMELINE_EVENTS_PER_PAGE)
+    text = "\n\n".join(p.description for p in pages)
+    assert text.count("\n\n") + 1 == len(all_rows)
     for page in pages:
         within_limits(page)
 

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from knowledge.names import named_things
+from knowledge.timeline import (
+    FilterError,
+    about_terms,
+    best_mention,
+    filter_events,
+    matches_about,
+    parse_date_bound,
+)
 
 if TYPE_CHECKING:
     from bot.discord_app import CiteBot
     from bot.service import Service
+    from knowledge.library import Library
 
 log = logging.getLogger(__name__)
 
 PAGER_TIMEOUT = 15 * 60
-_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+MIN_YEAR, MAX_YEAR = 1, 9999
 
 
 class TimelineQueryError(ValueError):
@@ -46,29 +57,94 @@ class TimelineQuery:
             year = year.strip() or None
             if year is not None and not year.isdigit():
                 raise TimelineQueryError(f"year must be a number like 2018, not {year!r}")
-        for name, value in (("from", start), ("to", end)):
-            if value and not _DATE.fullmatch(value.strip()):
-                raise TimelineQueryError(
-                    f"{name} must be YYYY, YYYY-MM or YYYY-MM-DD, not {value.strip()!r}"
-                )
-        about = " ".join(about.split()) if about else None
-        return cls(
+        if year is not None and not MIN_YEAR <= int(year) <= MAX_YEAR:
+            raise TimelineQueryError(f"year must be between {MIN_YEAR} and {MAX_YEAR}")
+        query = cls(
             year=int(year) if year is not None else None,
-            start=start.strip() if start else None,
-            end=end.strip() if end else None,
-            about=about or None,
+            start=start.strip() if start and start.strip() else None,
+            end=end.strip() if end and end.strip() else None,
+            about=" ".join(about.split()) if about and about.strip() else None,
         )
+        try:
+            first, last = query.start_date, query.end_date
+            if first and last and first > last:
+                raise TimelineQueryError(f"from {query.start} is after to {query.end}")
+            if query.about:
+                about_terms(query.about)
+        except FilterError as exc:
+            raise TimelineQueryError(str(exc).removeprefix("--")) from None
+        return query
+
+    @property
+    def start_date(self) -> dt.date | None:
+        return parse_date_bound(self.start, "from").start if self.start else None
+
+    @property
+    def end_date(self) -> dt.date | None:
+        return parse_date_bound(self.end, "to").end if self.end else None
+
+    @property
+    def dated(self) -> bool:
+        return self.year is not None or self.start is not None or self.end is not None
 
     def title(self) -> str:
         return render.timeline_title(self.year, self.start, self.end, self.about)
 
 
-async def timeline_embeds(service: Service, query: TimelineQuery) -> list[discord.Embed]:
-    events = await service.timeline(
-        year=query.year, start=query.start, end=query.end, about=query.about
+def timeline_rows(library: Library, query: TimelineQuery) -> list[render.TimelineRow]:
+    """The events the query selects, as (label, quote to show, mentions); blocking work."""
+    timeline = library.timeline
+    events = filter_events(
+        timeline.events,
+        year=query.year,
+        start=query.start_date,
+        end=query.end_date,
+        about=query.about,
     )
-    corpus = service.library.corpus
-    return render.timeline_pages(events, corpus.source, query.title())
+    rows: list[render.TimelineRow] = [(e.label, best_mention(e), e.mentions) for e in events]
+    if not query.dated:  # relative to an undated article: shown, never guessed
+        terms = about_terms(query.about) if query.about else []
+        rows += [
+            ("undated", m, [m])
+            for m in timeline.unresolved
+            if not terms or matches_about([m], terms)
+        ]
+    return rows
+
+
+async def timeline_embeds(service: Service, query: TimelineQuery) -> list[discord.Embed]:
+    library = await service.ensure_library()
+    rows = await asyncio.to_thread(timeline_rows, library, query)
+    return render.timeline_pages(rows, library.corpus.source, query.title())
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """What /timeline autocompletes: years that have events, names that match some event."""
+
+    years: list[int]
+    names: list[str]
+
+    @classmethod
+    def build(cls, library: Library) -> Suggestions:
+        events = library.timeline.events
+        years = sorted(
+            {
+                year
+                for e in events
+                if e.granularity != "decade"  # "a decade later" names no particular year
+                for year in range(e.start.year, e.end.year + 1)
+            }
+        )
+        names = []
+        for name in named_things(library.corpus):
+            try:
+                terms = about_terms(name)
+            except FilterError:
+                continue
+            if any(matches_about(e.mentions, terms) for e in events):
+                names.append(name)
+        return cls(years, names)
 
 
 class TimelinePager(discord.ui.View):
@@ -108,12 +184,8 @@ class TimelinePager(discord.ui.View):
                 log.debug("could not disable the timeline buttons", exc_info=True)
 
 
-def year_choices(events: list[Any], typed: str) -> list[app_commands.Choice[int]]:
-    years: set[int] = set()
-    for event in events:
-        first, last = int(str(event.start)[:4]), int(str(event.end)[:4])
-        years.update(range(first, last + 1))
-    shown = [y for y in sorted(years) if str(y).startswith(typed.strip())]
+def year_choices(years: list[int], typed: str) -> list[app_commands.Choice[int]]:
+    shown = [y for y in years if str(y).startswith(typed.strip())]
     return [app_commands.Choice(name=str(y), value=y) for y in shown[:25]]
 
 
@@ -127,6 +199,22 @@ def about_choices(names: list[str], typed: str) -> list[app_commands.Choice[str]
 class TimelineCog(commands.Cog, name="Timeline"):
     def __init__(self, bot: CiteBot) -> None:
         self.bot = bot
+        self._suggestions: dict[str, Suggestions] = {}
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        try:  # warm up: autocomplete must answer within Discord's 3 seconds
+            await self.suggestions()
+        except Exception:
+            log.exception("could not prepare the timeline suggestions")
+
+    async def suggestions(self) -> Suggestions:
+        library = await self.bot.service.ensure_library()
+        found = self._suggestions.get(library.fingerprint)
+        if found is None:
+            found = await asyncio.to_thread(Suggestions.build, library)
+            self._suggestions = {library.fingerprint: found}
+        return found
 
     @app_commands.command(name="timeline", description="What happened when, from the articles")
     @app_commands.rename(start="from", end="to")
@@ -139,7 +227,7 @@ class TimelineCog(commands.Cog, name="Timeline"):
     async def timeline(
         self,
         interaction: discord.Interaction,
-        year: app_commands.Range[int, 1, 9999] | None = None,
+        year: app_commands.Range[int, MIN_YEAR, MAX_YEAR] | None = None,
         start: app_commands.Range[str, 4, 10] | None = None,
         end: app_commands.Range[str, 4, 10] | None = None,
         about: app_commands.Range[str, 1, 100] | None = None,
@@ -147,7 +235,7 @@ class TimelineCog(commands.Cog, name="Timeline"):
         try:
             query = TimelineQuery.parse(year, start, end, about)
         except TimelineQueryError as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True)
+            await interaction.response.send_message(render.fit_content(str(exc)), ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
         pages = await timeline_embeds(self.bot.service, query)
@@ -159,8 +247,8 @@ class TimelineCog(commands.Cog, name="Timeline"):
 
     @timeline.autocomplete("year")
     async def _year(self, interaction: discord.Interaction, typed: str):
-        return year_choices(await self.bot.service.timeline(), typed)
+        return year_choices((await self.suggestions()).years, typed)
 
     @timeline.autocomplete("about")
     async def _about(self, interaction: discord.Interaction, typed: str):
-        return about_choices(await self.bot.service.timeline_names(), typed)
+        return about_choices((await self.suggestions()).names, typed)
