@@ -109,6 +109,12 @@ class CiteBot(commands.Bot):
             )
             text = render.INTERNAL_ERROR
         try:
+            if (
+                interaction.response.type
+                == discord.InteractionResponseType.deferred_channel_message
+            ):
+                # Still "thinking..." in public: remove it so the error is seen by the user only.
+                await interaction.delete_original_response()
             await reply_ephemeral(interaction, text)
         except discord.HTTPException:
             log.warning("could not tell the user about the error", exc_info=True)

@@ -467,3 +467,27 @@ async def test_timeline_filters_autocomplete_and_bad_input(fake_discord, setting
         callback = (await bad.wait_callback()).json
         assert callback["type"] == MESSAGE and callback["data"]["flags"] & EPHEMERAL
         assert callback["data"]["content"] == "from 2019 is after to 2014"
+
+
+async def test_an_internal_failure_is_a_private_short_message_and_a_logged_context(
+    fake_discord, settings, monkeypatch, caplog
+):
+    fake = fake_discord
+    async with running_bot(fake, settings) as (_bot, service):
+
+        async def broken(*_args, **_kwargs):
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr(service, "ask", broken)
+        ix = await fake.slash("ask", {"question": QUESTION}, user=fake.member)
+        await ix.wait_callback()
+        await ix.wait_request("DELETE", "/messages/@original")
+        error = (await ix.wait_followup()).json
+        assert error["flags"] & EPHEMERAL
+        assert error["content"] == render.INTERNAL_ERROR
+        assert not [m for m in fake.messages.values() if m["id"] == str(ix.original_message_id)]
+    logged = [r for r in caplog.records if r.name == "bot.discord_app"]
+    assert logged and "/ask failed" in logged[0].getMessage()
+    assert str(fake.member.id) in logged[0].getMessage()
+    assert "disk on fire" in str(logged[0].exc_info[1])
+    assert fake.token not in caplog.text
