@@ -11,9 +11,13 @@ from bot.cogs.timeline import (
     TimelineQuery,
     TimelineQueryError,
     about_choices,
-    timeline_rows,
+    rows_of,
+    timeline_embeds,
     year_choices,
 )
+from bot.service import Service
+from bot.settings import Settings
+from knowledge.timeline import about_terms, matches_about
 
 
 def test_query_parsing_normalises_and_validates():
@@ -41,25 +45,30 @@ def test_bad_filters_are_explained(kwargs, message):
     assert str(caught.value).startswith(message)
 
 
-def test_rows_follow_the_timeline_and_its_filters(library):
-    every = timeline_rows(library, TimelineQuery())
-    events = library.timeline.events
-    assert [label for label, _, _ in every[: len(events)]] == [e.label for e in events]
-    met = timeline_rows(library, TimelineQuery.parse(about="Met Gala"))
-    assert met and all(
-        any("met gala" in m.quote.lower() for m in mentions) for _, _, mentions in met
-    )
-    in_2023 = timeline_rows(library, TimelineQuery.parse(year=2023))
-    assert in_2023 and all(label != "undated" for label, _, _ in in_2023)
-    assert len(in_2023) < len(every)
+async def test_rows_follow_the_services_timeline_and_its_filters():
+    async with await Service.open(Settings()) as service:
+        full = await service.timeline()
+        every = rows_of(full)
+        assert [label for label, _, _ in every] == [e.label for e in full.events] + [
+            "undated" for _ in full.unresolved
+        ]
+        for (_, shown, mentions), event in zip(every, full.events, strict=False):
+            assert shown in mentions and shown.quote in [m.quote for m in event.mentions]
+        met = rows_of(await service.timeline(about="Met Gala"))
+        assert met and all(
+            any("met gala" in m.quote.lower() for m in mentions) for _, _, mentions in met
+        )
+        pages = await timeline_embeds(service, TimelineQuery.parse(year="2014"))
+        assert pages[0].title == "Timeline: 2014" and "**2014**" in pages[0].description
 
 
 def test_suggestions_name_years_and_things_with_events(library):
-    found = Suggestions.build(library)
+    found = Suggestions.build(library.timeline, library.corpus)
     assert found.years == sorted(set(found.years)) and 2014 in found.years
     assert {"Met Gala", "Kim Kardashian"} <= set(found.names)
+    events = library.timeline.events
     for name in found.names:
-        assert timeline_rows(library, TimelineQuery.parse(about=name)), name
+        assert any(matches_about(e.mentions, about_terms(name)) for e in events), name
 
 
 def test_year_choices_filter_by_prefix():

@@ -257,9 +257,9 @@ def test_long_quotes_and_many_citations_stay_within_a_line_budget():
 
 
 def test_bundled_timeline_pages_hold_every_event_once(library):
-    from bot.cogs.timeline import TimelineQuery, timeline_rows
+    from bot.cogs.timeline import rows_of
 
-    all_rows = timeline_rows(library, TimelineQuery())
+    all_rows = rows_of(library.timeline)
     pages = render.timeline_pages(all_rows, library.corpus.source, "Timeline")
     assert len(pages) == -(-len(all_rows) // render.TIMELINE_EVENTS_PER_PAGE)
     text = "\n\n".join(p.description for p in pages)

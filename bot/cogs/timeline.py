@@ -18,7 +18,6 @@ from knowledge.timeline import (
     FilterError,
     about_terms,
     best_mention,
-    filter_events,
     matches_about,
     parse_date_bound,
 )
@@ -26,7 +25,8 @@ from knowledge.timeline import (
 if TYPE_CHECKING:
     from bot.discord_app import CiteBot
     from bot.service import Service
-    from knowledge.library import Library
+    from knowledge.corpus import Corpus
+    from knowledge.timeline import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -91,31 +91,20 @@ class TimelineQuery:
         return render.timeline_title(self.year, self.start, self.end, self.about)
 
 
-def timeline_rows(library: Library, query: TimelineQuery) -> list[render.TimelineRow]:
-    """The events the query selects, as (label, quote to show, mentions); blocking work."""
-    timeline = library.timeline
-    events = filter_events(
-        timeline.events,
-        year=query.year,
-        start=query.start_date,
-        end=query.end_date,
-        about=query.about,
-    )
-    rows: list[render.TimelineRow] = [(e.label, best_mention(e), e.mentions) for e in events]
-    if not query.dated:  # relative to an undated article: shown, never guessed
-        terms = about_terms(query.about) if query.about else []
-        rows += [
-            ("undated", m, [m])
-            for m in timeline.unresolved
-            if not terms or matches_about([m], terms)
-        ]
+def rows_of(timeline: Timeline) -> list[render.TimelineRow]:
+    """(label, quote to show, mentions) per event; undated mentions last, never guessed."""
+    rows: list[render.TimelineRow] = [
+        (e.label, best_mention(e), e.mentions) for e in timeline.events
+    ]
+    rows += [("undated", m, [m]) for m in timeline.unresolved]
     return rows
 
 
 async def timeline_embeds(service: Service, query: TimelineQuery) -> list[discord.Embed]:
-    library = await service.ensure_library()
-    rows = await asyncio.to_thread(timeline_rows, library, query)
-    return render.timeline_pages(rows, library.corpus.source, query.title())
+    timeline = await service.timeline(
+        year=query.year, start=query.start, end=query.end, about=query.about
+    )
+    return render.timeline_pages(rows_of(timeline), service.library.corpus.source, query.title())
 
 
 @dataclass(frozen=True)
@@ -126,8 +115,8 @@ class Suggestions:
     names: list[str]
 
     @classmethod
-    def build(cls, library: Library) -> Suggestions:
-        events = library.timeline.events
+    def build(cls, timeline: Timeline, corpus: Corpus) -> Suggestions:
+        events = timeline.events
         years = sorted(
             {
                 year
@@ -137,7 +126,7 @@ class Suggestions:
             }
         )
         names = []
-        for name in named_things(library.corpus):
+        for name in named_things(corpus):
             try:
                 terms = about_terms(name)
             except FilterError:
@@ -209,10 +198,12 @@ class TimelineCog(commands.Cog, name="Timeline"):
             log.exception("could not prepare the timeline suggestions")
 
     async def suggestions(self) -> Suggestions:
-        library = await self.bot.service.ensure_library()
+        service = self.bot.service
+        library = await service.ensure_library()
         found = self._suggestions.get(library.fingerprint)
         if found is None:
-            found = await asyncio.to_thread(Suggestions.build, library)
+            timeline = await service.timeline()
+            found = await asyncio.to_thread(Suggestions.build, timeline, library.corpus)
             self._suggestions = {library.fingerprint: found}
         return found
 
