@@ -80,5 +80,7 @@ class Settings(BaseSettings):
     def _url(cls, value: str) -> str:
         value = value.strip()
         if "://" not in value:
-            raise ValueError(f"expected a URL like https://host/api/v10, got {value!r}")
+            raise ValueError(
+                f"expected a full URL such as wss://host/ or https://host/api/v10, got {value!r}"
+            )
         return value
