@@ -102,8 +102,9 @@ async def test_ask_defers_then_follows_up_with_quote_citation_and_report_button(
         answer_id = button_answer_id(message)
         assert embed["footer"]["text"].startswith(f"answer {answer_id}")
         stored = await service.get_answer(answer_id)
-        assert stored is not None and stored.answered
-        assert render.plain(embed["description"]).count(stored.quotes[0].text) == 1
+        assert stored is not None
+        shown = stored.quotes if stored.answered else stored.closest  # the answerer decides
+        assert shown and render.plain(embed["description"]).count(shown[0].text) == 1
 
 
 async def test_private_ask_is_ephemeral(fake_discord, settings):
