@@ -337,15 +337,18 @@ class Store:
     async def _setup(self) -> None:
         await self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
         await self._db.execute("PRAGMA foreign_keys = ON")
-        version = await self._user_version()  # reads the header: fails here for a non-database
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer citebot (schema {version}; this one knows "
-                f"up to {SCHEMA_VERSION}); upgrade citebot or set CITEBOT_DATA to another folder"
-            )
-        if version == 0:
-            await self._refuse_foreign_database()  # before anything writes to the file
-        await self._db.execute("PRAGMA journal_mode = WAL")
+        # One snapshot for both reads: another process may migrate the file in between.
+        async with self._read():
+            version = await self._user_version()  # reads the header: fails for a non-database
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} was written by a newer citebot (schema {version}; this one "
+                    f"knows up to {SCHEMA_VERSION}); upgrade citebot or set CITEBOT_DATA to "
+                    "another folder"
+                )
+            if version == 0:
+                await self._refuse_foreign_database()  # before anything writes to the file
+        await self._enable_wal()
         await self._db.execute("PRAGMA synchronous = NORMAL")  # see _transaction(durable=...)
         while version < SCHEMA_VERSION:
             async with self._transaction(durable=True) as db:
@@ -358,6 +361,22 @@ class Store:
                         await db.execute(statement)
                     version += 1
                     await db.execute(f"PRAGMA user_version = {version:d}")
+
+    async def _enable_wal(self) -> None:
+        """Switch to WAL, retrying while another process opens the file at the same moment.
+
+        SQLite answers "database is locked" to a journal-mode change at once, without waiting
+        on the busy timeout, when another connection is setting up the same file.
+        """
+        deadline = asyncio.get_running_loop().time() + self.busy_timeout
+        while True:
+            try:
+                await self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.02)
 
     async def _user_version(self) -> int:
         async with self._db.execute("PRAGMA user_version") as cursor:
