@@ -22,7 +22,8 @@ def render_answer(answer: Answer, width: int = 88) -> str:
         lines.append("Closest passages:")
     for quote in quotes:
         wrapped = textwrap.wrap(quote.text, width=width - 2) or [""]
-        lines.append("")
+        if lines:
+            lines.append("")
         lines.extend(f"> {line}" for line in wrapped)
         lines.append(f"  \u2014 {citation(quote)}")
     return "\n".join(lines)
