@@ -6,14 +6,34 @@ Queries and passages must go through the same steps, so every module tokenizes w
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from knowledge.models import Span
+
+
+def _bm25s_stopwords() -> tuple[str, ...]:
+    """bm25s' extended English list, read from its module file alone: importing the bm25s
+    package pulls in scipy, half a second that every `citebot ask` would pay."""
+    try:
+        package = importlib.util.find_spec("bm25s")  # finds, does not import
+        path = Path(package.submodule_search_locations[0]) / "stopwords.py"
+        spec = importlib.util.spec_from_file_location("_bm25s_stopwords", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return tuple(module.STOPWORDS_EN_PLUS)
+    except (AttributeError, ImportError, OSError, TypeError):  # another layout: the slow way
+        from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+        return tuple(STOPWORDS_EN_PLUS)
+
+
+STOPWORDS_EN_PLUS = _bm25s_stopwords()
 
 ANALYZER_VERSION = "1"
 
@@ -66,11 +86,20 @@ _TRANSLATE = str.maketrans(
 )
 _WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*")
 _STEMMER = Stemmer.Stemmer("english")
+# A second stemmer for whole lists: one C call per text. Its built-in cache costs more than it
+# saves (measured), so it is off.
+_LIST_STEMMER = Stemmer.Stemmer("english")
+_LIST_STEMMER.maxCacheSize = 0
 
 
 def fold(text: str) -> str:
     """Lowercase, straighten quotes and strip accents, so "Sánchez" matches "Sanchez"."""
-    text = unicodedata.normalize("NFKD", text.translate(_TRANSLATE))
+    if text.isascii():  # nothing to straighten or strip; isascii() is O(1) on str
+        return text.lower()
+    text = text.translate(_TRANSLATE)
+    if text.isascii():  # only curly quotes and dashes, now straight
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
@@ -78,11 +107,13 @@ def words(text: str) -> list[str]:
     """Folded word tokens with possessives and inner dots removed ("Kim's" -> "kim")."""
     out = []
     for token in _WORD.findall(fold(text)):
-        if token.endswith("'s"):
-            token = token[:-2]
-        token = token.replace(".", "").replace("'", "")
-        if token:
-            out.append(token)
+        if "'" in token or "." in token:
+            if token.endswith("'s"):
+                token = token[:-2]
+            token = token.replace(".", "").replace("'", "")
+            if not token:
+                continue
+        out.append(token)
     return out
 
 
@@ -93,7 +124,7 @@ def stem(word: str) -> str:
 
 def analyze(text: str) -> list[str]:
     """Index terms: folded words, stopwords dropped, Snowball-stemmed."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS]
+    return _LIST_STEMMER.stemWords([w for w in words(text) if w not in STOPWORDS])
 
 
 # --- sentences --------------------------------------------------------------------------

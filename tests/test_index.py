@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import bm25s
 import numpy as np
+import pytest
 
+import knowledge.index as index_module
 from knowledge.analysis import analyze
-from knowledge.index import PassageIndex
+from knowledge.index import IndexError_, PassageIndex
 from knowledge.models import Passage
 
 
@@ -56,3 +59,85 @@ def test_save_and_load_give_the_same_scores(tmp_path):
     np.testing.assert_allclose(loaded.scores(query), index.scores(query))
     assert loaded.doc_freq("kim") == index.doc_freq("kim") == 3
     assert not (tmp_path / "ix.tmp").exists()
+
+
+# -- parity with bm25s and the fast paths ---------------------------------------------------
+
+
+def random_docs(n: int, seed: int = 7) -> list[list[str]]:
+    """Zipf-ish token lists with repeats, empty documents and non-ASCII terms."""
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{i}" for i in range(300)] + ["ελλαδα", "zoë", "ß", "日本", "a'b"]
+    weights = 1 / np.arange(1, len(vocab) + 1)
+    weights /= weights.sum()
+    docs = [list(rng.choice(vocab, size=rng.integers(0, 40), p=weights)) for _ in range(n)]
+    docs[3] = []
+    return docs
+
+
+def bm25s_scores(docs: list[list[str]], query: list[str]) -> np.ndarray:
+    retriever = bm25s.BM25(method="lucene")
+    retriever.index(docs, show_progress=False)
+    known = [t for t in query if t in retriever.vocab_dict]
+    return retriever.get_scores(known) if known else np.zeros(len(docs), np.float32)
+
+
+def best_first(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:k]
+    return [(i, float(scores[i])) for i in order if scores[i] > 0]
+
+
+QUERIES = [["w0"], ["w1", "w250"], ["w5", "w5", "zoë"], ["日本", "nothing", "w17"], ["w299", "ß"]]
+
+
+def test_scores_match_bm25s_lucene_bit_for_bit():
+    docs = random_docs(400)
+    index = PassageIndex.build_from_tokens(docs)
+    for query in QUERIES:
+        expected = bm25s_scores(docs, query)
+        assert np.array_equal(index.scores(query), expected), query
+        assert index.search(query, k=10) == best_first(expected, 10), query
+
+
+def test_chunked_build_and_both_query_paths_give_the_same_ranking(monkeypatch):
+    docs = random_docs(300, seed=3)
+    whole = PassageIndex.build_from_tokens(docs)
+    monkeypatch.setattr(index_module, "_CHUNK_TOKENS", 50)  # many small chunks
+    chunked = PassageIndex.build_from_tokens(iter(docs))  # a generator is read once
+    for query in QUERIES:
+        assert np.array_equal(chunked.scores(query), whole.scores(query))
+        expected = best_first(whole.scores(query), 7)
+        for share in (1, 10**9):  # dense array always / sparse candidates always
+            monkeypatch.setattr(index_module, "_SPARSE_SHARE", share)
+            assert chunked.search(query, k=7) == expected, (query, share)
+
+
+def test_equal_scores_keep_passage_order():
+    index = PassageIndex.build_from_tokens([["x", "y"], ["z"], ["x", "y"], ["x", "y"]])
+    assert [doc for doc, _ in index.search(["x"], k=2)] == [0, 2]
+
+
+def test_every_term_is_found_after_a_memory_mapped_load(tmp_path):
+    docs = random_docs(200, seed=5)
+    PassageIndex.build_from_tokens(docs).save(tmp_path / "ix")
+    loaded = PassageIndex.load(tmp_path / "ix", mmap=True)
+    counts: dict[str, int] = {}
+    for doc in docs:
+        for term in set(doc):
+            counts[term] = counts.get(term, 0) + 1
+    assert {t: loaded.doc_freq(t) for t in counts} == counts
+    assert loaded.doc_freq("w") == loaded.doc_freq("zz") == loaded.doc_freq("") == 0
+    assert loaded.known(["w1", "nope", "ελλαδα"]) == ["w1", "ελλαδα"]
+
+
+def test_index_of_another_format_or_truncated_is_refused(tmp_path):
+    PassageIndex.build(DOCS).save(tmp_path / "ix")
+    data = tmp_path / "ix" / "data.npy"
+    data.write_bytes(data.read_bytes()[:-8])
+    with pytest.raises(IndexError_):
+        PassageIndex.load(tmp_path / "ix")
+    PassageIndex.build(DOCS).save(tmp_path / "ix")
+    meta = tmp_path / "ix" / "citebot.json"
+    meta.write_text(meta.read_text().replace('"format": "2"', '"format": "1"'))
+    with pytest.raises(IndexError_):
+        PassageIndex.load(tmp_path / "ix")
