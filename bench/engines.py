@@ -28,17 +28,16 @@ class Engine(Protocol):
 
 
 class Citebot:
-    """citebot's own index: knowledge.analysis.analyze + knowledge.index.PassageIndex."""
+    """citebot's own index (knowledge.index.PassageIndex), texts analysed by analysis.analyze."""
 
     name = "citebot"
     package = "citebot"
     modules = ("knowledge.index",)
 
     def build(self, paragraphs: Iterable[str], folder: Path) -> None:
-        from knowledge.analysis import analyze
         from knowledge.index import PassageIndex
 
-        PassageIndex.build_from_tokens(analyze(p) for p in paragraphs).save(folder)
+        PassageIndex.build_from_texts(paragraphs).save(folder)
 
     def load(self, folder: Path) -> Search:
         from knowledge.analysis import analyze

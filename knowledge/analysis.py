@@ -85,9 +85,13 @@ _TRANSLATE = str.maketrans(
     }
 )
 _WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*")
+# ASCII text is split with str methods (several times faster than the regex): every ASCII
+# character that cannot be in a word becomes a space; "." and "'" stay, being word-inner.
+_ASCII_SEPARATORS = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) in "'.")}
+)
 _STEMMER = Stemmer.Stemmer("english")
-# A second stemmer for whole lists: one C call per text. Its built-in cache costs more than it
-# saves (measured), so it is off.
+# For whole texts; its own cache costs more than it saves (measured), so it is off.
 _LIST_STEMMER = Stemmer.Stemmer("english")
 _LIST_STEMMER.maxCacheSize = 0
 
@@ -105,8 +109,26 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded word tokens with possessives and inner dots removed ("Kim's" -> "kim")."""
+    folded = fold(text)
+    if not folded.isascii():
+        return _clean(_WORD.findall(folded))
+    # A "." before a space ends a sentence, never a word: dropping it often leaves no "." or
+    # "'" at all, and then the chunks between spaces are exactly the regex's words.
+    spaced = (folded.translate(_ASCII_SEPARATORS) + " ").replace(". ", " ")
+    if "." not in spaced and "'" not in spaced:
+        return spaced.split()
+    out: list[str] = []
+    for chunk in spaced.split():  # a regex word never spans a space, so split first
+        if "'" in chunk or "." in chunk:
+            out += _clean(_WORD.findall(chunk))
+        else:
+            out.append(chunk)
+    return out
+
+
+def _clean(tokens: list[str]) -> list[str]:
     out = []
-    for token in _WORD.findall(fold(text)):
+    for token in tokens:
         if "'" in token or "." in token:
             if token.endswith("'s"):
                 token = token[:-2]
@@ -123,8 +145,20 @@ def stem(word: str) -> str:
 
 
 def analyze(text: str) -> list[str]:
-    """Index terms: folded words, stopwords dropped, Snowball-stemmed."""
+    """Index terms: folded words, stopwords dropped, Snowball-stemmed.
+
+    Stemmed in one call: on large vocabularies most words would miss `stem`'s cache, and a
+    miss costs more than stemming (measured).
+    """
     return _LIST_STEMMER.stemWords([w for w in words(text) if w not in STOPWORDS])
+
+
+def word_terms(tokens: list[str]) -> list[str]:
+    """The term of each of some `words()`, "" for a stopword, so that
+    `analyze(text) == [t for t in word_terms(words(text)) if t]`: a word's term never depends
+    on its neighbours, which lets the index analyse each distinct word of a corpus once."""
+    stems = _LIST_STEMMER.stemWords(tokens)
+    return ["" if w in STOPWORDS else t for w, t in zip(tokens, stems, strict=True)]
 
 
 # --- sentences --------------------------------------------------------------------------

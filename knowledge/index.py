@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.analysis import ANALYZER_VERSION, analyze
+from knowledge.analysis import ANALYZER_VERSION, analyze, word_terms, words
 from knowledge.models import Passage
 
 INDEX_FORMAT = "2"
@@ -65,14 +65,22 @@ class PassageIndex:
     # -- building -----------------------------------------------------------------------------
     @classmethod
     def build(cls, passages: Iterable[Passage]) -> PassageIndex:
-        return cls.build_from_tokens(passage_terms(p) for p in passages)
+        return cls.build_from_texts(passage_text(p) for p in passages)
+
+    @classmethod
+    def build_from_texts(cls, texts: Iterable[str]) -> PassageIndex:
+        """Index texts as `analyze()` would; `texts` may be a generator, read once."""
+        builder = _Builder()
+        for text in texts:
+            builder.add_words(words(text))
+        return builder.finish()
 
     @classmethod
     def build_from_tokens(cls, docs: Iterable[Sequence[str]]) -> PassageIndex:
-        """Index analysed documents; `docs` may be a generator, read once."""
+        """Index already analysed documents; `docs` may be a generator, read once."""
         builder = _Builder()
         for tokens in docs:
-            builder.add(tokens)
+            builder.add_terms(tokens)
         return builder.finish()
 
     def save(self, folder: Path) -> None:
@@ -160,20 +168,25 @@ class PassageIndex:
         ids = self._term_ids(terms)
         if k <= 0 or not ids:
             return []
-        postings = [self._postings(i) for i in ids]
-        touched = sum(len(docs) for docs, _ in postings)
-        if touched * _SPARSE_SHARE < self.n_docs:
-            docs = np.unique(np.concatenate([d for d, _ in postings]))
-            sums = np.zeros(len(docs), dtype=np.float32)
-            for term_docs, values in postings:
-                sums[np.searchsorted(docs, term_docs)] += values
-        else:
-            dense = np.zeros(self.n_docs, dtype=np.float32)
-            for term_docs, values in postings:
-                dense[term_docs] += values
+        postings = {i: self._postings(i) for i in ids}  # a repeated term is fetched once
+        dense = np.zeros(self.n_docs, dtype=np.float32)
+        for term_id in ids:
+            docs, values = postings[term_id]
+            dense[docs] += values
+        touched = sum(len(docs) for docs, _ in postings.values())
+        if touched * _SPARSE_SHARE >= self.n_docs:  # scanning every score is cheaper
             docs = np.flatnonzero(dense >= _kth_of_sample(dense, k))
+            return _top_k(docs, dense[docs], k)
+        # Few postings: rank only them. A document is listed once per distinct term, so the
+        # (k x terms)-th best listing cannot beat the k-th best document: keep all above it.
+        docs = np.concatenate([docs for docs, _ in postings.values()])
+        depth = k * len(postings)
+        if len(docs) > depth:
             sums = dense[docs]
-        return _top_k(docs, sums, k)
+            docs = docs[sums >= np.partition(sums, len(sums) - depth)[len(sums) - depth]]
+        if len(postings) > 1:
+            docs = np.unique(docs)
+        return _top_k(docs, dense[docs], k)
 
     def doc_freq(self, term: str) -> int:
         term_id = self._terms.find(term)
@@ -186,9 +199,13 @@ class PassageIndex:
         return _idf(self.doc_freq(term), self.n_docs)
 
 
-def passage_terms(passage: Passage) -> list[str]:
+def passage_text(passage: Passage) -> str:
     """A paragraph is indexed with its section heading, which often names what it is about."""
-    return analyze(f"{passage.section}\n{passage.text}" if passage.section else passage.text)
+    return f"{passage.section}\n{passage.text}" if passage.section else passage.text
+
+
+def passage_terms(passage: Passage) -> list[str]:
+    return analyze(passage_text(passage))
 
 
 def _idf(df: int, n_docs: int) -> float:
@@ -242,61 +259,86 @@ class _Terms:
 
 
 class _Builder:
-    """Accumulates documents as int32 term ids and turns them into the CSC arrays.
+    """Accumulates documents as term ids and turns them into the CSC arrays.
 
+    Texts are analysed one distinct word at a time: a word's term id (0 for a stopword) is
+    remembered, so a corpus costs one dict lookup per word instead of stemming every word.
     Every `_CHUNK_TOKENS` tokens, the chunk is reduced to (term, document, frequency) triples
     sorted by term; at the end each chunk's triples are scored and copied into their final
-    place. Memory peaks at about 8 bytes per (term, document) pair plus the finished arrays.
+    place. Memory peaks at about 6 bytes per (term, document) pair plus the finished arrays.
     """
 
     def __init__(self) -> None:
-        self._vocab: defaultdict[str, int] = defaultdict(count().__next__)
-        self._tokens: list[np.ndarray] = []
-        self._buffered = 0
+        self._vocab: defaultdict[str, int] = defaultdict(count(1).__next__)  # term -> id >= 1
+        self._word_ids: dict[str, int] = {}  # word -> term id, 0 for a stopword
+        self._ids: list[int] = []
         self._lengths: list[int] = []
         self._chunk_first_doc = 0
         # Per chunk: term ids present (ascending), pairs per term, documents, frequencies.
         self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def add(self, tokens: Sequence[str]) -> None:
-        ids = np.fromiter(map(self._vocab.__getitem__, tokens), dtype=np.int32)
-        self._tokens.append(ids)
-        self._lengths.append(len(ids))
-        self._buffered += len(ids)
-        if self._buffered >= _CHUNK_TOKENS:
+    def add_terms(self, terms: Sequence[str]) -> None:
+        before = len(self._ids)
+        self._ids += map(self._vocab.__getitem__, terms)  # new terms get the next id
+        self._end_document(before)
+
+    def add_words(self, tokens: list[str]) -> None:
+        ids = list(map(self._word_ids.get, tokens))
+        if None in ids:  # words seen for the first time
+            self._learn([w for w, term_id in zip(tokens, ids, strict=True) if term_id is None])
+            ids = list(map(self._word_ids.__getitem__, tokens))
+        before = len(self._ids)
+        self._ids += filter(None, ids)  # drops the stopwords' zeros
+        self._end_document(before)
+
+    def _learn(self, new_words: list[str]) -> None:
+        new_words = list(dict.fromkeys(new_words))
+        vocab = self._vocab
+        for word, term in zip(new_words, word_terms(new_words), strict=True):
+            self._word_ids[word] = vocab[term] if term else 0
+
+    def _end_document(self, before: int) -> None:
+        self._lengths.append(len(self._ids) - before)
+        if len(self._ids) >= _CHUNK_TOKENS:
             self._flush()
 
     def _flush(self) -> None:
         first, end = self._chunk_first_doc, len(self._lengths)
         if end == first:
             return
-        tokens = np.concatenate(self._tokens) if self._tokens else np.zeros(0, np.int32)
+        n = end - first
+        tokens = np.array(self._ids, dtype=np.int64) - 1
+        self._ids = []
         lengths = np.asarray(self._lengths[first:end], dtype=np.int64)
-        local_doc = np.repeat(np.arange(end - first, dtype=np.int64), lengths)
-        keys, tf = np.unique(
-            tokens.astype(np.int64) * (end - first) + local_doc, return_counts=True
-        )
-        term = (keys // (end - first)).astype(np.int32)
-        doc = (keys % (end - first) + first).astype(np.int32)
-        present, runs = np.unique(term, return_counts=True)
-        self._chunks.append((present, runs, doc, tf.astype(np.float32)))
-        self._tokens, self._buffered, self._chunk_first_doc = [], 0, end
+        keys = tokens * n + np.repeat(np.arange(n, dtype=np.int64), lengths)
+        keys.sort()
+        starts = np.flatnonzero(np.diff(keys, prepend=-1))  # first of each (term, doc) run
+        tf = np.diff(starts, append=len(keys))
+        tf = tf.astype(np.uint16 if tf.max(initial=0) < 1 << 16 else np.float32)
+        keys = keys[starts]
+        term = keys // n
+        run_starts = np.flatnonzero(np.diff(term, prepend=-1))  # terms are sorted
+        present, runs = term[run_starts], np.diff(run_starts, append=len(term))
+        self._chunks.append((present, runs, (keys - term * n + first).astype(np.int32), tf))
+        self._chunk_first_doc = end
 
     def finish(self) -> PassageIndex:
         self._flush()
+        self._word_ids = {}
         n_docs = len(self._lengths)
-        words = list(self._vocab)  # in id order
-        order = sorted(range(len(words)), key=words.__getitem__)
-        new_id = np.empty(len(words), dtype=np.int64)
-        new_id[order] = np.arange(len(words))
-        encoded = [words[i].encode("utf-8") for i in order]
-        term_offsets = np.zeros(len(words) + 1, dtype=np.int64)
+        terms = list(self._vocab)  # in id order (ids start at 1)
+        self._vocab.clear()
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        new_id = np.empty(len(terms), dtype=np.int64)
+        new_id[order] = np.arange(len(terms))
+        encoded = [terms[i].encode("utf-8") for i in order]
+        term_offsets = np.zeros(len(terms) + 1, dtype=np.int64)
         np.cumsum([len(e) for e in encoded], out=term_offsets[1:])
 
-        df = np.zeros(len(words), dtype=np.int64)
+        df = np.zeros(len(terms), dtype=np.int64)
         for present, runs, _, _ in self._chunks:
             df[new_id[present]] += runs
-        indptr = np.zeros(len(words) + 1, dtype=np.int64)
+        indptr = np.zeros(len(terms) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
         # The same float steps as bm25s (idf per term in double then float32; tf part in double).
         distinct, which = np.unique(df, return_inverse=True)
@@ -313,6 +355,7 @@ class _Builder:
             run_start = np.cumsum(runs) - runs
             slot = np.repeat(cursor[term] - run_start, runs) + np.arange(len(doc))
             cursor[term] += runs
+            tf = tf.astype(np.float32)  # as bm25s counts them
             norm = K1 * ((1 - B) + B * lengths[doc].astype(np.float64) / avg_len)
             data[slot] = np.repeat(idf[term], runs) * (tf / (norm + tf))
             indices[slot] = doc

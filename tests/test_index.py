@@ -141,3 +141,17 @@ def test_index_of_another_format_or_truncated_is_refused(tmp_path):
     meta.write_text(meta.read_text().replace('"format": "2"', '"format": "1"'))
     with pytest.raises(IndexError_):
         PassageIndex.load(tmp_path / "ix")
+
+
+def test_building_from_texts_analyses_like_analyze(corpus):
+    texts = [p.text for p in corpus.passages] + [
+        "Kim's L.A. café — “Sánchez” met 3.5 U.S. senators; the the THE",
+        "",
+        "naïve façade 👯 Ελλάδα a'b's ...",
+    ]
+    from_texts = PassageIndex.build_from_texts(texts)
+    from_terms = PassageIndex.build_from_tokens(analyze(t) for t in texts)
+    for text in texts:
+        query = analyze(text)
+        assert np.array_equal(from_texts.scores(query), from_terms.scores(query))
+        assert all(from_texts.doc_freq(t) == from_terms.doc_freq(t) for t in query)
