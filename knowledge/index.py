@@ -183,7 +183,7 @@ class PassageIndex:
         depth = k * len(postings)
         if len(docs) > depth:
             sums = dense[docs]
-            docs = docs[sums >= np.partition(sums, len(sums) - depth)[len(sums) - depth]]
+            docs = docs[sums >= _kth_largest(sums, depth)]
         if len(postings) > 1:
             docs = np.unique(docs)
         return _top_k(docs, dense[docs], k)
@@ -217,15 +217,19 @@ def _kth_of_sample(dense: np.ndarray, k: int) -> float:
     sample = dense[:: max(1, len(dense) // _SAMPLE)]
     if len(sample) <= k:
         return np.float32(np.finfo(np.float32).tiny)
-    kth = np.partition(sample, len(sample) - k)[len(sample) - k]
-    return max(kth, np.finfo(np.float32).tiny)
+    return max(_kth_largest(sample, k), np.finfo(np.float32).tiny)
+
+
+def _kth_largest(values: np.ndarray, k: int) -> np.float32:
+    """Selected from the negated values: numpy 2's partition near the top end of an array of
+    mostly equal values (zeros) is a hundred times slower (measured: 117 ms vs 5 ms at 1M)."""
+    return -np.partition(-values, k - 1)[k - 1]
 
 
 def _top_k(docs: np.ndarray, sums: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """Best k of `sums` (ties: lower document first); `docs` ascending."""
+    """Best k of `sums` for `docs`, best first; equal scores: lower document first."""
     if len(sums) > k:
-        kth = np.partition(sums, len(sums) - k)[len(sums) - k]
-        keep = sums >= kth  # keeps every tie of the k-th score, so the order is exact
+        keep = sums >= _kth_largest(sums, k)  # keeps every tie of the k-th, so the order is exact
         docs, sums = docs[keep], sums[keep]
     order = np.lexsort((docs, -sums))[:k]
     return [(int(d), float(s)) for d, s in zip(docs[order], sums[order], strict=True) if s > 0]
