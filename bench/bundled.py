@@ -57,7 +57,6 @@ def cache_hit_latency(runs: int) -> dict | None:
     if importlib.util.find_spec("bot.service") is None:
         return None
     from bot.service import Service
-
     from bot.settings import Settings
     from knowledge.library import open_library
 
