@@ -216,8 +216,8 @@ def _ms(value: float | None) -> str:
 
 NOTES = (
     "Build = read the corpus file, tokenize, index and write to disk; build CPU counts every "
-    "thread (tantivy indexes on both cores, the others on one). Load = open the saved index, "
-    "imports excluded, page cache warm. RSS of the memory-mapped indexes (citebot, bm25s, "
+    "thread (tantivy's writer may use both cores, the others use one). Load = open the saved "
+    "index, imports excluded, page cache warm. RSS of the memory-mapped indexes (citebot, bm25s, "
     "tantivy) counts the index pages the queries touched.",
     "Query latency: tokenize the raw query, score, return the top 10 positions; each query "
     "is timed alone after one untimed pass over the same queries. rank-bm25 scans every "
@@ -228,7 +228,7 @@ NOTES = (
     "partition at 1M on this machine against 5 ms on the negated array; citebot selects on "
     "negated scores). Its numba or jax backends, not installed here, avoid it.",
     "The machine is shared with other jobs, so wall times carry noise: figures are medians of "
-    "the runs shown, ratios below come from the same run, and p99 over 200 queries includes "
+    "the runs shown, the ratios above come from the same run, and p99 over 200 queries includes "
     "the odd scheduling pause of a few milliseconds.",
 )
 

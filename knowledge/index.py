@@ -5,9 +5,10 @@ steps so scores match bm25s bit for bit; lucene keeps every IDF positive, so nam
 paragraphs ("Kim", "Trump") still count a little instead of being floored to zero as in
 rank-bm25. The index is a term-major (CSC) matrix of precomputed per-document term scores:
 
-- building streams token lists into compact int32 chunks instead of Python lists of lists
-  (bm25s needs several GB for a million paragraphs), then places each chunk's (term, document)
-  pairs straight into their final slots;
+- building analyses each distinct word of the corpus once, buffers term ids in chunks that are
+  sorted into (term, document, frequency) triples, then places each chunk's triples straight
+  into their final slots (bm25s holds every document as a Python list and needs twice the
+  memory at a million paragraphs);
 - the vocabulary is stored as sorted UTF-8 bytes searched in place, so loading a saved index
   is a handful of `np.load(mmap_mode="r")` calls whatever the corpus size;
 - a query adds only the postings of its own terms, and picks the top k without sorting every
@@ -179,7 +180,7 @@ class PassageIndex:
             return _top_k(docs, dense[docs], k)
         # Few postings: rank only them. A document is listed once per distinct term, so the
         # (k x terms)-th best listing cannot beat the k-th best document: keep all above it.
-        docs = np.concatenate([docs for docs, _ in postings.values()])
+        docs = np.concatenate([listed for listed, _ in postings.values()])
         depth = k * len(postings)
         if len(docs) > depth:
             sums = dense[docs]
