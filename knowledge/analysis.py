@@ -6,34 +6,24 @@ Queries and passages must go through the same steps, so every module tokenizes w
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 
 import Stemmer
 
 from knowledge.models import Span
 
 
-def _bm25s_stopwords() -> tuple[str, ...]:
-    """bm25s' extended English list, read from its module file alone: importing the bm25s
-    package pulls in scipy, half a second that every `citebot ask` would pay."""
-    try:
-        package = importlib.util.find_spec("bm25s")  # finds, does not import
-        path = Path(package.submodule_search_locations[0]) / "stopwords.py"
-        spec = importlib.util.spec_from_file_location("_bm25s_stopwords", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return tuple(module.STOPWORDS_EN_PLUS)
-    except (AttributeError, ImportError, OSError, TypeError):  # another layout: the slow way
-        from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-        return tuple(STOPWORDS_EN_PLUS)
+def _stopword_file() -> tuple[str, ...]:
+    """bm25s' extended English list, shipped as a data file so analysis needs no search engine."""
+    text = resources.files("knowledge").joinpath("data/stopwords_en.txt").read_text("utf-8")
+    lines = (line.strip() for line in text.splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
 
 
-STOPWORDS_EN_PLUS = _bm25s_stopwords()
+STOPWORDS_EN_PLUS = _stopword_file()
 
 ANALYZER_VERSION = "1"
 
