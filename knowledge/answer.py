@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from knowledge.features import answer_gaps, nearness
+from knowledge.analysis import STOPWORDS, stem
+from knowledge.features import nearness
 from knowledge.library import Library
 from knowledge.mentions import Kind, Mention
 from knowledge.models import Answer, Quote
@@ -26,6 +27,7 @@ _CLOSEST = 2
 _QUOTE_MARGIN = 1.0  # ranker score (log-odds) within which a runner-up is quoted too
 _NEIGHBOUR_MARGIN = 1.0  # a neighbour scored this close to the best is quoted with it
 _DISAGREE_MARGIN = 2.5  # a contradicting source may be further behind and still be shown
+_CLAIM_POOL = 12  # best-scored sentences whose facts are compared
 # Kinds whose facts can be compared across sources; reasons and manners are not facts.
 _FACT_KINDS = frozenset({Kind.DATE, Kind.NUMBER, Kind.PERSON, Kind.PLACE, Kind.NAME})
 
@@ -79,7 +81,7 @@ def compose(library: Library, ranking: Ranking) -> Answer:
     chosen = [c for c in _distinct(ranking) if c.score >= best.score - _QUOTE_MARGIN]
     chosen = chosen[:_MAX_QUOTES]
     units = [_unit(library, ranking, c) for c in chosen]
-    sides = _disagreement(library, ranking, units)
+    sides = _disagreement(library, ranking)
     note = None
     if sides is not None:
         units = sides
@@ -129,49 +131,94 @@ def _unit(library: Library, ranking: Ranking, c: Candidate) -> _Unit:
     return _Unit(c, c.sentence, c.sentence)
 
 
-def _answer_mentions(library: Library, ranking: Ranking, unit: _Unit) -> list[Mention]:
-    """Mentions of the asked-for kind in a unit, nearest to the question's words first."""
+def _claim(library: Library, ranking: Ranking, unit: _Unit) -> Mention | None:
+    """The fact of the asked kind that a unit states about the question's predicate: the
+    mention nearest (in characters) to a question word that is not part of a proper name
+    ("pardoned", "meet"), or None when the unit does not use such a word or holds no fact."""
+    stats = library.sentences
     q = ranking.question
-    found = [
-        (gap, s, m)
-        for s in range(unit.first, unit.last + 1)
-        for gap, m in answer_gaps(s, q, ranking.terms, library.sentences)
-        if m.kind in _FACT_KINDS
-    ]
-    return [m for _, _, m in sorted(found, key=lambda x: (x[0], x[1], x[2].start))]
+    names = {w for name in q.proper for w in name}
+    predicate = [t for t in ranking.terms if t.word not in names] or ranking.terms
+    wanted = {v for t in predicate for v in t.variants}
+    anchors: list[int] = []
+    facts: list[tuple[int, Mention]] = []
+    for s in range(unit.first, unit.last + 1):
+        base = stats.spans[s].start
+        anchors += [base + start for start, st in stats.positions(s) if st in wanted]
+        facts += [
+            (base + m.start, m)
+            for m in stats.mentions(s)
+            if m.kind in q.accepts and m.kind in _FACT_KINDS and m.words and not q.names(m.words)
+        ]
+    if not anchors or not facts:
+        return None
+    return min(facts, key=lambda f: (min(abs(a - f[0]) for a in anchors), f[0]))[1]
 
 
-def _disagreement(library: Library, ranking: Ranking, units: list[_Unit]) -> list[_Unit] | None:
-    """Quotes from different sources whose nearest facts of the asked kind share nothing."""
-    if not ranking.question.accepts & _FACT_KINDS:
+def _content(words_: frozenset[str]) -> frozenset[str]:
+    return frozenset(w for w in words_ if w not in STOPWORDS)
+
+
+def _conflict(library: Library, a: tuple[_Unit, Mention], b: tuple[_Unit, Mention]) -> bool:
+    """Two claims from different sources conflict when they share no word and neither
+    source's paragraph mentions the other's fact ("Los Angeles" and "Beverly Hills" in one
+    paragraph are one story, "June 2018" and "2020" in two are not)."""
+    (ua, ma), (ub, mb) = a, b
+    pa, pb = ua.candidate.passage, ub.candidate.passage
+    passages = library.passages
+    if passages[pa].source_id == passages[pb].source_id:
+        return False
+    wa, wb = _content(ma.words), _content(mb.words)
+    if not wa or not wb or not wa.isdisjoint(wb):
+        return False
+    terms = library.sentences.passage_sets
+    return not ({stem(w) for w in wb} <= terms[pa] or {stem(w) for w in wa} <= terms[pb])
+
+
+def _disagreement(library: Library, ranking: Ranking) -> list[_Unit] | None:
+    """Sides of a disagreement: among the well-scored sentences that state the question's
+    predicate, facts of the asked kind that differ between sources. The first side holds the
+    best-scored fact; each side is quoted from a source the other sides do not use."""
+    if not ranking.question.accepts & _FACT_KINDS or ranking.best is None:
         return None
-    best = units[0]
-    source_of = library.passages
-    facts = _answer_mentions(library, ranking, best)
-    if not facts:
-        return None
-    first_fact = facts[0].words
-    pool = [_unit(library, ranking, c) for c in _distinct(ranking)[1:]]
+    top = ranking.best.score
     threshold = ranking.model.threshold
-    for unit in pool:
-        c = unit.candidate
-        if c.score < best.candidate.score - _DISAGREE_MARGIN:
+    groups: list[list[tuple[_Unit, Mention]]] = []
+    for c in ranking.candidates[:_CLAIM_POOL]:
+        if c.score < top - _DISAGREE_MARGIN:
             break
-        if source_of[c.passage].source_id == source_of[best.candidate.passage].source_id:
-            continue
         if ranking.confidence(c) < threshold:
             continue
-        other = _answer_mentions(library, ranking, unit)
-        if other and first_fact.isdisjoint(other[0].words):
-            agreeing = [
-                u
-                for u in units[1:]
-                if u.candidate.passage != c.passage
-                and (m := _answer_mentions(library, ranking, u))
-                and not first_fact.isdisjoint(m[0].words)
-            ]
-            return [best, unit, *agreeing][:_MAX_QUOTES]
-    return None
+        unit = _unit(library, ranking, c)
+        fact = _claim(library, ranking, unit)
+        if fact is None:
+            continue
+        group = next((g for g in groups if not g[0][1].words.isdisjoint(fact.words)), None)
+        if group is None:
+            groups.append([(unit, fact)])
+        else:
+            group.append((unit, fact))
+    if len(groups) < 2:
+        return None
+    first, sides = groups[0], []
+    for other in groups[1:]:
+        pair = next(
+            (
+                (a, b)
+                for b in other
+                for a in ([sides[0]] if sides else first)
+                if _conflict(library, a, b) and all(_conflict(library, s, b) for s in sides[1:])
+            ),
+            None,
+        )
+        if pair is None:
+            continue
+        if not sides:
+            sides.append(pair[0])
+        sides.append(pair[1])
+        if len(sides) == _MAX_QUOTES:
+            break
+    return [unit for unit, _ in sides] or None
 
 
 def _quote(library: Library, unit: _Unit) -> Quote:

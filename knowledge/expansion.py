@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from knowledge.analysis import STOPWORDS, stem
 from knowledge.index import PassageIndex
 from knowledge.sentences import SentenceStats
+
+if TYPE_CHECKING:
+    from knowledge.semantic import Semantic
 
 RM3_DOCS = 5
 RM3_TERMS = 10
@@ -32,12 +36,29 @@ class QueryTerm:
     variants: frozenset[str]  # index terms that count as this word
     idf: float
     known: bool  # some variant occurs in the library
+    # library terms (stems) nearest in meaning, with their cosine: "husband" for "spouse"
+    near: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+
+    def credit(self, term_set: frozenset[str] | set[str]) -> float:
+        """1 when a form of the word is in `term_set`, else the cosine of its nearest
+        library word found there (0 when none is)."""
+        if not self.variants.isdisjoint(term_set):
+            return 1.0
+        return max((sim for s, sim in self.near.items() if s in term_set), default=0.0)
 
 
 def query_terms(
-    focus: Sequence[str], index: PassageIndex, stats: SentenceStats, *, lemmas: bool = True
+    focus: Sequence[str],
+    index: PassageIndex,
+    stats: SentenceStats,
+    *,
+    lemmas: bool = True,
+    semantic: Semantic | None = None,
+    names: Collection[str] = (),
 ) -> list[QueryTerm]:
-    """One term per distinct stem of the question's focus words, weighted by IDF."""
+    """One term per distinct stem of the question's focus words, weighted by IDF, with the
+    library words nearest in meaning when `semantic` is given, except for the words of
+    proper `names`: "Kim" must not match "Kimora"."""
     out: dict[str, QueryTerm] = {}
     for word in focus:
         if word in STOPWORDS:
@@ -48,7 +69,8 @@ def query_terms(
         variants = stats.variants(word) if lemmas else frozenset({s})
         df = max(index.doc_freq(v) for v in variants)
         idf = math.log(1 + (index.n_docs - df + 0.5) / (df + 0.5))
-        out[s] = QueryTerm(word, s, variants, idf, df > 0)
+        near = semantic.near(word, variants) if semantic is not None and word not in names else {}
+        out[s] = QueryTerm(word, s, variants, idf, df > 0, near)
     return list(out.values())
 
 

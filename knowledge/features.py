@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from knowledge.analysis import fold, stem
+import numpy as np
+
 from knowledge.expansion import QueryTerm
 from knowledge.mentions import Kind, Mention
 from knowledge.question import QuestionAnalysis
 from knowledge.sentences import SentenceStats
 
+if TYPE_CHECKING:
+    from knowledge.semantic import Semantic
+
 _K1, _B = 1.2, 0.75
-_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 TYPE_FEATURES = {kind: f"type_{kind.value}" for kind in Kind}
 FEATURES: tuple[str, ...] = (
     "sent_bm25",
@@ -41,6 +44,11 @@ FEATURES: tuple[str, ...] = (
     "type_x_cov",
     "type_near",
     *TYPE_FEATURES.values(),
+    "soft_cov",
+    "para_soft_cov",
+    "window_soft_gain",
+    "sent_sim",
+    "para_sim",
 )
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
 
@@ -53,6 +61,15 @@ def coverage(term_set: frozenset[str], terms: Sequence[QueryTerm], power: float 
     return sum(t.idf**power for t in terms if not t.variants.isdisjoint(term_set)) / total
 
 
+def soft_coverage(term_set: frozenset[str] | set[str], terms: Sequence[QueryTerm]) -> float:
+    """Coverage where a missing word counts by the cosine of its nearest library word present
+    ("husband" covers "spouse" at 0.85)."""
+    total = sum(t.idf for t in terms)
+    if total <= 0:
+        return 0.0
+    return sum(t.idf * t.credit(term_set) for t in terms) / total
+
+
 def sentence_features(
     s: int,
     question: QuestionAnalysis,
@@ -62,6 +79,8 @@ def sentence_features(
     best_para_score: float,
     expansion: dict[str, float] | None = None,
     top_paragraph: bool = False,
+    semantic: Semantic | None = None,
+    question_vector: np.ndarray | None = None,
 ) -> list[float]:
     f = [0.0] * len(FEATURES)
     seq = stats.terms[s]
@@ -110,6 +129,17 @@ def sentence_features(
     f[_INDEX["type_x_cov"]] = typed * f[_INDEX["sent_cov"]]
     if typed:
         f[_INDEX["type_near"]] = nearness(s, question, terms, stats)
+    if any(t.near for t in terms):
+        f[_INDEX["soft_cov"]] = soft_coverage(term_set, terms)
+        f[_INDEX["para_soft_cov"]] = soft_coverage(stats.passage_sets[p], terms)
+        f[_INDEX["window_soft_gain"]] = soft_coverage(window, terms) - f[_INDEX["soft_cov"]]
+    else:
+        f[_INDEX["soft_cov"]] = f[_INDEX["sent_cov"]]
+        f[_INDEX["para_soft_cov"]] = f[_INDEX["para_cov"]]
+        f[_INDEX["window_soft_gain"]] = f[_INDEX["window_gain"]]
+    if semantic is not None and question_vector is not None:
+        f[_INDEX["sent_sim"]] = float(semantic.sentence_vector(s) @ question_vector)
+        f[_INDEX["para_sim"]] = float(semantic.passage_matrix()[p] @ question_vector)
     return f
 
 
@@ -126,11 +156,8 @@ def answer_gaps(
     """Answer mentions of sentence `s` with their distance in characters to the nearest
     question word, nearest first."""
     text = stats.texts[s]
-    anchors = [
-        m.start()
-        for m in _WORD.finditer(text)
-        if any(stem(fold(m.group())) in t.variants for t in terms)
-    ]
+    wanted = {v for t in terms for v in t.variants}
+    anchors = [start for start, st in stats.positions(s) if st in wanted]
     found = [
         (min((abs(a - m.start) for a in anchors), default=len(text)), m)
         for m in stats.mentions(s)

@@ -14,6 +14,7 @@ from knowledge.models import Passage
 from knowledge.sentences import SentenceStats
 
 if TYPE_CHECKING:
+    from knowledge.semantic import Semantic
     from knowledge.timeline import Timeline
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,14 @@ class Library:
     def sentences(self) -> SentenceStats:
         """Sentence-level terms and statistics for answering, computed on first use."""
         return SentenceStats.build(self._passages)
+
+    @cached_property
+    def semantic(self) -> Semantic:
+        """Word vectors over this library's vocabulary and sentences, built on first use."""
+        from knowledge.embeddings import default_vectors
+        from knowledge.semantic import Semantic
+
+        return Semantic(self.sentences, self.index, default_vectors())
 
 
 def index_dir(data_dir: Path, fingerprint: str) -> Path:

@@ -26,6 +26,11 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "known_share",
     "names_known",
     "type_match",
+    "window_soft",
+    "para_soft",
+    "known_soft",
+    "sent_sim",
+    "para_sim",
 )
 DEFAULT_THRESHOLD = 0.5
 

@@ -30,6 +30,9 @@ class Options:
     lemmas: bool = True  # lemma variants of the question's words
     rm3: bool = False  # RM3 feedback terms in paragraph retrieval and as a feature
     answer_types: bool = True  # answer-type features
+    semantic: bool = True  # word-vector features: near words, question-sentence similarity
+    soft_search: float = 0.0  # weight of near words (times their cosine) in paragraph search
+    dense: int = 0  # extra candidate paragraphs by question-paragraph vector similarity
     model: RankerModel | None = None  # None: the shipped learned model
 
 
@@ -50,6 +53,7 @@ class Ranking:
     known_share: float  # IDF share of the question's terms that occur in the library
     names_known: float  # share of the question's proper-name words the library knows
     model: RankerModel
+    known_soft: float = 0.0  # known_share where an unknown word counts by its nearest word
     expansion: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -70,6 +74,11 @@ class Ranking:
             "known_share": self.known_share,
             "names_known": self.names_known,
             "type_match": max((f[i] for i in _TYPE_FEATURES), default=0.0),
+            "window_soft": f[_F["soft_cov"]] + f[_F["window_soft_gain"]],
+            "para_soft": f[_F["para_soft_cov"]],
+            "known_soft": self.known_soft,
+            "sent_sim": f[_F["sent_sim"]],
+            "para_sim": f[_F["para_sim"]],
         }
         return [values[name] for name in CONFIDENCE_FEATURES]
 
@@ -87,17 +96,32 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     analysis = analyze_question(question, stats.common_words)
     if not options.answer_types:
         analysis.answer_type = None
-    terms = query_terms(analysis.focus, index, stats, lemmas=options.lemmas)
+    semantic = library.semantic if options.semantic else None
+    names = {w for name in analysis.proper for w in name}
+    terms = query_terms(
+        analysis.focus, index, stats, lemmas=options.lemmas, semantic=semantic, names=names
+    )
     total_idf = sum(t.idf for t in terms)
     known_share = sum(t.idf for t in terms if t.known) / total_idf if total_idf else 0.0
+    known_soft = (
+        sum(t.idf * (1.0 if t.known else max(t.near.values(), default=0.0)) for t in terms)
+        / total_idf
+        if total_idf
+        else 0.0
+    )
     proper = analysis.proper
     names_known = sum(_known_name(library, n) for n in proper) / len(proper) if proper else 1.0
-    ranking = Ranking(analysis, terms, [], [], known_share, names_known, model)
+    ranking = Ranking(
+        analysis, terms, [], [], known_share, names_known, model, known_soft=known_soft
+    )
     search = [t for t in search_terms(terms) if index.doc_freq(t)]
-    if not search:
-        return ranking
-    scores = index.scores(search)
+    qvec = semantic.text_vector(analysis.focus) if semantic is not None else None
+    scores = index.scores(search) if search else np.zeros(index.n_docs, dtype=np.float32)
+    if options.soft_search > 0:
+        scores = scores + _soft_scores(index, terms, set(search), options.soft_search)
     hits = _top(scores, options.paragraphs)
+    if options.dense > 0 and semantic is not None and qvec is not None:
+        hits = _add_dense(hits, scores, semantic.passage_matrix() @ qvec, options.dense)
     expansion: dict[str, float] = {}
     if options.rm3 and hits:
         weights = rm3_weights(terms, hits, stats, index)
@@ -112,12 +136,41 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     for rank_, (doc, score) in enumerate(hits):
         for s in stats.of_passage(doc):
             f = sentence_features(
-                s, analysis, terms, stats, score, best_para, expansion, top_paragraph=rank_ == 0
+                s,
+                analysis,
+                terms,
+                stats,
+                score,
+                best_para,
+                expansion,
+                top_paragraph=rank_ == 0,
+                semantic=semantic,
+                question_vector=qvec,
             )
             ranking.candidates.append(Candidate(s, doc, f, model.score(f)))
     ranking.candidates.sort(key=lambda c: (-c.score, c.sentence))
     ranking.paragraphs = list(dict.fromkeys(c.passage for c in ranking.candidates))
     return ranking
+
+
+def _soft_scores(index, terms: list[QueryTerm], searched: set[str], weight: float) -> np.ndarray:
+    """BM25 of the question words' near words, each weighted by its cosine."""
+    total = np.zeros(index.n_docs, dtype=np.float32)
+    for t in terms:
+        for s, sim in t.near.items():
+            if s not in searched and index.doc_freq(s):
+                total += weight * sim * index.scores([s])
+    return total
+
+
+def _add_dense(
+    hits: list[tuple[int, float]], scores: np.ndarray, dense: np.ndarray, extra: int
+) -> list[tuple[int, float]]:
+    """The BM25 hits plus the `extra` paragraphs nearest the question in meaning."""
+    have = {d for d, _ in hits}
+    order = np.argsort(-dense, kind="stable")
+    added = [int(d) for d in order[: extra + len(have)] if int(d) not in have][:extra]
+    return hits + [(d, float(scores[d])) for d in added]
 
 
 def _known_name(library: Library, name: frozenset[str]) -> bool:

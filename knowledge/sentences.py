@@ -18,6 +18,7 @@ from knowledge.lemmas import lemma_key
 from knowledge.mentions import Mention, find_mentions
 from knowledge.models import Passage, Span
 
+_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 _TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][\w'\u2019\-]*")
 
 
@@ -33,8 +34,10 @@ class SentenceStats:
     avg_len: float
     common_words: frozenset[str]  # seen lowercase mid-sentence: not names when capitalised
     lemma_groups: dict[str, frozenset[str]]  # lemma key -> the index terms that share it
+    vocabulary: tuple[str, ...] = ()  # distinct folded content words, sorted
     texts: list[str] = field(default_factory=list)
     _mentions: dict[int, list[Mention]] = field(default_factory=dict)
+    _stems: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, passages: Sequence[Passage]) -> SentenceStats:
@@ -75,6 +78,7 @@ class SentenceStats:
             avg_len=total / max(len(terms), 1),
             common_words=frozenset(lowercase),
             lemma_groups={k: frozenset(v) for k, v in groups.items()},
+            vocabulary=tuple(sorted(vocabulary)),
             texts=texts,
         )
 
@@ -85,6 +89,15 @@ class SentenceStats:
         found = self._mentions.get(s)
         if found is None:
             found = self._mentions[s] = find_mentions(self.texts[s], self.common_words)
+        return found
+
+    def positions(self, s: int) -> list[tuple[int, str]]:
+        """(character offset, stem) of every word of sentence `s`, found once."""
+        found = self._stems.get(s)
+        if found is None:
+            found = self._stems[s] = [
+                (m.start(), stem(fold(m.group()))) for m in _WORD.finditer(self.texts[s])
+            ]
         return found
 
     def variants(self, word: str) -> frozenset[str]:

@@ -87,6 +87,75 @@ def test_agreeing_sources_are_not_a_disagreement(tmp_path):
     assert answer.answered and not answer.disagreement
 
 
+def write_sources(folder, texts):
+    for name, text in texts.items():
+        (folder / f"{name}.md").write_text(f"---\ntitle: {name}\n---\n\n{text}\n", "utf-8")
+    return open_library(folder, None)
+
+
+def test_conflicting_dates_about_the_asked_event_are_a_disagreement(tmp_path):
+    library = write_sources(
+        tmp_path,
+        {
+            "a": "The old bridge over the river was finally reopened in 2011 after repairs.",
+            "b": "Repairs began in 2004, and the bridge over the river was reopened in 2009.",
+            "c": "The bakery sells bread and cakes every morning.",
+        },
+    )
+    answer = answer_question(library, "When was the bridge reopened?")
+    assert answer.answered and answer.disagreement and answer.note == DISAGREE_NOTE
+    assert [q.source_id for q in answer.quotes] == ["a", "b"] or [
+        q.source_id for q in answer.quotes
+    ] == ["b", "a"]
+    texts = " ".join(q.text for q in answer.quotes)
+    assert "2011" in texts and "2009" in texts
+
+
+def test_a_fact_far_from_the_asked_event_is_no_disagreement(tmp_path):
+    # b dates the repairs, not the reopening: its nearest date to "reopened" is the same year.
+    library = write_sources(
+        tmp_path,
+        {
+            "a": "The old bridge over the river was finally reopened in 2011 after repairs.",
+            "b": "Repairs began in 2004; the bridge was reopened in 2011, the council says.",
+            "c": "The bakery sells bread and cakes every morning.",
+        },
+    )
+    answer = answer_question(library, "When was the bridge reopened?")
+    assert answer.answered and not answer.disagreement
+
+
+def test_facts_one_source_mentions_together_are_one_story(tmp_path):
+    # a names the city, b the district inside it, and b mentions the city too: no conflict.
+    library = write_sources(
+        tmp_path,
+        {
+            "a": "The singer held her birthday party in Lisbon last week.",
+            "b": "Her birthday party took place at a restaurant in Alfama, the old quarter of "
+            "Lisbon, friends said.",
+            "c": "The bakery sells bread and cakes every morning.",
+        },
+    )
+    answer = answer_question(library, "Where was the birthday party held?")
+    assert answer.answered and not answer.disagreement
+
+
+def test_disagreement_shows_both_first_meetings_in_the_bundled_articles(library):
+    answer = answer_question(library, "Where did Kim Kardashian and Ivanka Trump first meet?")
+    assert answer.disagreement
+    texts = " ".join(q.text for q in answer.quotes)
+    assert "Met Gala" in texts and ("Paris Hilton" in texts or "Saint-Tropez" in texts)
+
+
+def test_disagreement_on_when_alice_johnson_was_pardoned(library):
+    answer = answer_question(library, "When was Alice Johnson pardoned?")
+    assert answer.disagreement
+    sides = {(q.source_id[:3], q.paragraph) for q in answer.quotes}
+    assert {("001", 2), ("003", 9)} <= sides
+    texts = " ".join(q.text for q in answer.quotes)
+    assert "June 2018" in texts and "pardoned in 2020" in texts
+
+
 def test_answer_json_keeps_the_contract(library):
     payload = json.loads(answer_question(library, QUESTIONS[1]).model_dump_json())
     assert {"question", "answered", "quotes", "note", "confidence", "disagreement"} <= set(payload)

@@ -1,0 +1,92 @@
+"""Word meaning over one library: the words of its vocabulary nearest a question word, and
+IDF-weighted vectors of sentences, paragraphs and questions (see knowledge/embeddings.py).
+
+A question word the text never uses ("spouse") is matched by the library's words nearest in
+meaning ("husband", "wife"), each credited by its cosine; a sentence or paragraph is compared
+with the question as a whole by the cosine of their IDF-weighted mean word vectors.
+Everything is computed on first use and kept for the library's lifetime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from knowledge.analysis import STOPWORDS, stem, words
+from knowledge.embeddings import WordVectors
+from knowledge.index import PassageIndex
+from knowledge.sentences import SentenceStats
+
+NEAR_FLOOR = 0.55  # cosine below which two words are not taken to mean the same thing
+NEAR_WORDS = 4  # library words kept per question word
+
+
+class Semantic:
+    def __init__(self, stats: SentenceStats, index: PassageIndex, vectors: WordVectors) -> None:
+        self.stats = stats
+        self.index = index
+        self.vectors = vectors
+        kept, matrix = vectors.matrix(w for w in stats.vocabulary if w.isalpha() and len(w) > 2)
+        self.words = kept
+        self.stems = [stem(w) for w in kept]
+        self.matrix = matrix
+        self._idf: dict[str, float] = {}
+        self._sentences: dict[int, np.ndarray] = {}
+        self._passages: np.ndarray | None = None
+
+    def idf(self, word: str) -> float:
+        s = stem(word)
+        found = self._idf.get(s)
+        if found is None:
+            found = self._idf[s] = self.index.idf(s)
+        return found
+
+    def near(
+        self,
+        word: str,
+        exclude: Iterable[str] = (),
+        floor: float = NEAR_FLOOR,
+        k: int = NEAR_WORDS,
+    ) -> dict[str, float]:
+        """Index terms (stems) of the library's words nearest `word` in meaning, with their
+        cosine, best first; `exclude` are the word's own forms."""
+        v = self.vectors.vector(word)
+        if v is None or not len(self.words):
+            return {}
+        sims = self.matrix @ v
+        skip = set(exclude) | {stem(word)}
+        wanted = min(len(sims), 4 * k + len(skip))
+        top = np.argpartition(-sims, wanted - 1)[:wanted]
+        out: dict[str, float] = {}
+        for i in top[np.argsort(-sims[top], kind="stable")]:
+            sim = float(sims[i])
+            if sim < floor or len(out) >= k:
+                break
+            s = self.stems[i]
+            if s not in skip and s not in out:
+                out[s] = sim
+        return out
+
+    def text_vector(self, text_words: Sequence[str]) -> np.ndarray:
+        content = [w for w in text_words if w not in STOPWORDS]
+        return self.vectors.mean(content, [self.idf(w) for w in content])
+
+    def sentence_vector(self, s: int) -> np.ndarray:
+        found = self._sentences.get(s)
+        if found is None:
+            found = self._sentences[s] = self.text_vector(words(self.stats.texts[s]))
+        return found
+
+    def passage_matrix(self) -> np.ndarray:
+        """One unit row per paragraph: the IDF-weighted mean of its sentences' words."""
+        if self._passages is None:
+            stats = self.stats
+            rows = []
+            for p in range(len(stats.first) - 1):
+                all_words = [w for s in stats.of_passage(p) for w in words(stats.texts[s])]
+                rows.append(self.text_vector(all_words))
+            self._passages = (
+                np.vstack(rows) if rows else np.zeros((0, self.vectors.dim), dtype=np.float32)
+            )
+        return self._passages
