@@ -171,13 +171,17 @@ def _score(name: str, outcomes: list, elapsed: float, library: Library) -> Score
 
 def ablation_variants() -> list[tuple[str, Options, bool]]:
     """(label, options, learn weights?) in the order the pieces were added."""
-    plain = Options(lemmas=False, answer_types=False, model=untrained_model())
+    plain = Options(lemmas=False, answer_types=False, semantic=False, model=untrained_model())
+    lexical = Options(model=None, semantic=False)
     return [
         ("overlap ranking (sentence BM25 + paragraph BM25, fixed weights)", plain, False),
         ("+ learned ranker (lexical features)", replace(plain, model=None), True),
         ("+ answer types", replace(plain, model=None, answer_types=True), True),
-        ("+ lemma variants", Options(model=None), True),
-        ("+ RM3 feedback", Options(model=None, rm3=True), True),
+        ("+ lemma variants", lexical, True),
+        ("+ word vectors: near-word coverage, question similarity (shipped)", Options(), True),
+        ("+ near words in paragraph search (off)", Options(soft_search=0.5), True),
+        ("+ 3 paragraphs by vector similarity (off)", Options(dense=3), True),
+        ("+ RM3 feedback (off)", Options(rm3=True), True),
     ]
 
 
@@ -239,9 +243,8 @@ def abstention_curve(
     """Abstention rates at several thresholds around the shipped one."""
     model = default_model()
     squad_q = [q.question for q in iter_subset(held_out, limit or 2000)]
-    articles = [q for path in sets.values() for q in load_questions(path)]
-    answerable = [q.question for q in articles if q.answerable]
-    unanswerable = [q.question for q in articles if not q.answerable]
+    per_set = {name: load_questions(path) for name, path in sets.items()}
+    answerable = [q.question for qs in per_set.values() for q in qs if q.answerable]
 
     def conf(lib: Library, qs: list[str]) -> np.ndarray:
         return np.array([rank(lib, q).confidence() for q in qs])
@@ -250,11 +253,14 @@ def abstention_curve(
         "SQuAD held-out on bundled (must abstain)": conf(bundled, squad_q),
         "article questions on SQuAD (must abstain)": conf(squad_lib, answerable),
         "SQuAD held-out on SQuAD (answerable)": conf(squad_lib, squad_q),
-        "article questions on bundled (answerable)": conf(bundled, answerable),
-        "unanswerable article questions on bundled": conf(bundled, unanswerable),
     }
+    for name, qs in per_set.items():
+        groups[f"{name} answerable"] = conf(bundled, [q.question for q in qs if q.answerable])
+        groups[f"{name} unanswerable (should abstain)"] = conf(
+            bundled, [q.question for q in qs if not q.answerable]
+        )
     shipped = model.threshold
-    thresholds = sorted({0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, round(shipped, 4)})
+    thresholds = sorted({0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, round(shipped, 4)})
     lines = [
         f"Share of questions abstained at each confidence threshold (shipped: **{shipped:.4f}**).",
         "",

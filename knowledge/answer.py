@@ -28,6 +28,9 @@ _QUOTE_MARGIN = 1.0  # ranker score (log-odds) within which a runner-up is quote
 _NEIGHBOUR_MARGIN = 1.0  # a neighbour scored this close to the best is quoted with it
 _DISAGREE_MARGIN = 2.5  # a contradicting source may be further behind and still be shown
 _CLAIM_POOL = 12  # best-scored sentences whose facts are compared
+_CLAIM_GAP = 100  # characters: a fact further from the question's words is not about them
+# Kinds whose facts can contradict each other; capitalised names differ too often to count.
+_CLAIM_KINDS = frozenset({Kind.DATE, Kind.NUMBER, Kind.PLACE})
 # Kinds whose facts can be compared across sources; reasons and manners are not facts.
 _FACT_KINDS = frozenset({Kind.DATE, Kind.NUMBER, Kind.PERSON, Kind.PLACE, Kind.NAME})
 
@@ -148,11 +151,21 @@ def _claim(library: Library, ranking: Ranking, unit: _Unit) -> Mention | None:
         facts += [
             (base + m.start, m)
             for m in stats.mentions(s)
-            if m.kind in q.accepts and m.kind in _FACT_KINDS and m.words and not q.names(m.words)
+            if m.kind in q.accepts
+            and m.kind in _CLAIM_KINDS
+            and _concrete(m)
+            and not q.names(m.words)
         ]
     if not anchors or not facts:
         return None
-    return min(facts, key=lambda f: (min(abs(a - f[0]) for a in anchors), f[0]))[1]
+    gap, _, fact = min((min(abs(a - at) for a in anchors), at, m) for at, m in facts)
+    return fact if gap <= _CLAIM_GAP else None
+
+
+def _concrete(m: Mention) -> bool:
+    """A value two sources can contradict: a place, or a date or number with digits ("June
+    2018", "42"); "over the weekend" or "two years earlier" depend on when it was written."""
+    return bool(m.words) and (m.kind is Kind.PLACE or any(c.isdigit() for c in m.text))
 
 
 def _content(words_: frozenset[str]) -> frozenset[str]:
@@ -179,7 +192,7 @@ def _disagreement(library: Library, ranking: Ranking) -> list[_Unit] | None:
     """Sides of a disagreement: among the well-scored sentences that state the question's
     predicate, facts of the asked kind that differ between sources. The first side holds the
     best-scored fact; each side is quoted from a source the other sides do not use."""
-    if not ranking.question.accepts & _FACT_KINDS or ranking.best is None:
+    if not ranking.question.accepts & _CLAIM_KINDS or ranking.best is None:
         return None
     top = ranking.best.score
     threshold = ranking.model.threshold

@@ -13,6 +13,11 @@ from knowledge.analysis import stem
 
 
 @lru_cache(maxsize=131072)
+def lemma(word: str) -> str:
+    """The dictionary form of a folded word ("bought" -> "buy"), the word itself if unknown."""
+    return simplemma.lemmatize(word, lang="en").lower()
+
+
 def lemma_key(word: str) -> str:
     """The stemmed lemma of a folded word: the same key for every form of that word."""
-    return stem(simplemma.lemmatize(word, lang="en").lower())
+    return stem(lemma(word))

@@ -17,18 +17,17 @@ from pathlib import Path
 
 from knowledge.features import FEATURES
 
+# Coverage counts a missing word by its nearest library word (the soft forms), so a paraphrase
+# ("spouse" for "husband") is not taken for missing evidence; names must still match exactly.
 CONFIDENCE_FEATURES: tuple[str, ...] = (
     "best_score",
-    "sent_cov",
-    "window_cov",
     "rare_cov",
-    "para_cov",
-    "known_share",
-    "names_known",
-    "type_match",
     "window_soft",
     "para_soft",
     "known_soft",
+    "names_known",
+    "names_found",
+    "type_match",
     "sent_sim",
     "para_sim",
 )

@@ -79,6 +79,7 @@ class Ranking:
             "known_soft": self.known_soft,
             "sent_sim": f[_F["sent_sim"]],
             "para_sim": f[_F["para_sim"]],
+            "names_found": 1.0 if self.question.proper and self.names_known == 1.0 else 0.0,
         }
         return [values[name] for name in CONFIDENCE_FEATURES]
 

@@ -16,9 +16,10 @@ import numpy as np
 from knowledge.analysis import STOPWORDS, stem, words
 from knowledge.embeddings import WordVectors
 from knowledge.index import PassageIndex
+from knowledge.lemmas import lemma
 from knowledge.sentences import SentenceStats
 
-NEAR_FLOOR = 0.55  # cosine below which two words are not taken to mean the same thing
+NEAR_FLOOR = 0.45  # cosine below which two words are not taken to mean the same thing
 NEAR_WORDS = 4  # library words kept per question word
 
 
@@ -27,13 +28,27 @@ class Semantic:
         self.stats = stats
         self.index = index
         self.vectors = vectors
-        kept, matrix = vectors.matrix(w for w in stats.vocabulary if w.isalpha() and len(w) > 2)
-        self.words = kept
-        self.stems = [stem(w) for w in kept]
-        self.matrix = matrix
+        kept = [w for w in stats.vocabulary if w.isalpha() and len(w) > 2]
+        pairs = [(w, v) for w in kept if (v := self.word_vector(w)) is not None]
+        self.words = [w for w, _ in pairs]
+        self.stems = [stem(w) for w in self.words]
+        self.matrix = (
+            np.vstack([v for _, v in pairs])
+            if pairs
+            else np.zeros((0, vectors.dim), dtype=np.float32)
+        )
         self._idf: dict[str, float] = {}
         self._sentences: dict[int, np.ndarray] = {}
         self._passages: np.ndarray | None = None
+
+    def word_vector(self, word: str) -> np.ndarray | None:
+        """The vector of a word the model knows whole, or of its dictionary form ("pardoned"
+        as "pardon"). Words spelt from several pieces are left out of near-word matching:
+        "commute" is "com" + "##mute", and lands near "website"."""
+        for form in (word, lemma(word)):
+            if form in self.vectors.tokens:
+                return self.vectors.vector(form)
+        return None
 
     def idf(self, word: str) -> float:
         s = stem(word)
@@ -46,12 +61,14 @@ class Semantic:
         self,
         word: str,
         exclude: Iterable[str] = (),
-        floor: float = NEAR_FLOOR,
+        floor: float | None = None,
         k: int = NEAR_WORDS,
     ) -> dict[str, float]:
         """Index terms (stems) of the library's words nearest `word` in meaning, with their
-        cosine, best first; `exclude` are the word's own forms."""
-        v = self.vectors.vector(word)
+        cosine (at least `floor`, NEAR_FLOOR by default), best first; `exclude` are the
+        word's own forms."""
+        floor = NEAR_FLOOR if floor is None else floor
+        v = self.word_vector(word)
         if v is None or not len(self.words):
             return {}
         sims = self.matrix @ v

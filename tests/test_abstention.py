@@ -67,6 +67,13 @@ def test_on_topic_questions_are_answered(library, question):
     assert answer.confidence >= default_model().threshold
 
 
+def test_a_paraphrase_is_answered_through_word_vectors(library):
+    # The articles say "husband", never "spouse": only the word vectors connect the two.
+    answer = answer_question(library, "Who is Ivanka's spouse?")
+    assert answer.answered
+    assert "husband" in answer.quotes[0].text and "Kushner" in answer.quotes[0].text
+
+
 def test_the_threshold_decides(library):
     question = "What organization did Ivanka Trump co-found?"
     strict = default_model().__class__(**{**vars(default_model()), "threshold": 1.01})
