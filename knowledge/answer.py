@@ -18,7 +18,7 @@ from knowledge.ranking import Candidate, Options, Ranking, rank
 
 # Part of the answer-cache key: bump whenever answer_question() can give a different answer to
 # the same question over the same corpus, so no cached answer from the old logic is served.
-ANSWERER_VERSION = "1"
+ANSWERER_VERSION = "2"
 MAX_QUESTION_CHARS = 500
 NO_ANSWER_NOTE = "I couldn't find that in the sources."
 DISAGREE_NOTE = "The sources differ on this; each side is quoted with its source."
