@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from knowledge.analysis import STOPWORDS, stem
+from knowledge.expansion import QueryTerm
 from knowledge.features import nearness
 from knowledge.library import Library
 from knowledge.mentions import Kind, Mention
@@ -172,10 +173,16 @@ def _content(words_: frozenset[str]) -> frozenset[str]:
     return frozenset(w for w in words_ if w not in STOPWORDS)
 
 
-def _conflict(library: Library, a: tuple[_Unit, Mention], b: tuple[_Unit, Mention]) -> bool:
-    """Two claims from different sources conflict when they share no word and neither
-    source's paragraph mentions the other's fact ("Los Angeles" and "Beverly Hills" in one
-    paragraph are one story, "June 2018" and "2020" in two are not)."""
+def _conflict(
+    library: Library,
+    a: tuple[_Unit, Mention],
+    b: tuple[_Unit, Mention],
+    predicate: list[QueryTerm],
+) -> bool:
+    """Two claims from different sources conflict when both paragraphs state the same parts
+    of the question's predicate (its words other than names: "first meet", "pardoned"), the
+    claims share no word, and neither paragraph mentions the other's fact ("Los Angeles" and
+    "Beverly Hills" in one paragraph are one story, "June 2018" and "2020" in two are not)."""
     (ua, ma), (ub, mb) = a, b
     pa, pb = ua.candidate.passage, ub.candidate.passage
     passages = library.passages
@@ -185,6 +192,11 @@ def _conflict(library: Library, a: tuple[_Unit, Mention], b: tuple[_Unit, Mentio
     if not wa or not wb or not wa.isdisjoint(wb):
         return False
     terms = library.sentences.passage_sets
+    if any(
+        term.variants.isdisjoint(terms[pa]) != term.variants.isdisjoint(terms[pb])
+        for term in predicate
+    ):
+        return False  # one paragraph states more of what was asked: not the same claim
     return not ({stem(w) for w in wb} <= terms[pa] or {stem(w) for w in wa} <= terms[pb])
 
 
@@ -213,6 +225,8 @@ def _disagreement(library: Library, ranking: Ranking) -> list[_Unit] | None:
             group.append((unit, fact))
     if len(groups) < 2:
         return None
+    name_words = frozenset().union(*ranking.question.proper)
+    predicate = [t for t in ranking.terms if t.word not in name_words]
     first, sides = groups[0], []
     for other in groups[1:]:
         pair = next(
@@ -220,7 +234,8 @@ def _disagreement(library: Library, ranking: Ranking) -> list[_Unit] | None:
                 (a, b)
                 for b in other
                 for a in ([sides[0]] if sides else first)
-                if _conflict(library, a, b) and all(_conflict(library, s, b) for s in sides[1:])
+                if _conflict(library, a, b, predicate)
+                and all(_conflict(library, s, b, predicate) for s in sides[1:])
             ),
             None,
         )
