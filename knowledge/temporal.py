@@ -146,17 +146,36 @@ def week_value(day: dt.date, approximate: bool = False, *, weekend: bool = False
 def month_value(
     year: int, month: int, approximate: bool = False, modifier: str | None = None
 ) -> TimeValue:
-    start, end = dt.date(year, month, 1), _month_end(year, month)
-    label = f"{_MONTH_LABELS[month]} {year}"
+    return _modified_value(
+        f"{year:04d}-{month:02d}",
+        dt.date(year, month, 1),
+        _month_end(year, month),
+        "month",
+        f"{_MONTH_LABELS[month]} {year}",
+        approximate,
+        modifier,
+    )
+
+
+def _modified_value(
+    value: str,
+    start: dt.date,
+    end: dt.date,
+    granularity: Granularity,
+    label: str,
+    approximate: bool,
+    modifier: str | None,
+) -> TimeValue:
+    """A month or year, or its early/mid/late third: a modifier narrows it and says so."""
     if modifier:
         start, end = _third(start, end, modifier)
         label = f"{modifier} {label}"
         approximate = True
     return TimeValue(
-        value=f"{year:04d}-{month:02d}",
+        value=value,
         start=start,
         end=end,
-        granularity="month",
+        granularity=granularity,
         approximate=approximate,
         label=_about(label, approximate and not modifier),
     )
@@ -203,19 +222,14 @@ def half_value(year: int, half: int, approximate: bool = False) -> TimeValue:
 
 
 def year_value(year: int, approximate: bool = False, modifier: str | None = None) -> TimeValue:
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    label = str(year)
-    if modifier:
-        start, end = _third(start, end, modifier)
-        label = f"{modifier} {year}"
-        approximate = True
-    return TimeValue(
-        value=f"{year:04d}",
-        start=start,
-        end=end,
-        granularity="year",
-        approximate=approximate,
-        label=_about(label, approximate and not modifier),
+    return _modified_value(
+        f"{year:04d}",
+        dt.date(year, 1, 1),
+        dt.date(year, 12, 31),
+        "year",
+        str(year),
+        approximate,
+        modifier,
     )
 
 
