@@ -29,7 +29,7 @@ from bot.store import (
     ReportClosed,
     Store,
     StoredAnswer,
-    database_path,
+    database_target,
     question_key,
 )
 from knowledge.answer import ANSWERER_VERSION, QuestionError, answer_question, clean_question
@@ -149,12 +149,13 @@ class Service:
         load_library: bool = True,
         library: Library | None = None,
     ) -> Service:
-        """Open the store under settings.data_dir and load the library in a worker thread.
+        """Open the store (CITEBOT_DATABASE_URL, or the data folder) and load the library in a
+        worker thread.
 
         `load_library=False` defers loading to the first ask (report and moderation commands
         never need it); `library` supplies one already loaded.
         """
-        store = await Store.open(database_path(settings.data_dir))
+        store = await Store.open(database_target(settings.database_url, settings.data_dir))
         service = cls(store, settings, strict=strict, library=library)
         if load_library:
             try:
@@ -180,8 +181,9 @@ class Service:
         return self._library
 
     @property
-    def database(self) -> Path:
-        return self._store.path
+    def database(self) -> str:
+        """Where the store lives: an SQLite file path, or a PostgreSQL URL without password."""
+        return self._store.location
 
     async def ensure_library(self) -> Library:
         async with self._library_lock:

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     corpus_dir: Path | None = Field(
         None, alias="CITEBOT_CORPUS", description="folder of sources; the bundled articles if unset"
     )
+    database_url: str | None = Field(
+        None,
+        alias="CITEBOT_DATABASE_URL",
+        description="postgresql://... for state shared by several processes, or an SQLite file; "
+        "the SQLite file in the data folder if unset",
+    )
 
     # Discord (issue 5). The token is a SecretStr so it never shows in logs or reprs.
     discord_token: SecretStr | None = Field(None, alias="DISCORD_TOKEN")

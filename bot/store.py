@@ -1,11 +1,11 @@
-"""The SQLite store behind the answer cache and wrong-answer reports; the only module speaking SQL.
+"""The store behind the answer cache and wrong-answer reports; the only place speaking SQL.
 
-One file per data folder, shared by the CLI and the bot, possibly from several processes at once:
-WAL so readers never wait for the writer, a busy timeout so writers queue instead of failing, and
-every write inside BEGIN IMMEDIATE so a read is never upgraded to a write mid-transaction (the
-one case where SQLite reports "database is locked" without waiting). The schema grows by numbered,
-forward-only migrations recorded in PRAGMA user_version. A file citebot cannot use is reported,
-never repaired, replaced or deleted.
+One interface, two backends chosen by `CITEBOT_DATABASE_URL`: an SQLite file (the default, no
+setup; bot/store_sqlite.py) or a PostgreSQL database shared by several processes or machines
+(bot/store_postgres.py). The statements below are written once, with `?` placeholders and a few
+`{tokens}` each backend spells its own way; a backend supplies transactions, the schema version
+and its error translation. The schema grows by numbered, forward-only migrations. A database
+citebot cannot use is reported, never repaired, replaced or deleted.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, closing
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar
+from typing import Any, Literal, NamedTuple, ParamSpec, Protocol, TypeVar
 
-import aiosqlite
 from pydantic import BaseModel, computed_field
 
 from knowledge.analysis import fold
@@ -36,7 +34,9 @@ CATEGORIES: tuple[str, ...] = ("wrong", "outdated", "missing-source", "other")
 STATUSES: tuple[str, ...] = ("open", "resolved", "rejected")
 _ID_CHARS = 10
 
-# Forward only: never edit a released step, append a new one. Step N takes user_version N-1 to N.
+# Forward only: never edit a released step, append a new one. Step N takes schema version N-1 to
+# N. Each backend replaces `{serial_key}` (an auto-numbered integer primary key) and `{utc_now}`
+# (the current UTC time as ISO text) with its own spelling; the rest is SQL both engines speak.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: every computed answer, and which of them the cache may serve.
     (
@@ -58,7 +58,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 2: wrong-answer reports; one open report per reporter, answer and guild.
     (
         """CREATE TABLE reports (
-            report_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            report_id {serial_key},
             answer_id TEXT NOT NULL REFERENCES answers (answer_id),
             question TEXT NOT NULL,
             answer_text TEXT NOT NULL,
@@ -89,10 +89,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         """INSERT INTO meta (key, value)
-            VALUES ('counting_since', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'))""",
+            VALUES ('counting_since', {utc_now})""",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# Every table, parents before children: what `citebot db export` copies (append new tables).
+TABLES: tuple[str, ...] = ("answers", "cache", "reports", "counters", "meta")
 
 
 class StoreError(Exception):
@@ -205,48 +207,92 @@ def _merge_reasons(old: str, new: str) -> str:
     return f"{old}\n\n{new}" if old else new
 
 
-# SQLite's primary result codes (https://sqlite.org/rescode.html) for the faults users can fix.
-_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
-_CANNOT_WRITE = {3, 8, 14}  # SQLITE_PERM, SQLITE_READONLY, SQLITE_CANTOPEN
-_DAMAGED = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
-
-
-def _translate(exc: sqlite3.Error, path: Path, busy_timeout: float) -> StoreError:
-    message = str(exc)
-    lowered = message.lower()
-    code = getattr(exc, "sqlite_errorcode", None)
-    primary = code & 0xFF if isinstance(code, int) else None
-    if primary in _BUSY or "database is locked" in lowered:
-        return StoreBusyError(
-            f"{path} stayed locked by another citebot process for over {busy_timeout:g} s; "
-            "try again in a moment"
-        )
-    if primary in _CANNOT_WRITE or "readonly" in lowered or "unable to open" in lowered:
-        return StoreError(
-            f"cannot write the database {path} ({message}); make its folder writable, or set "
-            "CITEBOT_DATA (or --data) to a folder you can write"
-        )
-    if primary in _DAMAGED or "not a database" in lowered or "malformed" in lowered:
-        return StoreError(
-            f"{path} is damaged or not a citebot database ({message}); citebot leaves it "
-            "untouched: move or rename it to start a new one, or restore a backup "
-            "(citebot db check shows details)"
-        )
-    return StoreError(f"cannot use the database {path}: {message}")
-
-
-Params = tuple[Any, ...] | dict[str, Any]
+Params = Sequence[Any]
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
+def is_postgres_url(target: str | Path) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def database_target(database_url: str | None, data_dir: Path) -> str | Path:
+    """What `CITEBOT_DATABASE_URL` names: a PostgreSQL URL, or an SQLite file (by default the
+    one in the data folder; `sqlite:///path` and a plain path both work)."""
+    if not database_url or not database_url.strip():
+        return database_path(data_dir)
+    value = database_url.strip()
+    if is_postgres_url(value):
+        return value
+    if "://" in value and not value.startswith("sqlite:///"):
+        raise StoreError(
+            f"CITEBOT_DATABASE_URL must be postgresql://... or an SQLite file path, got a "
+            f"{value.split('://', 1)[0]}:// URL"
+        )
+    return Path(value.removeprefix("sqlite://"))
+
+
+class Row(Protocol):
+    """A result row: by position or, through dict(row), by column name."""
+
+    def __getitem__(self, key: Any) -> Any: ...
+    def keys(self) -> Any: ...
+
+
+class Tx(Protocol):
+    """One open transaction. SQL uses `?` placeholders; the backend adapts them."""
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; returns the number of rows it changed."""
+        ...
+
+    async def one(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+
+class Backend(Protocol):
+    """What a database engine supplies: transactions, the schema version, error translation."""
+
+    location: str  # shown to users: a file path, or a URL without its password
+    busy_timeout: float
+    errors: tuple[type[BaseException], ...]  # the driver's exceptions, for translate()
+
+    def translate(self, exc: BaseException) -> StoreError: ...
+
+    def transaction(
+        self, *, durable: bool = False, exclusive: bool = True
+    ) -> AbstractAsyncContextManager[Tx]:
+        """A write transaction. `exclusive` ones run one at a time across every process (what
+        keeps check-then-write steps safe); `durable` ones reach the disk before returning."""
+        ...
+
+    def read(self) -> AbstractAsyncContextManager[Tx]:
+        """A read-only transaction on one consistent snapshot."""
+        ...
+
+    async def schema_version(self, tx: Tx) -> int: ...
+
+    async def set_schema_version(self, tx: Tx, version: int) -> None: ...
+
+    async def foreign_tables(self, tx: Tx) -> int:
+        """How many tables that are not citebot's the database holds (refused when unversioned)."""
+        ...
+
+    async def after_import(self, tx: Tx) -> None:
+        """Bring auto-numbering past imported ids."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 def _guarded(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-    """Run a store operation to completion and turn SQLite's exceptions into a StoreError that
-    names the file and the fix.
+    """Run a store operation to completion and turn the driver's exceptions into a StoreError
+    that names the database and the fix.
 
     The operation is shielded from cancellation (a Discord interaction timing out, say): a
-    statement already queued on the connection's thread runs anyway, so stopping half-way
-    would leave a transaction open on the shared connection.
+    statement already sent runs anyway, so stopping half-way would leave a transaction open on
+    a shared connection.
     """
 
     @functools.wraps(method)
@@ -256,8 +302,8 @@ def _guarded(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         async def operation() -> T:
             try:
                 return await method(*args, **kwargs)
-            except sqlite3.Error as exc:
-                raise _translate(exc, store.path, store.busy_timeout) from exc
+            except store.backend.errors as exc:
+                raise store.backend.translate(exc) from exc
 
         task = asyncio.ensure_future(operation())
         try:
@@ -275,56 +321,50 @@ def _consume_outcome(task: asyncio.Future[Any]) -> None:
         log.warning("store operation failed after its caller gave up: %s", task.exception())
 
 
-def _prepare_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(
-            f"cannot create the data folder {folder} ({exc.strerror or exc}); set CITEBOT_DATA "
-            "(or --data) to a folder you can write"
-        ) from exc
-    if not folder.is_dir():
-        raise StoreError(f"the data folder {folder} is not a folder; set CITEBOT_DATA (or --data)")
+async def open_backend(target: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Backend:
+    """Connect to the database `target` names (see database_target), without migrating."""
+    if is_postgres_url(target):
+        from bot.store_postgres import PostgresBackend
 
+        return await PostgresBackend.connect(str(target), busy_timeout=busy_timeout)
+    from bot.store_sqlite import SqliteBackend
 
-def _probe(path: Path) -> None:
-    sqlite3.connect(path).close()
+    return await SqliteBackend.connect(Path(target), busy_timeout=busy_timeout)
 
 
 class Store:
-    """An open database; one per process is enough (calls are serialised on one connection)."""
+    """An open database; one per process is enough (the backend pools or serialises calls)."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, busy_timeout: float) -> None:
-        self._db = db
-        self.path = path
-        self.busy_timeout = busy_timeout
-        # One connection serves many coroutines: a transaction must not interleave with another.
-        self._lock = asyncio.Lock()
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    @property
+    def location(self) -> str:
+        return self.backend.location
+
+    @property
+    def path(self) -> str:
+        """The location, under its historical name."""
+        return self.backend.location
+
+    @property
+    def busy_timeout(self) -> float:
+        return self.backend.busy_timeout
 
     @classmethod
-    async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Store:
-        """Open (creating if needed) and migrate the database at `path`."""
-        path = Path(path)
-        _prepare_folder(path.parent)
-        if path.exists() and not path.is_file():
-            raise StoreError(f"{path} is not a file; move it aside or set CITEBOT_DATA elsewhere")
+    async def open(cls, target: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Store:
+        """Open (creating if needed) and migrate the database `target` names."""
+        backend = await open_backend(target, busy_timeout=busy_timeout)
+        store = cls(backend)
         try:
-            # Probe first: aiosqlite leaves its worker thread behind when connecting fails.
-            await asyncio.to_thread(_probe, path)
-            db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise _translate(exc, path, busy_timeout) from exc
-        db.row_factory = sqlite3.Row
-        store = cls(db, path, busy_timeout)
-        try:
-            await store._setup()
+            await store._migrate()
         except BaseException:
-            await db.close()
+            await backend.close()
             raise
         return store
 
     async def close(self) -> None:
-        await self._db.close()
+        await self.backend.close()
 
     async def __aenter__(self) -> Store:
         return self
@@ -332,117 +372,45 @@ class Store:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    # -- setup and migrations ---------------------------------------------------------------
+    # -- migrations -------------------------------------------------------------------------
     @_guarded
-    async def _setup(self) -> None:
-        await self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-        await self._db.execute("PRAGMA foreign_keys = ON")
-        # One snapshot for both reads: another process may migrate the file in between.
-        async with self._read():
-            version = await self._user_version()  # reads the header: fails for a non-database
+    async def _migrate(self) -> None:
+        async with self.backend.read() as tx:  # one snapshot: another process may migrate
+            version = await self.backend.schema_version(tx)
             if version > SCHEMA_VERSION:
                 raise StoreError(
-                    f"{self.path} was written by a newer citebot (schema {version}; this one "
-                    f"knows up to {SCHEMA_VERSION}); upgrade citebot or set CITEBOT_DATA to "
-                    "another folder"
+                    f"{self.location} was written by a newer citebot (schema {version}; this "
+                    f"one knows up to {SCHEMA_VERSION}); upgrade citebot or use another database"
                 )
             if version == 0:
-                await self._refuse_foreign_database()  # before anything writes to the file
-        await self._enable_wal()
-        await self._db.execute("PRAGMA synchronous = NORMAL")  # see _transaction(durable=...)
+                await self._refuse_foreign_database(tx)  # before anything writes to it
         while version < SCHEMA_VERSION:
-            async with self._transaction(durable=True) as db:
+            async with self.backend.transaction(durable=True) as tx:
                 # Re-read under the write lock: another process may have migrated meanwhile.
-                version = await self._user_version()
+                version = await self.backend.schema_version(tx)
                 if version == 0:
-                    await self._refuse_foreign_database()
+                    await self._refuse_foreign_database(tx)
                 if version < SCHEMA_VERSION:
                     for statement in MIGRATIONS[version]:
-                        await db.execute(statement)
+                        await tx.execute(statement)
                     version += 1
-                    await db.execute(f"PRAGMA user_version = {version:d}")
+                    await self.backend.set_schema_version(tx, version)
 
-    async def _enable_wal(self) -> None:
-        """Switch to WAL, retrying while another process opens the file at the same moment.
-
-        SQLite answers "database is locked" to a journal-mode change at once, without waiting
-        on the busy timeout, when another connection is setting up the same file.
-        """
-        deadline = asyncio.get_running_loop().time() + self.busy_timeout
-        while True:
-            try:
-                await self._db.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
-                    raise
-                await asyncio.sleep(0.02)
-
-    async def _user_version(self) -> int:
-        async with self._db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-    async def _refuse_foreign_database(self) -> None:
-        async with self._db.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-        ) as cursor:
-            (objects,) = await cursor.fetchone() or (0,)
-        if objects:
+    async def _refuse_foreign_database(self, tx: Tx) -> None:
+        tables = await self.backend.foreign_tables(tx)
+        if tables:
             raise StoreError(
-                f"{self.path} is an SQLite database but not citebot's (it already holds "
-                f"{objects} tables or indexes); citebot leaves it untouched: set CITEBOT_DATA "
-                "(or --data) to another folder"
+                f"{self.location} is a database but not citebot's (it already holds {tables} "
+                "tables or indexes); citebot leaves it untouched: set CITEBOT_DATABASE_URL "
+                "(or CITEBOT_DATA, --data) to another one"
             )
-
-    @asynccontextmanager
-    async def _transaction(self, *, durable: bool = False) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: takes the write lock up front, waiting up to the busy timeout.
-
-        `durable` syncs the commit to disk before returning, so a report the user was told about
-        survives a power cut; cache writes skip the sync (WAL keeps them safe from crashes, and
-        a lost cache entry is only recomputed).
-        """
-        async with self._lock:
-            if durable:
-                await self._db.execute("PRAGMA synchronous = FULL")
-            try:
-                await self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                except BaseException:
-                    if self._db.in_transaction:
-                        await self._db.execute("ROLLBACK")
-                    raise
-                await self._db.execute("COMMIT")
-            finally:
-                if durable:
-                    await self._db.execute("PRAGMA synchronous = NORMAL")
-
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A read transaction: one consistent snapshot, never interleaved with our own writes."""
-        async with self._lock:
-            await self._db.execute("BEGIN")
-            try:
-                yield self._db
-            finally:
-                await self._db.execute("COMMIT")
-
-    async def _one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def _all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
 
     # -- answer cache -----------------------------------------------------------------------
     @_guarded
     async def lookup(self, key: CacheKey) -> StoredAnswer | None:
         """The cached answer for `key`, unless it has an open report; counts the hit or miss."""
-        async with self._transaction() as db:
-            row = await self._one(
+        async with self.backend.transaction(exclusive=False) as tx:
+            row = await tx.one(
                 """SELECT a.answer_id, a.question, a.answer_json
                    FROM answers a JOIN cache c ON c.answer_id = a.answer_id
                    WHERE a.question_key = ? AND a.fingerprint = ? AND a.answerer_version = ?
@@ -451,10 +419,10 @@ class Store:
                 tuple(key),
             )
             if row is not None:
-                await db.execute("UPDATE cache SET hits = hits + 1 WHERE answer_id = ?", (row[0],))
-            await db.execute(
+                await tx.execute("UPDATE cache SET hits = hits + 1 WHERE answer_id = ?", (row[0],))
+            await tx.execute(
                 """INSERT INTO counters (name, value) VALUES (?, 1)
-                   ON CONFLICT (name) DO UPDATE SET value = value + 1""",
+                   ON CONFLICT (name) DO UPDATE SET value = counters.value + 1""",
                 ("hits" if row is not None else "misses",),
             )
         return StoredAnswer(*row) if row is not None else None
@@ -467,41 +435,41 @@ class Store:
         keeps its id across recomputation, processes and restarts.
         """
         now = _now()
-        async with self._transaction() as db:
-            row = await self._one(
+        async with self.backend.transaction() as tx:
+            row = await tx.one(
                 """SELECT answer_id FROM answers
                    WHERE question_key = ? AND fingerprint = ? AND answerer_version = ?""",
                 tuple(key),
             )
             if row is not None:
                 answer_id = row[0]
-                await db.execute(
+                await tx.execute(
                     "UPDATE answers SET answer_json = ? WHERE answer_id = ?",
                     (answer_json, answer_id),
                 )
             else:
                 salt = 0
-                while await self._one(
+                while await tx.one(
                     "SELECT 1 FROM answers WHERE answer_id = ?", (_answer_id(key, salt),)
                 ):
                     salt += 1  # a different key already has this short id
                 answer_id = _answer_id(key, salt)
-                await db.execute(
+                await tx.execute(
                     """INSERT INTO answers (answer_id, question_key, fingerprint,
                            answerer_version, question, answer_json, created_at)
                        VALUES (?, ?, ?, ?, ?, ?, ?)""",
                     (answer_id, *key, question, answer_json, now),
                 )
-            await db.execute(
-                "INSERT OR IGNORE INTO cache (answer_id, cached_at) VALUES (?, ?)",
+            await tx.execute(
+                "INSERT INTO cache (answer_id, cached_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 (answer_id, now),
             )
         return answer_id
 
     @_guarded
     async def answer(self, answer_id: str) -> StoredAnswer | None:
-        async with self._read():
-            row = await self._one(
+        async with self.backend.read() as tx:
+            row = await tx.one(
                 "SELECT answer_id, question, answer_json FROM answers WHERE answer_id = ?",
                 (answer_id,),
             )
@@ -509,15 +477,15 @@ class Store:
 
     @_guarded
     async def cache_stats(self) -> CacheStats:
-        async with self._read():
-            entries, answers, open_reports = await self._one(
+        async with self.backend.read() as tx:
+            entries, answers, open_reports = await tx.one(
                 """SELECT (SELECT count(*) FROM cache), (SELECT count(*) FROM answers),
                           (SELECT count(*) FROM reports WHERE status = 'open')"""
             ) or (0, 0, 0)
-            counters = dict(await self._all("SELECT name, value FROM counters"))
-            since = await self._one("SELECT value FROM meta WHERE key = 'counting_since'")
+            counters = {row[0]: row[1] for row in await tx.all("SELECT name, value FROM counters")}
+            since = await tx.one("SELECT value FROM meta WHERE key = 'counting_since'")
         return CacheStats(
-            path=str(self.path),
+            path=self.location,
             entries=entries,
             answers=answers,
             hits=counters.get("hits", 0),
@@ -529,10 +497,9 @@ class Store:
     @_guarded
     async def clear_cache(self) -> int:
         """Empty the cache; answers that reports refer to are kept for the moderators."""
-        async with self._transaction() as db:
-            cursor = await db.execute("DELETE FROM cache")
-            cleared = cursor.rowcount
-            await db.execute(
+        async with self.backend.transaction() as tx:
+            cleared = await tx.execute("DELETE FROM cache")
+            await tx.execute(
                 """DELETE FROM answers
                    WHERE answer_id NOT IN (SELECT answer_id FROM reports)"""
             )
@@ -557,10 +524,10 @@ class Store:
         answer (in the same guild) updates their open report and keeps both reasons."""
         now = _now()
         reporter_key = _reporter_key(reporter_id, reporter_name)
-        async with self._transaction(durable=True) as db:
-            if await self._one("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)) is None:
+        async with self.backend.transaction(durable=True) as tx:
+            if await tx.one("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)) is None:
                 raise RecordNotFound(answer_id)
-            existing = await self._one(
+            existing = await tx.one(
                 """SELECT report_id, reason FROM reports
                    WHERE answer_id = ? AND reporter_key = ? AND coalesce(guild_id, '') = ?
                      AND status = 'open'""",
@@ -568,7 +535,7 @@ class Store:
             )
             if existing is not None:
                 report_id = existing[0]
-                await db.execute(
+                await tx.execute(
                     """UPDATE reports SET reason = ?, category = ?, reporter_name = ?,
                            channel_id = coalesce(?, channel_id), updated_at = ?
                        WHERE report_id = ?""",
@@ -582,11 +549,12 @@ class Store:
                     ),
                 )
             else:
-                cursor = await db.execute(
+                inserted = await tx.one(
                     """INSERT INTO reports (answer_id, question, answer_text, reporter_key,
                            reporter_id, reporter_name, guild_id, channel_id, category, reason,
                            created_at, updated_at, status)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')""",
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')
+                       RETURNING report_id""",
                     (
                         answer_id,
                         question,
@@ -602,8 +570,9 @@ class Store:
                         now,
                     ),
                 )
-                report_id = cursor.lastrowid
-            report = await self._report(report_id)
+                assert inserted is not None
+                report_id = inserted[0]
+            report = await self._report(tx, report_id)
         assert report is not None
         return report
 
@@ -612,30 +581,30 @@ class Store:
         resolution_note, resolved_at"""
 
     @staticmethod
-    def _to_report(row: sqlite3.Row) -> Report:
+    def _to_report(row: Row) -> Report:
         return Report.model_validate(dict(row))
 
-    async def _report(self, report_id: int) -> Report | None:
-        row = await self._one(
+    async def _report(self, tx: Tx, report_id: int) -> Report | None:
+        row = await tx.one(
             f"SELECT {self._REPORT_COLUMNS} FROM reports WHERE report_id = ?", (report_id,)
         )
         return self._to_report(row) if row is not None else None
 
     @_guarded
     async def report(self, report_id: int) -> Report | None:
-        async with self._read():
-            return await self._report(report_id)
+        async with self.backend.read() as tx:
+            return await self._report(tx, report_id)
 
     @_guarded
     async def reports(self, status: str | None = None, guild_id: str | None = None) -> list[Report]:
         """Reports oldest first; `None` means any status or any guild."""
-        async with self._read():
-            rows = await self._all(
+        async with self.backend.read() as tx:
+            rows = await tx.all(
                 f"""SELECT {self._REPORT_COLUMNS} FROM reports
-                    WHERE (:status IS NULL OR status = :status)
-                      AND (:guild IS NULL OR guild_id = :guild)
+                    WHERE (CAST(? AS TEXT) IS NULL OR status = ?)
+                      AND (CAST(? AS TEXT) IS NULL OR guild_id = ?)
                     ORDER BY created_at, report_id""",
-                {"status": status, "guild": guild_id},
+                (status, status, guild_id, guild_id),
             )
         return [self._to_report(row) for row in rows]
 
@@ -650,71 +619,36 @@ class Store:
         guild_id: str | None = None,
     ) -> Report:
         """Close an open report; with `guild_id`, only one filed in that guild."""
-        async with self._transaction(durable=True) as db:
-            report = await self._report(report_id)
+        async with self.backend.transaction(durable=True) as tx:
+            report = await self._report(tx, report_id)
             if report is None or (guild_id is not None and report.guild_id != guild_id):
                 raise RecordNotFound(str(report_id))
             if report.status != "open":
                 raise ReportClosed(report)
-            await db.execute(
+            await tx.execute(
                 """UPDATE reports SET status = ?, moderator = ?, resolution_note = ?,
                        resolved_at = ?
                    WHERE report_id = ?""",
                 (status, moderator, note, _now(), report_id),
             )
-            report = await self._report(report_id)
+            report = await self._report(tx, report_id)
         assert report is not None
         return report
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    """Read without writing anything; in a folder we cannot write (no room for WAL's shared
-    memory file), read the file as immutable instead."""
-    uri = path.resolve().as_uri()
-    db = sqlite3.connect(f"{uri}?mode=ro", uri=True)
-    try:
-        db.execute("PRAGMA user_version").fetchone()
-    except sqlite3.OperationalError:
-        db.close()
-        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
-    return db
+async def check_store(target: str | Path) -> CheckResult:
+    """Read-only health check of the database `target` names."""
+    if is_postgres_url(target):
+        from bot.store_postgres import check_postgres
+
+        return await check_postgres(str(target))
+    from bot.store_sqlite import check_database
+
+    return await asyncio.to_thread(check_database, Path(target))
 
 
 def check_database(path: Path) -> CheckResult:
-    """Read-only health check of a database file: header, schema version, integrity, references."""
-    path = Path(path)
-    if not path.exists():
-        return CheckResult(path=str(path), exists=False, ok=True)
-    if not path.is_file():
-        return CheckResult(path=str(path), exists=True, ok=False, problems=["not a file"])
-    problems: list[str] = []
-    counts: dict[str, int] = {}
-    version: int | None = None
-    try:
-        with closing(_connect_read_only(path)) as db:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                problems.append(f"schema {version} is newer than this citebot ({SCHEMA_VERSION})")
-            tables = {
-                row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            if version == 0 and tables:
-                problems.append("an SQLite database, but not citebot's")
-            problems += [row[0] for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
-            problems += [
-                f"{table} row {rowid} refers to a missing {parent}"
-                for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check")
-            ]
-            for table in ("answers", "cache", "reports"):
-                if table in tables:
-                    counts[table] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    except sqlite3.Error as exc:
-        problems.append(str(exc))
-    return CheckResult(
-        path=str(path),
-        exists=True,
-        ok=not problems,
-        schema_version=version,
-        problems=problems,
-        counts=counts,
-    )
+    """Read-only health check of an SQLite database file (see bot.store_sqlite)."""
+    from bot.store_sqlite import check_database as check
+
+    return check(Path(path))
