@@ -68,10 +68,20 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
 
     db = sub.add_parser("db", help="database maintenance")
     db_actions = db.add_subparsers(dest="db_action", metavar="ACTION", required=True)
-    check = db_actions.add_parser("check", help="integrity check of the database file")
+    check = db_actions.add_parser("check", help="integrity check of the database")
     check.add_argument("--json", action="store_true")
     add_common(check)
     check.set_defaults(handler=run_db_check)
+    export = db_actions.add_parser(
+        "export", help="write every answer, report and counter as JSON Lines (to move backends)"
+    )
+    export.add_argument("file", type=Path, nargs="?", metavar="FILE", help="default: stdout")
+    add_common(export)
+    export.set_defaults(handler=run_db_export)
+    load = db_actions.add_parser("import", help="load a `db export` file into a new database")
+    load.add_argument("file", type=Path, metavar="FILE", help="an export; - reads stdin")
+    add_common(load)
+    load.set_defaults(handler=run_db_import)
 
 
 def _add_nested_common(parser: argparse.ArgumentParser, add_common) -> None:
@@ -228,15 +238,28 @@ def run_cache_clear(args: argparse.Namespace) -> int:
 
 
 # -- db ---------------------------------------------------------------------------------------
-def run_db_check(args: argparse.Namespace) -> int:
-    from bot.cli import EXIT_FAILURE, settings_from
-    from bot.store import check_database, database_path
+def _database(args: argparse.Namespace) -> str | Path:
+    from bot.cli import UsageError, settings_from
+    from bot.store import StoreError, database_target
 
-    result = check_database(database_path(settings_from(args).data_dir))
+    settings = settings_from(args)
+    try:
+        return database_target(settings.database_url, settings.data_dir)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def run_db_check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.cli import EXIT_FAILURE
+    from bot.store import check_store
+
+    result = asyncio.run(check_store(_database(args)))
     if args.json:
         print(result.model_dump_json())
         return 0 if result.ok else EXIT_FAILURE
-    if not result.exists:
+    if result.ok and not result.exists:
         print(f"{result.path}: no database yet (it is created by the first ask or report)")
     elif result.ok:
         counts = ", ".join(f"{table}: {n}" for table, n in result.counts.items())
@@ -248,8 +271,78 @@ def run_db_check(args: argparse.Namespace) -> int:
         for problem in result.problems:
             print(f"  - {problem}", file=sys.stderr)
         print(
-            "  citebot leaves the file untouched; move or rename it to start a new database, "
+            "  citebot leaves the database untouched; move or rename it to start a new one, "
             "or restore a backup",
             file=sys.stderr,
         )
     return 0 if result.ok else EXIT_FAILURE
+
+
+DUMP_FORMAT = "citebot-export"
+
+
+def run_db_export(args: argparse.Namespace) -> int:
+    """One header line, then one {"table", "row"} object per line, parents first."""
+    from bot.cli import UsageError
+    from bot.cli_service import run_service
+    from bot.store import SCHEMA_VERSION
+
+    output: Path | None = args.file
+    if output is not None and not output.parent.is_dir():
+        raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
+    lines = [json.dumps({"format": DUMP_FORMAT, "schema_version": SCHEMA_VERSION})]
+
+    def write(table: str, row: dict) -> None:
+        lines.append(json.dumps({"table": table, "row": row}, ensure_ascii=False))
+
+    counts = run_service(args, lambda service: service.export_database(write), load_library=False)
+    text = "\n".join(lines) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            _write_atomically(output, text)
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    print(f"exported {_counted(counts)}", file=sys.stderr)
+    return 0
+
+
+def run_db_import(args: argparse.Namespace) -> int:
+    from bot.cli_service import run_service
+
+    rows = _read_export(args.file)
+    counts = run_service(args, lambda service: service.import_database(rows), load_library=False)
+    print(f"imported {_counted(counts)}")
+    return 0
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{table}: {n}" for table, n in counts.items())
+
+
+def _read_export(file: Path) -> list[tuple[str, dict]]:
+    """The rows of a `citebot db export` file, checked before anything is written."""
+    from bot.cli import UsageError
+    from bot.store import SCHEMA_VERSION
+
+    try:
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+    lines = text.splitlines()
+    try:
+        header = json.loads(lines[0]) if lines else {}
+        rows = [(item["table"], item["row"]) for item in map(json.loads, lines[1:]) if item]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{file} is not a citebot db export ({exc})") from None
+    if not isinstance(header, dict) or header.get("format") != DUMP_FORMAT:
+        raise UsageError(f"{file} is not a citebot db export (no {DUMP_FORMAT} header line)")
+    if header.get("schema_version") != SCHEMA_VERSION:
+        raise UsageError(
+            f"{file} was exported at schema {header.get('schema_version')}, this citebot is at "
+            f"{SCHEMA_VERSION}: export and import with the same citebot version"
+        )
+    if not all(isinstance(table, str) and isinstance(row, dict) for table, row in rows):
+        raise UsageError(f"{file} is not a citebot db export (a line without a table and row)")
+    return rows

@@ -12,8 +12,9 @@ import csv
 import hashlib
 import io
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -237,6 +238,14 @@ class Service:
     async def clear_cache(self) -> int:
         """Empty the answer cache; returns how many entries were dropped."""
         return await self._store.clear_cache()
+
+    async def export_database(self, write: Callable[[str, dict[str, Any]], None]) -> dict[str, int]:
+        """Every stored row, to move this database to another backend (`citebot db export`)."""
+        return await self._store.export_rows(write)
+
+    async def import_database(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Load an export into this (empty) database (`citebot db import`)."""
+        return await self._store.import_rows(rows)
 
     # -- timeline ---------------------------------------------------------------------------
     async def timeline(

@@ -15,7 +15,8 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, ParamSpec, Protocol, TypeVar
@@ -33,6 +34,7 @@ Status = Literal["open", "resolved", "rejected"]
 CATEGORIES: tuple[str, ...] = ("wrong", "outdated", "missing-source", "other")
 STATUSES: tuple[str, ...] = ("open", "resolved", "rejected")
 _ID_CHARS = 10
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 # Forward only: never edit a released step, append a new one. Step N takes schema version N-1 to
 # N. Each backend replaces `{serial_key}` (an auto-numbered integer primary key) and `{utc_now}`
@@ -634,6 +636,51 @@ class Store:
             report = await self._report(tx, report_id)
         assert report is not None
         return report
+
+    # -- moving between backends -------------------------------------------------------------
+    @_guarded
+    async def export_rows(self, write: Callable[[str, dict[str, Any]], None]) -> dict[str, int]:
+        """Hand every row of every table to `write(table, row)`, parents first, from one
+        consistent snapshot; returns the row count per table."""
+        counts: dict[str, int] = {}
+        async with self.backend.read() as tx:
+            for table in TABLES:
+                rows = await tx.all(f"SELECT * FROM {table}")
+                for row in rows:
+                    write(table, dict(row))
+                counts[table] = len(rows)
+        return counts
+
+    @_guarded
+    async def import_rows(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Load exported rows into this database, all or nothing. Only into a database with no
+        answers and no reports yet: an import never merges with or overwrites real data."""
+        counts = dict.fromkeys(TABLES, 0)
+        async with self.backend.transaction(durable=True) as tx:
+            held = await tx.one(
+                "SELECT (SELECT count(*) FROM answers) + (SELECT count(*) FROM reports)"
+            )
+            if held and held[0]:
+                raise StoreError(
+                    f"{self.location} already holds answers or reports; import only into a new, "
+                    "empty database"
+                )
+            for table in reversed(TABLES):
+                await tx.execute(f"DELETE FROM {table}")  # what a new database starts with
+            for table, row in rows:
+                if table not in counts:
+                    raise StoreError(f"the export names an unknown table {table!r}")
+                columns = list(row)
+                if not all(_IDENTIFIER.fullmatch(column) for column in columns):
+                    raise StoreError(f"the export names a bad column in table {table}")
+                await tx.execute(
+                    f"INSERT INTO {table} ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})",
+                    [row[column] for column in columns],
+                )
+                counts[table] += 1
+            await self.backend.after_import(tx)
+        return counts
 
 
 async def check_store(target: str | Path) -> CheckResult:
