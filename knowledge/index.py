@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import count
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.analysis import ANALYZER_VERSION, analyze, word_terms, words
+from knowledge.build_once import replace_folder
 from knowledge.models import Passage
 
 INDEX_FORMAT = "2"
@@ -85,11 +85,10 @@ class PassageIndex:
         return builder.finish()
 
     def save(self, folder: Path) -> None:
-        """Write atomically: a half-written index is never loaded."""
-        folder = Path(folder)
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        """Write atomically: a half-written index is never loaded (see replace_folder)."""
+        replace_folder(self._write, Path(folder))
+
+    def _write(self, tmp: Path) -> None:
         for name in _ARRAYS:
             np.save(tmp / f"{name}.npy", self._array(name))
         (tmp / _TERMS).write_bytes(bytes(self._terms.blob))
@@ -105,8 +104,6 @@ class PassageIndex:
                 }
             )
         )
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
 
     def _array(self, name: str) -> np.ndarray:
         if name == "term_offsets":

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from knowledge.build_once import load_or_build
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.index import IndexError_, PassageIndex
 from knowledge.models import Passage
@@ -75,19 +76,27 @@ def open_library(
 ) -> Library:
     """Load the corpus and its saved index; build and save the index when it is missing or stale.
 
+    Processes sharing a data folder build it once: the others wait on a lock and then
+    memory-map it (knowledge/build_once.py). `rebuild` builds anew even when one is saved.
     With `data_dir=None` the index lives in memory only (tests, read-only installs).
     """
     corpus = load_corpus(corpus_dir, strict=strict)
-    folder = index_dir(data_dir, corpus.fingerprint) if data_dir is not None else None
-    if folder is not None and not rebuild and folder.is_dir():
+    if data_dir is None:
+        return Library(corpus, PassageIndex.build(corpus.passages), rebuilt=True)
+    folder = index_dir(data_dir, corpus.fingerprint)
+
+    def load() -> Library | None:
+        if not folder.is_dir():
+            return None
         try:
             return Library(corpus, PassageIndex.load(folder), data_dir=data_dir)
         except IndexError_ as exc:
             log.warning("%s; rebuilding", exc)
-    index = PassageIndex.build(corpus.passages)
-    if folder is not None:
+            return None
+
+    def build() -> Library:
+        index = PassageIndex.build(corpus.passages)
         try:
-            folder.parent.mkdir(parents=True, exist_ok=True)
             index.save(folder)
         except OSError as exc:
             log.warning(
@@ -95,4 +104,7 @@ def open_library(
                 folder,
                 exc.strerror or exc,
             )
-    return Library(corpus, index, rebuilt=True, data_dir=data_dir)
+        return Library(corpus, index, rebuilt=True, data_dir=data_dir)
+
+    lock = folder.with_name(f"{folder.name}.lock")
+    return load_or_build(lock, load, build, what=f"the index in {folder}", force=rebuild)
