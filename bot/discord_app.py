@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -70,6 +72,7 @@ class CiteBot(commands.Bot):
         self._service = service
         self.cooldowns = Cooldowns(settings.cooldown_questions, settings.cooldown_seconds)
         self.tree.on_error = self.on_app_command_error
+        self._latency_log: asyncio.Task[None] | None = None
 
     @property
     def service(self) -> Service:
@@ -79,10 +82,38 @@ class CiteBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await add_cogs(self)
+        if self.settings.latency_log_seconds:
+            self._latency_log = asyncio.create_task(self._log_latency_every(), name="latency-log")
+
+    async def close(self) -> None:
+        if self._latency_log is not None:
+            self._latency_log.cancel()
+        await super().close()
 
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("logged in as %s (%s) in %d servers", self.user, self.user.id, len(self.guilds))
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)
+        log.info(
+            "shard %d of %s ready: %d servers, latency %s",
+            shard_id,
+            self.shard_count,
+            servers,
+            _ms(dict(self.shard_latencies()).get(shard_id)),
+        )
+
+    def shard_latencies(self) -> list[tuple[int, float]]:
+        """(shard id, gateway heartbeat latency in seconds) for each shard this process runs."""
+        return [(self.shard_id or 0, self.latency)]
+
+    async def _log_latency_every(self) -> None:
+        await self.wait_until_ready()
+        while not self.is_closed():
+            for shard_id, latency in self.shard_latencies():
+                log.info("shard %d latency %s", shard_id, _ms(latency))
+            await asyncio.sleep(self.settings.latency_log_seconds)
 
     async def on_command_error(self, context: commands.Context, exception: Exception) -> None:
         if isinstance(exception, commands.CommandNotFound | commands.CheckFailure):
@@ -120,12 +151,39 @@ class CiteBot(commands.Bot):
             log.warning("could not tell the user about the error", exc_info=True)
 
 
+class ShardedCiteBot(CiteBot, commands.AutoShardedBot):
+    """The bot running some or all of `shard_count` shards (CITEBOT_SHARD_IDS) in this process;
+    other processes run the rest, and all share one database."""
+
+    def shard_latencies(self) -> list[tuple[int, float]]:
+        return list(self.latencies)
+
+
+def _ms(latency: float | None) -> str:
+    if latency is None or not math.isfinite(latency):
+        return "not measured yet"
+    return f"{latency * 1000:.0f} ms"
+
+
+def build_bot(settings: Settings, service: Service | None, **options: Any) -> CiteBot:
+    """The unsharded bot, or with CITEBOT_SHARD_COUNT the shards CITEBOT_SHARD_IDS name."""
+    if settings.shard_count is None:
+        return CiteBot(settings, service, **options)
+    return ShardedCiteBot(
+        settings,
+        service,
+        shard_count=settings.shard_count,
+        shard_ids=settings.shard_ids or None,
+        **options,
+    )
+
+
 async def run_bot(service: Service, settings: Settings | None = None) -> None:
     """Serve Discord with an open service until interrupted."""
     settings = settings or service.settings
     token = require_token(settings)
     apply_api_urls(settings)
-    async with CiteBot(settings, service) as bot:
+    async with build_bot(settings, service) as bot:
         try:
             await bot.start(token)
         except discord.LoginFailure as exc:
