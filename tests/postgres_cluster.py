@@ -40,8 +40,10 @@ def free_port() -> int:
 
 
 class PostgresCluster:
-    def __init__(self, binaries: Path) -> None:
+    def __init__(self, binaries: Path, *, durable: bool = False) -> None:
+        """`durable=False` (tests) turns off fsync: faster, and nothing is kept anyway."""
         self.binaries = binaries
+        self.durable = durable
         self.folder = Path(tempfile.mkdtemp(prefix="citebot-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
@@ -66,10 +68,10 @@ class PostgresCluster:
     def start(self) -> None:
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
                   "--no-sync", "--no-instructions")  # fmt: skip
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off "
-            "-c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} "
+        options += "-c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"),
                   "-w", "-t", "60", "-o", options, "start")  # fmt: skip
 
