@@ -263,10 +263,11 @@ class Backend(Protocol):
     def translate(self, exc: BaseException) -> StoreError: ...
 
     def transaction(
-        self, *, durable: bool = False, exclusive: bool = True
+        self, *, durable: bool = False, exclusive: bool = True, scope: str | None = None
     ) -> AbstractAsyncContextManager[Tx]:
         """A write transaction. `exclusive` ones run one at a time across every process (what
-        keeps check-then-write steps safe); `durable` ones reach the disk before returning."""
+        keeps check-then-write steps safe), or with a `scope`, one at a time among those of the
+        same scope; `durable` ones reach the disk before returning."""
         ...
 
     def read(self) -> AbstractAsyncContextManager[Tx]:
@@ -437,7 +438,7 @@ class Store:
         keeps its id across recomputation, processes and restarts.
         """
         now = _now()
-        async with self.backend.transaction() as tx:
+        async with self.backend.transaction(scope=f"answer {key!r}") as tx:
             row = await tx.one(
                 """SELECT answer_id FROM answers
                    WHERE question_key = ? AND fingerprint = ? AND answerer_version = ?""",
@@ -454,7 +455,8 @@ class Store:
                 while await tx.one(
                     "SELECT 1 FROM answers WHERE answer_id = ?", (_answer_id(key, salt),)
                 ):
-                    salt += 1  # a different key already has this short id
+                    salt += 1  # a different key already has this short id (saving a key
+                    # with the same one at this very moment fails on the primary key instead)
                 answer_id = _answer_id(key, salt)
                 await tx.execute(
                     """INSERT INTO answers (answer_id, question_key, fingerprint,
@@ -526,7 +528,7 @@ class Store:
         answer (in the same guild) updates their open report and keeps both reasons."""
         now = _now()
         reporter_key = _reporter_key(reporter_id, reporter_name)
-        async with self.backend.transaction(durable=True) as tx:
+        async with self.backend.transaction(durable=True, scope=f"reports {answer_id}") as tx:
             if await tx.one("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)) is None:
                 raise RecordNotFound(answer_id)
             existing = await tx.one(

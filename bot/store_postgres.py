@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import itertools
 import re
 from collections.abc import AsyncIterator
@@ -53,6 +54,11 @@ def redact(url: str) -> str:
     netloc = parts.netloc.rsplit("@", 1)
     user = netloc[0].split(":", 1)[0]
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+
+
+def _lock_key(scope: str) -> int:
+    """A signed 64-bit advisory lock key for a scope name."""
+    return int.from_bytes(hashlib.blake2b(scope.encode(), digest_size=8).digest(), signed=True)
 
 
 def _rowcount(status: str) -> int:
@@ -166,13 +172,18 @@ class PostgresBackend:
 
     @asynccontextmanager
     async def transaction(
-        self, *, durable: bool = False, exclusive: bool = True
+        self, *, durable: bool = False, exclusive: bool = True, scope: str | None = None
     ) -> AsyncIterator[_Tx]:
         """A write transaction. Not `durable`: the commit returns before the WAL reaches the
-        disk (a crash may lose the last cache writes, never corrupt them)."""
+        disk (a crash may lose the last cache writes, never corrupt them). A `scope` takes the
+        write lock shared plus a lock of its own, so scoped writes run side by side unless
+        they share the scope, and never beside an unscoped exclusive write."""
         async with self._pool.acquire(timeout=self.busy_timeout) as conn, conn.transaction():
             setup = [] if durable else ["SET LOCAL synchronous_commit = off"]
-            if exclusive:
+            if exclusive and scope is not None:
+                setup.append(f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY})")
+                setup.append(f"SELECT pg_advisory_xact_lock({_lock_key(scope)})")
+            elif exclusive:
                 setup.append(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
             if setup:
                 await conn.execute("; ".join(setup))  # one round trip

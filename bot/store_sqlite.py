@@ -194,10 +194,10 @@ class SqliteBackend:
 
     @asynccontextmanager
     async def transaction(
-        self, *, durable: bool = False, exclusive: bool = True
+        self, *, durable: bool = False, exclusive: bool = True, scope: str | None = None
     ) -> AsyncIterator[_Tx]:
         """BEGIN IMMEDIATE: takes the write lock up front, waiting up to the busy timeout, so
-        every write is exclusive here.
+        every write is exclusive here, whatever its scope.
 
         `durable` syncs the commit to disk before returning, so a report the user was told about
         survives a power cut; cache writes skip the sync (WAL keeps them safe from crashes, and
