@@ -183,15 +183,23 @@ def run_export(args: argparse.Namespace) -> int:
         return await service.export_reports(args.fmt, args.export_status)
 
     text = run_service(args, work, load_library=False)
+    _emit(text, output)
+    if output is not None:
+        print(f"wrote {output} ({args.fmt})", file=sys.stderr)
+    return 0
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """To standard output, or written whole to `output`."""
+    from bot.cli import UsageError
+
     if output is None:
         sys.stdout.write(text)
-        return 0
+        return
     try:
         _write_atomically(output, text)
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    print(f"wrote {output} ({args.fmt})", file=sys.stderr)
-    return 0
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -296,14 +304,7 @@ def run_db_export(args: argparse.Namespace) -> int:
         lines.append(json.dumps({"table": table, "row": row}, ensure_ascii=False))
 
     counts = run_service(args, lambda service: service.export_database(write), load_library=False)
-    text = "\n".join(lines) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            _write_atomically(output, text)
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    _emit("\n".join(lines) + "\n", output)
     print(f"exported {_counted(counts)}", file=sys.stderr)
     return 0
 

@@ -57,17 +57,9 @@ class Settings(BaseSettings):
     cooldown_seconds: float = Field(
         5.0, ge=0, alias="CITEBOT_COOLDOWN_SECONDS", description="0 turns the cooldown off"
     )
-    shard_count: int | None = Field(
-        None,
-        ge=1,
-        alias="CITEBOT_SHARD_COUNT",
-        description="total shards across all processes; unset: one process, no sharding",
-    )
-    shard_ids: Snowflakes = Field(
-        default_factory=list,
-        alias="CITEBOT_SHARD_IDS",
-        description="the shards this process runs (0-based); empty: all of them",
-    )
+    # Sharding (issue 14): the total shard count, and the ids this process runs (all if empty).
+    shard_count: int | None = Field(None, ge=1, alias="CITEBOT_SHARD_COUNT")
+    shard_ids: Snowflakes = Field(default_factory=list, alias="CITEBOT_SHARD_IDS")
     latency_log_seconds: float = Field(
         300.0, ge=0, alias="CITEBOT_LATENCY_LOG_SECONDS", description="0 turns the log off"
     )
