@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot import render
 from bot.cogs import add_cogs
 from bot.cogs.common import Cooldowns, reply_ephemeral
+from bot.health import ShardHealth, write_health
 from bot.service import ServiceError
 from bot.settings import Settings
 from knowledge.answer import QuestionError
@@ -73,6 +74,7 @@ class CiteBot(commands.Bot):
         self.cooldowns = Cooldowns(settings.cooldown_questions, settings.cooldown_seconds)
         self.tree.on_error = self.on_app_command_error
         self._latency_log: asyncio.Task[None] | None = None
+        self._connected: dict[int, bool] = {}  # per shard, for the health file
 
     @property
     def service(self) -> Service:
@@ -93,6 +95,16 @@ class CiteBot(commands.Bot):
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("logged in as %s (%s) in %d servers", self.user, self.user.id, len(self.guilds))
+        if not self.sharded:
+            self._mark(self.shard_id or 0, connected=True)
+
+    async def on_disconnect(self) -> None:
+        if not self.sharded:
+            self._mark(self.shard_id or 0, connected=False)
+
+    async def on_resumed(self) -> None:
+        if not self.sharded:
+            self._mark(self.shard_id or 0, connected=True)
 
     async def on_shard_ready(self, shard_id: int) -> None:
         servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)
@@ -103,6 +115,42 @@ class CiteBot(commands.Bot):
             servers,
             _ms(dict(self.shard_latencies()).get(shard_id)),
         )
+        self._mark(shard_id, connected=True)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        log.info("shard %d disconnected", shard_id)
+        self._mark(shard_id, connected=False)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        log.info("shard %d resumed", shard_id)
+        self._mark(shard_id, connected=True)
+
+    @property
+    def sharded(self) -> bool:
+        return isinstance(self, discord.AutoShardedClient)
+
+    def _mark(self, shard_id: int, *, connected: bool) -> None:
+        self._connected[shard_id] = connected
+        self._write_health()
+
+    def _write_health(self) -> None:
+        path = self.settings.health_file
+        if path is None:
+            return
+        latencies = dict(self.shard_latencies())
+        shards = {
+            shard: ShardHealth(
+                connected=connected,
+                latency_ms=round(latencies[shard] * 1000, 1)
+                if math.isfinite(latencies.get(shard, math.inf))
+                else None,
+            )
+            for shard, connected in self._connected.items()
+        }
+        try:
+            write_health(path, shards)
+        except OSError as exc:
+            log.warning("cannot write the health file %s (%s)", path, exc.strerror or exc)
 
     def shard_latencies(self) -> list[tuple[int, float]]:
         """(shard id, gateway heartbeat latency in seconds) for each shard this process runs."""
@@ -113,6 +161,7 @@ class CiteBot(commands.Bot):
         while not self.is_closed():
             for shard_id, latency in self.shard_latencies():
                 log.info("shard %d latency %s", shard_id, _ms(latency))
+            self._write_health()
             await asyncio.sleep(self.settings.latency_log_seconds)
 
     async def on_command_error(self, context: commands.Context, exception: Exception) -> None:

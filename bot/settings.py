@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     latency_log_seconds: float = Field(
         300.0, ge=0, alias="CITEBOT_LATENCY_LOG_SECONDS", description="0 turns the log off"
     )
+    health_file: Path | None = Field(
+        None, alias="CITEBOT_HEALTH_FILE", description="where the bot notes its shards' state"
+    )
     discord_api_base_url: str = Field(DISCORD_API_BASE_URL, alias="DISCORD_API_BASE_URL")
     discord_gateway_url: str = Field(DISCORD_GATEWAY_URL, alias="DISCORD_GATEWAY_URL")
 

@@ -1,4 +1,5 @@
-"""compose.yaml, checked without Docker: its shape, and that every citebot service's environment
+"""compose.yaml, checked without Docker (and with `docker compose config` where it exists): its
+shape, and that every citebot service's environment
 is a valid configuration (a misspelt or malformed setting would only show at deploy time)."""
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def test_postgres_has_a_health_check_the_shards_wait_for(compose: dict) -> None:
         assert service["command"] == ["run"]
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert service["depends_on"]["index"]["condition"] == "service_completed_successfully"
+        assert service["healthcheck"]["test"] == ["CMD", "citebot", "health"]
+        assert service["environment"]["CITEBOT_HEALTH_FILE"]
     mounts = {name: services[name]["volumes"] for name in CITEBOT_SERVICES}
     assert len({m[0].split()[0] for m in mounts.values()}) == 1  # one shared index volume
     assert set(compose["volumes"]) == {"citebot-data", "postgres-data"}

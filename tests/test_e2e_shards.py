@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.discord_app import ShardedCiteBot, apply_api_urls, build_bot
 from bot.service import Service
 from bot.store import Store
@@ -78,14 +79,17 @@ def test_shard_settings_are_checked() -> None:
 
 
 async def test_a_shard_gets_only_its_guilds_and_logs_ready_and_latency(
-    fake_discord: FakeDiscord, tmp_path: Path, caplog
+    fake_discord: FakeDiscord, tmp_path: Path, caplog, monkeypatch
 ) -> None:
     fake = fake_discord
     guilds = guilds_on_both_shards(fake)
+    health = {"CITEBOT_HEALTH_FILE": str(tmp_path / "health.json"),
+              "CITEBOT_LATENCY_LOG_SECONDS": "0.05"}  # fmt: skip
     settings = settings_for(
-        fake, tmp_path / "data", CITEBOT_SHARD_COUNT="2", CITEBOT_SHARD_IDS="1",
-        CITEBOT_LATENCY_LOG_SECONDS="0.05",
-    )  # fmt: skip
+        fake, tmp_path / "data", CITEBOT_SHARD_COUNT="2", CITEBOT_SHARD_IDS="1", **health
+    )
+    for name, value in health.items():
+        monkeypatch.setenv(name, value)
     caplog.set_level(logging.INFO, logger="bot")
     async with await Service.open(settings) as service:
         bot = build_bot(settings, service, guild_ready_timeout=0.05)
@@ -98,6 +102,7 @@ async def test_a_shard_gets_only_its_guilds_and_logs_ready_and_latency(
                                   channel=general(guilds[1]))  # fmt: skip
             assert button_answer_id(await ix.wait_original(timeout=15))
             await fake.wait_until(lambda: "shard 1 latency" in caplog.text, 5, "a latency log line")
+            assert main(["health"]) == 0  # what compose.yaml's health check runs
     assert "shard 1 of 2 ready: 1 servers" in caplog.text
 
 
