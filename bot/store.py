@@ -16,8 +16,10 @@ import functools
 import hashlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, ParamSpec, Protocol, TypeVar
 
@@ -34,6 +36,7 @@ Status = Literal["open", "resolved", "rejected"]
 CATEGORIES: tuple[str, ...] = ("wrong", "outdated", "missing-source", "other")
 STATUSES: tuple[str, ...] = ("open", "resolved", "rejected")
 _ID_CHARS = 10
+HIT_FLUSH_S = 60.0  # cache hits are counted in memory and written at most this often
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 # Forward only: never edit a released step, append a new one. Step N takes schema version N-1 to
@@ -340,6 +343,10 @@ class Store:
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
+        # Cache hits and misses counted since they were last written (see lookup).
+        self._hits: Counter[str] = Counter()
+        self._misses = 0
+        self._flushed_at = time.monotonic()
 
     @property
     def location(self) -> str:
@@ -367,7 +374,10 @@ class Store:
         return store
 
     async def close(self) -> None:
-        await self.backend.close()
+        try:
+            await self._flush_counts()
+        finally:
+            await self.backend.close()
 
     async def __aenter__(self) -> Store:
         return self
@@ -411,8 +421,13 @@ class Store:
     # -- answer cache -----------------------------------------------------------------------
     @_guarded
     async def lookup(self, key: CacheKey) -> StoredAnswer | None:
-        """The cached answer for `key`, unless it has an open report; counts the hit or miss."""
-        async with self.backend.transaction(exclusive=False) as tx:
+        """The cached answer for `key`, unless it has an open report.
+
+        A read only, so a hit never waits for another process's write; the hit or miss is
+        counted in memory and written with the next write, at most HIT_FLUSH_S later, or on
+        close.
+        """
+        async with self.backend.read() as tx:
             row = await tx.one(
                 """SELECT a.answer_id, a.question, a.answer_json
                    FROM answers a JOIN cache c ON c.answer_id = a.answer_id
@@ -421,14 +436,45 @@ class Store:
                                      WHERE r.answer_id = a.answer_id AND r.status = 'open')""",
                 tuple(key),
             )
-            if row is not None:
-                await tx.execute("UPDATE cache SET hits = hits + 1 WHERE answer_id = ?", (row[0],))
-            await tx.execute(
-                """INSERT INTO counters (name, value) VALUES (?, 1)
-                   ON CONFLICT (name) DO UPDATE SET value = counters.value + 1""",
-                ("hits" if row is not None else "misses",),
-            )
+        if row is not None:
+            self._hits[row[0]] += 1
+        else:
+            self._misses += 1
+        if time.monotonic() - self._flushed_at > HIT_FLUSH_S:
+            await self._flush_counts()
         return StoredAnswer(*row) if row is not None else None
+
+    @asynccontextmanager
+    async def _write(self, **options: Any) -> AsyncIterator[Tx]:
+        """A backend write transaction that also records the hits and misses counted since."""
+        async with self.backend.transaction(**options) as tx:
+            yield tx
+            await self._write_counts(tx)
+
+    async def _write_counts(self, tx: Tx) -> None:
+        hits, misses = self._hits, self._misses
+        self._hits, self._misses, self._flushed_at = Counter(), 0, time.monotonic()
+        for answer_id, n in hits.items():
+            await tx.execute("UPDATE cache SET hits = hits + ? WHERE answer_id = ?", (n, answer_id))
+        for name, n in (("hits", hits.total()), ("misses", misses)):
+            if n:
+                await tx.execute(
+                    """INSERT INTO counters (name, value) VALUES (?, ?)
+                       ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value""",
+                    (name, n),
+                )
+
+    async def _flush_counts(self) -> None:
+        """Write the pending counts; a statistic is not worth failing a question for (it is
+        dropped then, with a note in the log)."""
+        if not self._hits and not self._misses:
+            return
+        try:
+            async with self._write(exclusive=False):
+                pass
+        except (StoreError, *self.backend.errors) as exc:
+            log.info("cache hit counts not recorded (%s)", exc)
+            self._hits, self._misses = Counter(), 0
 
     @_guarded
     async def save(self, key: CacheKey, question: str, answer_json: str) -> str:
@@ -438,7 +484,7 @@ class Store:
         keeps its id across recomputation, processes and restarts.
         """
         now = _now()
-        async with self.backend.transaction(scope=f"answer {key!r}") as tx:
+        async with self._write(scope=f"answer {key!r}") as tx:
             row = await tx.one(
                 """SELECT answer_id FROM answers
                    WHERE question_key = ? AND fingerprint = ? AND answerer_version = ?""",
@@ -492,8 +538,8 @@ class Store:
             path=self.location,
             entries=entries,
             answers=answers,
-            hits=counters.get("hits", 0),
-            misses=counters.get("misses", 0),
+            hits=counters.get("hits", 0) + self._hits.total(),
+            misses=counters.get("misses", 0) + self._misses,
             counting_since=since[0] if since else None,
             open_reports=open_reports,
         )
@@ -501,7 +547,7 @@ class Store:
     @_guarded
     async def clear_cache(self) -> int:
         """Empty the cache; answers that reports refer to are kept for the moderators."""
-        async with self.backend.transaction() as tx:
+        async with self._write() as tx:
             cleared = await tx.execute("DELETE FROM cache")
             await tx.execute(
                 """DELETE FROM answers
@@ -528,7 +574,7 @@ class Store:
         answer (in the same guild) updates their open report and keeps both reasons."""
         now = _now()
         reporter_key = _reporter_key(reporter_id, reporter_name)
-        async with self.backend.transaction(durable=True, scope=f"reports {answer_id}") as tx:
+        async with self._write(durable=True, scope=f"reports {answer_id}") as tx:
             if await tx.one("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)) is None:
                 raise RecordNotFound(answer_id)
             existing = await tx.one(
@@ -623,7 +669,7 @@ class Store:
         guild_id: str | None = None,
     ) -> Report:
         """Close an open report; with `guild_id`, only one filed in that guild."""
-        async with self.backend.transaction(durable=True) as tx:
+        async with self._write(durable=True) as tx:
             report = await self._report(tx, report_id)
             if report is None or (guild_id is not None and report.guild_id != guild_id):
                 raise RecordNotFound(str(report_id))

@@ -411,6 +411,32 @@ async def test_a_lock_held_past_the_busy_timeout_gives_a_clear_error(store_targe
         assert await store.save(KEY, "q", ANSWER_JSON)  # usable again once released
 
 
+async def test_a_cache_hit_does_not_wait_for_another_process_writing(store_target) -> None:
+    async with (
+        await Store.open(store_target, busy_timeout=5) as store,
+        await Store.open(store_target) as other,
+    ):
+        await store.save(KEY, "q", ANSWER_JSON)
+        release = asyncio.Event()
+
+        async def hold_the_write_lock() -> None:
+            async with other.backend.transaction():
+                await release.wait()
+
+        holder = asyncio.ensure_future(hold_the_write_lock())
+        await asyncio.sleep(0.1)
+        try:
+            hit = await asyncio.wait_for(store.lookup(KEY), 1.0)
+        finally:
+            release.set()
+            await holder
+        assert hit is not None
+        assert (await store.cache_stats()).hits == 1  # counted, written later
+        assert (await other.cache_stats()).hits == 0
+    async with await Store.open(store_target) as again:
+        assert (await again.cache_stats()).hits == 1  # written on close
+
+
 async def test_no_report_is_lost_when_two_processes_file_at_once(store_target) -> None:
     """Two stores (two processes' worth of connections) filing 60 reports concurrently: every
     distinct reporter gets one report, and one reporter's repeats merge into one."""
