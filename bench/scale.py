@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -147,7 +148,9 @@ def _table(results: list[dict], args) -> str:
         SECTION,
         "",
         f"`python -m bench.scale --questions {args.questions} --concurrency {args.concurrency}` "
-        "(each process runs that many asks at once; the processes split the questions):",
+        "(each process runs that many asks at once; the processes split the questions), on "
+        f"{os.cpu_count()} cores shared with other work (load average {os.getloadavg()[0]:.1f} "
+        "at the end):",
         "",
         "| setup | cache | asks | asks/s | p50 ms | p99 ms | served from cache |",
         "|---|---|---:|---:|---:|---:|---:|",
