@@ -22,7 +22,12 @@ INSTALL_HINT = "apt-get install postgresql (or your system's PostgreSQL server p
 
 
 def server_binaries() -> Path | None:
-    """The folder holding initdb and pg_ctl: on PATH, else Debian's versioned folder."""
+    """The folder holding initdb and pg_ctl: CITEBOT_POSTGRES_BIN if set, else on PATH, else
+    Debian's versioned folder."""
+    chosen = os.environ.get("CITEBOT_POSTGRES_BIN")
+    if chosen is not None:
+        folder = Path(chosen)
+        return folder if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file() else None
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(found).resolve().parent
