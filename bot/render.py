@@ -14,6 +14,7 @@ from typing import Any
 
 import discord
 
+from bot.render_text import corrected_note
 from knowledge.models import Answer, Quote, Source
 from knowledge.timeline import Mention, trim_quote
 
@@ -36,6 +37,7 @@ INTERNAL_ERROR = "Something went wrong on my side; it has been logged. Please tr
 COLOUR_ANSWER = discord.Colour.blurple()
 COLOUR_NO_ANSWER = discord.Colour.light_grey()
 COLOUR_DISAGREE = discord.Colour.orange()
+COLOUR_CORRECTED = discord.Colour.green()
 COLOUR_TIMELINE = discord.Colour.teal()
 COLOUR_REPORTS = discord.Colour.dark_red()
 
@@ -139,6 +141,8 @@ def _omitted(n: int, what: str) -> str:
 
 def answer_description(answer: Answer, budget: int = DESCRIPTION_LIMIT) -> str:
     parts: list[str] = []
+    if corrected := corrected_note(answer):
+        parts.append(f"*{corrected}*")
     if answer.note:
         parts.append(f"*{escape(answer.note)}*")
     quotes = answer.quotes if answer.answered else answer.closest
@@ -172,7 +176,9 @@ def answer_embed(answer: Answer) -> discord.Embed:
     answer_id = getattr(answer, "answer_id", None)
     footer = answer_footer(answer_id, bool(getattr(answer, "cached", False)))
     title = escape_shorten(answer.question, TITLE_LIMIT)
-    if answer.disagreement:
+    if answer.corrected is not None:
+        colour = COLOUR_CORRECTED
+    elif answer.disagreement:
         colour = COLOUR_DISAGREE
     elif answer.answered:
         colour = COLOUR_ANSWER

@@ -58,6 +58,13 @@ class Quote(BaseModel):
     end: int = 0
 
 
+class Corrected(BaseModel):
+    """Who set the first quote of an answer by hand (a moderator resolving a report), and when."""
+
+    by: str
+    at: dt.datetime
+
+
 class Answer(BaseModel):
     """What citebot says to a question: quotes, or an explicit 'no answer'."""
 
@@ -69,4 +76,7 @@ class Answer(BaseModel):
     disagreement: bool = False
     closest: list[Quote] = Field(
         default_factory=list, description="nearest passages shown when abstaining"
+    )
+    corrected: Corrected | None = Field(
+        None, description="set when a moderator's correction chose the first quote"
     )
