@@ -45,7 +45,9 @@ async def play(rows: list[dict], data: Path) -> dict:
         for row in corrected.values():
             answer = await service.ask(row["question"], HERE)
             report = await service.report(answer.answer_id, HERE, "wrong", "eval")
-            await service.resolve(report.report_id, "eval", "resolved", "eval", answer=row["answer"])
+            await service.resolve(
+                report.report_id, "eval", "resolved", "eval", answer=row["answer"]
+            )
         hits, misses, changed, leaked = 0, [], [], 0
         rewordings = [r for r in rows if r["kind"] == "rewording"]
         for row in rewordings:
