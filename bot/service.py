@@ -160,6 +160,7 @@ class Service:
         self._library_lock = asyncio.Lock()
         self._inflight: dict[CacheKey, asyncio.Future[tuple[str, Answer]]] = {}
         self.warnings: list[str] = []
+        self._corrections_checked = False
 
     @classmethod
     async def open(
@@ -209,11 +210,12 @@ class Service:
         holds (their warnings are kept in `warnings` for the faces to show)."""
         async with self._library_lock:
             if self._library is None:
-                library = await asyncio.to_thread(
+                self._library = await asyncio.to_thread(
                     _load_library, self.settings.corpus_dir, self.settings.data_dir, self.strict
                 )
-                self.warnings = await self._retire_missing(library)
-                self._library = library
+            if not self._corrections_checked:
+                self.warnings = await self._retire_missing(self._library)
+                self._corrections_checked = True
         return self._library
 
     # -- answers ----------------------------------------------------------------------------
