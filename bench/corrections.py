@@ -6,7 +6,7 @@ resolved with the passage that answers it; then its 3 rewordings and 50 unrelate
 asked in that guild and in another one. A rewording counts when it is answered with the
 corrected quote first; an unrelated question counts as changed when its answer differs from
 the other guild's. `--sweep` adds the trade-off over the threshold (pure scoring, no store),
-and the question pairs of the three article sets that the threshold was chosen on.
+and the question pairs of the three article sets as a second check of precision.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def sweep(library: Library, rows: list[dict]) -> list[tuple[float, int, int]]:
     other = [_best(library, r["question"], corrected) for r in rows if r["kind"] == "unrelated"]
     return [
         (t, sum(s >= t for s in reword), sum(s >= t for s in other))
-        for t in (0.45, 0.5, 0.55, 0.6, PARAPHRASE_THRESHOLD, 0.65, 0.7, 0.8)
+        for t in sorted({0.45, 0.5, 0.55, 0.6, PARAPHRASE_THRESHOLD, 0.65, 0.7, 0.8})
     ]
 
 
@@ -150,9 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         for t, hits, changed in sweep(library, rows):
             print(f"{t:9.2f}  {hits:5}/30  {changed:9}/50")
         same, different = article_pairs(library)
-        print("\narticle-set question pairs (where the threshold was chosen)")
+        print("\narticle-set question pairs (a second check of precision)")
         print("threshold  same answer  different paragraphs")
-        for t in (0.5, 0.55, 0.6, PARAPHRASE_THRESHOLD, 0.65, 0.7):
+        for t in sorted({0.5, 0.55, 0.6, PARAPHRASE_THRESHOLD, 0.65, 0.7}):
             print(
                 f"{t:9.2f}  {sum(s >= t for s in same):5}/{len(same)}  "
                 f"{sum(s >= t for s in different):9}/{len(different)}"
