@@ -32,7 +32,7 @@ import numpy as np
 from knowledge.analysis import STOPWORDS, fold, stem, words
 from knowledge.library import Library
 from knowledge.mentions import Kind
-from knowledge.models import Answer, Corrected, Passage, Quote
+from knowledge.models import Answer, Corrected, Passage, Quote, quote_of
 from knowledge.question import analyze_question
 
 PARAPHRASE_THRESHOLD = 0.65  # see bench.corrections: no false match on its 50 or 10,957 pairs
@@ -127,18 +127,7 @@ def locate(library: Library, ref: PassageRef, text: str) -> tuple[PassageRef, Qu
 
 
 def _quote(library: Library, passage: Passage, start: int, end: int) -> Quote:
-    source = library.corpus.source(passage.source_id)
-    return Quote(
-        text=passage.text[start:end],
-        source_id=source.source_id,
-        title=source.title,
-        date=source.date,
-        paragraph=passage.paragraph,
-        score=0.0,
-        url=source.url,
-        start=start,
-        end=end,
-    )
+    return quote_of(library.corpus.source(passage.source_id), passage, start, end)
 
 
 def corrected_answer(base: Answer, quote: Quote, by: str, at: dt.datetime) -> Answer:

@@ -65,6 +65,21 @@ class Corrected(BaseModel):
     at: dt.datetime
 
 
+def quote_of(source: Source, passage: Passage, start: int, end: int, score: float = 0.0) -> Quote:
+    """The words [start, end) of a passage, cited."""
+    return Quote(
+        text=passage.text[start:end],
+        source_id=source.source_id,
+        title=source.title,
+        date=source.date,
+        paragraph=passage.paragraph,
+        score=score,
+        url=source.url,
+        start=start,
+        end=end,
+    )
+
+
 class Answer(BaseModel):
     """What citebot says to a question: quotes, or an explicit 'no answer'."""
 

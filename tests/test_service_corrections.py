@@ -11,25 +11,12 @@ import pytest
 from bot.service import Asker, Service, ServiceError
 from bot.store import DB_FILENAME
 from knowledge.library import open_library
-from tests.store_support import settings_for
 
 HERE = Asker(user_id="1", display_name="Ada", guild_id="77", channel_id="88")
 THERE = Asker(user_id="2", display_name="Bob", guild_id="99", channel_id="98")
 QUESTION = "where do ivanka n jared live rn"
 REWORDING = "where is ivanka living now"
 ANSWER = "000:2:4"  # "... while Trump lives in Palm Beach ..."
-
-
-@pytest.fixture
-def settings(tmp_path: Path):
-    return settings_for(tmp_path / "data")
-
-
-@pytest.fixture
-async def service(settings, library):
-    service = await Service.open(settings, library=library)
-    yield service
-    await service.close()
 
 
 async def correct(service: Service, question: str = QUESTION, asker: Asker = HERE, ref=ANSWER):
