@@ -482,7 +482,8 @@ class Service:
             )  # fmt: skip
         except RecordNotFound as exc:
             raise ServiceError(
-                f"no correction #{correction_id}; list them with: citebot corrections --status all"
+                f"no correction #{correction_id} here; the corrections list shows them "
+                "(citebot corrections --status all, /reports corrections status:all)"
             ) from exc
         except CorrectionClosed as exc:
             raise ServiceError(
