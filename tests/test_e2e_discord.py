@@ -527,7 +527,9 @@ async def test_report_resolve_with_a_passage_corrects_rewordings_in_that_server_
         )  # fmt: skip
         choices = (await typing.wait_callback()).json["data"]["choices"]
         assert choices and all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
-        assert "000_f42420c014769c46:2" in [c["value"] for c in choices]  # ranked for the question
+        ranked = await service.passage_choices("", report_id=report.report_id)
+        assert [c["value"] for c in choices] == [str(c.ref) for c in ranked]  # for the question
+        assert ranked != await service.passage_choices("")
         typing = await fake.autocomplete(
             "reports resolve", {"id": report.report_id, "note": "x", "answer": "000:2"},
             focused="answer", user=fake.moderator,
