@@ -39,6 +39,7 @@ from bot.store import (
     question_key,
 )
 from knowledge.answer import ANSWERER_VERSION, QuestionError, answer_question, clean_question
+from knowledge.corpus import default_corpus_dir
 from knowledge.corrections import (
     PassageChoice,
     PassageRef,
@@ -259,7 +260,7 @@ class Service:
         """The guild's correction this question asks for (its own words first, else the best
         rewording), with its quote found in the current corpus; a correction whose passage is
         gone is retired on the way."""
-        corrections = await self._store.active_corrections(guild_id)
+        corrections = await self._store.active_corrections(guild_id, _corpus_key(library))
         while corrections:
             chosen = next(
                 (c for c in corrections if question_key(c.question) == key.question_key), None
@@ -397,7 +398,10 @@ class Service:
             if status != "resolved":
                 raise ServiceError("a passage that answers can only be named when resolving")
             ref, quote = await self.check_passage(answer)
-            correction = NewCorrection(ref.source_id, ref.paragraph, ref.sentence, quote.text)
+            library = await self.ensure_library()
+            correction = NewCorrection(
+                ref.source_id, ref.paragraph, ref.sentence, quote.text, _corpus_key(library)
+            )
         try:
             return await self._store.resolve(
                 report_id,
@@ -492,10 +496,12 @@ class Service:
         return correction
 
     async def _retire_missing(self, library: Library) -> list[str]:
-        """Retire every active correction whose passage `library` no longer holds."""
+        """Retire every active correction made over this corpus whose passage `library` no
+        longer holds (corrections of other corpora are left alone)."""
         warnings = []
+        corpus = _corpus_key(library)
         for correction in await self._store.corrections("active"):
-            if _locate(library, correction) is None:
+            if correction.corpus == corpus and _locate(library, correction) is None:
                 warnings.append(await self._retire(correction))
         return warnings
 
@@ -579,6 +585,13 @@ def _served(answer: Answer, answer_id: str, question: str, cached: bool) -> Serv
     data = answer.model_dump()
     data.update(question=question, answer_id=answer_id, cached=cached)
     return ServedAnswer.model_validate(data)
+
+
+def _corpus_key(library: Library) -> str:
+    """Which corpus a correction belongs to: "bundled" (wherever it is installed) or the
+    folder. An edited corpus keeps its key, so its corrections are checked, not dropped."""
+    folder = Path(library.corpus.folder).resolve()
+    return "bundled" if folder == default_corpus_dir().resolve() else str(folder)
 
 
 def _locate(library: Library, correction: Correction) -> Quote | None:

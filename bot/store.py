@@ -99,6 +99,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE corrections (
             correction_id INTEGER PRIMARY KEY AUTOINCREMENT,
             guild_id TEXT,
+            corpus TEXT NOT NULL,
             report_id INTEGER REFERENCES reports (report_id),
             question TEXT NOT NULL,
             question_key TEXT NOT NULL,
@@ -114,7 +115,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             closed_at TEXT,
             closed_note TEXT
         )""",
-        "CREATE INDEX corrections_by_guild ON corrections (status, guild_id)",
+        "CREATE INDEX corrections_by_guild ON corrections (status, guild_id, corpus)",
         """CREATE TABLE feedback (
             feedback_id INTEGER PRIMARY KEY AUTOINCREMENT,
             answer_id TEXT NOT NULL REFERENCES answers (answer_id),
@@ -201,12 +202,14 @@ class Report(BaseModel):
 
 
 class NewCorrection(NamedTuple):
-    """The passage a moderator names when resolving a report (already checked by the caller)."""
+    """The passage a moderator names when resolving a report (already checked by the caller),
+    in which corpus ("bundled" or its folder: a correction applies to that corpus only)."""
 
     source_id: str
     paragraph: int
     sentence: int | None
     quote: str
+    corpus: str
 
 
 class Correction(BaseModel):
@@ -214,6 +217,7 @@ class Correction(BaseModel):
 
     correction_id: int
     guild_id: str | None
+    corpus: str
     report_id: int | None
     question: str
     source_id: str
@@ -782,25 +786,25 @@ class Store:
                 key = question_key(report.question)
                 cursor = await db.execute(
                     """INSERT INTO corrections (guild_id, report_id, question, question_key,
-                           source_id, paragraph, sentence, quote, moderator, created_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                           source_id, paragraph, sentence, quote, corpus, moderator, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (report.guild_id, report_id, report.question, key, *correction, moderator, now),
                 )
                 await db.execute(
                     """UPDATE corrections SET status = 'withdrawn', closed_by = ?, closed_at = ?,
                            closed_note = ?
                        WHERE status = 'active' AND question_key = ? AND correction_id != ?
-                         AND coalesce(guild_id, '') = coalesce(?, '')""",
+                         AND coalesce(guild_id, '') = coalesce(?, '') AND corpus = ?""",
                     (moderator, now, f"replaced by correction #{cursor.lastrowid}", key,
-                     cursor.lastrowid, report.guild_id),
+                     cursor.lastrowid, report.guild_id, correction.corpus),
                 )  # fmt: skip
             report = await self._report(report_id)
         assert report is not None
         return report
 
     # -- corrections ------------------------------------------------------------------------
-    _CORRECTIONS = """SELECT correction_id, guild_id, report_id, question, source_id, paragraph,
-        sentence, quote, moderator, created_at, status, closed_by, closed_at, closed_note
+    _CORRECTIONS = """SELECT correction_id, guild_id, corpus, report_id, question, source_id,
+        paragraph, sentence, quote, moderator, created_at, status, closed_by, closed_at, closed_note
         FROM corrections"""
 
     @_guarded
@@ -819,15 +823,16 @@ class Store:
         return [Correction.model_validate(dict(row)) for row in rows]
 
     @_guarded
-    async def active_corrections(self, guild_id: str | None) -> list[Correction]:
+    async def active_corrections(self, guild_id: str | None, corpus: str) -> list[Correction]:
         """The corrections that apply to questions asked in `guild_id` (None: the command
-        line's own), newest first."""
+        line's own) over `corpus`, newest first."""
         async with self._read():
             rows = await self._all(
                 f"""{self._CORRECTIONS}
                     WHERE status = 'active' AND coalesce(guild_id, '') = coalesce(?, '')
+                      AND corpus = ?
                     ORDER BY created_at DESC, correction_id DESC""",
-                (guild_id,),
+                (guild_id, corpus),
             )
         return [Correction.model_validate(dict(row)) for row in rows]
 

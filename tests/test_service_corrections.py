@@ -175,3 +175,26 @@ async def test_corrections_are_checked_concurrently_without_interleaving(service
     answers = await asyncio.gather(*(service.ask(REWORDING, HERE) for _ in range(10)))
     assert all(a.corrected is not None for a in answers)
     assert len({a.answer_id for a in answers}) == 1
+
+
+async def test_another_corpus_in_the_same_data_folder_neither_uses_nor_retires_them(
+    settings, library, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text(
+        "---\ntitle: Homes\ndate: 2024-01-01\n---\n\nAda lives in Paris with her cat.\n",
+        encoding="utf-8",
+    )
+    own = open_library(corpus, None)
+    asker = Asker(display_name="Ada")
+    async with await Service.open(settings, library=own) as service:
+        answer = await service.ask("where does ada live", asker)
+        report = await service.report(answer.answer_id, asker, "wrong", "x")
+        await service.resolve(report.report_id, "Mo", "resolved", "n", answer="a:1")
+    async with await Service.open(settings, library=library) as service:  # the bundled one
+        assert service.warnings == []
+        assert (await service.ask("where does ada live", asker)).corrected is None
+        assert [c.corpus for c in await service.corrections()] == [str(corpus.resolve())]
+    async with await Service.open(settings, library=own) as service:
+        assert (await service.ask("where does ada live", asker)).corrected is not None
