@@ -167,7 +167,9 @@ _WH_CONTRACTED = re.compile(r"\b(what|where|who|when|how)(?:s|d)\b", re.IGNORECA
 _FILLER = frozenset(
     {"exactly", "actually", "really", "basically", "officially", "supposedly", "again",
      "right", "now", "nowadays", "currently", "lol", "omg", "pls", "plz", "btw", "tbh", "rn",
-     "ok", "okay", "wait", "like", "just", "even", "still", "both", "together"}
+     "ok", "okay", "wait", "like", "just", "even", "still", "both", "together",
+     # light verbs: "go to", "get married" say little of what is asked
+     "go", "goes", "going", "went", "get", "gets", "getting", "got"}
 )  # fmt: skip
 _FILLER_PHRASES = re.compile(r"\b(?:these days|right now|or nah|or what)\b", re.IGNORECASE)
 _MIN_TYPO_LENGTH = 4
