@@ -19,9 +19,9 @@ from pathlib import Path
 import aiosqlite
 
 from bot.store import (
+    COUNTED,
     MIGRATIONS,
     SCHEMA_VERSION,
-    TABLES,
     CheckResult,
     Params,
     StoreBusyError,
@@ -267,7 +267,7 @@ def check_database(path: Path) -> CheckResult:
                 f"{table} row {rowid} refers to a missing {parent}"
                 for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check")
             ]
-            for table in TABLES[:3]:
+            for table in COUNTED:
                 if table in tables:
                     counts[table] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     except sqlite3.Error as exc:

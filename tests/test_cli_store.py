@@ -207,9 +207,9 @@ def test_export_and_import_move_everything_from_sqlite_to_postgresql_and_back(
     ask_json(capsys, data, "Who is Kanye West?")
     run(capsys, "report", answer_id, "--reason", "wrong meeting", "--data", data)
     run(capsys, "report", answer_id, "--reason", "mine", "--reporter", "bo", "--data", data)
-    run(capsys, "reports", "resolve", "1", "--note", "fixed", "--data", data)
+    run(capsys, "reports", "resolve", "1", "--note", "fixed", "--answer", "000:3", "--data", data)
     code, _, err = run(capsys, "db", "export", str(tmp_path / "from-sqlite.jsonl"), "--data", data)
-    assert code == 0 and "reports: 2" in err
+    assert code == 0 and "reports: 2" in err and "corrections: 1" in err
 
     monkeypatch.setenv("CITEBOT_DATABASE_URL", postgres_url)
     code, out, _ = run(capsys, "db", "import", str(tmp_path / "from-sqlite.jsonl"))
@@ -217,7 +217,9 @@ def test_export_and_import_move_everything_from_sqlite_to_postgresql_and_back(
     code, _, err = run(capsys, "db", "import", str(tmp_path / "from-sqlite.jsonl"))
     assert code == 2 and "already holds answers or reports" in err
     code, out, _ = run(capsys, "reports", "--status", "all", "--json")
-    assert [r["status"] for r in json.loads(out)["reports"]] == ["resolved", "open"]
+    reports = json.loads(out)["reports"]
+    assert [r["status"] for r in reports] == ["resolved", "open"]
+    assert reports[0]["answer_ref"].endswith(":3") and reports[0]["correction_status"] == "active"
     code, out, _ = run(capsys, "report", answer_id, "--reason", "third", "--reporter", "cy")
     assert "report #3 received" in out  # numbering continues after the imported reports
     assert ask_json(capsys, data)["cached"] is False  # its report is open: not served
@@ -282,3 +284,39 @@ def test_ask_starts_without_discord(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "no discord"
+
+
+# -- corrections ------------------------------------------------------------------------------
+def test_resolve_with_answer_then_list_withdraw_and_export(capsys, data: str) -> None:
+    answer_id = ask_json(capsys, data, "where do ivanka n jared live rn")["answer_id"]
+    assert run(capsys, "report", answer_id, "--reason", "Palm Beach", "--data", data)[0] == 0
+    code, _, err = run(capsys, "reports", "resolve", "1", "--note", "n", "--answer", "000:9:99",
+                       "--data", data)  # fmt: skip
+    assert code == 2 and err.strip().endswith("has sentences 1 to 4, not 99")
+    code, _, err = run(capsys, "reports", "resolve", "1", "--note", "n", "--answer", "000:2",
+                       "--reject", "--data", data)  # fmt: skip
+    assert code == 2 and "cannot go with --reject" in err
+    code, out, _ = run(capsys, "reports", "--data", data, "resolve", "1", "--note", "fixed",
+                       "--answer", "000:2:4")  # fmt: skip
+    assert code == 0 and "correction #1" in out and "000_f42420c014769c46:2:4" in out
+    fixed = ask_json(capsys, data, "where is ivanka living now")
+    assert fixed["corrected"]["by"] and fixed["corrected"]["at"]
+    assert "Palm Beach" in fixed["quotes"][0]["text"]
+    code, out, _ = run(capsys, "ask", "where is ivanka living now", "--data", data)
+    assert out.startswith("Corrected by a moderator on ")
+    code, out, _ = run(capsys, "reports", "--status", "all", "--data", data)
+    assert "answer: 000_f42420c014769c46:2:4 (correction #1, active)" in out
+    code, out, _ = run(capsys, "corrections", "--json", "--data", data)
+    (listed,) = json.loads(out)["corrections"]
+    assert listed["answer_ref"] == "000_f42420c014769c46:2:4" and listed["guild_id"] is None
+    code, out, _ = run(capsys, "reports", "export", "--format", "csv", "--data", data)
+    (row,) = csv.DictReader(io.StringIO(out))
+    assert row["answer_ref"] == "000_f42420c014769c46:2:4" and row["correction_status"] == "active"
+    assert run(capsys, "corrections", "--data", data, "withdraw", "1")[1].strip() == (
+        "correction #1 withdrawn"
+    )
+    code, _, err = run(capsys, "corrections", "withdraw", "1", "--data", data)
+    assert code == 2 and "already withdrawn" in err
+    assert ask_json(capsys, data, "where is ivanka living now")["corrected"] is None
+    code, out, _ = run(capsys, "corrections", "--status", "all", "--data", data)
+    assert "withdrawn by" in out

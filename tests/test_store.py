@@ -413,7 +413,7 @@ async def test_a_lock_held_past_the_busy_timeout_gives_a_clear_error(store_targe
 
 async def test_a_cache_hit_does_not_wait_for_another_process_writing(store_target) -> None:
     async with (
-        await Store.open(store_target, busy_timeout=5) as store,
+        await Store.open(store_target, busy_timeout=20) as store,
         await Store.open(store_target) as other,
     ):
         await store.save(KEY, "q", ANSWER_JSON)
@@ -426,7 +426,7 @@ async def test_a_cache_hit_does_not_wait_for_another_process_writing(store_targe
         holder = asyncio.ensure_future(hold_the_write_lock())
         await asyncio.sleep(0.1)
         try:
-            hit = await asyncio.wait_for(store.lookup(KEY), 1.0)
+            hit = await asyncio.wait_for(store.lookup(KEY), 5.0)  # a wait would be 20 s
         finally:
             release.set()
             await holder
