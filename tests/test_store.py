@@ -4,8 +4,10 @@ migrations, locking; and, SQLite only, damaged files and unusable folders."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -367,23 +369,33 @@ async def test_a_folder_in_place_of_the_database_file_is_reported(tmp_path: Path
 
 
 # -- locking and concurrency ------------------------------------------------------------------
+@contextlib.asynccontextmanager
+async def write_lock_held_by(other: Store) -> AsyncIterator[None]:
+    """Another process (its own store) holds the write lock for the block's duration."""
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with other.backend.transaction() as tx:
+            await tx.execute("INSERT INTO counters (name, value) VALUES ('other', 1)")
+            held.set()
+            await release.wait()
+
+    holder = asyncio.ensure_future(hold())
+    await held.wait()
+    try:
+        yield
+    finally:
+        release.set()
+        await holder
+
+
 async def test_a_write_waits_for_another_process_to_release_its_lock(store_target) -> None:
     async with await Store.open(store_target) as store, await Store.open(store_target) as other:
         answer_id = await store.save(KEY, "q", ANSWER_JSON)
-        release = asyncio.Event()
-
-        async def hold_the_write_lock() -> None:
-            async with other.backend.transaction() as tx:
-                await tx.execute("INSERT INTO counters (name, value) VALUES ('other', 1)")
-                await release.wait()
-
-        holder = asyncio.ensure_future(hold_the_write_lock())
-        await asyncio.sleep(0.1)
-        pending = asyncio.ensure_future(store.add_report(**_report_fields(answer_id)))
-        await asyncio.sleep(0.3)
-        assert not pending.done()  # waiting on the lock, not failing
-        release.set()
-        await holder
+        async with write_lock_held_by(other):
+            pending = asyncio.ensure_future(store.add_report(**_report_fields(answer_id)))
+            await asyncio.sleep(0.3)
+            assert not pending.done()  # waiting on the lock, not failing
         report = await pending
         assert report.status == "open"
         assert (await store.cache_stats()).open_reports == 1
@@ -394,20 +406,9 @@ async def test_a_lock_held_past_the_busy_timeout_gives_a_clear_error(store_targe
         await Store.open(store_target, busy_timeout=0.2) as store,
         await Store.open(store_target) as other,
     ):
-        release = asyncio.Event()
-
-        async def hold_the_write_lock() -> None:
-            async with other.backend.transaction():
-                await release.wait()
-
-        holder = asyncio.ensure_future(hold_the_write_lock())
-        await asyncio.sleep(0.1)
-        try:
+        async with write_lock_held_by(other):
             with pytest.raises(StoreBusyError, match="locked by another citebot process"):
                 await store.save(KEY, "q", ANSWER_JSON)
-        finally:
-            release.set()
-            await holder
         assert await store.save(KEY, "q", ANSWER_JSON)  # usable again once released
 
 
@@ -417,19 +418,8 @@ async def test_a_cache_hit_does_not_wait_for_another_process_writing(store_targe
         await Store.open(store_target) as other,
     ):
         await store.save(KEY, "q", ANSWER_JSON)
-        release = asyncio.Event()
-
-        async def hold_the_write_lock() -> None:
-            async with other.backend.transaction():
-                await release.wait()
-
-        holder = asyncio.ensure_future(hold_the_write_lock())
-        await asyncio.sleep(0.1)
-        try:
+        async with write_lock_held_by(other):
             hit = await asyncio.wait_for(store.lookup(KEY), 5.0)  # a wait would be 20 s
-        finally:
-            release.set()
-            await holder
         assert hit is not None
         assert (await store.cache_stats()).hits == 1  # counted, written later
         assert (await other.cache_stats()).hits == 0
