@@ -197,7 +197,8 @@ class PostgresBackend:
         ):
             yield _Tx(conn)
 
-    async def schema_version(self, tx: _Tx) -> int:
+    @staticmethod
+    async def schema_version(tx: _Tx) -> int:
         if not await _has_table(tx, VERSION_TABLE):
             return 0
         row = await tx.one(f"SELECT max(version) FROM {VERSION_TABLE}")
@@ -208,8 +209,9 @@ class PostgresBackend:
         await tx.execute(f"DELETE FROM {VERSION_TABLE}")
         await tx.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (?)", (version,))
 
-    async def foreign_tables(self, tx: _Tx) -> int:
-        if await self.schema_version(tx):
+    @staticmethod
+    async def foreign_tables(tx: _Tx) -> int:
+        if await PostgresBackend.schema_version(tx):
             return 0
         row = await tx.one(
             """SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -240,15 +242,14 @@ async def check_postgres(url: str, *, timeout: float = 15.0) -> CheckResult:
         return CheckResult(path=location, exists=False, ok=False, problems=[problem])
     except ValueError as exc:
         return CheckResult(path=location, exists=False, ok=False, problems=[str(exc)])
-    backend = PostgresBackend.__new__(PostgresBackend)  # only its read-only helpers
     problems: list[str] = []
     counts: dict[str, int] = {}
     try:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             tx = _Tx(conn)
-            version = await backend.schema_version(tx)
+            version = await PostgresBackend.schema_version(tx)
             if version == 0:
-                foreign = await backend.foreign_tables(tx)
+                foreign = await PostgresBackend.foreign_tables(tx)
                 if not foreign:
                     return CheckResult(path=location, exists=False, ok=True)
                 problems.append(f"a PostgreSQL database, but not citebot's ({foreign} tables)")
