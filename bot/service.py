@@ -203,7 +203,7 @@ class Service:
         except QuestionError as exc:
             raise ServiceError(str(exc)) from exc
         library = await self.ensure_library()
-        key = CacheKey(question_key(cleaned), library.fingerprint, self.answerer_version)
+        key = CacheKey(question_key(cleaned), library.build_key, self.answerer_version)
         hit = await self._store.lookup(key)
         if hit is not None:
             return _served(
