@@ -119,21 +119,43 @@ async def test_as_pid_1_sigterm_is_handled_not_ignored(fake_discord, tmp_path):
     assert proc.returncode == 0, err.decode()
 
 
-async def test_an_unreachable_gateway_is_retried_with_back_off_in_one_line_each(
-    fake_discord, tmp_path
-):
-    fake = fake_discord
-    proc = await _start(fake, tmp_path / "data", DISCORD_GATEWAY_URL="ws://127.0.0.1:9/gateway")
+async def _stderr_until(proc, needle: str, count: int, timeout: float = 60) -> list[str]:
+    """Lines of the process's stderr up to the `count`-th one containing `needle`."""
+    lines: list[str] = []
+
+    async def read() -> None:
+        while sum(needle in line for line in lines) < count:
+            line = await proc.stderr.readline()
+            if not line:
+                return
+            lines.append(line.decode())
+
+    await asyncio.wait_for(read(), timeout)
+    return lines
+
+
+async def _stop(proc) -> str:
     try:
-        await asyncio.sleep(6)
-        assert proc.returncode is None  # still trying, not exited
         proc.send_signal(signal.SIGTERM)
         _out, err = await asyncio.wait_for(proc.communicate(), 15)
     finally:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-    text = err.decode()
+    return err.decode()
+
+
+async def test_an_unreachable_gateway_is_retried_with_back_off_in_one_line_each(
+    fake_discord, tmp_path
+):
+    fake = fake_discord
+    proc = await _start(fake, tmp_path / "data", DISCORD_GATEWAY_URL="ws://127.0.0.1:9/gateway")
+    lines: list[str] = []
+    try:
+        lines = await _stderr_until(proc, "cannot reach Discord's gateway", 2)
+        assert proc.returncode is None  # still trying, not exited
+    finally:
+        text = "".join(lines) + await _stop(proc)
     assert proc.returncode == 0, text
     retries = [line for line in text.splitlines() if "cannot reach Discord's gateway" in line]
     assert len(retries) >= 2 and "retrying in 1 s" in retries[0] and "retrying in 2 s" in text
@@ -144,18 +166,14 @@ async def test_an_unreachable_api_is_retried_in_one_line_each(tmp_path):
     async with FakeDiscord() as fake:
         env = {"DISCORD_API_BASE_URL": "http://127.0.0.1:9/api/v10"}
         proc = await _start(fake, tmp_path / "data", **env)
+        lines: list[str] = []
         try:
-            await asyncio.sleep(4)
-            proc.send_signal(signal.SIGTERM)
-            _out, err = await asyncio.wait_for(proc.communicate(), 15)
+            lines = await _stderr_until(proc, "cannot reach Discord's API", 2)
         finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-    text = err.decode()
+            text = "".join(lines) + await _stop(proc)
     assert proc.returncode == 0, text
     assert "cannot reach Discord's API at http://127.0.0.1:9/api/v10" in text
-    assert "Traceback" not in text
+    assert "retrying in 2 s" in text and "Traceback" not in text
 
 
 @pytest.mark.parametrize(
