@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +13,8 @@ from knowledge import housekeeping
 from knowledge.index import IndexError_, PassageIndex
 from knowledge.library import index_dir, open_library
 from knowledge.timeline import timeline_path
+from tests.cli_support import run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Where did Kim Kardashian and Ivanka Trump first meet?"
 FILES = ("data.npy", "indices.npy", "indptr.npy", "term_offsets.npy", "terms.bin")
 
@@ -72,27 +70,19 @@ def test_a_copied_index_is_checked_in_full_once_then_loads_fast(tmp_path, corpus
     assert {meta["files"][n]["mtime_ns"] for n in FILES} == {1}
 
 
-def _ask(data: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CITEBOT_DATA": str(data), "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], env=env, capture_output=True, text=True,
-        timeout=120, check=False,
-    )  # fmt: skip
-
-
 def test_the_issue_commands_no_wrong_answer_survives_a_damaged_index(tmp_path):
     data = tmp_path / "D"
-    assert json.loads(_ask(data, "ask", "--json", QUESTION).stdout)["answered"]
+    assert json.loads(run_cli(data, "ask", "--json", QUESTION).stdout)["answered"]
     (folder,) = (data / "index").iterdir()
-    assert _ask(data, "cache", "clear").returncode == 0
+    assert run_cli(data, "cache", "clear").returncode == 0
     (folder / "terms.bin").write_bytes(b"")
-    damaged = _ask(data, "ask", "--json", QUESTION)
+    damaged = run_cli(data, "ask", "--json", QUESTION)
     assert damaged.returncode == 0 and "terms.bin is 0 bytes" in damaged.stderr
     assert json.loads(damaged.stdout)["answered"]
     (folder / "data.npy").write_bytes(b"")  # was: internal error: EOFError, run after run
-    assert "data.npy is 0 bytes" in _ask(data, "ask", QUESTION).stderr
-    assert _ask(data, "index").returncode == 0
-    after = json.loads(_ask(data, "ask", "--json", QUESTION).stdout)
+    assert "data.npy is 0 bytes" in run_cli(data, "ask", QUESTION).stderr
+    assert run_cli(data, "index").returncode == 0
+    after = json.loads(run_cli(data, "ask", "--json", QUESTION).stdout)
     assert after["answered"] and not after["cached"]  # the rebuild invalidated the cache
 
 

@@ -17,9 +17,9 @@ import pytest
 from bot.discord_app import TokenError, require_token
 from bot.lifecycle import RESTARTING
 from bot.settings import Settings
+from tests.cli_support import clean_env, run_cli
 from tests.fake_discord import FakeDiscord
 
-ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
     "Where did Kim Kardashian and Ivanka Trump first meet?",
     "Who is Ivanka Trump married to?",
@@ -30,15 +30,10 @@ QUESTIONS = [
 ]
 
 
-def _env(extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "CITEBOT_"))}
-    env.update(extra)
-    env["PYTHONPATH"] = str(ROOT)
-    return env
-
-
 async def _start(fake: FakeDiscord, data: Path, *prefix: str, **extra: str):
-    env = _env({**fake.env(), "CITEBOT_DATA": str(data), "CITEBOT_COOLDOWN_SECONDS": "0", **extra})
+    env = clean_env(
+        {**fake.env(), "CITEBOT_DATA": str(data), "CITEBOT_COOLDOWN_SECONDS": "0", **extra}
+    )
     return await asyncio.create_subprocess_exec(
         *prefix, sys.executable, "-m", "bot.cli", "run", cwd=data.parent, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -196,11 +191,7 @@ def test_a_badly_shaped_token_is_named_without_showing_it(token, says):
 
 
 def test_a_bad_token_shape_exits_2_with_one_line(tmp_path):
-    env = _env({"CITEBOT_DATA": str(tmp_path / "data"), "DISCORD_TOKEN": "x" * 10_000})
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = run_cli(tmp_path / "data", "run", env={"DISCORD_TOKEN": "x" * 10_000})
     assert done.returncode == 2
     assert done.stderr.startswith("citebot: error: DISCORD_TOKEN is 10,000 characters long")
     assert done.stderr.count("\n") == 1 and "xxxxxxxx" not in done.stderr

@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,27 +14,15 @@ import pytest
 from bot import store as store_module
 from bot.store import (
     DB_FILENAME,
-    CacheKey,
     Store,
     StoreBusyError,
     StoreError,
     backup_database,
     check_database,
-    question_key,
     restore_database,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-KEY = CacheKey(question_key("Where did they first meet?"), "fp-one", "v1")
-ANSWER_JSON = '{"question": "Where did they first meet?", "answered": false, "quotes": []}'
-
-
-def cli(data: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CITEBOT_DATA": str(data), "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], env=env, capture_output=True, text=True,
-        timeout=120, check=False,
-    )  # fmt: skip
+from tests.cli_support import run_cli
+from tests.test_store import ANSWER_JSON, KEY
 
 
 async def _with_a_report(path: Path) -> str:
@@ -67,11 +52,11 @@ def test_the_cli_refuses_a_truncated_database_and_db_check_finds_it(tmp_path: Pa
     data = tmp_path / "D"
     asyncio.run(_with_a_report(data / DB_FILENAME))
     (data / DB_FILENAME).write_bytes(b"")
-    listed = cli(data, "reports")
+    listed = run_cli(data, "reports")
     assert listed.returncode == 2 and listed.stdout == ""
     assert listed.stderr.startswith("citebot: error: ") and listed.stderr.count("\n") == 1
     assert "truncated" in listed.stderr and "citebot db restore" in listed.stderr
-    checked = cli(data, "db", "check")
+    checked = run_cli(data, "db", "check")
     assert checked.returncode == 1 and "empty (0 bytes)" in checked.stderr
 
 
@@ -93,17 +78,17 @@ def test_backup_while_writing_then_restore_after_truncation(tmp_path: Path) -> N
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # another process is writing: the backup goes on
     writer.execute("UPDATE reports SET reason = 'uncommitted'")
-    done = cli(data, "db", "backup", str(tmp_path / "backup.db"))
+    done = run_cli(data, "db", "backup", str(tmp_path / "backup.db"))
     writer.execute("ROLLBACK")
     writer.close()
     assert done.returncode == 0, done.stderr
     assert "reports: 1" in done.stdout
     path.write_bytes(b"")
-    restored = cli(data, "db", "restore", str(tmp_path / "backup.db"))
+    restored = run_cli(data, "db", "restore", str(tmp_path / "backup.db"))
     assert restored.returncode == 0, restored.stderr
     assert "moved the damaged database aside" in restored.stdout
     assert [p.name for p in data.glob(f"{DB_FILENAME}.damaged-*")]  # kept, not deleted
-    reports = json.loads(cli(data, "reports", "--json").stdout)["reports"]
+    reports = json.loads(run_cli(data, "reports", "--json").stdout)["reports"]
     assert [(r["answer_id"], r["reason"]) for r in reports] == [(answer_id, "r")]
 
 
@@ -157,12 +142,12 @@ async def test_the_hits_are_written_on_close_or_dropped_when_busy(tmp_path: Path
 def test_a_cached_ask_does_not_wait_for_another_process_holding_the_lock(tmp_path: Path) -> None:
     data = tmp_path / "D"
     question = "Who is Ivanka Trump married to?"
-    assert cli(data, "ask", question).returncode == 0
+    assert run_cli(data, "ask", question).returncode == 0
     holder = sqlite3.connect(data / DB_FILENAME, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
         started = time.perf_counter()
-        asked = cli(data, "ask", "--json", question)
+        asked = run_cli(data, "ask", "--json", question)
         elapsed = time.perf_counter() - started
     finally:
         holder.execute("ROLLBACK")
