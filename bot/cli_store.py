@@ -1,4 +1,4 @@
-"""`citebot report`, `citebot reports [resolve|export]`, `citebot cache`, `citebot db check`."""
+"""`citebot report`, `reports [resolve|export]`, `cache` and `db check|backup|restore`."""
 
 from __future__ import annotations
 
@@ -88,6 +88,18 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
     load.add_argument("file", type=Path, metavar="FILE", help="an export; - reads stdin")
     add_common(load)
     load.set_defaults(handler=run_db_import)
+    backup = db_actions.add_parser(
+        "backup", help="copy the database to FILE, safely while the bot runs"
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
+    add_common(backup)
+    backup.set_defaults(handler=run_db_backup)
+    restore = db_actions.add_parser(
+        "restore", help="replace the database by a backup (stop the bot first)"
+    )
+    restore.add_argument("file", type=Path, metavar="FILE")
+    add_common(restore)
+    restore.set_defaults(handler=run_db_restore)
 
 
 def _add_nested_common(parser: argparse.ArgumentParser, add_common) -> None:
@@ -321,8 +333,8 @@ def run_db_check(args: argparse.Namespace) -> int:
         for problem in result.problems:
             print(f"  - {problem}", file=sys.stderr)
         print(
-            "  citebot leaves the database untouched; move or rename it to start a new one, "
-            "or restore a backup",
+            "  citebot leaves the database untouched; restore a backup with citebot db restore "
+            "FILE, or move or rename it to start a new one",
             file=sys.stderr,
         )
     return 0 if result.ok else EXIT_FAILURE
@@ -389,3 +401,61 @@ def _read_export(file: Path) -> list[tuple[str, dict]]:
     if not all(isinstance(table, str) and isinstance(row, dict) for table, row in rows):
         raise UsageError(f"{file} is not a citebot db export (a line without a table and row)")
     return rows
+
+
+def run_db_backup(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError
+    from bot.store import StoreError, backup_database, is_postgres_url
+
+    target = _database(args)
+    if is_postgres_url(target):
+        return _backup_postgres(args)
+    try:
+        done = backup_database(Path(target), args.file)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    counts = ", ".join(f"{table}: {n}" for table, n in done.counts.items())
+    print(f"backed up {done.source} to {done.target} ({done.bytes:,} bytes; {counts})")
+    return 0
+
+
+def run_db_restore(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError
+    from bot.store import StoreError, is_postgres_url, restore_database
+
+    target = _database(args)
+    if is_postgres_url(target):
+        return _restore_postgres(args)
+    path = Path(target)
+    try:
+        moved = restore_database(args.file, path)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    if moved:
+        print(f"moved the damaged database aside to {moved}")
+    print(f"restored {path} from {args.file}")
+    return 0
+
+
+def _backup_postgres(args: argparse.Namespace) -> int:
+    """On PostgreSQL a backup is a `db export` file: one consistent snapshot of citebot's
+    tables (pg_dump remains the tool for the whole server)."""
+    if not args.file.parent.is_dir():
+        from bot.cli import UsageError
+
+        raise UsageError(f"cannot write {args.file}: folder {args.file.parent} does not exist")
+    run_db_export(args)
+    print(f"backed up to {args.file} (a citebot db export; restore with citebot db restore)")
+    return 0
+
+
+def _restore_postgres(args: argparse.Namespace) -> int:
+    """Replace every row with those of a `db backup` (or `db export`) file, all or nothing."""
+    from bot.cli_service import run_service
+
+    rows = _read_export(args.file)
+    counts = run_service(
+        args, lambda service: service.import_database(rows, replace=True), load_library=False
+    )
+    print(f"restored from {args.file} ({_counted(counts)})")
+    return 0

@@ -236,7 +236,7 @@ class Service:
         except QuestionError as exc:
             raise ServiceError(str(exc)) from exc
         library = await self.ensure_library()
-        key = CacheKey(question_key(cleaned), library.fingerprint, self.answerer_version)
+        key = CacheKey(question_key(cleaned), library.build_key, self.answerer_version)
         found = await self._correction_for(library, key, cleaned, asker.guild_id if asker else None)
         if found is not None:
             return await self._ask_corrected(key, library, cleaned, *found)
@@ -318,9 +318,12 @@ class Service:
         """Every stored row, to move this database to another backend (`citebot db export`)."""
         return await self._store.export_rows(write)
 
-    async def import_database(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
-        """Load an export into this (empty) database (`citebot db import`)."""
-        return await self._store.import_rows(rows)
+    async def import_database(
+        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool = False
+    ) -> dict[str, int]:
+        """Load an export into this (empty) database (`citebot db import`); `replace` drops what
+        it holds first (`citebot db restore` on PostgreSQL)."""
+        return await self._store.import_rows(rows, replace=replace)
 
     # -- timeline ---------------------------------------------------------------------------
     async def timeline(

@@ -39,6 +39,13 @@ STATUSES: tuple[str, ...] = ("open", "resolved", "rejected")
 CORRECTION_STATUSES: tuple[str, ...] = ("active", "withdrawn", "retired")
 _ID_CHARS = 10
 HIT_FLUSH_S = 60.0  # cache hits are counted in memory and written at most this often
+QUICK_TIMEOUT_S = 0.05  # a write that may be skipped (hit counts) waits no longer than this
+WAIT_NOTICE_S = 2.0  # a write still waiting for the lock after this long says so
+RESTORE_HELP = (
+    "Restore your latest backup with `citebot db restore FILE` (made by `citebot db backup "
+    "FILE`; it moves the damaged file aside), or move or rename it yourself to start an empty "
+    "database"
+)
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 # Forward only: never edit a released step, append a new one. Step N takes schema version N-1 to
@@ -385,11 +392,17 @@ class Backend(Protocol):
     def translate(self, exc: BaseException) -> StoreError: ...
 
     def transaction(
-        self, *, durable: bool = False, exclusive: bool = True, scope: str | None = None
+        self,
+        *,
+        durable: bool = False,
+        exclusive: bool = True,
+        scope: str | None = None,
+        quick: bool = False,
     ) -> AbstractAsyncContextManager[Tx]:
         """A write transaction. `exclusive` ones run one at a time across every process (what
         keeps check-then-write steps safe), or with a `scope`, one at a time among those of the
-        same scope; `durable` ones reach the disk before returning."""
+        same scope; `durable` ones reach the disk before returning; `quick` ones wait for a
+        lock QUICK_TIMEOUT_S at most (for writes that may be skipped)."""
         ...
 
     def read(self) -> AbstractAsyncContextManager[Tx]:
@@ -444,6 +457,28 @@ def _consume_outcome(task: asyncio.Future[Any]) -> None:
     """Nobody awaits a shielded operation whose caller was cancelled: log, don't warn."""
     if not task.cancelled() and task.exception() is not None:
         log.warning("store operation failed after its caller gave up: %s", task.exception())
+
+
+async def waiting_noted(step: Awaitable[T], location: str, busy_timeout: float) -> T:
+    """Await a step that takes the write lock, saying so in the log when another process makes
+    it wait longer than WAIT_NOTICE_S."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=WAIT_NOTICE_S)
+    if not done:
+        log.warning(
+            "waiting for the database %s: another process is writing to it (up to %g s)",
+            location,
+            busy_timeout,
+        )
+    return await task
+
+
+def busy_message(location: str, busy_timeout: float, holder_hint: str) -> str:
+    return (
+        f"the database {location} is busy: it stayed locked by another citebot process for "
+        f"over {busy_timeout:g} s, and nothing was changed; try again in a moment (if it stays "
+        f"busy, look for the process holding it: {holder_hint})"
+    )
 
 
 async def open_backend(target: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Backend:
@@ -589,8 +624,8 @@ class Store:
         if not self._hits and not self._misses:
             return
         try:
-            async with self._write(exclusive=False):
-                pass
+            async with self._write(exclusive=False, quick=True):
+                pass  # not worth waiting for when another process holds the lock
         except (StoreError, *self.backend.errors) as exc:
             log.info("cache hit counts not recorded (%s)", exc)
             self._hits, self._misses = Counter(), 0
@@ -960,15 +995,19 @@ class Store:
         return counts
 
     @_guarded
-    async def import_rows(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+    async def import_rows(
+        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool = False
+    ) -> dict[str, int]:
         """Load exported rows into this database, all or nothing. Only into a database with no
-        answers and no reports yet: an import never merges with or overwrites real data."""
+        answers and no reports yet (an import never merges with real data), unless `replace`
+        (restoring a backup), which drops what it holds in the same transaction."""
         counts = dict.fromkeys(TABLES, 0)
+        self._hits, self._misses = Counter(), 0  # counted against what is being replaced
         async with self.backend.transaction(durable=True) as tx:
             held = await tx.one(
                 "SELECT (SELECT count(*) FROM answers) + (SELECT count(*) FROM reports)"
             )
-            if held and held[0]:
+            if held and held[0] and not replace:
                 raise StoreError(
                     f"{self.location} already holds answers or reports; import only into a new, "
                     "empty database"
@@ -1007,3 +1046,24 @@ def check_database(path: Path) -> CheckResult:
     from bot.store_sqlite import check_database as check
 
     return check(Path(path))
+
+
+class BackupResult(BaseModel):
+    source: str
+    target: str
+    bytes: int
+    counts: dict[str, int]
+
+
+def backup_database(path: Path, target: Path) -> BackupResult:
+    """Copy an SQLite database safely while it is in use (see bot.store_sqlite)."""
+    from bot.store_sqlite import backup_database as backup
+
+    return backup(Path(path), Path(target))
+
+
+def restore_database(backup: Path, path: Path) -> str | None:
+    """Replace an SQLite database by a backup (see bot.store_sqlite)."""
+    from bot.store_sqlite import restore_database as restore
+
+    return restore(Path(backup), Path(path))

@@ -10,22 +10,31 @@ user_version.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
+import os
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
 import aiosqlite
 
+from bot import store as shared
 from bot.store import (
+    BUSY_TIMEOUT_S,
     COUNTED,
     MIGRATIONS,
+    RESTORE_HELP,
     SCHEMA_VERSION,
+    BackupResult,
     CheckResult,
     Params,
     StoreBusyError,
     StoreError,
+    busy_message,
+    waiting_noted,
 )
 
 TOKENS = {
@@ -57,10 +66,7 @@ def _translate(exc: BaseException, path: Path, busy_timeout: float) -> StoreErro
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     if primary in _BUSY or "database is locked" in lowered:
-        return StoreBusyError(
-            f"{path} stayed locked by another citebot process for over {busy_timeout:g} s; "
-            "try again in a moment"
-        )
+        return StoreBusyError(busy_message(str(path), busy_timeout, f"fuser {path}"))
     if primary in _CANNOT_WRITE or "readonly" in lowered or "unable to open" in lowered:
         return StoreError(
             f"cannot write the database {path} ({message}); make its folder writable, or set "
@@ -69,8 +75,7 @@ def _translate(exc: BaseException, path: Path, busy_timeout: float) -> StoreErro
     if primary in _DAMAGED or "not a database" in lowered or "malformed" in lowered:
         return StoreError(
             f"{path} is damaged or not a citebot database ({message}); citebot leaves it "
-            "untouched: move or rename it to start a new one, or restore a backup "
-            "(citebot db check shows details)"
+            f"untouched. {RESTORE_HELP} (citebot db check shows details)"
         )
     return StoreError(f"cannot use the database {path}: {message}")
 
@@ -88,7 +93,36 @@ def _prepare_folder(folder: Path) -> None:
 
 
 def _probe(path: Path) -> None:
-    sqlite3.connect(path).close()
+    sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True).close()
+
+
+def _create(path: Path) -> None:
+    """Make a new, empty database file in one step: it appears with its SQLite header, so a
+    zero-byte file is never one citebot is making (it was truncated, and is refused)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+    try:
+        with closing(sqlite3.connect(tmp)) as db:
+            db.execute("PRAGMA journal_mode = WAL")  # writes the header
+        try:
+            os.link(tmp, path)  # fails if another process made it first: theirs is kept
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def empty_database_message(path: Path) -> str:
+    return (
+        f"{path} is empty (0 bytes): the database was truncated or lost, and citebot will not "
+        f"start over on top of it. {RESTORE_HELP}"
+    )
+
+
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
 
 
 class _Tx:
@@ -127,11 +161,17 @@ class SqliteBackend:
         if path.exists() and not path.is_file():
             raise StoreError(f"{path} is not a file; move it aside or set CITEBOT_DATA elsewhere")
         try:
+            if not path.exists():
+                await asyncio.to_thread(_create, path)
+            if path.stat().st_size == 0:
+                raise StoreError(empty_database_message(path))
             # Probe first: aiosqlite leaves its worker thread behind when connecting fails.
             await asyncio.to_thread(_probe, path)
             db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
         except sqlite3.Error as exc:
             raise _translate(exc, path, busy_timeout) from exc
+        except OSError as exc:
+            raise StoreError(f"cannot create the database {path} ({exc.strerror or exc})") from exc
         db.row_factory = sqlite3.Row
         backend = cls(db, path, busy_timeout)
         try:
@@ -151,7 +191,7 @@ class SqliteBackend:
         await self._db.close()
 
     async def _setup(self) -> None:
-        await self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+        await self._db.execute(f"PRAGMA busy_timeout = {_ms(self.busy_timeout)}")
         await self._db.execute("PRAGMA foreign_keys = ON")
         async with self.read() as tx:
             version = await self.schema_version(tx)  # reads the header: fails for a non-database
@@ -194,10 +234,15 @@ class SqliteBackend:
 
     @asynccontextmanager
     async def transaction(
-        self, *, durable: bool = False, exclusive: bool = True, scope: str | None = None
+        self,
+        *,
+        durable: bool = False,
+        exclusive: bool = True,
+        scope: str | None = None,
+        quick: bool = False,
     ) -> AsyncIterator[_Tx]:
-        """BEGIN IMMEDIATE: takes the write lock up front, waiting up to the busy timeout, so
-        every write is exclusive here, whatever its scope.
+        """BEGIN IMMEDIATE: takes the write lock up front, waiting up to the busy timeout (or
+        QUICK_TIMEOUT_S if `quick`), so every write is exclusive here, whatever its scope.
 
         `durable` syncs the commit to disk before returning, so a report the user was told about
         survives a power cut; cache writes skip the sync (WAL keeps them safe from crashes, and
@@ -206,8 +251,12 @@ class SqliteBackend:
         async with self._lock:
             if durable:
                 await self._db.execute("PRAGMA synchronous = FULL")
+            if quick:
+                await self._db.execute(f"PRAGMA busy_timeout = {_ms(shared.QUICK_TIMEOUT_S)}")
             try:
-                await self._db.execute("BEGIN IMMEDIATE")
+                await waiting_noted(
+                    self._db.execute("BEGIN IMMEDIATE"), self.location, self.busy_timeout
+                )
                 try:
                     yield _Tx(self._db)
                 except BaseException:
@@ -218,6 +267,8 @@ class SqliteBackend:
             finally:
                 if durable:
                     await self._db.execute("PRAGMA synchronous = NORMAL")
+                if quick:
+                    await self._db.execute(f"PRAGMA busy_timeout = {_ms(self.busy_timeout)}")
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[_Tx]:
@@ -249,6 +300,9 @@ def check_database(path: Path) -> CheckResult:
         return CheckResult(path=str(path), exists=False, ok=True)
     if not path.is_file():
         return CheckResult(path=str(path), exists=True, ok=False, problems=["not a file"])
+    if path.stat().st_size == 0:
+        problem = "the file is empty (0 bytes): it was truncated or lost; restore a backup"
+        return CheckResult(path=str(path), exists=True, ok=False, problems=[problem])
     problems: list[str] = []
     counts: dict[str, int] = {}
     version: int | None = None
@@ -267,9 +321,7 @@ def check_database(path: Path) -> CheckResult:
                 f"{table} row {rowid} refers to a missing {parent}"
                 for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check")
             ]
-            for table in COUNTED:
-                if table in tables:
-                    counts[table] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            counts = _counts(db)
     except sqlite3.Error as exc:
         problems.append(str(exc))
     return CheckResult(
@@ -280,3 +332,95 @@ def check_database(path: Path) -> CheckResult:
         problems=problems,
         counts=counts,
     )
+
+
+def backup_database(path: Path, target: Path) -> BackupResult:
+    """Copy the database with SQLite's online backup API: consistent while other processes
+    read and write it. The copy is checked, then moved into place (a reader of `target` sees
+    the old backup or the whole new one)."""
+    _require_usable(path)
+    if target.exists() and target.resolve() == path.resolve():
+        raise StoreError(f"{target} is the database itself; back up to another file")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with closing(_connect_read_only(path)) as source, closing(sqlite3.connect(tmp)) as copy:
+            source.backup(copy)
+            _check_copy(copy, tmp)
+            counts = _counts(copy)
+        os.replace(tmp, target)
+    except sqlite3.Error as exc:
+        raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
+    except OSError as exc:
+        raise StoreError(f"cannot write the backup {target} ({exc.strerror or exc})") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return BackupResult(
+        source=str(path), target=str(target), bytes=target.stat().st_size, counts=counts
+    )
+
+
+def restore_database(backup: Path, path: Path) -> str | None:
+    """Replace the database at `path` by a backup made with `backup_database`.
+
+    A healthy database is overwritten in place with the backup API (other connections see the
+    restored content). A damaged or empty one is first renamed aside, never deleted; returns
+    where it went (None when nothing was moved).
+    """
+    _require_usable(backup)
+    result = check_database(backup)
+    if not result.ok or result.schema_version is None or not result.counts:
+        raise StoreError(f"{backup} is not a usable citebot backup: {'; '.join(result.problems)}")
+    moved = None
+    if path.exists() and not check_database(path).ok:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        moved_path = path.with_name(f"{path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):  # a stale WAL must never be replayed on the backup
+            side = Path(f"{path}{suffix}")
+            if side.exists():
+                os.replace(side, Path(f"{moved_path}{suffix}"))
+        moved = str(moved_path)
+    try:
+        if not path.exists():
+            _prepare_folder(path.parent)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.restore")
+            try:
+                _copy_database(backup, tmp)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
+        else:
+            _copy_database(backup, path)
+    except sqlite3.Error as exc:
+        raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
+    return moved
+
+
+def _copy_database(source_path: Path, target_path: Path) -> None:
+    with (
+        closing(_connect_read_only(source_path)) as source,
+        closing(sqlite3.connect(target_path, timeout=BUSY_TIMEOUT_S)) as target,
+    ):
+        source.backup(target)
+        _check_copy(target, target_path)
+
+
+def _require_usable(path: Path) -> None:
+    if not path.is_file():
+        raise StoreError(f"no database at {path}")
+    if path.stat().st_size == 0:
+        raise StoreError(empty_database_message(path))
+
+
+def _check_copy(db: sqlite3.Connection, path: Path) -> None:
+    problems = [row[0] for row in db.execute("PRAGMA quick_check") if row[0] != "ok"]
+    if problems:
+        raise StoreError(f"the copy {path} does not check out: {'; '.join(problems[:3])}")
+
+
+def _counts(db: sqlite3.Connection) -> dict[str, int]:
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return {
+        table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in COUNTED
+        if table in tables
+    }

@@ -58,6 +58,12 @@ def load_or_build(
         lock.release()
 
 
+def lock_path(data_dir: Path, what: str, fingerprint: str) -> Path:
+    """Where the build lock of `what` for a corpus fingerprint lives: a folder of its own, so
+    listing or cleaning the index and timeline folders never meets a lock file."""
+    return Path(data_dir) / "locks" / f"{what}-{fingerprint}.lock"
+
+
 def replace_folder(write: Callable[[Path], None], folder: Path) -> None:
     """Write a folder's files into a fresh temporary sibling, then swap it into place."""
     folder = Path(folder)

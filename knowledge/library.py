@@ -8,8 +8,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from knowledge.build_once import load_or_build
+from knowledge.build_once import load_or_build, lock_path
 from knowledge.corpus import Corpus, load_corpus
+from knowledge.housekeeping import remove_old_builds
 from knowledge.index import IndexError_, PassageIndex
 from knowledge.models import Passage
 from knowledge.sentences import SentenceStats
@@ -31,6 +32,12 @@ class Library:
     @property
     def fingerprint(self) -> str:
         return self.corpus.fingerprint
+
+    @property
+    def build_key(self) -> str:
+        """What cached answers are keyed by: the corpus and this very build of its index, so a
+        rebuilt index (a damaged one, or `citebot index`) never serves the old one's answers."""
+        return f"{self.corpus.fingerprint}.{self.index.build_id}"
 
     @property
     def passages(self) -> list[Passage]:
@@ -78,7 +85,8 @@ def open_library(
 
     Processes sharing a data folder build it once: the others wait on a lock and then
     memory-map it (knowledge/build_once.py). `rebuild` builds anew even when one is saved.
-    With `data_dir=None` the index lives in memory only (tests, read-only installs).
+    With `data_dir=None` the index lives in memory only (tests, read-only installs). After a
+    new index is saved, the folders of older corpus versions that no process uses are removed.
     """
     corpus = load_corpus(corpus_dir, strict=strict)
     if data_dir is None:
@@ -98,6 +106,7 @@ def open_library(
         index = PassageIndex.build(corpus.passages)
         try:
             index.save(folder)
+            remove_old_builds(data_dir, keep=corpus.fingerprint)
         except OSError as exc:
             log.warning(
                 "cannot save the index under %s (%s); using it from memory",
@@ -106,5 +115,5 @@ def open_library(
             )
         return Library(corpus, index, rebuilt=True, data_dir=data_dir)
 
-    lock = folder.with_name(f"{folder.name}.lock")
+    lock = lock_path(data_dir, "index", corpus.fingerprint)
     return load_or_build(lock, load, build, what=f"the index in {folder}", force=rebuild)

@@ -25,7 +25,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from knowledge.analysis import analyze
-from knowledge.build_once import load_or_build
+from knowledge.build_once import load_or_build, lock_path
 from knowledge.corpus import Corpus
 from knowledge.models import Passage, Source
 from knowledge.temporal import (
@@ -463,7 +463,7 @@ def load_or_build_timeline(corpus: Corpus, data_dir: Path | None) -> Timeline:
             log.warning("cannot save the timeline to %s (%s)", path, exc.strerror or exc)
         return timeline
 
-    lock = path.with_name(f"{path.name}.lock")
+    lock = lock_path(data_dir, "timeline", corpus.fingerprint)
     return load_or_build(
         lock, lambda: load_timeline(path, corpus.fingerprint), build, what=f"the timeline {path}"
     )

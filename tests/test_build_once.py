@@ -9,6 +9,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from knowledge.build_once import lock_path
 from knowledge.corpus import Corpus
 from knowledge.library import index_dir, open_library
 from tests.store_support import ROOT
@@ -34,7 +35,9 @@ def test_processes_starting_together_build_the_index_once(corpus: Corpus, tmp_pa
     data = tmp_path / "data"
     folder = index_dir(data, corpus.fingerprint)
     folder.parent.mkdir(parents=True)
-    with FileLock(folder.with_name(f"{folder.name}.lock")):  # as if a build were under way
+    lock = lock_path(data, "index", corpus.fingerprint)
+    lock.parent.mkdir()
+    with FileLock(lock):  # as if a build were under way
         processes = [_start(data) for _ in range(3)]
         time.sleep(2.0)
         assert all(p.poll() is None for p in processes)  # waiting, not building a copy

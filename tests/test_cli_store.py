@@ -235,6 +235,25 @@ def test_export_and_import_move_everything_from_sqlite_to_postgresql_and_back(
     assert [r["reporter_name"] for r in json.loads(out)["reports"]] == ["bo", "cy"]
 
 
+def test_backup_and_restore_on_postgresql(
+    capsys, monkeypatch, postgres_url: str, data: str, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", postgres_url)
+    answer_id = ask_json(capsys, data)["answer_id"]
+    run(capsys, "report", answer_id, "--reason", "before the backup")
+    code, out, _ = run(capsys, "db", "backup", str(tmp_path / "backup.jsonl"))
+    assert code == 0 and "backed up to" in out
+    run(capsys, "report", answer_id, "--reason", "after", "--reporter", "late")
+    run(capsys, "reports", "resolve", "1", "--note", "done")
+    code, out, _ = run(capsys, "db", "restore", str(tmp_path / "backup.jsonl"))
+    assert code == 0 and "reports: 1" in out
+    code, out, _ = run(capsys, "reports", "--status", "all", "--json")
+    (report,) = json.loads(out)["reports"]
+    assert (report["status"], report["reason"]) == ("open", "before the backup")
+    assert "report #2 received" in run(capsys, "report", answer_id, "--reason", "x", "--reporter",
+                                       "new")[1]  # fmt: skip
+
+
 def test_import_refuses_what_is_not_an_export(capsys, data: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"table": "answers", "row": {}}\n')
