@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, ParamSpec, Protocol, TypeVar
 
@@ -343,6 +344,13 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+def spell(sql: str, tokens: dict[str, str]) -> str:
+    """The shared SQL with a backend's spelling of the `{tokens}` (see MIGRATIONS)."""
+    for token, spelling in tokens.items():
+        sql = sql.replace(token, spelling)
+    return sql
+
+
 def is_postgres_url(target: str | Path) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
@@ -361,6 +369,22 @@ def database_target(database_url: str | None, data_dir: Path) -> str | Path:
             f"{value.split('://', 1)[0]}:// URL"
         )
     return Path(value.removeprefix("sqlite://"))
+
+
+@dataclass(frozen=True)
+class Write:
+    """How a write transaction locks and syncs. `exclusive` ones run one at a time across every
+    process (what keeps check-then-write steps safe), or with a `scope`, one at a time among
+    those of the same scope; `durable` ones reach the disk before returning; `quick` ones wait
+    for a lock QUICK_TIMEOUT_S at most (for writes that may be skipped)."""
+
+    durable: bool = False
+    exclusive: bool = True
+    scope: str | None = None
+    quick: bool = False
+
+
+PLAIN_WRITE = Write()
 
 
 class Row(Protocol):
@@ -391,18 +415,8 @@ class Backend(Protocol):
 
     def translate(self, exc: BaseException) -> StoreError: ...
 
-    def transaction(
-        self,
-        *,
-        durable: bool = False,
-        exclusive: bool = True,
-        scope: str | None = None,
-        quick: bool = False,
-    ) -> AbstractAsyncContextManager[Tx]:
-        """A write transaction. `exclusive` ones run one at a time across every process (what
-        keeps check-then-write steps safe), or with a `scope`, one at a time among those of the
-        same scope; `durable` ones reach the disk before returning; `quick` ones wait for a
-        lock QUICK_TIMEOUT_S at most (for writes that may be skipped)."""
+    def transaction(self, write: Write = ...) -> AbstractAsyncContextManager[Tx]:
+        """A write transaction, taking its locks as `write` says (default: PLAIN_WRITE)."""
         ...
 
     def read(self) -> AbstractAsyncContextManager[Tx]:
@@ -552,7 +566,7 @@ class Store:
             if version == 0:
                 await self._refuse_foreign_database(tx)  # before anything writes to it
         while version < SCHEMA_VERSION:
-            async with self.backend.transaction(durable=True) as tx:
+            async with self.backend.transaction(Write(durable=True)) as tx:
                 # Re-read under the write lock: another process may have migrated meanwhile.
                 version = await self.backend.schema_version(tx)
                 if version == 0:
@@ -601,7 +615,7 @@ class Store:
     @asynccontextmanager
     async def _write(self, **options: Any) -> AsyncIterator[Tx]:
         """A backend write transaction that also records the hits and misses counted since."""
-        async with self.backend.transaction(**options) as tx:
+        async with self.backend.transaction(Write(**options)) as tx:
             yield tx
             await self._write_counts(tx)
 
@@ -1003,7 +1017,7 @@ class Store:
         (restoring a backup), which drops what it holds in the same transaction."""
         counts = dict.fromkeys(TABLES, 0)
         self._hits, self._misses = Counter(), 0  # counted against what is being replaced
-        async with self.backend.transaction(durable=True) as tx:
+        async with self.backend.transaction(Write(durable=True)) as tx:
             held = await tx.one(
                 "SELECT (SELECT count(*) FROM answers) + (SELECT count(*) FROM reports)"
             )

@@ -24,13 +24,13 @@ import asyncpg
 from bot import store as shared
 from bot.store import (
     COUNTED,
+    PLAIN_WRITE,
     SCHEMA_VERSION,
     CheckResult,
     Params,
     StoreBusyError,
     StoreError,
-    busy_message,
-    waiting_noted,
+    Write,
 )
 
 TOKENS = {
@@ -47,8 +47,7 @@ _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?")  # a quoted literal, kept as is,
 @functools.lru_cache(maxsize=512)
 def dialect(sql: str) -> str:
     """`?` placeholders become `$1, $2, ...`; the shared tokens get PostgreSQL's spelling."""
-    for token, spelling in TOKENS.items():
-        sql = sql.replace(token, spelling)
+    sql = shared.spell(sql, TOKENS)
     counter = itertools.count(1)
     return _PLACEHOLDER.sub(lambda m: m[0] if m[0] != "?" else f"${next(counter)}", sql)
 
@@ -86,7 +85,7 @@ def _translate(exc: BaseException, location: str, busy_timeout: float) -> StoreE
     )
     if isinstance(exc, busy):
         return StoreBusyError(
-            busy_message(location, busy_timeout, "SELECT * FROM pg_locks WHERE NOT granted")
+            shared.busy_message(location, busy_timeout, "SELECT * FROM pg_locks WHERE NOT granted")
         )
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
         return StoreError(
@@ -180,29 +179,22 @@ class PostgresBackend:
             self._pool.terminate()
 
     @asynccontextmanager
-    async def transaction(
-        self,
-        *,
-        durable: bool = False,
-        exclusive: bool = True,
-        scope: str | None = None,
-        quick: bool = False,
-    ) -> AsyncIterator[_Tx]:
+    async def transaction(self, write: Write = PLAIN_WRITE) -> AsyncIterator[_Tx]:
         """A write transaction. Not `durable`: the commit returns before the WAL reaches the
         disk (a crash may lose the last cache writes, never corrupt them). A `scope` takes the
         write lock shared plus a lock of its own, so scoped writes run side by side unless
         they share the scope, and never beside an unscoped exclusive write."""
         async with self._pool.acquire(timeout=self.busy_timeout) as conn, conn.transaction():
-            setup = [] if durable else ["SET LOCAL synchronous_commit = off"]
-            if quick:
+            setup = [] if write.durable else ["SET LOCAL synchronous_commit = off"]
+            if write.quick:
                 setup.append(f"SET LOCAL lock_timeout = {int(shared.QUICK_TIMEOUT_S * 1000)}")
-            if exclusive and scope is not None:
+            if write.exclusive and write.scope is not None:
                 setup.append(f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY})")
-                setup.append(f"SELECT pg_advisory_xact_lock({_lock_key(scope)})")
-            elif exclusive:
+                setup.append(f"SELECT pg_advisory_xact_lock({_lock_key(write.scope)})")
+            elif write.exclusive:
                 setup.append(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
             if setup:  # one round trip
-                await waiting_noted(
+                await shared.waiting_noted(
                     conn.execute("; ".join(setup)), self.location, self.busy_timeout
                 )
             yield _Tx(conn)

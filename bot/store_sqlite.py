@@ -25,7 +25,7 @@ from bot import store as shared
 from bot.store import (
     BUSY_TIMEOUT_S,
     COUNTED,
-    MIGRATIONS,
+    PLAIN_WRITE,
     RESTORE_HELP,
     SCHEMA_VERSION,
     BackupResult,
@@ -33,7 +33,9 @@ from bot.store import (
     Params,
     StoreBusyError,
     StoreError,
+    Write,
     busy_message,
+    spell,
     waiting_noted,
 )
 
@@ -50,14 +52,7 @@ _DAMAGED = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 @functools.lru_cache(maxsize=512)
 def dialect(sql: str) -> str:
-    for token, spelling in TOKENS.items():
-        sql = sql.replace(token, spelling)
-    return sql
-
-
-def sqlite_migrations() -> list[list[str]]:
-    """The migrations as SQLite runs them (tests build old files from these)."""
-    return [[dialect(statement) for statement in step] for step in MIGRATIONS]
+    return spell(sql, TOKENS)
 
 
 def _translate(exc: BaseException, path: Path, busy_timeout: float) -> StoreError:
@@ -233,14 +228,7 @@ class SqliteBackend:
         """AUTOINCREMENT already continues after the largest id present."""
 
     @asynccontextmanager
-    async def transaction(
-        self,
-        *,
-        durable: bool = False,
-        exclusive: bool = True,
-        scope: str | None = None,
-        quick: bool = False,
-    ) -> AsyncIterator[_Tx]:
+    async def transaction(self, write: Write = PLAIN_WRITE) -> AsyncIterator[_Tx]:
         """BEGIN IMMEDIATE: takes the write lock up front, waiting up to the busy timeout (or
         QUICK_TIMEOUT_S if `quick`), so every write is exclusive here, whatever its scope.
 
@@ -249,9 +237,9 @@ class SqliteBackend:
         a lost cache entry is only recomputed).
         """
         async with self._lock:
-            if durable:
+            if write.durable:
                 await self._db.execute("PRAGMA synchronous = FULL")
-            if quick:
+            if write.quick:
                 await self._db.execute(f"PRAGMA busy_timeout = {_ms(shared.QUICK_TIMEOUT_S)}")
             try:
                 await waiting_noted(
@@ -265,9 +253,9 @@ class SqliteBackend:
                     raise
                 await self._db.execute("COMMIT")
             finally:
-                if durable:
+                if write.durable:
                     await self._db.execute("PRAGMA synchronous = NORMAL")
-                if quick:
+                if write.quick:
                     await self._db.execute(f"PRAGMA busy_timeout = {_ms(self.busy_timeout)}")
 
     @asynccontextmanager
