@@ -34,7 +34,7 @@ def run_service(
     User-fixable problems (bad input, a database file that cannot be used) become UsageError
     (exit 2); a database kept locked past the busy timeout exits 1.
     """
-    from bot.cli import EXIT_FAILURE, UsageError, settings_from
+    from bot.cli import EXIT_FAILURE, UsageError, safe, settings_from, warn
 
     settings = settings_from(args)
 
@@ -45,13 +45,13 @@ def run_service(
         async with service:
             if load_library:
                 for warning in service.library.corpus.warnings:
-                    print(f"citebot: warning: {warning}", file=sys.stderr)
+                    warn(warning)
             return await work(service)
 
     try:
         return asyncio.run(main())
     except StoreBusyError as exc:
-        print(f"citebot: error: {exc}", file=sys.stderr)
+        print(f"citebot: error: {safe(str(exc))}", file=sys.stderr)
         raise SystemExit(EXIT_FAILURE) from exc
     except (ServiceError, StoreError) as exc:
         raise UsageError(str(exc)) from exc

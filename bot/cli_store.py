@@ -11,6 +11,8 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.render_text import visible
+
 if TYPE_CHECKING:
     from bot.service import Report, Service
 
@@ -123,7 +125,7 @@ def run_reports(args: argparse.Namespace) -> int:
         print(f"no {'' if args.status == 'all' else args.status + ' '}reports")
         return 0
     for report in reports:
-        print(_describe(report))
+        print(visible(_describe(report)))
     return 0
 
 
@@ -244,9 +246,9 @@ def run_db_check(args: argparse.Namespace) -> int:
         if (result.schema_version or 0) < result.expected_version:
             print(f"  it will be upgraded to schema {result.expected_version} on next use")
     else:
-        print(f"{result.path}: PROBLEMS FOUND", file=sys.stderr)
+        print(visible(f"{result.path}: PROBLEMS FOUND"), file=sys.stderr)
         for problem in result.problems:
-            print(f"  - {problem}", file=sys.stderr)
+            print(visible(f"  - {problem}"), file=sys.stderr)
         print(
             "  citebot leaves the file untouched; move or rename it to start a new database, "
             "or restore a backup",
