@@ -1,0 +1,77 @@
+"""The token and any Authorization value never reach a message or a log line (issue 11, item 4)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot import redact
+from tests.fake_discord import FakeDiscord
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
+
+
+@pytest.fixture(autouse=True)
+def _token(monkeypatch):
+    monkeypatch.setenv("DISCORD_TOKEN", "env-secret-token-value")
+
+
+def test_the_token_and_authorization_values_are_redacted():
+    redact.register_secret("registered-secret-1234")
+    text = (
+        f"token {TOKEN}; headers {{'Authorization': 'Bot abcdefghij.klmnop'}} "
+        "Authorization: Bearer qwertyuiop1 env-secret-token-value "
+        "b'Bot registered-secret-12...' registered-secret-1234"
+    )
+    out = redact.redact(text)
+    for secret in (TOKEN, "abcdefghij", "qwertyuiop1", "env-secret", "registered-secret"):
+        assert secret not in out
+    assert out.count(redact.REDACTED) >= 5 and out.startswith("token [redacted]")
+
+
+def test_ordinary_text_is_left_alone():
+    text = "Where did Kim Kardashian and Ivanka Trump first meet? Bot answers, authorization."
+    assert redact.redact(text) == text
+
+
+def test_log_records_are_redacted_with_their_tracebacks():
+    stream = logging.StreamHandler(buffer := io.StringIO())
+    stream.addFilter(redact.RedactingFilter())
+    logger = logging.getLogger("citebot.test.redact")
+    logger.addHandler(stream)
+    try:
+        try:
+            raise RuntimeError(f"echoed header Authorization: Bot {TOKEN}")
+        except RuntimeError:
+            logger.exception("failed with %s", "env-secret-token-value")
+    finally:
+        logger.removeHandler(stream)
+    text = buffer.getvalue()
+    assert "Traceback" in text and "RuntimeError" in text
+    assert TOKEN not in text and "env-secret" not in text and "[redacted]" in text
+
+
+@pytest.mark.parametrize("verbose", [[], ["-v"]])
+async def test_a_10000_character_token_echoed_by_discord_never_reaches_stderr(tmp_path, verbose):
+    """aiohttp answers an over-long header with a 400 that quotes its first 100 bytes."""
+    token = "Tk" + "x" * 10_000
+    async with FakeDiscord() as fake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "CITEBOT_"))}
+        env.update(fake.env(), DISCORD_TOKEN=token, CITEBOT_DATA=str(tmp_path / "d"))
+        env["PYTHONPATH"] = ROOT
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", *verbose, "sync",
+            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        _out, err = await asyncio.wait_for(proc.communicate(), 60)
+    text = err.decode()
+    assert proc.returncode != 0 and text.strip()
+    assert "Tkxxxxxxxx" not in text and "xxxxxxxxxxxxxxxx" not in text
+    assert "Traceback" not in text or verbose
