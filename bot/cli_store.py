@@ -176,7 +176,8 @@ def run_export(args: argparse.Namespace) -> int:
 
     text = run_service(args, work, load_library=False)
     if output is None:
-        sys.stdout.write(text)
+        # Exact into a file or a pipe; on a terminal, control characters are shown, not obeyed.
+        sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
         return 0
     try:
         _write_atomically(output, text)

@@ -13,6 +13,8 @@ import os
 import re
 import threading
 
+from bot.render_text import visible
+
 REDACTED = "[redacted]"
 _MIN_SECRET = 8  # shorter values are too likely to occur by chance in ordinary text
 
@@ -71,7 +73,7 @@ def redact(text: str) -> str:
 
 class RedactingFilter(logging.Filter):
     """A handler filter: formats the record's message and traceback once, redacted (handlers
-    reuse the cached `exc_text`)."""
+    reuse the cached `exc_text`), control characters in the message shown, not obeyed."""
 
     _formatter = logging.Formatter()
 
@@ -80,7 +82,7 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a bad format string: keep what there is
             message = f"{record.msg} {record.args}"
-        record.msg, record.args = redact(message), None
+        record.msg, record.args = visible(redact(message)), None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)
         if record.exc_text:

@@ -96,3 +96,26 @@ def test_sources_and_warnings_show_file_names_visibly(tmp_path):
     assert b"ok\\x1b[2J" in done.stdout and b"\\x1b]0;x\\x07" in done.stdout
     assert b"bad\\xff\\x1b[1m.txt" in done.stderr and b"not UTF-8" in done.stderr
     assert b"\x1b" not in done.stdout + done.stderr and b"\x07" not in done.stdout
+
+
+def test_an_export_shown_on_a_terminal_shows_escapes_but_a_file_is_exact(tmp_path, capsys):
+    import pty
+
+    data = tmp_path / "d"
+    aid = answer_id(capsys, data)
+    main(["report", aid, "--reporter", "x", "--reason", ESCAPES, "--data", str(data)])
+    capsys.readouterr()
+    env = {**os.environ, "CITEBOT_DATA": str(data), "PYTHONPATH": str(ROOT)}
+    controller, terminal = pty.openpty()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "reports", "export", "--format", "jsonl"],
+        stdout=terminal, stderr=subprocess.PIPE, env=env, timeout=60,
+    )  # fmt: skip
+    os.close(terminal)
+    shown = os.read(controller, 1 << 16)
+    os.close(controller)
+    assert done.returncode == 0 and b"\\x9b1m" in shown and "\x9b".encode() not in shown
+    target = tmp_path / "out.jsonl"
+    assert main(["reports", "export", "--format", "jsonl", "--output", str(target),
+                 "--data", str(data)]) == 0  # fmt: skip
+    assert json.loads(target.read_text(encoding="utf-8"))["reason"] == ESCAPES

@@ -50,12 +50,13 @@ def test_log_records_are_redacted_with_their_tracebacks():
         try:
             raise RuntimeError(f"echoed header Authorization: Bot {TOKEN}")
         except RuntimeError:
-            logger.exception("failed with %s", "env-secret-token-value")
+            logger.exception("failed with %s \x1b[2J", "env-secret-token-value")
     finally:
         logger.removeHandler(stream)
     text = buffer.getvalue()
     assert "Traceback" in text and "RuntimeError" in text
     assert TOKEN not in text and "env-secret" not in text and "[redacted]" in text
+    assert "\x1b" not in text and "\\x1b[2J" in text  # shown, not obeyed
 
 
 @pytest.mark.parametrize("verbose", [[], ["-v"]])
