@@ -74,7 +74,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot import cli_ask, cli_discord, cli_store, cli_timeline
+    from bot import cli_ask, cli_corrections, cli_discord, cli_store, cli_timeline
 
     parser = argparse.ArgumentParser(
         prog="citebot", description="Answers questions with quoted, cited passages."
@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_ask.register,
         cli_timeline.register,
         cli_store.register,
+        cli_corrections.register,
         cli_discord.register,
     ):
         register(sub, _add_common)

@@ -46,7 +46,10 @@ def run_service(
             if load_library:
                 for warning in service.library.corpus.warnings:
                     warn(warning)
-            return await work(service)
+            result = await work(service)
+            for warning in service.warnings:  # corrections retired by a changed corpus
+                warn(warning)
+            return result
 
     try:
         return asyncio.run(main())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.render_text import visible
 
 if TYPE_CHECKING:
-    from bot.service import Report, Service
+    from bot.service import Feedback, Report, Service
 
 # bot.cli_service (and with it aiosqlite and the store) is imported inside the commands, so
 # building the parser stays cheap for every other command.
@@ -45,6 +45,12 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
     resolve.add_argument("--note", required=True, help="what was done (up to 1,000 characters)")
     resolve.add_argument("--reject", action="store_true", help="the answer was right after all")
     resolve.add_argument("--moderator", metavar="NAME", help="default: your login")
+    resolve.add_argument(
+        "--answer",
+        metavar="SOURCE_ID:PARAGRAPH[:SENTENCE]",
+        help="the passage that answers: the question and its rewordings (in the report's "
+        "server) are answered with it from now on",
+    )
     resolve.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
     _add_nested_common(resolve, add_common)
     resolve.set_defaults(handler=run_resolve)
@@ -114,19 +120,40 @@ def run_report(args: argparse.Namespace) -> int:
 def run_reports(args: argparse.Namespace) -> int:
     from bot.cli_service import run_service
 
-    async def work(service: Service) -> list[Report]:
-        return await service.reports(args.status)
+    async def work(service: Service) -> tuple[list[Report], list[Feedback]]:
+        return await service.reports(args.status), await service.feedback()
 
-    reports = run_service(args, work, load_library=False)
+    reports, feedback = run_service(args, work, load_library=False)
     if args.json:
-        print(json.dumps({"reports": [r.model_dump(mode="json") for r in reports]}))
+        print(
+            json.dumps(
+                {
+                    "reports": [r.model_dump(mode="json") for r in reports],
+                    "feedback": [f.model_dump(mode="json") for f in feedback],
+                }
+            )
+        )
         return 0
     if not reports:
         print(f"no {'' if args.status == 'all' else args.status + ' '}reports")
-        return 0
     for report in reports:
         print(visible(_describe(report)))
+    if feedback:
+        print(f'\n"This answered me" ({len(feedback)} clicks on closest passages):')
+        for line in feedback_lines(feedback):
+            print(visible(f"  {line}"))
     return 0
+
+
+def feedback_lines(feedback: list[Feedback]) -> list[str]:
+    """One line per passage and question: how many said it answered them."""
+    from collections import Counter
+
+    counts = Counter((f.answer_id, f.question, f.source_id, f.paragraph) for f in feedback)
+    return [
+        f"{n}\u00d7 answer {answer_id} {question!r} \u2192 {source_id}:{paragraph}"
+        for (answer_id, question, source_id, paragraph), n in counts.most_common()
+    ]
 
 
 def _describe(report: Report, width: int = 88) -> str:
@@ -143,21 +170,36 @@ def _describe(report: Report, width: int = 88) -> str:
         )
     if report.status != "open":
         lines.append(f"    {report.status} by {report.moderator}: {report.resolution_note or ''}")
+    if report.answer_ref:
+        lines.append(
+            f"    answer: {report.answer_ref} (correction #{report.correction_id}, "
+            f"{report.correction_status})"
+        )
     return "\n".join(lines)
 
 
 def run_resolve(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError
     from bot.cli_service import local_user, run_service
 
     status = "rejected" if args.reject else "resolved"
     moderator = args.moderator or local_user()
+    if args.answer is not None and args.reject:
+        raise UsageError("--answer names the passage that answers; it cannot go with --reject")
 
     async def work(service: Service) -> Report:
-        return await service.resolve(args.report_id, moderator, status, args.note)
+        return await service.resolve(
+            args.report_id, moderator, status, args.note, answer=args.answer
+        )
 
-    report = run_service(args, work, load_library=False)
+    report = run_service(args, work, load_library=args.answer is not None)
     if getattr(args, "json", False):
         print(report.model_dump_json())
+    elif report.answer_ref:
+        print(
+            f"report #{report.report_id} {report.status}; correction #{report.correction_id}: "
+            f"{report.question!r} and its rewordings are now answered with {report.answer_ref}"
+        )
     else:
         print(f"report #{report.report_id} {report.status}")
     return 0

@@ -34,8 +34,10 @@ MAX_REASON_CHARS = 1000  # one report's reason, also after repeats are merged in
 MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer key
 Category = Literal["wrong", "outdated", "missing-source", "other"]
 Status = Literal["open", "resolved", "rejected"]
+CorrectionStatus = Literal["active", "withdrawn", "retired"]
 CATEGORIES: tuple[str, ...] = ("wrong", "outdated", "missing-source", "other")
 STATUSES: tuple[str, ...] = ("open", "resolved", "rejected")
+CORRECTION_STATUSES: tuple[str, ...] = ("active", "withdrawn", "retired")
 _ID_CHARS = 10
 
 # Forward only: never edit a released step, append a new one. Step N takes user_version N-1 to N.
@@ -93,6 +95,46 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """INSERT INTO meta (key, value)
             VALUES ('counting_since', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'))""",
     ),
+    # 4: moderators' corrections (the passage that answers a question, per guild) and
+    # "This answered me" clicks on the closest passages of a low-confidence answer.
+    (
+        """CREATE TABLE corrections (
+            correction_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id TEXT,
+            corpus TEXT NOT NULL,
+            report_id INTEGER REFERENCES reports (report_id),
+            question TEXT NOT NULL,
+            question_key TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            paragraph INTEGER NOT NULL,
+            sentence INTEGER,
+            quote TEXT NOT NULL,
+            moderator TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'withdrawn', 'retired')),
+            closed_by TEXT,
+            closed_at TEXT,
+            closed_note TEXT
+        )""",
+        "CREATE INDEX corrections_by_guild ON corrections (status, guild_id, corpus)",
+        """CREATE TABLE feedback (
+            feedback_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            answer_id TEXT NOT NULL REFERENCES answers (answer_id),
+            question TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            paragraph INTEGER NOT NULL,
+            quote TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            user_id TEXT,
+            user_name TEXT NOT NULL,
+            guild_id TEXT,
+            channel_id TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE UNIQUE INDEX feedback_once_per_user ON feedback
+            (answer_id, source_id, paragraph, user_key, coalesce(guild_id, ''))""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -115,6 +157,14 @@ class ReportClosed(Exception):
     def __init__(self, report: Report) -> None:
         super().__init__(f"report {report.report_id} is already {report.status}")
         self.report = report
+
+
+class CorrectionClosed(Exception):
+    """The correction was already withdrawn or retired."""
+
+    def __init__(self, correction: Correction) -> None:
+        super().__init__(f"correction {correction.correction_id} is already {correction.status}")
+        self.correction = correction
 
 
 class CacheKey(NamedTuple):
@@ -148,6 +198,65 @@ class Report(BaseModel):
     moderator: str | None
     resolution_note: str | None
     resolved_at: dt.datetime | None
+    correction_id: int | None = None
+    answer_ref: str | None = None  # the passage a moderator named: SOURCE_ID:PARAGRAPH[:SENTENCE]
+    correction_status: CorrectionStatus | None = None
+
+
+class NewCorrection(NamedTuple):
+    """The passage a moderator names when resolving a report (already checked by the caller),
+    in which corpus ("bundled" or its folder: a correction applies to that corpus only)."""
+
+    source_id: str
+    paragraph: int
+    sentence: int | None
+    quote: str
+    corpus: str
+
+
+class Correction(BaseModel):
+    """A moderator's answer to a question in one guild (None: the command line's own)."""
+
+    correction_id: int
+    guild_id: str | None
+    corpus: str
+    report_id: int | None
+    question: str
+    source_id: str
+    paragraph: int
+    sentence: int | None
+    quote: str
+    moderator: str
+    created_at: dt.datetime
+    status: CorrectionStatus
+    closed_by: str | None
+    closed_at: dt.datetime | None
+    closed_note: str | None
+
+    @computed_field
+    @property
+    def answer_ref(self) -> str:
+        return _ref(self.source_id, self.paragraph, self.sentence)
+
+
+class Feedback(BaseModel):
+    """One "This answered me" click on a passage shown as closest to a question."""
+
+    feedback_id: int
+    answer_id: str
+    question: str
+    source_id: str
+    paragraph: int
+    quote: str
+    user_id: str | None
+    user_name: str
+    guild_id: str | None
+    channel_id: str | None
+    created_at: dt.datetime
+
+
+def _ref(source_id: str, paragraph: int, sentence: int | None) -> str:
+    return f"{source_id}:{paragraph}" + (f":{sentence}" if sentence is not None else "")
 
 
 class CacheStats(BaseModel):
@@ -536,13 +645,14 @@ class Store:
 
     @_guarded
     async def clear_cache(self) -> int:
-        """Empty the cache; answers that reports refer to are kept for the moderators."""
+        """Empty the cache; answers that reports or feedback refer to are kept for moderators."""
         async with self._transaction() as db:
             cursor = await db.execute("DELETE FROM cache")
             cleared = cursor.rowcount
             await db.execute(
                 """DELETE FROM answers
-                   WHERE answer_id NOT IN (SELECT answer_id FROM reports)"""
+                   WHERE answer_id NOT IN (SELECT answer_id FROM reports)
+                     AND answer_id NOT IN (SELECT answer_id FROM feedback)"""
             )
         return cleared
 
@@ -615,18 +725,24 @@ class Store:
         assert report is not None
         return report
 
-    _REPORT_COLUMNS = """report_id, answer_id, question, answer_text, reporter_id, reporter_name,
-        guild_id, channel_id, category, reason, created_at, updated_at, status, moderator,
-        resolution_note, resolved_at"""
+    _REPORTS = """SELECT r.report_id, r.answer_id, r.question, r.answer_text, r.reporter_id,
+        r.reporter_name, r.guild_id, r.channel_id, r.category, r.reason, r.created_at,
+        r.updated_at, r.status, r.moderator, r.resolution_note, r.resolved_at,
+        c.correction_id, c.source_id, c.paragraph, c.sentence, c.status AS correction_status
+        FROM reports r LEFT JOIN corrections c ON c.report_id = r.report_id"""
 
     @staticmethod
     def _to_report(row: sqlite3.Row) -> Report:
-        return Report.model_validate(dict(row))
+        data = dict(row)
+        source_id, paragraph, sentence = (
+            data.pop(k) for k in ("source_id", "paragraph", "sentence")
+        )
+        if source_id is not None:
+            data["answer_ref"] = _ref(source_id, paragraph, sentence)
+        return Report.model_validate(data)
 
     async def _report(self, report_id: int) -> Report | None:
-        row = await self._one(
-            f"SELECT {self._REPORT_COLUMNS} FROM reports WHERE report_id = ?", (report_id,)
-        )
+        row = await self._one(f"{self._REPORTS} WHERE r.report_id = ?", (report_id,))
         return self._to_report(row) if row is not None else None
 
     @_guarded
@@ -639,10 +755,10 @@ class Store:
         """Reports oldest first; `None` means any status or any guild."""
         async with self._read():
             rows = await self._all(
-                f"""SELECT {self._REPORT_COLUMNS} FROM reports
-                    WHERE (:status IS NULL OR status = :status)
-                      AND (:guild IS NULL OR guild_id = :guild)
-                    ORDER BY created_at, report_id""",
+                f"""{self._REPORTS}
+                    WHERE (:status IS NULL OR r.status = :status)
+                      AND (:guild IS NULL OR r.guild_id = :guild)
+                    ORDER BY r.created_at, r.report_id""",
                 {"status": status, "guild": guild_id},
             )
         return [self._to_report(row) for row in rows]
@@ -656,23 +772,154 @@ class Store:
         status: str,
         note: str,
         guild_id: str | None = None,
+        correction: NewCorrection | None = None,
     ) -> Report:
-        """Close an open report; with `guild_id`, only one filed in that guild."""
+        """Close an open report; with `guild_id`, only one filed in that guild. A `correction`
+        is stored with it, in the report's guild, and replaces that guild's active correction
+        of the same question."""
         async with self._transaction(durable=True) as db:
             report = await self._report(report_id)
             if report is None or (guild_id is not None and report.guild_id != guild_id):
                 raise RecordNotFound(str(report_id))
             if report.status != "open":
                 raise ReportClosed(report)
+            now = _now()
             await db.execute(
                 """UPDATE reports SET status = ?, moderator = ?, resolution_note = ?,
                        resolved_at = ?
                    WHERE report_id = ?""",
-                (status, moderator, note, _now(), report_id),
+                (status, moderator, note, now, report_id),
             )
+            if correction is not None:
+                key = question_key(report.question)
+                cursor = await db.execute(
+                    """INSERT INTO corrections (guild_id, report_id, question, question_key,
+                           source_id, paragraph, sentence, quote, corpus, moderator, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (report.guild_id, report_id, report.question, key, *correction, moderator, now),
+                )
+                await db.execute(
+                    """UPDATE corrections SET status = 'withdrawn', closed_by = ?, closed_at = ?,
+                           closed_note = ?
+                       WHERE status = 'active' AND question_key = ? AND correction_id != ?
+                         AND coalesce(guild_id, '') = coalesce(?, '') AND corpus = ?""",
+                    (moderator, now, f"replaced by correction #{cursor.lastrowid}", key,
+                     cursor.lastrowid, report.guild_id, correction.corpus),
+                )  # fmt: skip
             report = await self._report(report_id)
         assert report is not None
         return report
+
+    # -- corrections ------------------------------------------------------------------------
+    _CORRECTIONS = """SELECT correction_id, guild_id, corpus, report_id, question, source_id,
+        paragraph, sentence, quote, moderator, created_at, status, closed_by, closed_at, closed_note
+        FROM corrections"""
+
+    @_guarded
+    async def corrections(
+        self, status: str | None = None, guild_id: str | None = None
+    ) -> list[Correction]:
+        """Corrections oldest first; `None` means any status or any guild."""
+        async with self._read():
+            rows = await self._all(
+                f"""{self._CORRECTIONS}
+                    WHERE (:status IS NULL OR status = :status)
+                      AND (:guild IS NULL OR guild_id = :guild)
+                    ORDER BY created_at, correction_id""",
+                {"status": status, "guild": guild_id},
+            )
+        return [Correction.model_validate(dict(row)) for row in rows]
+
+    @_guarded
+    async def active_corrections(self, guild_id: str | None, corpus: str) -> list[Correction]:
+        """The corrections that apply to questions asked in `guild_id` (None: the command
+        line's own) over `corpus`, newest first."""
+        async with self._read():
+            rows = await self._all(
+                f"""{self._CORRECTIONS}
+                    WHERE status = 'active' AND coalesce(guild_id, '') = coalesce(?, '')
+                      AND corpus = ?
+                    ORDER BY created_at DESC, correction_id DESC""",
+                (guild_id, corpus),
+            )
+        return [Correction.model_validate(dict(row)) for row in rows]
+
+    @_guarded
+    async def close_correction(
+        self,
+        correction_id: int,
+        *,
+        status: str,
+        by: str,
+        note: str,
+        guild_id: str | None = None,
+    ) -> Correction:
+        """Withdraw or retire an active correction; with `guild_id`, only one of that guild.
+        Raises CorrectionClosed when it is no longer active."""
+        async with self._transaction(durable=True) as db:
+            row = await self._one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
+            if row is None or (guild_id is not None and row["guild_id"] != guild_id):
+                raise RecordNotFound(str(correction_id))
+            if row["status"] != "active":
+                raise CorrectionClosed(Correction.model_validate(dict(row)))
+            await db.execute(
+                """UPDATE corrections SET status = ?, closed_by = ?, closed_at = ?, closed_note = ?
+                   WHERE correction_id = ?""",
+                (status, by, _now(), note, correction_id),
+            )
+            row = await self._one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
+        assert row is not None
+        return Correction.model_validate(dict(row))
+
+    # -- feedback ---------------------------------------------------------------------------
+    @_guarded
+    async def add_feedback(
+        self,
+        *,
+        answer_id: str,
+        question: str,
+        source_id: str,
+        paragraph: int,
+        quote: str,
+        user_id: str | None,
+        user_name: str,
+        guild_id: str | None,
+        channel_id: str | None,
+    ) -> tuple[Feedback, bool]:
+        """Record a click, committed before returning; a second click by the same user on the
+        same passage of the same answer is kept once. Returns it and whether it was new."""
+        user_key = _reporter_key(user_id, user_name)
+        async with self._transaction(durable=True) as db:
+            if await self._one("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)) is None:
+                raise RecordNotFound(answer_id)
+            cursor = await db.execute(
+                """INSERT OR IGNORE INTO feedback (answer_id, question, source_id, paragraph,
+                       quote, user_key, user_id, user_name, guild_id, channel_id, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (answer_id, question, source_id, paragraph, quote, user_key, user_id,
+                 user_name, guild_id, channel_id, _now()),
+            )  # fmt: skip
+            row = await self._one(
+                f"""{self._FEEDBACK} WHERE answer_id = ? AND source_id = ? AND paragraph = ?
+                      AND user_key = ? AND coalesce(guild_id, '') = coalesce(?, '')""",
+                (answer_id, source_id, paragraph, user_key, guild_id),
+            )
+        assert row is not None
+        return Feedback.model_validate(dict(row)), cursor.rowcount > 0
+
+    _FEEDBACK = """SELECT feedback_id, answer_id, question, source_id, paragraph, quote, user_id,
+        user_name, guild_id, channel_id, created_at FROM feedback"""
+
+    @_guarded
+    async def feedback(self, guild_id: str | None = None) -> list[Feedback]:
+        """Clicks oldest first; `None` means any guild."""
+        async with self._read():
+            rows = await self._all(
+                f"""{self._FEEDBACK} WHERE (:guild IS NULL OR guild_id = :guild)
+                    ORDER BY created_at, feedback_id""",
+                {"guild": guild_id},
+            )
+        return [Feedback.model_validate(dict(row)) for row in rows]
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
@@ -713,7 +960,7 @@ def check_database(path: Path) -> CheckResult:
                 f"{table} row {rowid} refers to a missing {parent}"
                 for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check")
             ]
-            for table in ("answers", "cache", "reports"):
+            for table in ("answers", "cache", "reports", "corrections", "feedback"):
                 if table in tables:
                     counts[table] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     except sqlite3.Error as exc:

@@ -80,6 +80,22 @@ async def test_an_oversized_report_id_in_chat_does_not_end_the_session(service):
     assert "/quit" in printed  # the help after them ran
 
 
+def test_an_oversized_correction_id_is_a_clear_error(tmp_path, capsys):
+    args = ["corrections", "withdraw", "9" * 23, "--data", str(tmp_path / "d")]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2 and "no correction #" in err and "Overflow" not in err
+
+
+@pytest.mark.parametrize("year", ["\u00b2", "9" * 5000, "\u0663"])
+async def test_odd_digits_or_a_huge_timeline_year_are_clear_errors_in_chat(service, year):
+    stdin = io.StringIO(f"/timeline year:{year}\n/help\n")
+    out = io.StringIO()
+    await chat(service, stdin=stdin, out=out, user="t")
+    printed = out.getvalue()
+    assert "error: year must be" in printed and "/quit" in printed
+
+
 # -- 12: bounded reading ---------------------------------------------------------------------
 def test_read_line_refuses_a_long_line_without_reading_it_whole():
     class Counting(io.BytesIO):

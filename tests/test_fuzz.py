@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from bot import render
 from bot.cli_store import _describe
-from bot.cogs.reports import answer_view
+from bot.cogs.reports import view_for
 from bot.render_text import visible
 from bot.service import (
     MAX_REASON_CHARS,
@@ -196,7 +196,7 @@ def test_any_answer_fits_discords_limits(words):
         embed = render.answer_embed(served)
         payload = {
             "embeds": [embed.to_dict()],
-            "components": answer_view("a1b2c3d4e5").to_components(),
+            "components": view_for(served).to_components(),
         }
         assert message_errors(payload) == {}
         assert render.answer_id_from_embed(embed) == "a1b2c3d4e5"
