@@ -125,8 +125,11 @@ def read_source_file(path: Path, root: Path) -> bytes:
             raise UnsafeSourceError("it is a broken link") from exc
         raise
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise UnsafeSourceError("not a regular file (a FIFO, socket or device is never read)")
+        if info.st_size == 0:  # also what /proc and /sys files claim, whatever they would give
+            raise ValueError("the file is empty")
         return handle.read()
 
 

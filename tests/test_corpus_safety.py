@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from knowledge.answer import answer_question
-from knowledge.corpus import MAX_PASSAGE_CHARS, load_corpus, split_long_paragraph
+from knowledge.corpus import (
+    MAX_PASSAGE_CHARS,
+    load_corpus,
+    read_source_file,
+    split_long_paragraph,
+)
 from knowledge.library import open_library
 
 ARTICLE = "date 2024-05-01 A headline here\nThe council met on Monday to discuss the new bridge.\n"
@@ -49,6 +55,12 @@ def test_a_fifo_is_never_opened_for_reading(folder):
     corpus = load_corpus(folder)
     assert time.monotonic() - started < 5
     assert any("pipe.md" in w and "not a regular file" in w for w in corpus.warnings)
+
+
+def test_a_proc_file_is_never_read_even_inside_the_corpus_folder():
+    # /proc files claim to be empty regular files; reading them would still give their content.
+    with pytest.raises(ValueError, match="empty"):
+        read_source_file(Path("/proc/self/environ"), Path("/proc").resolve())
 
 
 def test_a_device_is_never_read(folder):
