@@ -36,3 +36,11 @@ def test_each_happening_told_by_many_sources_is_one_event():
     timeline = tl.build_timeline(synthetic(300, events=30))
     told = [e for e in timeline.events if any("committee" in m.quote for m in e.mentions)]
     assert len(told) == 30 and sum(len(e.mentions) for e in told) == 300
+
+
+def test_the_scale_benchmark_runs_at_a_toy_size(tmp_path):
+    from bench.scale import measure, table
+
+    times = measure(30, tmp_path)
+    assert set(times) == {"load", "load + index", "timeline", "first answer", "second answer"}
+    assert table({30: times}).splitlines()[2].startswith("| 30 |")
