@@ -20,7 +20,10 @@ from bot.settings import Settings
 from knowledge.answer import QuestionError
 from knowledge.corpus import CorpusError
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+# Exit codes (README "Operating citebot"): 0 done; 1 internal failure or `db check` found
+# problems; 2 bad usage, input or configuration; 75 (EX_TEMPFAIL) the database stayed busy,
+# try again; 130 interrupted by Ctrl-C (`citebot run` stops cleanly with 0 instead).
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
 
 
 class UsageError(Exception):

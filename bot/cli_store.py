@@ -1,4 +1,4 @@
-"""`citebot report`, `citebot reports [resolve|export]`, `citebot cache`, `citebot db check`."""
+"""`citebot report`, `reports [resolve|export]`, `cache` and `db check|backup|restore`."""
 
 from __future__ import annotations
 
@@ -80,6 +80,18 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
     check.add_argument("--json", action="store_true")
     add_common(check)
     check.set_defaults(handler=run_db_check)
+    backup = db_actions.add_parser(
+        "backup", help="copy the database to FILE, safely while the bot runs"
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
+    add_common(backup)
+    backup.set_defaults(handler=run_db_backup)
+    restore = db_actions.add_parser(
+        "restore", help="replace the database by a backup (stop the bot first)"
+    )
+    restore.add_argument("file", type=Path, metavar="FILE")
+    add_common(restore)
+    restore.set_defaults(handler=run_db_restore)
 
 
 def _add_nested_common(parser: argparse.ArgumentParser, add_common) -> None:
@@ -293,8 +305,36 @@ def run_db_check(args: argparse.Namespace) -> int:
         for problem in result.problems:
             print(visible(f"  - {problem}"), file=sys.stderr)
         print(
-            "  citebot leaves the file untouched; move or rename it to start a new database, "
-            "or restore a backup",
+            "  citebot leaves the file untouched; restore a backup with citebot db restore "
+            "FILE, or move or rename it to start a new database",
             file=sys.stderr,
         )
     return 0 if result.ok else EXIT_FAILURE
+
+
+def run_db_backup(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError, settings_from
+    from bot.store import StoreError, backup_database, database_path
+
+    try:
+        done = backup_database(database_path(settings_from(args).data_dir), args.file)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    counts = ", ".join(f"{table}: {n}" for table, n in done.counts.items())
+    print(f"backed up {done.source} to {done.target} ({done.bytes:,} bytes; {counts})")
+    return 0
+
+
+def run_db_restore(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError, settings_from
+    from bot.store import StoreError, database_path, restore_database
+
+    path = database_path(settings_from(args).data_dir)
+    try:
+        moved = restore_database(args.file, path)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    if moved:
+        print(f"moved the damaged database aside to {moved}")
+    print(f"restored {path} from {args.file}")
+    return 0

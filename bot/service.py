@@ -234,7 +234,7 @@ class Service:
         except QuestionError as exc:
             raise ServiceError(str(exc)) from exc
         library = await self.ensure_library()
-        key = CacheKey(question_key(cleaned), library.fingerprint, self.answerer_version)
+        key = CacheKey(question_key(cleaned), library.build_key, self.answerer_version)
         found = await self._correction_for(library, key, cleaned, asker.guild_id if asker else None)
         if found is not None:
             return await self._ask_corrected(key, library, cleaned, *found)

@@ -15,7 +15,11 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import os
 import sqlite3
+import threading
+import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
@@ -137,6 +141,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+RESTORE_HELP = (
+    "Restore your latest backup with `citebot db restore FILE` (made by `citebot db backup "
+    "FILE`; it moves the damaged file aside), or move or rename it yourself to start an empty "
+    "database"
+)
+HIT_FLUSH_S = 60.0  # cache hits are counted in memory and written at most this often
+_QUICK_TIMEOUT_MS = 50  # a write that may be skipped (hit counts) waits no longer than this
+WAIT_NOTICE_S = 2.0  # a write still waiting for the lock after this long says so
 
 
 class StoreError(Exception):
@@ -335,8 +349,9 @@ def _translate(exc: sqlite3.Error, path: Path, busy_timeout: float) -> StoreErro
     primary = code & 0xFF if isinstance(code, int) else None
     if primary in _BUSY or "database is locked" in lowered:
         return StoreBusyError(
-            f"{path} stayed locked by another citebot process for over {busy_timeout:g} s; "
-            "try again in a moment"
+            f"the database {path} is busy: it stayed locked by another citebot process for "
+            f"over {busy_timeout:g} s, and nothing was changed; try again in a moment (if it "
+            f"stays busy, look for the process holding it: fuser {path})"
         )
     if primary in _CANNOT_WRITE or "readonly" in lowered or "unable to open" in lowered:
         return StoreError(
@@ -346,8 +361,7 @@ def _translate(exc: sqlite3.Error, path: Path, busy_timeout: float) -> StoreErro
     if primary in _DAMAGED or "not a database" in lowered or "malformed" in lowered:
         return StoreError(
             f"{path} is damaged or not a citebot database ({message}); citebot leaves it "
-            "untouched: move or rename it to start a new one, or restore a backup "
-            "(citebot db check shows details)"
+            f"untouched. {RESTORE_HELP} (citebot db check shows details)"
         )
     return StoreError(f"cannot use the database {path}: {message}")
 
@@ -405,7 +419,32 @@ def _prepare_folder(folder: Path) -> None:
 
 
 def _probe(path: Path) -> None:
-    sqlite3.connect(path).close()
+    sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True).close()
+
+
+def _create(path: Path) -> None:
+    """Make a new, empty database file in one step: it appears with its SQLite header, so a
+    zero-byte file is never one citebot is making (it was truncated, and is refused)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+    try:
+        with closing(sqlite3.connect(tmp)) as db:
+            db.execute("PRAGMA journal_mode = WAL")  # writes the header
+        try:
+            os.link(tmp, path)  # fails if another process made it first: theirs is kept
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def empty_database_message(path: Path) -> str:
+    return (
+        f"{path} is empty (0 bytes): the database was truncated or lost, and citebot will not "
+        f"start over on top of it. {RESTORE_HELP}"
+    )
 
 
 class Store:
@@ -417,6 +456,10 @@ class Store:
         self.busy_timeout = busy_timeout
         # One connection serves many coroutines: a transaction must not interleave with another.
         self._lock = asyncio.Lock()
+        # Cache hits and misses counted since they were last written (see lookup).
+        self._hits: Counter[str] = Counter()
+        self._misses = 0
+        self._flushed_at = time.monotonic()
 
     @classmethod
     async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Store:
@@ -426,11 +469,17 @@ class Store:
         if path.exists() and not path.is_file():
             raise StoreError(f"{path} is not a file; move it aside or set CITEBOT_DATA elsewhere")
         try:
+            if not path.exists():
+                await asyncio.to_thread(_create, path)
+            if path.stat().st_size == 0:
+                raise StoreError(empty_database_message(path))
             # Probe first: aiosqlite leaves its worker thread behind when connecting fails.
             await asyncio.to_thread(_probe, path)
             db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
         except sqlite3.Error as exc:
             raise _translate(exc, path, busy_timeout) from exc
+        except OSError as exc:
+            raise StoreError(f"cannot create the database {path} ({exc.strerror or exc})") from exc
         db.row_factory = sqlite3.Row
         store = cls(db, path, busy_timeout)
         try:
@@ -441,7 +490,10 @@ class Store:
         return store
 
     async def close(self) -> None:
-        await self._db.close()
+        try:
+            await self._flush_counts_quickly()
+        finally:
+            await self._db.close()
 
     async def __aenter__(self) -> Store:
         return self
@@ -524,8 +576,9 @@ class Store:
             if durable:
                 await self._db.execute("PRAGMA synchronous = FULL")
             try:
-                await self._db.execute("BEGIN IMMEDIATE")
+                await self._begin_immediate()
                 try:
+                    await self._write_counts()
                     yield self._db
                 except BaseException:
                     if self._db.in_transaction:
@@ -535,6 +588,54 @@ class Store:
             finally:
                 if durable:
                     await self._db.execute("PRAGMA synchronous = NORMAL")
+
+    async def _begin_immediate(self) -> None:
+        """BEGIN IMMEDIATE, saying so in the log when another process makes us wait."""
+        begin = asyncio.ensure_future(self._db.execute("BEGIN IMMEDIATE"))
+        done, _ = await asyncio.wait({begin}, timeout=WAIT_NOTICE_S)
+        if not done:
+            log.warning(
+                "waiting for the database %s: another process is writing to it (up to %g s)",
+                self.path,
+                self.busy_timeout,
+            )
+        await begin
+
+    async def _write_counts(self) -> None:
+        """Inside a write transaction: add the hits and misses counted since the last one."""
+        hits, misses = self._hits, self._misses
+        self._hits, self._misses, self._flushed_at = Counter(), 0, time.monotonic()
+        if hits:
+            await self._db.executemany(
+                "UPDATE cache SET hits = hits + ? WHERE answer_id = ?",
+                [(n, answer_id) for answer_id, n in hits.items()],
+            )
+        for name, n in (("hits", hits.total()), ("misses", misses)):
+            if n:
+                await self._db.execute(
+                    """INSERT INTO counters (name, value) VALUES (?, ?)
+                       ON CONFLICT (name) DO UPDATE SET value = value + excluded.value""",
+                    (name, n),
+                )
+
+    async def _flush_counts_quickly(self) -> None:
+        """Write the pending counts unless another process holds the write lock: a statistic
+        is not worth waiting for (it is dropped then, with a note in the log)."""
+        if not self._hits and not self._misses:
+            return
+        async with self._lock:
+            try:
+                await self._db.execute(f"PRAGMA busy_timeout = {_QUICK_TIMEOUT_MS}")
+                await self._db.execute("BEGIN IMMEDIATE")
+                await self._write_counts()
+                await self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                log.info("cache hit counts not recorded (%s)", exc)
+                self._hits, self._misses = Counter(), 0
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
+            finally:
+                await self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -557,8 +658,13 @@ class Store:
     # -- answer cache -----------------------------------------------------------------------
     @_guarded
     async def lookup(self, key: CacheKey) -> StoredAnswer | None:
-        """The cached answer for `key`, unless it has an open report; counts the hit or miss."""
-        async with self._transaction() as db:
+        """The cached answer for `key`, unless it has an open report.
+
+        A read only, so a hit never waits for another process's write; the hit or miss is
+        counted in memory and written with the next write, at most a minute later, or on
+        close (skipped when the database is busy then).
+        """
+        async with self._read():
             row = await self._one(
                 """SELECT a.answer_id, a.question, a.answer_json
                    FROM answers a JOIN cache c ON c.answer_id = a.answer_id
@@ -567,13 +673,12 @@ class Store:
                                      WHERE r.answer_id = a.answer_id AND r.status = 'open')""",
                 tuple(key),
             )
-            if row is not None:
-                await db.execute("UPDATE cache SET hits = hits + 1 WHERE answer_id = ?", (row[0],))
-            await db.execute(
-                """INSERT INTO counters (name, value) VALUES (?, 1)
-                   ON CONFLICT (name) DO UPDATE SET value = value + 1""",
-                ("hits" if row is not None else "misses",),
-            )
+        if row is not None:
+            self._hits[row[0]] += 1
+        else:
+            self._misses += 1
+        if time.monotonic() - self._flushed_at > HIT_FLUSH_S:
+            await self._flush_counts_quickly()
         return StoredAnswer(*row) if row is not None else None
 
     @_guarded
@@ -637,8 +742,8 @@ class Store:
             path=str(self.path),
             entries=entries,
             answers=answers,
-            hits=counters.get("hits", 0),
-            misses=counters.get("misses", 0),
+            hits=counters.get("hits", 0) + self._hits.total(),
+            misses=counters.get("misses", 0) + self._misses,
             counting_since=since[0] if since else None,
             open_reports=open_reports,
         )
@@ -942,6 +1047,9 @@ def check_database(path: Path) -> CheckResult:
         return CheckResult(path=str(path), exists=False, ok=True)
     if not path.is_file():
         return CheckResult(path=str(path), exists=True, ok=False, problems=["not a file"])
+    if path.stat().st_size == 0:
+        problem = "the file is empty (0 bytes): it was truncated or lost; restore a backup"
+        return CheckResult(path=str(path), exists=True, ok=False, problems=[problem])
     problems: list[str] = []
     counts: dict[str, int] = {}
     version: int | None = None
@@ -960,9 +1068,7 @@ def check_database(path: Path) -> CheckResult:
                 f"{table} row {rowid} refers to a missing {parent}"
                 for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check")
             ]
-            for table in ("answers", "cache", "reports", "corrections", "feedback"):
-                if table in tables:
-                    counts[table] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            counts = _counts(db)
     except sqlite3.Error as exc:
         problems.append(str(exc))
     return CheckResult(
@@ -973,3 +1079,104 @@ def check_database(path: Path) -> CheckResult:
         problems=problems,
         counts=counts,
     )
+
+
+class BackupResult(BaseModel):
+    source: str
+    target: str
+    bytes: int
+    counts: dict[str, int]
+
+
+def backup_database(path: Path, target: Path) -> BackupResult:
+    """Copy the database with SQLite's online backup API: consistent while other processes
+    read and write it. The copy is checked, then moved into place (a reader of `target` sees
+    the old backup or the whole new one)."""
+    path, target = Path(path), Path(target)
+    _require_usable(path)
+    if target.exists() and target.resolve() == path.resolve():
+        raise StoreError(f"{target} is the database itself; back up to another file")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with closing(_connect_read_only(path)) as source, closing(sqlite3.connect(tmp)) as copy:
+            source.backup(copy)
+            _check_copy(copy, tmp)
+            counts = _counts(copy)
+        os.replace(tmp, target)
+    except sqlite3.Error as exc:
+        raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
+    except OSError as exc:
+        raise StoreError(f"cannot write the backup {target} ({exc.strerror or exc})") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return BackupResult(
+        source=str(path), target=str(target), bytes=target.stat().st_size, counts=counts
+    )
+
+
+def restore_database(backup: Path, path: Path) -> str | None:
+    """Replace the database at `path` by a backup made with `backup_database`.
+
+    A healthy database is overwritten in place with the backup API (other connections see the
+    restored content). A damaged or empty one is first renamed aside, never deleted; returns
+    where it went (None when nothing was moved).
+    """
+    backup, path = Path(backup), Path(path)
+    _require_usable(backup)
+    result = check_database(backup)
+    if not result.ok or result.schema_version is None or not result.counts:
+        raise StoreError(f"{backup} is not a usable citebot backup: {'; '.join(result.problems)}")
+    moved = None
+    if path.exists() and not check_database(path).ok:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        moved_path = path.with_name(f"{path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):  # a stale WAL must never be replayed on the backup
+            side = Path(f"{path}{suffix}")
+            if side.exists():
+                os.replace(side, Path(f"{moved_path}{suffix}"))
+        moved = str(moved_path)
+    try:
+        if not path.exists():
+            _prepare_folder(path.parent)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.restore")
+            try:
+                _copy_database(backup, tmp)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
+        else:
+            _copy_database(backup, path)
+    except sqlite3.Error as exc:
+        raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
+    return moved
+
+
+def _copy_database(source_path: Path, target_path: Path) -> None:
+    with (
+        closing(_connect_read_only(source_path)) as source,
+        closing(sqlite3.connect(target_path, timeout=BUSY_TIMEOUT_S)) as target,
+    ):
+        source.backup(target)
+        _check_copy(target, target_path)
+
+
+def _require_usable(path: Path) -> None:
+    if not path.is_file():
+        raise StoreError(f"no database at {path}")
+    if path.stat().st_size == 0:
+        raise StoreError(empty_database_message(path))
+
+
+def _check_copy(db: sqlite3.Connection, path: Path) -> None:
+    problems = [row[0] for row in db.execute("PRAGMA quick_check") if row[0] != "ok"]
+    if problems:
+        raise StoreError(f"the copy {path} does not check out: {'; '.join(problems[:3])}")
+
+
+def _counts(db: sqlite3.Connection) -> dict[str, int]:
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return {
+        table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("answers", "cache", "reports", "corrections", "feedback")
+        if table in tables
+    }

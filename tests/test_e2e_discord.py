@@ -357,7 +357,7 @@ async def test_citebot_run_process_answers_and_stops_on_sigint(fake_discord, tmp
     finally:
         proc.send_signal(signal.SIGINT)
         _out, err = await asyncio.wait_for(proc.communicate(), 20)
-    assert proc.returncode == 130, err.decode()
+    assert proc.returncode == 0, err.decode()  # a requested stop, not a failure
     assert fake.token not in err.decode()
     message_content = 1 << 15  # not asked for: no CITEBOT_ASK_CHANNELS
     assert fake.identifies and not fake.identifies[0]["intents"] & message_content

@@ -59,9 +59,53 @@ def test_log_records_are_redacted_with_their_tracebacks():
     assert "\x1b" not in text and "\\x1b[2J" in text  # shown, not obeyed
 
 
+@pytest.fixture
+async def echoing_api():
+    """An HTTP API on 127.0.0.1 that answers every request with a 400 quoting its Authorization
+    header, as a misconfigured proxy or an over-long header's error page does."""
+    from aiohttp import web
+
+    async def echo(request: web.Request) -> web.Response:
+        seen = request.headers.get("Authorization", "")
+        return web.json_response({"message": f"bad request, got {seen}", "code": 0}, status=400)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", echo)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/api/v10"
+    await runner.cleanup()
+
+
 @pytest.mark.parametrize("verbose", [[], ["-v"]])
-async def test_a_10000_character_token_echoed_by_discord_never_reaches_stderr(tmp_path, verbose):
-    """aiohttp answers an over-long header with a 400 that quotes its first 100 bytes."""
+async def test_an_authorization_header_echoed_in_an_error_never_reaches_stderr(
+    tmp_path, echoing_api, verbose
+):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "CITEBOT_"))}
+    env.update(
+        DISCORD_TOKEN=TOKEN,
+        DISCORD_API_BASE_URL=echoing_api,
+        CITEBOT_DATA=str(tmp_path / "d"),
+        PYTHONPATH=ROOT,
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *verbose, "sync", "--guild", "1",
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    _out, err = await asyncio.wait_for(proc.communicate(), 60)
+    text = err.decode()
+    assert proc.returncode != 0 and "bad request, got" in text
+    assert TOKEN not in text and TOKEN[:12] not in text and "Bot [redacted]" in text
+    assert "Traceback" not in text or verbose
+
+
+@pytest.mark.parametrize("verbose", [[], ["-v"]])
+async def test_a_10000_character_token_never_reaches_stderr(tmp_path, verbose):
+    """aiohttp answers an over-long header with a 400 that quotes its first 100 bytes (when the
+    token is sent at all)."""
     token = "Tk" + "x" * 10_000
     async with FakeDiscord() as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "CITEBOT_"))}
