@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,17 +15,19 @@ from bot.chat import chat
 from bot.cli import main
 from bot.lines import LineError, read_line
 from bot.service import MAX_REASON_CHARS, Asker, Service, ServiceError
-from tests.store_support import ROOT, settings_for
+from tests.cli_support import ROOT, clean_env
+from tests.store_support import settings_for
 
 QUESTION = "Where did Kim and Ivanka first meet?"
 INVISIBLE = ["\u200b", "\u200b\u200c\u200d\u2060", "\u202e\u2066\u2069", "\u0301\u0302", "\ufeff "]
 
 
 def citebot(args: list[str | bytes], data: Path, stdin: bytes = b"", **kw):
-    env = {**os.environ, "CITEBOT_DATA": str(data), "PYTHONPATH": str(ROOT)}
+    """`citebot ARGS` as a process, with bytes in and out (arguments may be bytes too)."""
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        input=stdin, capture_output=True, env=env, cwd=ROOT, timeout=120, **kw,
+        input=stdin, capture_output=True, env=clean_env({"CITEBOT_DATA": str(data)}), cwd=ROOT,
+        timeout=120, **kw,
     )  # fmt: skip
 
 
@@ -119,7 +120,7 @@ def test_a_huge_stdin_line_is_refused_in_bounded_memory(tmp_path):
         "print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
         "sys.exit(code)\n"
     )
-    env = {**os.environ, "CITEBOT_DATA": str(tmp_path / "d"), "PYTHONPATH": str(ROOT)}
+    env = clean_env({"CITEBOT_DATA": str(tmp_path / "d")})
     done = subprocess.run(
         [sys.executable, "-c", probe],
         input=b"y" * 100_000_000 + b"\nWho?\n", capture_output=True, env=env, timeout=120,

@@ -16,7 +16,8 @@ from bot.chat import chat
 from bot.cli import main
 from bot.render_text import visible
 from bot.service import Asker, Service, spreadsheet_cell
-from tests.store_support import ROOT, settings_for
+from tests.cli_support import clean_env
+from tests.store_support import settings_for
 
 QUESTION = "Where did Kim and Ivanka first meet?"
 ESCAPES = "\x1b]0;pwned\x07 then \x1b[2J and \x9b1m \u202eevil"
@@ -87,7 +88,7 @@ def test_sources_and_warnings_show_file_names_visibly(tmp_path):
         "date 2024-01-01 Title\x1b]0;x\x07 here\nThe council met on Monday.\n", encoding="utf-8"
     )
     (corpus / b"bad\xff\x1b[1m.txt".decode(errors="surrogateescape")).write_bytes(b"\xff\xfe")
-    env = {**os.environ, "CITEBOT_DATA": str(tmp_path / "d"), "PYTHONPATH": str(ROOT)}
+    env = clean_env({"CITEBOT_DATA": str(tmp_path / "d")})
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "sources", "--corpus", str(corpus)],
         capture_output=True, env=env, timeout=60,
@@ -105,7 +106,7 @@ def test_an_export_shown_on_a_terminal_shows_escapes_but_a_file_is_exact(tmp_pat
     aid = answer_id(capsys, data)
     main(["report", aid, "--reporter", "x", "--reason", ESCAPES, "--data", str(data)])
     capsys.readouterr()
-    env = {**os.environ, "CITEBOT_DATA": str(data), "PYTHONPATH": str(ROOT)}
+    env = clean_env({"CITEBOT_DATA": str(data)})
     controller, terminal = pty.openpty()
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "reports", "export", "--format", "jsonl"],

@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import os
 import subprocess
 import sys
 
 import pytest
 
 from bot import redact
+from tests.cli_support import clean_env
 from tests.fake_discord import FakeDiscord
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
 
 
@@ -84,12 +83,12 @@ async def echoing_api():
 async def test_an_authorization_header_echoed_in_an_error_never_reaches_stderr(
     tmp_path, echoing_api, verbose
 ):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "CITEBOT_"))}
-    env.update(
-        DISCORD_TOKEN=TOKEN,
-        DISCORD_API_BASE_URL=echoing_api,
-        CITEBOT_DATA=str(tmp_path / "d"),
-        PYTHONPATH=ROOT,
+    env = clean_env(
+        {
+            "DISCORD_TOKEN": TOKEN,
+            "DISCORD_API_BASE_URL": echoing_api,
+            "CITEBOT_DATA": str(tmp_path / "d"),
+        }
     )
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", *verbose, "sync", "--guild", "1",
@@ -108,9 +107,7 @@ async def test_a_10000_character_token_never_reaches_stderr(tmp_path, verbose):
     token is sent at all)."""
     token = "Tk" + "x" * 10_000
     async with FakeDiscord() as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "CITEBOT_"))}
-        env.update(fake.env(), DISCORD_TOKEN=token, CITEBOT_DATA=str(tmp_path / "d"))
-        env["PYTHONPATH"] = ROOT
+        env = clean_env({**fake.env(), "DISCORD_TOKEN": token, "CITEBOT_DATA": str(tmp_path / "d")})
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", *verbose, "sync",
             env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
