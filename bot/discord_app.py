@@ -101,6 +101,9 @@ class CiteBot(commands.Bot):
         self.settings = settings
         self._service = service
         self.cooldowns = Cooldowns(settings.cooldown_questions, settings.cooldown_seconds)
+        self.report_cooldowns = Cooldowns(
+            settings.report_cooldown_reports, settings.report_cooldown_seconds
+        )
         self.tree.on_error = self.on_app_command_error
         self._latency_log: asyncio.Task[None] | None = None
         self._connected: dict[int, bool] = {}  # per shard, for the health file

@@ -11,6 +11,7 @@ the password.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import itertools
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from bot import store as shared
+from bot.redact import register_secret
 from bot.store import (
     COUNTED,
     PLAIN_WRITE,
@@ -157,6 +159,8 @@ class PostgresBackend:
     @classmethod
     async def connect(cls, url: str, *, busy_timeout: float) -> PostgresBackend:
         location = redact(url)
+        with contextlib.suppress(ValueError):
+            register_secret(urlsplit(url).password)  # never in a log line either
         try:
             pool = await asyncpg.create_pool(
                 url, min_size=1, max_size=POOL_SIZE, **_connect_options(busy_timeout)

@@ -85,10 +85,10 @@ def test_bad_sizes_and_engines_are_usage_errors(capsys):
     assert "choose from" in capsys.readouterr().err
 
 
-def test_scale_benchmark_runs_both_setups_and_loses_nothing(postgres_url):
-    """bench.scale at toy size: real worker processes, SQLite then the test PostgreSQL."""
+def test_backends_benchmark_runs_both_setups_and_loses_nothing(postgres_url):
+    """bench.backends at toy size: real worker processes, SQLite then the test PostgreSQL."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.scale", "--questions", "12", "--reports", "3",
+        [sys.executable, "-m", "bench.backends", "--questions", "12", "--reports", "3",
          "--concurrency", "4", "--database-url", postgres_url],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
