@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from knowledge.analysis import stem
+from knowledge.chat_forms import default_lexicon
 from knowledge.expansion import QueryTerm, query_terms, rm3_weights, search_terms, weighted_scores
 from knowledge.features import FEATURES, sentence_features
 from knowledge.library import Library
+from knowledge.query_reading import Reading, read_question
 from knowledge.question import QuestionAnalysis, analyze_question
 from knowledge.ranker import CONFIDENCE_FEATURES, RankerModel, default_model
 
@@ -34,6 +36,10 @@ class Options:
     soft_search: float = 0.0  # weight of near words (times their cosine) in paragraph search
     dense: int = 0  # extra candidate paragraphs by question-paragraph vector similarity
     model: RankerModel | None = None  # None: the shipped learned model
+    # Reading the question (knowledge/query_reading.py): chat forms, typos, lowercase names.
+    chat_forms: bool = True  # "bday" -> "birthday", "rn" -> "right now"
+    spelling: bool = True  # "eletcion" -> "election" against the library's vocabulary
+    names: bool = True  # "kim" -> "Kim" when the library only writes it as a name
 
 
 @dataclass
@@ -55,6 +61,7 @@ class Ranking:
     model: RankerModel
     known_soft: float = 0.0  # known_share where an unknown word counts by its nearest word
     expansion: dict[str, float] = field(default_factory=dict)
+    searched_for: str | None = None  # the question with its spelling corrections, if any
 
     @property
     def best(self) -> Candidate | None:
@@ -94,7 +101,9 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     model = options.model or default_model()
     stats = library.sentences
     index = library.index
-    analysis = analyze_question(question, stats.common_words)
+    reading = _read(library, question, options)
+    analysis = analyze_question(reading.text, stats.common_words)
+    analysis.text = question
     if not options.answer_types:
         analysis.answer_type = None
     semantic = library.semantic if options.semantic else None
@@ -113,7 +122,15 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     proper = analysis.proper
     names_known = sum(_known_name(library, n) for n in proper) / len(proper) if proper else 1.0
     ranking = Ranking(
-        analysis, terms, [], [], known_share, names_known, model, known_soft=known_soft
+        analysis,
+        terms,
+        [],
+        [],
+        known_share,
+        names_known,
+        model,
+        known_soft=known_soft,
+        searched_for=reading.shown,
     )
     search = [t for t in search_terms(terms) if index.doc_freq(t)]
     qvec = semantic.text_vector(analysis.focus) if semantic is not None else None
@@ -152,6 +169,18 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     ranking.candidates.sort(key=lambda c: (-c.score, c.sentence))
     ranking.paragraphs = list(dict.fromkeys(c.passage for c in ranking.candidates))
     return ranking
+
+
+def _read(library: Library, question: str, options: Options) -> Reading:
+    if not (options.chat_forms or options.spelling or options.names):
+        return Reading(question)
+    return read_question(
+        question,
+        library.query_words,
+        lexicon=default_lexicon() if options.chat_forms else None,
+        spelling=options.spelling,
+        names=options.names,
+    )
 
 
 def _soft_scores(index, terms: list[QueryTerm], searched: set[str], weight: float) -> np.ndarray:
