@@ -121,18 +121,20 @@ def learned_pairs(
     words nearly always capitalised mid-sentence, `common` those the sources write in
     lowercase mid-sentence."""
     pairs: list[tuple[str, str]] = []
-    full = {
-        name: n
-        for name, n in name_counts.items()
-        if 1 < len(parts := _name(name)) <= 3 and all(w in capitalised for w in parts)
-    }
-    alone = {parts[0] for n in name_counts if len(parts := _name(n)) == 1}
-    for word in sorted(alone & set(capitalised)):
-        having = {name: n for name, n in full.items() if word in (_name(name)[0], _name(name)[-1])}
-        if having:
-            best = max(having, key=lambda name: (having[name], name))
-            if having[best] >= _DOMINANT * sum(having.values()):
-                pairs.append((best, word))
+    ends: dict[str, dict[str, int]] = {}  # a word -> full names it starts or ends, counted
+    alone: set[str] = set()
+    for name, n in name_counts.items():
+        parts = _name(name)
+        if len(parts) == 1:
+            alone.add(parts[0])
+        elif len(parts) <= 3 and all(w in capitalised for w in parts):
+            for word in {parts[0], parts[-1]}:
+                ends.setdefault(word, {})[name] = n
+    for word in sorted(alone & set(capitalised) & ends.keys()):
+        having = ends[word]
+        best = max(having, key=lambda name: (having[name], name))
+        if having[best] >= _DOMINANT * sum(having.values()):
+            pairs.append((best, word))
     for sentence in sentences:
         for pattern in _STATED:
             for m in pattern.finditer(sentence):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.aliases import AliasError, parse_alias_file
 from knowledge.analysis import ANALYZER_VERSION, split_sentences
 from knowledge.models import Passage, Source
 
@@ -109,7 +110,8 @@ def _aliases_text(folder: Path, digest, warnings: list[str], strict: bool) -> st
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        parse_alias_file(text)
+    except (OSError, UnicodeDecodeError, AliasError) as exc:
         message = f"skipped {path}: {_describe(exc)}"
         if strict:
             raise CorpusError(message) from exc

@@ -89,14 +89,13 @@ class Library:
         speller = self.speller
         named = [n for n, _ in self.name_counts.most_common()]
         names, phrases, capitalised = name_casing(named, stats.texts)
-        whole = frozenset(t for t in default_vectors().tokens if t.isalpha())
         return QueryWords(
             vocabulary=frozenset(speller.counts) | frozenset(stats.vocabulary),
             counts=speller.counts,
             names=names,
             phrases=phrases,
             speller=speller,
-            english=whole,
+            english=default_vectors().tokens,
             capitalised=capitalised,
         )
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -47,7 +47,7 @@ class QueryWords:
     names: dict[str, str]  # folded -> cased, for words only ever written as names
     phrases: dict[tuple[str, ...], tuple[str, ...]]  # folded name words -> cased words
     speller: Speller | None = None
-    english: frozenset[str] = field(default_factory=frozenset)  # common English words
+    english: Collection[str] = frozenset()  # common English words (the vectors' whole words)
     capitalised: frozenset[str] = frozenset()  # folded words nearly always capitalised
 
     def is_common_english(self, word: str) -> bool:

@@ -93,11 +93,17 @@ def test_alias_file_lines_need_two_names():
         parse_alias_file("Just one name\n")
 
 
-def test_unreadable_alias_file_is_skipped_with_a_warning_or_fatal_when_strict(tmp_path):
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"\xff\xfe bad", "not UTF-8"), (b"Kanye West, Ye\nLonely\n", "line 2")],
+)
+def test_bad_alias_file_is_skipped_with_a_warning_or_fatal_when_strict(tmp_path, content, message):
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "album.md").write_text(ARTICLE, encoding="utf-8")
-    (folder / "aliases.txt").write_bytes(b"\xff\xfe bad")
-    assert any("aliases.txt" in w for w in load_corpus(folder).warnings)
-    with pytest.raises(CorpusError, match=r"aliases\.txt"):
+    (folder / "aliases.txt").write_bytes(content)
+    corpus = load_corpus(folder)
+    assert corpus.aliases_text == ""
+    assert any("aliases.txt" in w and message in w for w in corpus.warnings)
+    with pytest.raises(CorpusError, match=message):
         load_corpus(folder, strict=True)
