@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="held-out questions")
     parser.add_argument("--no-squad", action="store_true")
     parser.add_argument("--sets", nargs="*", type=Path, default=None)
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="run only the variants whose name has one of these"
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     bundled = open_library(None, None)
@@ -55,7 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         targets = {"SQuAD held-out": (squad_lib, squad_items(squad_lib, held)), **targets}
     head = "| steps | " + " | ".join(targets) + " |"
     lines = [head, "|---|" + "---:|" * len(targets)]
-    for name, options in variants():
+    chosen = [
+        (name, options)
+        for name, options in variants()
+        if args.only is None or any(word in name for word in args.only)
+    ]
+    for name, options in chosen:
         cells = []
         for title, (lib, items) in targets.items():
             s = evaluate_citebot(lib, items, options)
