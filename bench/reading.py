@@ -14,12 +14,14 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bench.quality import article_items, evaluate_citebot, squad_items
 from bench.questions import DATA, DEFAULT_SETS
 from bench.squad import HELD_OUT_ARTICLES, iter_subset, open_squad
 from knowledge.library import open_library
+from knowledge.ranker import default_model
 from knowledge.ranking import Options
 
 STEPS = ("chat_forms", "spelling", "names", "aliases")
@@ -40,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="held-out questions")
     parser.add_argument("--no-squad", action="store_true")
     parser.add_argument("--sets", nargs="*", type=Path, default=None)
+    parser.add_argument(
+        "--answer-all", action="store_true", help="no abstention, as in bench.quality --ablation"
+    )
     parser.add_argument(
         "--only", nargs="*", default=None, help="run only the variants whose name has one of these"
     )
@@ -63,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, options in variants()
         if args.only is None or any(word in name for word in args.only)
     ]
+    if args.answer_all:
+        never = replace(default_model(), threshold=-1.0)
+        chosen = [(name, replace(options, model=never)) for name, options in chosen]
     for name, options in chosen:
         cells = []
         for title, (lib, items) in targets.items():
