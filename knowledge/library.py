@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.corpus import Corpus, load_corpus
+from knowledge.housekeeping import remove_old_builds
 from knowledge.index import IndexError_, PassageIndex
 from knowledge.models import Passage
 from knowledge.sentences import SentenceStats
@@ -34,6 +35,12 @@ class Library:
     @property
     def fingerprint(self) -> str:
         return self.corpus.fingerprint
+
+    @property
+    def build_key(self) -> str:
+        """What cached answers are keyed by: the corpus and this very build of its index, so a
+        rebuilt index (a damaged one, or `citebot index`) never serves the old one's answers."""
+        return f"{self.corpus.fingerprint}.{self.index.build_id}"
 
     @property
     def passages(self) -> list[Passage]:
@@ -127,7 +134,8 @@ def open_library(
 ) -> Library:
     """Load the corpus and its saved index; build and save the index when it is missing or stale.
 
-    With `data_dir=None` the index lives in memory only (tests, read-only installs).
+    With `data_dir=None` the index lives in memory only (tests, read-only installs). After a
+    new index is saved, the folders of older corpus versions that no process uses are removed.
     """
     corpus = load_corpus(corpus_dir, strict=strict)
     folder = index_dir(data_dir, corpus.fingerprint) if data_dir is not None else None
@@ -141,6 +149,7 @@ def open_library(
         try:
             folder.parent.mkdir(parents=True, exist_ok=True)
             index.save(folder)
+            remove_old_builds(data_dir, keep=corpus.fingerprint)
         except OSError as exc:
             log.warning(
                 "cannot save the index under %s (%s); using it from memory",
