@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +17,10 @@ from knowledge.models import Passage
 from knowledge.sentences import SentenceStats
 
 if TYPE_CHECKING:
+    from knowledge.aliases import Aliases
+    from knowledge.query_reading import QueryWords
     from knowledge.semantic import Semantic
+    from knowledge.spelling import Speller
     from knowledge.timeline import Timeline
 
 log = logging.getLogger(__name__)
@@ -69,6 +73,54 @@ class Library:
 
         return Semantic(self.sentences, self.index, default_vectors())
 
+    @cached_property
+    def speller(self) -> Speller:
+        """The corpus' spelling dictionary, saved per fingerprint beside the index."""
+        from knowledge.spelling import load_or_build_speller
+
+        return load_or_build_speller(self._passages, self.fingerprint, self.data_dir)
+
+    @cached_property
+    def name_counts(self) -> Counter[str]:
+        """The corpus' names and how often each is mentioned (knowledge/names.py)."""
+        from knowledge.names import name_counts
+
+        return name_counts(self.corpus)
+
+    @cached_property
+    def query_words(self) -> QueryWords:
+        """What reading a question needs to know about this library's words."""
+        from knowledge.embeddings import default_vectors
+        from knowledge.query_reading import QueryWords, name_casing
+
+        stats = self.sentences
+        speller = self.speller
+        named = [n for n, _ in self.name_counts.most_common()]
+        names, phrases, capitalised = name_casing(named, stats.texts)
+        return QueryWords(
+            vocabulary=frozenset(speller.counts) | frozenset(stats.vocabulary),
+            counts=speller.counts,
+            names=names,
+            phrases=phrases,
+            speller=speller,
+            english=default_vectors().tokens,
+            capitalised=capitalised,
+        )
+
+    @cached_property
+    def aliases(self) -> Aliases:
+        """Names that mean the same person or thing: learned from the sources, and the
+        corpus folder's aliases.txt."""
+        from knowledge.aliases import build_aliases
+
+        return build_aliases(
+            self.name_counts,
+            self.query_words.capitalised,
+            self.sentences.texts,
+            self.corpus.aliases_text,
+            self.sentences.common_words,
+        )
+
 
 def index_dir(data_dir: Path, fingerprint: str) -> Path:
     return Path(data_dir) / "index" / fingerprint
@@ -113,7 +165,9 @@ def open_library(
                 folder,
                 exc.strerror or exc,
             )
-        return Library(corpus, index, rebuilt=True, data_dir=data_dir)
+        library = Library(corpus, index, rebuilt=True, data_dir=data_dir)
+        library.speller  # noqa: B018 - its dictionary is saved with the index, under the lock
+        return library
 
     lock = lock_path(data_dir, "index", corpus.fingerprint)
     return load_or_build(lock, load, build, what=f"the index in {folder}", force=rebuild)
