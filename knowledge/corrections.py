@@ -40,6 +40,7 @@ PARAPHRASE_THRESHOLD = 0.65  # see bench.corrections: no false match on its 50 o
 # (see `_retrieval_agrees`) and its words reach RETRIEVAL_FLOOR; tuned on the dev set.
 RETRIEVAL_FLOOR = 0.3
 _TOP_SENTENCES = 5  # candidate sentences compared
+_TOP_PARAGRAPHS = 3  # the moderator's paragraph among the question's first ones
 _SHARED_SENTENCES = 3  # of them, shared by both questions' rankings
 _SAME_TARGET = 0.45  # "which store" / "what shop": head nouns this near in meaning
 _MAX_QUOTES = 3
@@ -201,11 +202,11 @@ class _Shaper:
         self.ranking = lru_cache(maxsize=1024)(self._ranking)
         self.positions = {(p.source_id, p.paragraph): i for i, p in enumerate(library.passages)}
 
-    def _ranking(self, question: str) -> tuple[int | None, frozenset[int]]:
-        """What the answerer retrieves for a question: its best paragraph (position in
+    def _ranking(self, question: str) -> tuple[tuple[int, ...], frozenset[int]]:
+        """What the answerer retrieves for a question: its best paragraphs (positions in
         library.passages) and its best candidate sentences."""
         ranking = rank(self.library, question)
-        best = ranking.paragraphs[0] if ranking.paragraphs else None
+        best = tuple(ranking.paragraphs[:_TOP_PARAGRAPHS])
         return best, frozenset(c.sentence for c in ranking.candidates[:_TOP_SENTENCES])
 
     def weight(self, word: str) -> float:
@@ -334,8 +335,9 @@ def rewording_score(library: Library, question: str, corrected: str) -> float:
 def _retrieval_agrees(
     library: Library, question: str, corrected: str, passage: tuple[str, int]
 ) -> bool:
-    """The answerer reads both questions alike: the moderator's paragraph is the one it
-    retrieves first for `question`, and both questions' best candidate sentences largely
+    """The answerer reads both questions alike: for `question` it retrieves first the
+    moderator's paragraph, or the one it answered `corrected` with (the reported answer) with
+    the moderator's close behind, and both questions' best candidate sentences largely
     coincide. Both must also expect the same kind of answer, strictly ("when did X post" is
     not "what did X post"; "which store" not "what name"), unless one is a fragment without
     a question word, and name the same numbers."""
@@ -352,12 +354,13 @@ def _retrieval_agrees(
         and _word_similarity(library, a.target, b.target) < _SAME_TARGET
     ):
         return False  # "which store sold X" is not "what is X's name"
-    target = shaper.positions.get(passage)
-    best, sentences = shaper.ranking(question)
-    if target is None or best != target:
+    mine, sentences = shaper.ranking(question)
+    theirs, their_sentences = shaper.ranking(corrected)
+    moderators = shaper.positions.get(passage)
+    reported = theirs[0] if theirs else None  # the paragraph answered, then reported
+    if not mine or moderators not in mine or mine[0] not in (moderators, reported):
         return False
-    _, theirs = shaper.ranking(corrected)
-    return len(sentences & theirs) >= _SHARED_SENTENCES
+    return len(sentences & their_sentences) >= _SHARED_SENTENCES
 
 
 def match_score(
