@@ -6,15 +6,16 @@ passage reference ("001_2309abed9a7bf6a3:2:1") is read and checked against the l
 corrected answer is composed (the moderator's quote first), and a new question is compared with
 a corrected one to tell a rewording from a different question.
 
-A rewording must (1) expect the same kind of answer (where/when/who...), (2) name the same
-people, things and numbers, or a part of them (names are words the sources write capitalised,
-so "kim" typed in lower case counts; compared exactly, never by meaning: "Kim" is not
-"Kimora"), and (3) ask about the same rest: the other content words of each question must be
-matched in the other by the same word, a form of it ("met"/"meet") or a word near in meaning
-(word vectors), weighted by rarity. A word the library does not know is first read as a typo of
-the one library word one edit away ("memior"); chat filler ("rn", "lol", "exactly") and words
-the library has nothing near to do not count. The weaker direction must reach
-PARAPHRASE_THRESHOLD, chosen for no false match (`python -m bench.corrections --sweep`).
+Both questions are read as the answerer reads them (`ranking.read`: chat forms, typos, lowercase
+names). A rewording must (1) expect the same kind of answer (where/when/who...), (2) name the
+same people, things and numbers, or a part of them, and something in common when both name
+something (compared exactly, never by meaning: "Kim" is not "Kimora"), and (3) ask about the
+same rest: the other content words of each question must be matched in the other by the same
+word, a form of it ("met"/"meet") or a word near in meaning (word vectors), weighted by rarity;
+chat filler ("exactly", "these days") and words the library has nothing near to do not count.
+The weaker direction must reach PARAPHRASE_THRESHOLD, or RETRIEVAL_FLOOR when the answerer's
+own retrieval agrees (`_retrieval_agrees`). Both chosen for no false match on the dev set
+(`python -m bench.corrections --dev --sweep`).
 """
 
 from __future__ import annotations
