@@ -275,7 +275,10 @@ class Service:
             )
             if chosen is None:
                 questions = [c.question for c in corrections]
-                i = await asyncio.to_thread(best_rewording, library, cleaned, questions)
+                passages = [(c.source_id, c.paragraph) for c in corrections]
+                i = await asyncio.to_thread(
+                    best_rewording, library, cleaned, questions, passages=passages
+                )
                 if i is None:
                     return None
                 chosen = corrections[i]

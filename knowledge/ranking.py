@@ -103,7 +103,7 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     model = options.model or default_model()
     stats = library.sentences
     index = library.index
-    reading = _read(library, question, options)
+    reading = read(library, question, options)
     analysis = analyze_question(reading.text, stats.common_words)
     analysis.text = question
     if not options.answer_types:
@@ -179,7 +179,10 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     return ranking
 
 
-def _read(library: Library, question: str, options: Options) -> Reading:
+def read(library: Library, question: str, options: Options | None = None) -> Reading:
+    """The question as the answerer reads it (chat forms, spelling, lowercase names), so that
+    whatever else compares questions (corrections) normalises them the same way."""
+    options = options or Options()
     if not (options.chat_forms or options.spelling or options.names):
         return Reading(question)
     return read_question(
