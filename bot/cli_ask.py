@@ -53,8 +53,14 @@ def run_ask(args: argparse.Namespace) -> int:
             from bot.cli import UsageError
 
             raise UsageError("reading questions from stdin ('-') needs --json")
-        return run_service(args, lambda service: _ask_lines(service, asker))
-    served = run_service(args, lambda service: service.ask(" ".join(args.question), asker))
+        return run_service(
+            args, lambda service: _ask_lines(service, asker), load_library=args.strict
+        )
+    # The library is loaded by the first question the cache cannot answer (--strict checks
+    # the sources first).
+    served = run_service(
+        args, lambda service: service.ask(" ".join(args.question), asker), load_library=args.strict
+    )
     if args.json:
         print(served.model_dump_json())
     else:

@@ -44,9 +44,11 @@ def run_service(
         )
         async with service:
             if load_library:
-                for warning in service.library.corpus.warnings:
-                    print(f"citebot: warning: {warning}", file=sys.stderr)
-            return await work(service)
+                _warn(service)
+            result = await work(service)
+            if not load_library and service.library_loaded:
+                _warn(service)
+            return result
 
     try:
         return asyncio.run(main())
@@ -55,3 +57,8 @@ def run_service(
         raise SystemExit(EXIT_FAILURE) from exc
     except (ServiceError, StoreError) as exc:
         raise UsageError(str(exc)) from exc
+
+
+def _warn(service: Service) -> None:
+    for warning in service.library.corpus.warnings:
+        print(f"citebot: warning: {warning}", file=sys.stderr)

@@ -33,7 +33,7 @@ from bot.store import (
     question_key,
 )
 from knowledge.answer import ANSWERER_VERSION, QuestionError, answer_question, clean_question
-from knowledge.library import Library, open_library
+from knowledge.library import Library, corpus_fingerprint, open_library
 from knowledge.models import Answer
 
 if TYPE_CHECKING:  # imported when first used: `citebot ask` need not pay for the date tagger
@@ -180,6 +180,10 @@ class Service:
         return self._library
 
     @property
+    def library_loaded(self) -> bool:
+        return self._library is not None
+
+    @property
     def database(self) -> Path:
         return self._store.path
 
@@ -190,6 +194,13 @@ class Service:
                     _load_library, self.settings.corpus_dir, self.settings.data_dir, self.strict
                 )
         return self._library
+
+    async def fingerprint(self) -> str:
+        """The fingerprint of the served corpus: the loaded library's, else read cheaply."""
+        if self._library is not None:
+            return self._library.fingerprint
+        settings = self.settings
+        return await asyncio.to_thread(corpus_fingerprint, settings.corpus_dir, settings.data_dir)
 
     # -- answers ----------------------------------------------------------------------------
     async def ask(self, question: str, asker: Asker | None = None) -> ServedAnswer:
@@ -202,9 +213,15 @@ class Service:
             cleaned = clean_question(question)
         except QuestionError as exc:
             raise ServiceError(str(exc)) from exc
-        library = await self.ensure_library()
-        key = CacheKey(question_key(cleaned), library.fingerprint, self.answerer_version)
+        # The cache is looked in first: a hit needs the corpus fingerprint (a stat of each
+        # source file once the folder has been seen), never the library itself.
+        key = CacheKey(question_key(cleaned), await self.fingerprint(), self.answerer_version)
         hit = await self._store.lookup(key)
+        if hit is None:
+            library = await self.ensure_library()
+            if library.fingerprint != key.fingerprint:  # the sources changed meanwhile
+                key = CacheKey(key.question_key, library.fingerprint, key.answerer_version)
+                hit = await self._store.lookup(key)
         if hit is not None:
             return _served(
                 Answer.model_validate_json(hit.answer_json), hit.answer_id, cleaned, True

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -54,8 +56,8 @@ def default_corpus_dir() -> Path:
     return Path(str(resources.files("knowledge") / "corpus"))
 
 
-def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Corpus:
-    """Load every source file in `folder`; a bad file is skipped with a warning unless strict."""
+def source_files(folder: Path | str | None = None) -> tuple[Path, list[Path]]:
+    """The corpus folder and its source files, sorted by name (no file is read)."""
     folder = Path(folder) if folder is not None else default_corpus_dir()
     if not folder.is_dir():
         raise CorpusError(
@@ -65,9 +67,40 @@ def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Co
     files = sorted(
         p for p in folder.iterdir() if p.suffix.lower() in SOURCE_SUFFIXES and p.is_file()
     )
-    sources: list[Source] = []
-    warnings: list[str] = []
+    return folder, files
+
+
+def stat_key(files: Iterable[Path]) -> str:
+    """A cheap key of the files as they are now (names, sizes, modification times): equal keys
+    mean unchanged files, so a saved fingerprint can be reused without reading a byte."""
     digest = hashlib.sha256(f"analyzer={ANALYZER_VERSION}\n".encode())
+    for path in files:
+        st = path.stat()
+        digest.update(
+            f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode()
+        )
+    return digest.hexdigest()[:32]
+
+
+def content_fingerprint(files: Iterable[Path]) -> str:
+    """Hash of every source file's name and bytes (streamed) and the analyzer version."""
+    digest = hashlib.sha256(f"analyzer={ANALYZER_VERSION}\n".encode())
+    for path in files:
+        try:
+            with path.open("rb") as handle:
+                digest.update(f"{path.name}\0{os.fstat(handle.fileno()).st_size}\0".encode())
+                while block := handle.read(1 << 20):
+                    digest.update(block)
+        except OSError as exc:
+            digest.update(f"unreadable {exc.errno}".encode())
+    return digest.hexdigest()[:16]
+
+
+def iter_sources(
+    files: Iterable[Path], warnings: list[str], *, strict: bool = False
+) -> Iterator[Source]:
+    """Parse the files one at a time; a bad file is recorded in `warnings` and skipped unless
+    strict. A generator, so a large corpus is never held in memory whole."""
     for path in files:
         try:
             raw = path.read_bytes()
@@ -78,16 +111,25 @@ def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Co
                 raise CorpusError(message) from exc
             warnings.append(message)
             continue
-        digest.update(f"{path.name}\0{len(raw)}\0".encode())
-        digest.update(raw)
-        sources.append(source)
+        yield source
+
+
+def no_sources(folder: Path, warnings: list[str]) -> CorpusError:
+    return CorpusError(
+        f"no usable sources in {folder}: add .txt or .md articles (see README, "
+        "'Adding your own sources')" + (f"; {'; '.join(warnings)}" if warnings else "")
+    )
+
+
+def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Corpus:
+    """Load every source file in `folder`; a bad file is skipped with a warning unless strict."""
+    folder, files = source_files(folder)
+    warnings: list[str] = []
+    sources = list(iter_sources(files, warnings, strict=strict))
     if not sources:
-        raise CorpusError(
-            f"no usable sources in {folder}: add .txt or .md articles (see README, "
-            "'Adding your own sources')" + (f"; {'; '.join(warnings)}" if warnings else "")
-        )
+        raise no_sources(folder, warnings)
     return Corpus(
-        sources=sources, fingerprint=digest.hexdigest()[:16], folder=folder, warnings=warnings
+        sources=sources, fingerprint=content_fingerprint(files), folder=folder, warnings=warnings
     )
 
 

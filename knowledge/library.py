@@ -1,16 +1,37 @@
-"""A loaded corpus with its index, built once per corpus fingerprint and reused from disk."""
+"""A corpus with its index and derived data, built once per corpus fingerprint and memory-mapped.
+
+Opening a library whose data is saved reads no source file: the files' names, sizes and
+modification times (a stat each) are looked up in a small table of fingerprints already
+computed; only an unknown state of the folder is hashed (streamed), and only an unknown
+fingerprint is parsed and built (knowledge/library_build.py).
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import os
+import shutil
+import tempfile
+import weakref
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from knowledge.corpus import Corpus, load_corpus
+from knowledge.corpus import (
+    Corpus,
+    CorpusError,
+    content_fingerprint,
+    iter_sources,
+    load_corpus,
+    no_sources,
+    source_files,
+    stat_key,
+)
 from knowledge.index import IndexError_, PassageIndex
-from knowledge.models import Passage
+from knowledge.library_data import DataError, LibraryData, PassageTable, move_into_place
+from knowledge.models import Passage, Source
+from knowledge.progress import Progress
 from knowledge.sentences import SentenceStats
 
 if TYPE_CHECKING:
@@ -19,25 +40,64 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+LIBRARY_SUBDIR = "library"  # beside the index files in index/<fingerprint>/
+_STAT_SUBDIR = "by-stat"  # index/by-stat/<stat key>: the fingerprint of that folder state
 
-@dataclass
-class Library:
-    corpus: Corpus
-    index: PassageIndex
-    rebuilt: bool = False
-    data_dir: Path | None = None
+
+class SavedCorpus:
+    """The corpus as a library sees it: fingerprint, warnings and source metadata from the
+    saved data; the parsed sources (with passages) only when something asks for them (the
+    timeline, `citebot sources`), parsed once."""
+
+    def __init__(self, data: LibraryData, folder: Path, strict: bool) -> None:
+        self._data = data
+        self.folder = folder
+        self.fingerprint = data.fingerprint
+        self.warnings = data.warnings
+        self._strict = strict
+
+    @cached_property
+    def _parsed(self) -> Corpus:
+        corpus = load_corpus(self.folder, strict=self._strict)
+        corpus.fingerprint = self.fingerprint  # the fingerprint the saved data was built for
+        return corpus
 
     @property
-    def fingerprint(self) -> str:
-        return self.corpus.fingerprint
+    def sources(self) -> list[Source]:
+        return self._parsed.sources
 
     @property
     def passages(self) -> list[Passage]:
-        return self._passages
+        return self._parsed.passages
 
-    def __post_init__(self) -> None:
-        self._passages = self.corpus.passages
-        self._timeline: Timeline | None = None
+    def source(self, source_id: str) -> Source:
+        """Metadata of one source (no passages unless the corpus has been parsed)."""
+        if "_parsed" in self.__dict__:
+            return self._parsed.source(source_id)
+        return self._data.source(source_id)
+
+
+@dataclass
+class Library:
+    index: PassageIndex
+    data: LibraryData
+    folder: Path  # the corpus folder
+    rebuilt: bool = False
+    data_dir: Path | None = None
+    strict: bool = False
+    _timeline: Timeline | None = field(default=None, repr=False)
+
+    @property
+    def fingerprint(self) -> str:
+        return self.data.fingerprint
+
+    @cached_property
+    def passages(self) -> PassageTable:
+        return PassageTable(self.data)
+
+    @cached_property
+    def corpus(self) -> SavedCorpus:
+        return SavedCorpus(self.data, self.folder, self.strict)
 
     @property
     def timeline(self) -> Timeline:
@@ -45,21 +105,33 @@ class Library:
         if self._timeline is None:
             from knowledge.timeline import load_or_build_timeline
 
-            self._timeline = load_or_build_timeline(self.corpus, self.data_dir)
+            self._timeline = load_or_build_timeline(self.corpus, self.data_dir)  # type: ignore[arg-type]
         return self._timeline
 
     @cached_property
     def sentences(self) -> SentenceStats:
-        """Sentence-level terms and statistics for answering, computed on first use."""
-        return SentenceStats.build(self._passages)
+        """Sentence-level terms and statistics, read from the saved data as needed."""
+        return SentenceStats(self.data)
 
     @cached_property
     def semantic(self) -> Semantic:
-        """Word vectors over this library's vocabulary and sentences, built on first use."""
+        """Word vectors over this library's vocabulary, sentences and paragraphs."""
         from knowledge.embeddings import default_vectors
         from knowledge.semantic import Semantic
 
-        return Semantic(self.sentences, self.index, default_vectors())
+        near = self.data.strings["near"]
+        pairs = [entry.split("\n") for entry in near]
+        return Semantic(
+            self.sentences,
+            self.index,
+            default_vectors(),
+            near=(
+                [w for w, _ in pairs],
+                [s for _, s in pairs],
+                self.data.arrays["near_matrix"],
+            ),
+            passages=self.data.arrays["passage_vectors"],
+        )
 
 
 def index_dir(data_dir: Path, fingerprint: str) -> Path:
@@ -72,27 +144,142 @@ def open_library(
     *,
     strict: bool = False,
     rebuild: bool = False,
+    progress: Progress | None = None,
 ) -> Library:
-    """Load the corpus and its saved index; build and save the index when it is missing or stale.
+    """Open the saved library of the corpus; build and save it when missing, stale or damaged.
 
-    With `data_dir=None` the index lives in memory only (tests, read-only installs).
+    With `data_dir=None` everything lives in a temporary folder (tests, read-only installs).
     """
-    corpus = load_corpus(corpus_dir, strict=strict)
-    folder = index_dir(data_dir, corpus.fingerprint) if data_dir is not None else None
-    if folder is not None and not rebuild and folder.is_dir():
-        try:
-            return Library(corpus, PassageIndex.load(folder), data_dir=data_dir)
-        except IndexError_ as exc:
-            log.warning("%s; rebuilding", exc)
-    index = PassageIndex.build(corpus.passages)
-    if folder is not None:
-        try:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            index.save(folder)
-        except OSError as exc:
-            log.warning(
-                "cannot save the index under %s (%s); using it from memory",
-                folder,
-                exc.strerror or exc,
-            )
-    return Library(corpus, index, rebuilt=True, data_dir=data_dir)
+    folder, files = source_files(corpus_dir)
+    if not files:
+        raise no_sources(folder, [])
+    key = stat_key(files) if data_dir is not None else None
+    if data_dir is not None and key is not None and not rebuild:
+        known = _known_fingerprint(data_dir, key)
+        library = _load(folder, data_dir, known, strict) if known else None
+        if library is not None:
+            return library
+    fingerprint = content_fingerprint(files)
+    if data_dir is not None and not rebuild:
+        library = _load(folder, data_dir, fingerprint, strict)
+        if library is not None:
+            _remember(data_dir, key, fingerprint)
+            return library
+    library = _build(folder, files, data_dir, fingerprint, strict, progress or Progress())
+    if data_dir is not None:
+        _remember(data_dir, key, fingerprint)
+    return library
+
+
+def _load(folder: Path, data_dir: Path, fingerprint: str, strict: bool) -> Library | None:
+    target = index_dir(data_dir, fingerprint)
+    if not target.is_dir():
+        return None
+    try:
+        index = PassageIndex.load(target)
+        data = LibraryData.load(target / LIBRARY_SUBDIR, fingerprint)
+        if index.n_docs != data.n_passages:
+            raise DataError(f"index and library data in {target} disagree (damaged?)")
+    except (IndexError_, DataError) as exc:
+        log.warning("%s; rebuilding", exc)
+        return None
+    if strict and data.warnings:
+        raise CorpusError(data.warnings[0])
+    return Library(index, data, folder, data_dir=data_dir, strict=strict)
+
+
+def _build(
+    folder: Path,
+    files: list[Path],
+    data_dir: Path | None,
+    fingerprint: str,
+    strict: bool,
+    progress: Progress,
+) -> Library:
+    from knowledge.library_build import build_library
+
+    if data_dir is None:
+        scratch = Path(tempfile.mkdtemp(prefix="citebot-"))
+        work = scratch / LIBRARY_SUBDIR
+    else:
+        target = index_dir(data_dir, fingerprint)
+        scratch = target.with_name(f"{target.name}.building-{os.getpid()}")
+        work = scratch / LIBRARY_SUBDIR
+    shutil.rmtree(scratch, ignore_errors=True)
+    warnings: list[str] = []
+    total = sum(f.stat().st_size for f in files)
+    progress.phase("reading sources", total, unit="B")
+    sizes = {f.stem: f.stat().st_size for f in files}
+
+    def sources():
+        for source in iter_sources(files, warnings, strict=strict):
+            yield source
+            progress.advance(sizes.get(source.source_id, 0))
+
+    try:
+        index, data = build_library(sources(), work, warnings, fingerprint, progress)
+        if data.n_passages == 0:
+            raise no_sources(folder, warnings)
+    except BaseException:
+        progress.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    if data_dir is None:
+        weakref.finalize(data, shutil.rmtree, scratch, True)
+        progress.finished(f"{data.n_passages} passages")
+        return Library(index, data, folder, rebuilt=True, strict=strict)
+    progress.phase("saving", None)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        index.save(target)
+        move_into_place(work, target / LIBRARY_SUBDIR)
+        shutil.rmtree(scratch, ignore_errors=True)
+        data = LibraryData.load(target / LIBRARY_SUBDIR, fingerprint)
+    except (OSError, DataError) as exc:
+        log.warning(
+            "cannot save the library under %s (%s); using it from a temporary folder",
+            target,
+            getattr(exc, "strerror", None) or exc,
+        )
+        weakref.finalize(data, shutil.rmtree, scratch, True)
+    progress.finished(f"{data.n_passages} passages")
+    return Library(index, data, folder, rebuilt=True, data_dir=data_dir, strict=strict)
+
+
+def _known_fingerprint(data_dir: Path, key: str) -> str | None:
+    try:
+        found = (Path(data_dir) / "index" / _STAT_SUBDIR / key).read_text().strip()
+    except OSError:
+        return None
+    return found if found.isalnum() else None
+
+
+def _remember(data_dir: Path, key: str | None, fingerprint: str) -> None:
+    """Record which fingerprint this state of the corpus folder has; best effort."""
+    if key is None:
+        return
+    table = Path(data_dir) / "index" / _STAT_SUBDIR
+    try:
+        table.mkdir(parents=True, exist_ok=True)
+        tmp = table / f".{key}.{os.getpid()}"
+        tmp.write_text(fingerprint)
+        tmp.replace(table / key)
+    except OSError as exc:
+        log.debug("cannot record the corpus fingerprint under %s: %s", table, exc)
+
+
+def corpus_fingerprint(corpus_dir: Path | str | None, data_dir: Path | None) -> str:
+    """The corpus fingerprint without parsing: remembered for this state of the folder (one
+    stat per file), else the streamed hash of the files' bytes."""
+    folder, files = source_files(corpus_dir)
+    if not files:
+        raise no_sources(folder, [])
+    if data_dir is not None:
+        key = stat_key(files)
+        known = _known_fingerprint(data_dir, key)
+        if known is not None:
+            return known
+        fingerprint = content_fingerprint(files)
+        _remember(data_dir, key, fingerprint)
+        return fingerprint
+    return content_fingerprint(files)
