@@ -70,15 +70,16 @@ class _CommonWords:
 
 
 class _WordCounts:
-    """(passage, word id, count) of every passage's content words, reduced chunk by chunk."""
+    """(passage, word id, count) of every passage's content words, reduced chunk by chunk and
+    spilled to `folder` (read back memory-mapped when the paragraph vectors are computed)."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.word_ids: dict[str, int] = {}  # folded word -> id >= 1, 0 for a stopword
         self.words: list[str] = [""]  # id -> word
         self._ids: list[int] = []
         self._lengths: list[int] = []
-        self._first = 0  # passage of the chunk's first length
-        self.chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.chunks: list[tuple[int, Path]] = []  # passages (in order), spilled table
         self.tokens = 0
 
     def add(self, tokens: list[str]) -> None:
@@ -99,17 +100,20 @@ class _WordCounts:
             self.flush()
 
     def flush(self) -> None:
+        """Reduce the buffered passages (never split: a chunk ends at a passage boundary)."""
         if not self._lengths:
             return
+        n = len(self._lengths)
         lengths = np.asarray(self._lengths, dtype=np.int64)
-        passage = np.repeat(np.arange(self._first, self._first + len(lengths)), lengths)
-        keys = (passage << 32) | np.asarray(self._ids, dtype=np.int64)
+        keys = np.repeat(np.arange(n, dtype=np.int64), lengths) << 32
+        keys |= np.asarray(self._ids, dtype=np.int64)
         keys.sort()
         keys, counts = np.unique(keys, return_counts=True)
-        self.chunks.append(
-            ((keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32), counts)
-        )
-        self._first += len(lengths)
+        table = np.empty((3, len(keys)), dtype=np.int32)  # passage in chunk, word, count
+        table[0], table[1], table[2] = keys >> 32, keys & 0xFFFFFFFF, counts
+        path = self.folder / f"counts-{len(self.chunks)}.npy"
+        np.save(path, table)
+        self.chunks.append((n, path))
         self._ids, self._lengths = [], []
 
 
@@ -120,7 +124,7 @@ class LibraryBuilder:
         self.folder = folder
         self.vectors = vectors
         self.index = _Builder()
-        self.counts = _WordCounts()
+        self.counts = _WordCounts(folder)
         self.common = _CommonWords()
         self._text = (folder / "text.bin").open("wb")
         self.text_offsets = array("q", [0])
@@ -214,9 +218,11 @@ class LibraryBuilder:
         return index
 
     def _passage_vectors(self, index: PassageIndex, n_passages: int, progress: Progress) -> None:
-        """Each passage's IDF-weighted mean word vector: a (passage x word) count table times a
-        (word x dim) table of IDF-weighted word vectors, summed in blocks straight into the
-        memory-mapped output."""
+        """Each passage's IDF-weighted mean word vector: per chunk, a sparse (passage x word)
+        count matrix times a (word x dim) table of IDF-weighted word vectors, written out in
+        passage order (never the whole matrix in memory)."""
+        from scipy.sparse import csr_matrix
+
         counts = self.counts
         counts.flush()
         vectors = WordVectors(self.vectors.tokens, self.vectors.table)  # its cache dies here
@@ -225,26 +231,24 @@ class LibraryBuilder:
             v = vectors.vector(word)
             if v is not None:
                 weighted[i] = np.float32(index.idf(stem(word))) * v
-        out = np.lib.format.open_memmap(
-            self.folder / "passage_vectors.npy",
-            mode="w+",
-            dtype=np.float32,
-            shape=(n_passages, vectors.dim),
-        )
-        total = sum(len(c[0]) for c in counts.chunks)
-        progress.phase("paragraph vectors", total)
-        while counts.chunks:
-            passage, word, count = counts.chunks.pop(0)
-            for at in range(0, len(passage), _VECTOR_ROWS):
-                p, w = passage[at : at + _VECTOR_ROWS], word[at : at + _VECTOR_ROWS]
-                rows = weighted[w] * count[at : at + _VECTOR_ROWS, None].astype(np.float32)
-                starts = np.flatnonzero(np.diff(p, prepend=-1))
-                out[p[starts]] += np.add.reduceat(rows, starts, axis=0)
-                progress.advance(len(p))
-        norms = np.linalg.norm(out, axis=1)
-        np.divide(out, norms[:, None], out=out, where=norms[:, None] > 0)
-        out.flush()
-        del out
+        progress.phase("paragraph vectors", n_passages, unit="¶")
+        header = {"descr": "<f4", "fortran_order": False, "shape": (n_passages, vectors.dim)}
+        with (self.folder / "passage_vectors.npy").open("wb") as out:
+            np.lib.format.write_array_header_1_0(out, header)
+            for n, path in counts.chunks:
+                table = np.load(path, mmap_mode="r")
+                matrix = csr_matrix(
+                    (table[2].astype(np.float32), (table[0], table[1])),
+                    shape=(n, len(counts.words)),
+                )
+                rows = np.asarray(matrix @ weighted, dtype=np.float32)
+                norms = np.linalg.norm(rows, axis=1, keepdims=True)
+                np.divide(rows, norms, out=rows, where=norms > 0)
+                out.write(rows.tobytes())
+                del table
+                path.unlink()
+                progress.advance(n)
+        counts.chunks = []
 
 
 def build_library(

@@ -129,7 +129,10 @@ class LibraryData:
                 raise DataError(f"library data in {folder} was made by another version")
             if fingerprint is not None and meta.get("fingerprint") != fingerprint:
                 raise DataError(f"library data in {folder} belongs to another corpus")
-            arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in ARRAYS}
+            # Plain ndarray views of the maps: indexing a np.memmap goes through Python code.
+            arrays = {
+                n: np.load(folder / f"{n}.npy", mmap_mode="r").view(np.ndarray) for n in ARRAYS
+            }
             strings = {}
             for name in STRINGS:
                 blob_path = folder / f"{name}.bin"
