@@ -68,6 +68,8 @@ class ScaleMeasure(BaseModel):
     rss_after_answers_mb: float | None = None
     p50_ms: float | None = None
     p99_ms: float | None = None
+    cpu_p50_ms: float | None = None
+    cpu_p99_ms: float | None = None
     answered: int = 0
     questions: int = 0
     cli_cold_s: float | None = None
@@ -162,10 +164,12 @@ def citebot_ask(args: list[str], timeout: float = 900) -> tuple[float, float]:
     return time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
-def cli_times(common: list[str], asked: list[str]) -> tuple[float, float, float]:
+def cli_times(
+    common: list[str], asked: list[str], runs: int = CLI_RUNS
+) -> tuple[float, float, float]:
     """Median cold (new question) and cache-hit wall time of `citebot ask`, cold peak RSS."""
     cold, hit, rss = [], [], []
-    for question in asked[:CLI_RUNS]:
+    for question in asked[:runs]:
         seconds, peak = citebot_ask([*common, "--json", question])
         cold.append(seconds)
         rss.append(peak)
@@ -174,7 +178,13 @@ def cli_times(common: list[str], asked: list[str]) -> tuple[float, float, float]
 
 
 def measure_size(
-    size: int, workdir: Path, asked: list[str], questions_file: Path, timeout: float, log=print
+    size: int,
+    workdir: Path,
+    asked: list[str],
+    questions_file: Path,
+    timeout: float,
+    cli_runs: int = CLI_RUNS,
+    log=print,
 ) -> ScaleMeasure:
     corpus, _ = write_scaled(workdir, size)
     data = workdir / f"data-{size}"
@@ -197,7 +207,7 @@ def measure_size(
             f"p50 {m.p50_ms:.1f}ms, p99 {m.p99_ms:.1f}ms"
         )
         common = ["--corpus", str(corpus), "--data", str(data)]
-        m.cli_cold_s, m.cli_hit_s, m.cli_cold_rss_mb = cli_times(common, asked)
+        m.cli_cold_s, m.cli_hit_s, m.cli_cold_rss_mb = cli_times(common, asked, cli_runs)
         m.load_avg.append(os.getloadavg()[0])
         log(f"  {size:,}: citebot ask cold {m.cli_cold_s:.2f}s, hit {m.cli_hit_s:.2f}s")
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
@@ -206,11 +216,11 @@ def measure_size(
     return m
 
 
-def measure_bundled(workdir: Path, asked: list[str]) -> tuple[float, float]:
+def measure_bundled(workdir: Path, asked: list[str], runs: int = CLI_RUNS) -> tuple[float, float]:
     data = workdir / "data-bundled"
     shutil.rmtree(data, ignore_errors=True)
     citebot_ask(["--data", str(data), "--json", "warm up"])  # builds the bundled library
-    cold, hit, _ = cli_times(["--data", str(data)], asked)
+    cold, hit, _ = cli_times(["--data", str(data)], asked, runs)
     return cold, hit
 
 
@@ -230,23 +240,25 @@ def render(run: ScaleRun) -> str:
         "other engineers' work while measuring; the 1-minute load average at each step is "
         "shown. SQuAD v1.1 dev paragraphs repeated under different source ids (one Markdown "
         f"file per article and copy); {QUESTIONS} real SQuAD questions. Serving runs on one "
-        "CPU; p50/p99 are uncached `answer_question` calls after one warm-up answer.",
+        "CPU; p50/p99 are uncached `answer_question` calls after one warm-up answer, in wall time "
+        "and in CPU time of the answering thread (what the answer costs, whatever the load).",
         "",
         "| paragraphs | build (s) | build CPU (s) | build peak RSS (MB) | on disk (MB) | load (s) "
         "| RSS after load / answers (MB) | first answer (s) | answer p50 / p99 (ms) "
-        "| `citebot ask` cold / hit (s) | load avg |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| answer CPU p50 / p99 (ms) | `citebot ask` cold / hit (s) | load avg |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in run.results:
         if m.error:
-            lines.append(f"| {m.size:,} | failed: {m.error} |||||||||")
+            lines.append(f"| {m.size:,} | failed: {m.error} ||||||||||")
             continue
         lines.append(
             f"| {m.passages:,} | {_f(m.build_s)} | {_f(m.build_cpu_s)} | "
             f"{_f(m.peak_rss_build_mb, '{:.0f}')} | {_f(m.disk_mb, '{:.0f}')} | "
             f"{_f(m.load_s, '{:.2f}')} | {_f(m.rss_after_load_mb, '{:.0f}')} / "
             f"{_f(m.rss_after_answers_mb, '{:.0f}')} | {_f(m.first_answer_s, '{:.2f}')} | "
-            f"{_f(m.p50_ms)} / {_f(m.p99_ms)} | {_f(m.cli_cold_s, '{:.2f}')} / "
+            f"{_f(m.p50_ms)} / {_f(m.p99_ms)} | {_f(m.cpu_p50_ms)} / {_f(m.cpu_p99_ms)} | "
+            f"{_f(m.cli_cold_s, '{:.2f}')} / "
             f"{_f(m.cli_hit_s, '{:.2f}')} | {', '.join(f'{x:.1f}' for x in m.load_avg)} |"
         )
     if run.bundled_cold_s is not None:
@@ -336,6 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--json", type=Path, default=None, help="also write the run as JSON")
     parser.add_argument("--merge", type=Path, default=None, help="add the results of a JSON run")
+    parser.add_argument("--cli-runs", type=int, default=CLI_RUNS, help="`citebot ask` runs")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--plot", type=Path, default=PLOT)
     parser.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
     return parser
 
@@ -360,11 +375,13 @@ def main(argv: list[str] | None = None) -> int:
         run.peers = [p for p in old.peers if p.size not in sizes]
         run.bundled_cold_s, run.bundled_hit_s = old.bundled_cold_s, old.bundled_hit_s
     print("bundled corpus ...", flush=True)
-    run.bundled_cold_s, run.bundled_hit_s = measure_bundled(workdir, asked)
+    run.bundled_cold_s, run.bundled_hit_s = measure_bundled(workdir, asked, args.cli_runs)
     print(f"  cold {run.bundled_cold_s:.2f}s, hit {run.bundled_hit_s:.2f}s", flush=True)
     for size in args.sizes:
         print(f"{size:,} paragraphs ...", flush=True)
-        run.results.append(measure_size(size, workdir, asked, questions_file, args.timeout))
+        run.results.append(
+            measure_size(size, workdir, asked, questions_file, args.timeout, args.cli_runs)
+        )
         _, lines = write_scaled(workdir, size)
         for engine in engines:
             if size > PEER_LIMITS.get(engine, size):
@@ -380,8 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     section = render(run)
     print(section)
     if not args.no_write:
-        write_section(RESULTS, section)
-        plot(run, PLOT)
+        write_section(args.results, section)
+        plot(run, args.plot)
     if args.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

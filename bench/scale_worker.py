@@ -54,10 +54,11 @@ def serve(corpus: Path, data: Path, questions: list[str]) -> dict:
     t0 = time.perf_counter()
     knowledge.answer.answer_question(library, questions[0])
     first_s = time.perf_counter() - t0
-    latencies, answered = [], 0
+    latencies, cpu, answered = [], [], 0
     for question in questions:
-        t0 = time.perf_counter_ns()
+        t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
         answer = knowledge.answer.answer_question(library, question)
+        cpu.append((time.thread_time_ns() - c0) / 1e6)
         latencies.append((time.perf_counter_ns() - t0) / 1e6)
         answered += answer.answered
     mem = memory_mb()
@@ -72,6 +73,8 @@ def serve(corpus: Path, data: Path, questions: list[str]) -> dict:
         "answered": answered,
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
+        "cpu_p50_ms": percentile(cpu, 50),
+        "cpu_p99_ms": percentile(cpu, 99),
         "mean_ms": statistics.fmean(latencies),
         "load": os.getloadavg()[0],
     }

@@ -95,9 +95,9 @@ def run_sources(args: argparse.Namespace) -> int:
             "source_id": s.source_id,
             "title": s.title,
             "date": s.date.isoformat() if s.date else None,
-            "paragraphs": len(s.passages),
+            "paragraphs": n,
         }
-        for s in library.corpus.sources
+        for s, n in zip(library.sources, library.data.paragraph_counts(), strict=True)
     ]
     if args.json:
         print(json.dumps({"sources": rows}, ensure_ascii=False))
@@ -112,9 +112,8 @@ def run_sources(args: argparse.Namespace) -> int:
 
 def run_index(args: argparse.Namespace) -> int:
     library = _library(args, rebuild=True)
-    corpus = library.corpus
     print(
-        f"indexed {len(corpus.sources)} sources, {len(library.passages)} passages, "
-        f"{library.index.n_docs} documents; fingerprint {corpus.fingerprint}"
+        f"indexed {len(library.sources)} sources, {len(library.passages)} passages, "
+        f"{library.index.n_docs} documents; fingerprint {library.fingerprint}"
     )
     return 0

@@ -95,6 +95,11 @@ class Library:
     def passages(self) -> PassageTable:
         return PassageTable(self.data)
 
+    @property
+    def sources(self) -> list[Source]:
+        """Every source's metadata (title, date, url), in order, without parsing a file."""
+        return self.data.sources
+
     @cached_property
     def corpus(self) -> SavedCorpus:
         return SavedCorpus(self.data, self.folder, self.strict)

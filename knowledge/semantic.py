@@ -10,8 +10,10 @@ Everything is computed on first use and kept for the library's lifetime.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from knowledge.analysis import STOPWORDS, stem, words
 from knowledge.embeddings import WordVectors
@@ -44,10 +46,18 @@ def near_table(
     return [w for w, _ in pairs], [stem(w) for w, _ in pairs], matrix
 
 
+@cache
+def one_blas_thread() -> None:
+    """Limit BLAS to one thread in this process, once: it would spread every mat-vec over all
+    cores and, on a busy machine, wait for them (measured up to 20 ms per answer on two shared
+    cores). One question then uses one core; concurrent questions use a core each."""
+    threadpool_limits(1, user_api="blas")
+
+
 def matvec(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """matrix @ vector on the calling thread: BLAS would spread a mat-vec over every core and,
-    on a busy machine, wait for them (measured up to 20 ms per answer on two shared cores)."""
-    return np.einsum("ij,j->i", matrix, vector)
+    """matrix @ vector with BLAS on the calling thread only."""
+    one_blas_thread()
+    return matrix @ vector
 
 
 class Semantic:

@@ -160,3 +160,11 @@ def test_a_long_build_reports_progress_lines_when_not_a_terminal(corpus, caplog,
     text = caplog.text
     assert "reading sources" in text and "% (" in text and "left)" in text
     assert "paragraph vectors" in text and "built 4 passages" in text
+
+
+def test_answering_keeps_blas_on_one_thread(library):
+    from threadpoolctl import threadpool_info
+
+    answer_question(library, "Where did Kim and Ivanka first meet?")
+    blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and set(blas) == {1}
