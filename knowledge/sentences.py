@@ -27,28 +27,33 @@ _CACHED = 1 << 16  # sentences whose derived objects are remembered
 T = TypeVar("T")
 
 
-class LazyList(Sequence[T], Generic[T]):
-    """A read-only list whose items are computed on access and remembered (bounded)."""
+class LazyList(dict[int, T], Generic[T]):
+    """A read-only list of `size` items, each computed on first access and remembered (at
+    most `cached`, then forgotten all at once). A dict underneath, so a remembered item costs
+    one C lookup, as a list item would."""
 
     def __init__(self, size: int, item: Callable[[int], T], cached: int = _CACHED) -> None:
+        super().__init__()
         self._size = size
-        self._item = lru_cache(maxsize=cached)(item) if cached else item
+        self._item = item
+        self._cached = cached
+
+    def __missing__(self, i: int) -> T:
+        at = int(i)
+        if not 0 <= at < self._size:
+            raise IndexError(i)
+        value = self._item(at)
+        if self._cached:
+            if dict.__len__(self) >= self._cached:
+                self.clear()
+            self[at] = value
+        return value
 
     def __len__(self) -> int:
         return self._size
 
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self._size))]
-        i = int(i)
-        if i < 0:
-            i += self._size
-        if not 0 <= i < self._size:
-            raise IndexError(i)
-        return self._item(i)
-
-    def __iter__(self) -> Iterator[T]:
-        return (self._item(i) for i in range(self._size))
+    def __iter__(self) -> Iterator[T]:  # type: ignore[override]
+        return (self[i] for i in range(self._size))
 
 
 class SentenceStats:
