@@ -64,10 +64,13 @@ def source_files(folder: Path | str | None = None) -> tuple[Path, list[Path]]:
             f"corpus folder {folder} does not exist; pass --corpus DIR or set "
             "CITEBOT_CORPUS to a folder of .txt or .md articles"
         )
-    files = sorted(
-        p for p in folder.iterdir() if p.suffix.lower() in SOURCE_SUFFIXES and p.is_file()
-    )
-    return folder, files
+    with os.scandir(folder) as entries:  # is_file() from the directory entry: no stat
+        names = sorted(
+            e.name
+            for e in entries
+            if os.path.splitext(e.name)[1].lower() in SOURCE_SUFFIXES and e.is_file()
+        )
+    return folder, [folder / name for name in names]
 
 
 def stat_key(files: Iterable[Path]) -> str:
@@ -75,7 +78,7 @@ def stat_key(files: Iterable[Path]) -> str:
     mean unchanged files, so a saved fingerprint can be reused without reading a byte."""
     digest = hashlib.sha256(f"analyzer={ANALYZER_VERSION}\n".encode())
     for path in files:
-        st = path.stat()
+        st = os.stat(path)
         digest.update(
             f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode()
         )
