@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 
 from bench import scale
-from bench.squad import FALLBACK_SQUAD, DEFAULT_SQUAD
+from bench.squad import DEFAULT_SQUAD, FALLBACK_SQUAD
 
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_SQUAD.is_file() or FALLBACK_SQUAD.is_file()), reason="SQuAD dev set not found"

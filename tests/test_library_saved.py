@@ -131,7 +131,7 @@ def test_strict_still_refuses_a_bad_file_when_the_data_is_saved(corpus, tmp_path
     (corpus / "bad.txt").write_bytes(b"\xff\xfe broken")
     data = tmp_path / "data"
     assert open_library(corpus, data).corpus.warnings
-    with pytest.raises(knowledge.corpus.CorpusError, match="bad.txt"):
+    with pytest.raises(knowledge.corpus.CorpusError, match=r"bad\.txt"):
         open_library(corpus, data, strict=True)
 
 
