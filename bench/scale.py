@@ -34,6 +34,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from bench import speed
 from bench.engines import ENGINES
 from bench.speed import ROOT, Measure, _sizes, machine, measure
 from bench.squad import iter_subset, squad_path
@@ -136,17 +137,7 @@ def questions(count: int = QUESTIONS, squad: Path | None = None) -> list[str]:
 
 
 def _worker(args: list[str], timeout: float) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.scale_worker", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
-        raise RuntimeError(last[:300])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return speed._worker(args, timeout, "bench.scale_worker")
 
 
 def citebot_ask(args: list[str], timeout: float = 900) -> tuple[float, float]:

@@ -27,11 +27,15 @@ Type a question, or one of:
   /timeline [year:YYYY] [from:DATE] [to:DATE] [about:WORDS]   (quote words with spaces)
   /report ANSWER_ID REASON [category:wrong|outdated|missing-source|other]
   /reports [list] [open|resolved|rejected|all]
-  /reports resolve REPORT_ID NOTE      /reports reject REPORT_ID NOTE
+  /reports resolve REPORT_ID NOTE [answer:SOURCE_ID:PARAGRAPH[:SENTENCE]]
+  /reports reject REPORT_ID NOTE
+  /reports corrections [active|withdrawn|retired|all]   /reports withdraw CORRECTION_ID
   /reports export [FILE.csv]
   /help  /quit"""
 
 STATUSES = ("open", "resolved", "rejected", "all")
+CORRECTION_STATUSES = ("active", "withdrawn", "retired", "all")
+_ANSWER_OPTION = re.compile(r"(?:^|\s)answer[:=](\S+)")
 
 
 class ChatError(Exception):
@@ -130,16 +134,38 @@ class ChatSession:
             if status not in STATUSES:
                 raise ChatError(f"status must be one of {', '.join(STATUSES)}")
             found = await self.service.reports(None if status == "all" else status)
-            self.show(render.reports_embed(found, status))
+            feedback = await self.service.feedback()
+            for embed in render.review_embeds(found, status, feedback):
+                self.show(embed)
         elif action in ("resolve", "reject"):
+            answer = None
+            match = _ANSWER_OPTION.search(rest)
+            if match:
+                if action == "reject":
+                    raise ChatError("answer: names the passage that answers; use it with resolve")
+                answer = match.group(1)
+                rest = rest[: match.start()] + rest[match.end() :]
             number, _, note = rest.strip().partition(" ")
             if not number.isdigit() or not note.strip():
                 raise ChatError(f"usage: /reports {action} REPORT_ID NOTE")
             status = "resolved" if action == "resolve" else "rejected"
             report = await self.service.resolve(
-                int(number), self.asker.display_name, status, note.strip()
+                int(number), self.asker.display_name, status, note.strip(), answer=answer
             )
             self.say(render.report_outcome(report))
+        elif action == "corrections":
+            status = rest.strip() or "active"
+            if status not in CORRECTION_STATUSES:
+                raise ChatError(f"status must be one of {', '.join(CORRECTION_STATUSES)}")
+            self.show(render.corrections_embed(await self.service.corrections(status), status))
+        elif action == "withdraw":
+            number = rest.strip()
+            if not number.isdigit():
+                raise ChatError("usage: /reports withdraw CORRECTION_ID")
+            correction = await self.service.withdraw_correction(
+                int(number), self.asker.display_name
+            )
+            self.say(f"Correction #{correction.correction_id} withdrawn.")
         elif action == "export":
             data = await self.service.export_reports("csv", None)
             target = rest.strip()
@@ -152,7 +178,10 @@ class ChatSession:
                 raise ChatError(f"cannot write {target}: {exc.strerror or exc}") from None
             self.say(f"wrote {target}")
         else:
-            raise ChatError("usage: /reports [list|resolve|reject|export] ...; /help shows more")
+            raise ChatError(
+                "usage: /reports [list|resolve|reject|corrections|withdraw|export] ...; "
+                "/help shows more"
+            )
 
 
 async def chat(

@@ -18,7 +18,10 @@ from bot.settings import Settings
 from knowledge.answer import QuestionError
 from knowledge.corpus import CorpusError
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+# Exit codes (README "Operating citebot"): 0 done; 1 internal failure or `db check` found
+# problems; 2 bad usage, input or configuration; 75 (EX_TEMPFAIL) the database stayed busy,
+# try again; 130 interrupted by Ctrl-C (`citebot run` stops cleanly with 0 instead).
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
 
 
 class UsageError(Exception):
@@ -60,7 +63,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot import cli_ask, cli_discord, cli_store, cli_timeline
+    from bot import cli_ask, cli_corrections, cli_discord, cli_store, cli_timeline
 
     parser = argparse.ArgumentParser(
         prog="citebot", description="Answers questions with quoted, cited passages."
@@ -71,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_ask.register,
         cli_timeline.register,
         cli_store.register,
+        cli_corrections.register,
         cli_discord.register,
     ):
         register(sub, _add_common)

@@ -13,8 +13,17 @@ def citation(quote: Quote) -> str:
     return f"{quote.title} ({date}), paragraph {quote.paragraph}{url}"
 
 
+def corrected_note(answer: Answer) -> str | None:
+    """The label of an answer whose first quote a moderator chose (the date in UTC)."""
+    if answer.corrected is None:
+        return None
+    return f"Corrected by a moderator on {answer.corrected.at.date().isoformat()}."
+
+
 def render_answer(answer: Answer, width: int = 88) -> str:
     lines: list[str] = []
+    if corrected := corrected_note(answer):
+        lines.append(corrected)
     if answer.note:
         lines.append(answer.note)
     quotes = answer.quotes if answer.answered else answer.closest

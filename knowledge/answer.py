@@ -14,7 +14,7 @@ from knowledge.expansion import QueryTerm
 from knowledge.features import nearness
 from knowledge.library import Library
 from knowledge.mentions import Kind, Mention
-from knowledge.models import Answer, Quote
+from knowledge.models import Answer, Quote, quote_of
 from knowledge.ranking import Candidate, Options, Ranking, rank
 
 # Part of the answer-cache key: bump whenever answer_question() can give a different answer to
@@ -255,14 +255,4 @@ def _quote(library: Library, unit: _Unit) -> Quote:
     passage = library.passages[c.passage]
     source = library.corpus.source(passage.source_id)
     start, end = stats.spans[unit.first].start, stats.spans[unit.last].end
-    return Quote(
-        text=passage.text[start:end],
-        source_id=source.source_id,
-        title=source.title,
-        date=source.date,
-        paragraph=passage.paragraph,
-        score=round(c.score, 4),
-        url=source.url,
-        start=start,
-        end=end,
-    )
+    return quote_of(source, passage, start, end, round(c.score, 4))

@@ -8,6 +8,7 @@ fingerprint is parsed and built (knowledge/library_build.py).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -28,6 +29,8 @@ from knowledge.corpus import (
     source_files,
     stat_key,
 )
+from knowledge.housekeeping import remove_old_builds
+from knowledge.index import _META as INDEX_META
 from knowledge.index import IndexError_, PassageIndex
 from knowledge.library_data import DataError, LibraryData, PassageTable, move_into_place
 from knowledge.models import Passage, Source
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LIBRARY_SUBDIR = "library"  # beside the index files in index/<fingerprint>/
-_STAT_SUBDIR = "by-stat"  # index/by-stat/<stat key>: the fingerprint of that folder state
+_STATES = "corpus-states"  # $CITEBOT_DATA/corpus-states/<stat key>: that folder state's fingerprint
 
 
 class SavedCorpus:
@@ -90,6 +93,12 @@ class Library:
     @property
     def fingerprint(self) -> str:
         return self.data.fingerprint
+
+    @property
+    def build_key(self) -> str:
+        """What cached answers are keyed by: the corpus and this very build of its index, so a
+        rebuilt index (a damaged one, or `citebot index`) never serves the old one's answers."""
+        return f"{self.fingerprint}.{self.index.build_id}"
 
     @cached_property
     def passages(self) -> PassageTable:
@@ -208,7 +217,8 @@ def _build(
         work = scratch / LIBRARY_SUBDIR
     else:
         target = index_dir(data_dir, fingerprint)
-        scratch = target.with_name(f"{target.name}.building-{os.getpid()}")
+        # Hidden: knowledge.housekeeping removes only stale hidden entries, never a live build.
+        scratch = target.with_name(f".{target.name}.{os.getpid()}.building")
         work = scratch / LIBRARY_SUBDIR
     shutil.rmtree(scratch, ignore_errors=True)
     warnings: list[str] = []
@@ -240,6 +250,7 @@ def _build(
         move_into_place(work, target / LIBRARY_SUBDIR)
         shutil.rmtree(scratch, ignore_errors=True)
         data = LibraryData.load(target / LIBRARY_SUBDIR, fingerprint)
+        remove_old_builds(data_dir, keep=fingerprint)
     except (OSError, DataError) as exc:
         log.warning(
             "cannot save the library under %s (%s); using it from a temporary folder",
@@ -253,7 +264,7 @@ def _build(
 
 def _known_fingerprint(data_dir: Path, key: str) -> str | None:
     try:
-        found = (Path(data_dir) / "index" / _STAT_SUBDIR / key).read_text().strip()
+        found = (Path(data_dir) / _STATES / key).read_text().strip()
     except OSError:
         return None
     return found if found.isalnum() else None
@@ -263,7 +274,7 @@ def _remember(data_dir: Path, key: str | None, fingerprint: str) -> None:
     """Record which fingerprint this state of the corpus folder has; best effort."""
     if key is None:
         return
-    table = Path(data_dir) / "index" / _STAT_SUBDIR
+    table = Path(data_dir) / _STATES
     try:
         table.mkdir(parents=True, exist_ok=True)
         tmp = table / f".{key}.{os.getpid()}"
@@ -288,3 +299,19 @@ def corpus_fingerprint(corpus_dir: Path | str | None, data_dir: Path | None) -> 
         _remember(data_dir, key, fingerprint)
         return fingerprint
     return content_fingerprint(files)
+
+
+def saved_build_key(corpus_dir: Path | str | None, data_dir: Path | None) -> str | None:
+    """The build key (`Library.build_key`) of the corpus' saved build, read without loading it
+    or reading a source file once the folder's state is known; None when nothing is saved."""
+    if data_dir is None:
+        return None
+    fingerprint = corpus_fingerprint(corpus_dir, data_dir)
+    try:
+        meta = json.loads((index_dir(data_dir, fingerprint) / INDEX_META).read_text())
+        build = str(meta["build"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not (index_dir(data_dir, fingerprint) / LIBRARY_SUBDIR).is_dir():
+        return None
+    return f"{fingerprint}.{build}"

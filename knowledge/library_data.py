@@ -8,6 +8,7 @@ Per-sentence objects (terms, sets, mentions) are made only for the sentences a q
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import shutil
@@ -17,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge import integrity
 from knowledge.analysis import ANALYZER_VERSION
 from knowledge.index import _Terms
 from knowledge.models import Passage, Source, Span
 
-DATA_FORMAT = "1"
+DATA_FORMAT = "2"  # 2: file sizes and checksums
 META = "library.json"
 SOURCES = "sources.json"
 ARRAYS = (
@@ -129,6 +131,7 @@ class LibraryData:
                 raise DataError(f"library data in {folder} was made by another version")
             if fingerprint is not None and meta.get("fingerprint") != fingerprint:
                 raise DataError(f"library data in {folder} belongs to another corpus")
+            _verify(folder, meta)
             # Plain ndarray views of the maps: indexing a np.memmap goes through Python code.
             arrays = {
                 n: np.load(folder / f"{n}.npy", mmap_mode="r").view(np.ndarray) for n in ARRAYS
@@ -145,6 +148,8 @@ class LibraryData:
             data = cls(folder, meta, arrays, strings)
         except DataError:
             raise
+        except integrity.Damaged as exc:
+            raise DataError(f"library data in {folder} is damaged: {exc}") from exc
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DataError(f"cannot load library data from {folder}: {exc}") from exc
         data.check()
@@ -250,9 +255,31 @@ class PassageTable(Sequence[Passage]):
 
 
 def save_meta(folder: Path, **fields) -> None:
+    """Written last, with every file's size and checksums (knowledge.integrity), so a damaged
+    or swapped file is noticed on load without reading it whole."""
+    files = {
+        p.name: integrity.stamp(p).model_dump()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name != META
+    }
     (folder / META).write_text(
-        json.dumps({"format": DATA_FORMAT, "analyzer": ANALYZER_VERSION, **fields})
+        json.dumps({"format": DATA_FORMAT, "analyzer": ANALYZER_VERSION, **fields, "files": files})
     )
+
+
+def _verify(folder: Path, meta: dict) -> None:
+    stamps = {name: integrity.FileStamp(**d) for name, d in meta["files"].items()}
+    restamped = integrity.verify(folder, stamps)
+    if restamped:  # only modification times changed (a copy): record them, best effort
+        with contextlib.suppress(OSError):
+            (folder / META).write_text(
+                json.dumps(
+                    {
+                        **meta,
+                        "files": {name: stamp.model_dump() for name, stamp in restamped.items()},
+                    }
+                )
+            )
 
 
 def move_into_place(tmp: Path, folder: Path) -> None:

@@ -30,6 +30,24 @@ def _isolated_env(monkeypatch, tmp_path):
 
 
 @pytest.fixture
+def settings(tmp_path):
+    """Settings with a fresh data folder (the service tests' default)."""
+    from tests.store_support import settings_for
+
+    return settings_for(tmp_path / "data")
+
+
+@pytest.fixture
+async def service(settings, library):
+    """A service over `settings` and the bundled library, closed after the test."""
+    from bot.service import Service
+
+    service = await Service.open(settings, library=library)
+    yield service
+    await service.close()
+
+
+@pytest.fixture
 async def command_payloads(monkeypatch):
     """The slash commands exactly as `citebot sync` would send them to Discord, by name."""
     for name in ("DISCORD_TOKEN", "CITEBOT_GUILD_IDS", "CITEBOT_ASK_CHANNELS"):

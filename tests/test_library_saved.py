@@ -107,7 +107,7 @@ def test_touching_a_source_without_changing_it_rebuilds_nothing(corpus, tmp_path
     assert not after.rebuilt and after.fingerprint == before.fingerprint
 
 
-@pytest.mark.parametrize("damage", ["truncate", "remove", "garble meta"])
+@pytest.mark.parametrize("damage", ["truncate", "remove", "garble meta", "same size and time"])
 def test_damaged_saved_data_is_rebuilt_never_served(corpus, tmp_path, damage, caplog):
     data = tmp_path / "data"
     first = open_library(corpus, data)
@@ -118,8 +118,14 @@ def test_damaged_saved_data_is_rebuilt_never_served(corpus, tmp_path, damage, ca
         path.write_bytes(path.read_bytes()[:-10])
     elif damage == "remove":
         (folder / "passage_vectors.npy").unlink()
-    else:
+    elif damage == "garble meta":
         (folder / "library.json").write_text("{not json")
+    else:  # another passage's words in place: only the recorded checksums can tell
+        path = folder / "text.bin"
+        st = path.stat()
+        text = path.read_bytes()
+        path.write_bytes(text.replace(b"twenty", b"thirty"))
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     with caplog.at_level(logging.WARNING):
         again = open_library(corpus, data)
     assert again.rebuilt and "rebuilding" in caplog.text

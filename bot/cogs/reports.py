@@ -79,10 +79,22 @@ class ReportButton(
         await interaction.response.send_modal(ReportModal(self.answer_id, shown))
 
 
-def answer_view(answer_id: str) -> discord.ui.View:
+def answer_view(answer_id: str, closest: int = 0) -> discord.ui.View:
+    """The report button, and for a low-confidence answer one "This answered me" button per
+    closest passage shown (`closest` of them)."""
+    from bot.cogs.feedback import MAX_BUTTONS, AnsweredButton
+
     view = discord.ui.View(timeout=None)
+    for passage in range(1, min(closest, MAX_BUTTONS) + 1):
+        view.add_item(AnsweredButton(answer_id, passage))
     view.add_item(ReportButton(answer_id))
     return view
+
+
+def view_for(answer: Any) -> discord.ui.View:
+    """The buttons under a served answer."""
+    closest = 0 if answer.answered else len(answer.closest)
+    return answer_view(answer.answer_id, closest)
 
 
 def answer_id_from_custom_ids(custom_ids: Iterable[str | None]) -> str | None:
