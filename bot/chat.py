@@ -18,6 +18,8 @@ from bot import render
 from bot.cli_service import local_user
 from bot.cogs.reports import CATEGORIES, thanks
 from bot.cogs.timeline import TimelineQuery, TimelineQueryError, timeline_embeds
+from bot.lines import LineError, read_line
+from bot.render_text import visible
 from bot.service import Asker, Service, ServiceError
 from knowledge.answer import QuestionError
 
@@ -67,7 +69,7 @@ class ChatSession:
         self.asker = Asker(display_name=user)
 
     def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        print(visible(text), file=self.out, flush=True)
 
     def show(self, embed: discord.Embed) -> None:
         self.say(render.embed_text(embed) + "\n")
@@ -146,7 +148,7 @@ class ChatSession:
                 answer = match.group(1)
                 rest = rest[: match.start()] + rest[match.end() :]
             number, _, note = rest.strip().partition(" ")
-            if not number.isdigit() or not note.strip():
+            if not re.fullmatch(r"[0-9]+", number) or not note.strip():
                 raise ChatError(f"usage: /reports {action} REPORT_ID NOTE")
             status = "resolved" if action == "resolve" else "rejected"
             report = await self.service.resolve(
@@ -160,7 +162,7 @@ class ChatSession:
             self.show(render.corrections_embed(await self.service.corrections(status), status))
         elif action == "withdraw":
             number = rest.strip()
-            if not number.isdigit():
+            if not re.fullmatch(r"[0-9]+", number):
                 raise ChatError("usage: /reports withdraw CORRECTION_ID")
             correction = await self.service.withdraw_correction(
                 int(number), self.asker.display_name
@@ -197,16 +199,12 @@ async def chat(
     sources = len(service.library.sources)
     session.say(f"citebot chat: {sources} sources. Type a question, /help, or /quit.")
     while True:
-        line = await asyncio.to_thread(_read, stdin, interactive)
+        if interactive:
+            print("citebot> ", end="", file=out, flush=True)
+        try:
+            line = await asyncio.to_thread(read_line, stdin)
+        except LineError as exc:
+            session.say(f"error: {exc}")
+            continue
         if line is None or not await session.handle(line):
             return 0
-
-
-def _read(stdin: TextIO, interactive: bool) -> str | None:
-    if interactive and stdin is sys.stdin:
-        try:
-            return input("citebot> ")
-        except EOFError:
-            return None
-    line = stdin.readline()
-    return line if line else None

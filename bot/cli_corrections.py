@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
+from bot.render_text import visible
+
 if TYPE_CHECKING:
     from bot.service import Correction, Service
 
@@ -44,7 +46,7 @@ def run_corrections(args: argparse.Namespace) -> int:
     if not found:
         print(f"no {'' if args.status == 'all' else args.status + ' '}corrections")
     for correction in found:
-        print(describe(correction))
+        print(visible(describe(correction)))
     return 0
 
 

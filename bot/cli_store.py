@@ -11,6 +11,8 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.render_text import visible
+
 if TYPE_CHECKING:
     from bot.service import Feedback, Report, Service
 
@@ -147,11 +149,11 @@ def run_reports(args: argparse.Namespace) -> int:
     if not reports:
         print(f"no {'' if args.status == 'all' else args.status + ' '}reports")
     for report in reports:
-        print(_describe(report))
+        print(visible(_describe(report)))
     if feedback:
         print(f'\n"This answered me" ({len(feedback)} clicks on closest passages):')
         for line in feedback_lines(feedback):
-            print(f"  {line}")
+            print(visible(f"  {line}"))
     return 0
 
 
@@ -228,7 +230,8 @@ def run_export(args: argparse.Namespace) -> int:
 
     text = run_service(args, work, load_library=False)
     if output is None:
-        sys.stdout.write(text)
+        # Exact into a file or a pipe; on a terminal, control characters are shown, not obeyed.
+        sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
         return 0
     try:
         _write_atomically(output, text)
@@ -298,9 +301,9 @@ def run_db_check(args: argparse.Namespace) -> int:
         if (result.schema_version or 0) < result.expected_version:
             print(f"  it will be upgraded to schema {result.expected_version} on next use")
     else:
-        print(f"{result.path}: PROBLEMS FOUND", file=sys.stderr)
+        print(visible(f"{result.path}: PROBLEMS FOUND"), file=sys.stderr)
         for problem in result.problems:
-            print(f"  - {problem}", file=sys.stderr)
+            print(visible(f"  - {problem}"), file=sys.stderr)
         print(
             "  citebot leaves the file untouched; restore a backup with citebot db restore "
             "FILE, or move or rename it to start a new database",

@@ -99,6 +99,9 @@ class CiteBot(commands.Bot):
         self.settings = settings
         self._service = service
         self.cooldowns = Cooldowns(settings.cooldown_questions, settings.cooldown_seconds)
+        self.report_cooldowns = Cooldowns(
+            settings.report_cooldown_reports, settings.report_cooldown_seconds
+        )
         self.tree.on_error = self.on_app_command_error
         self.tree.interaction_check = self._accepting  # type: ignore[method-assign]
         self.stopping: asyncio.Event | None = None  # set by run_bot on SIGTERM or SIGINT

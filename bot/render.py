@@ -463,9 +463,9 @@ def review_embeds(
 # ---------------------------------------------------------------- short messages
 
 
-def cooldown_message(retry_after: float) -> str:
+def cooldown_message(retry_after: float, doing: str = "asking") -> str:
     seconds = max(1, round(retry_after + 0.49))
-    return f"You're asking quickly: please try again in {seconds} s."
+    return f"You're {doing} quickly: please try again in {seconds} s."
 
 
 # ---------------------------------------------------------------- terminal (citebot chat)

@@ -23,6 +23,8 @@ from bot.settings import Settings
 from bot.store import (
     CATEGORIES,
     CORRECTION_STATUSES,
+    MAX_REASON_CHARS,
+    MAX_ROW_ID,
     STATUSES,
     CacheKey,
     CacheStats,
@@ -72,7 +74,6 @@ __all__ = [
     "answerer_version",
 ]
 
-MAX_REASON_CHARS = 1000
 MAX_NOTE_CHARS = 1000
 EXPORT_FORMATS = ("csv", "jsonl")
 _CLOSING_STATUSES = ("resolved", "rejected")
@@ -371,10 +372,10 @@ class Service:
                 f"unknown category {category!r}; choose one of {', '.join(CATEGORIES)}"
             )
         reason = _limited(reason, MAX_REASON_CHARS, "reason")
-        name = " ".join(reporter.display_name.split())
+        name = " ".join(_decoded(reporter.display_name, "reporter name").split())
         if not name:
             raise ServiceError("the reporter needs a name")
-        stored = await self._store.answer(answer_id.strip())
+        stored = await self._store.answer(_decoded(answer_id, "answer id").strip())
         if stored is None:
             raise ServiceError(_unknown_answer(answer_id))
         shown = _served(_stored_answer(stored), stored.answer_id, question or stored.question, True)
@@ -417,9 +418,11 @@ class Service:
         if status not in _CLOSING_STATUSES:
             raise ServiceError(f"status must be one of {', '.join(_CLOSING_STATUSES)}")
         note = _limited(note, MAX_NOTE_CHARS, "note")
-        moderator = " ".join(moderator.split())
+        moderator = " ".join(_decoded(moderator, "moderator name").split())
         if not moderator:
             raise ServiceError("the moderator needs a name")
+        if not 1 <= report_id <= MAX_ROW_ID:
+            raise ServiceError(_unknown_report(report_id))
         correction = None
         if answer is not None and answer.strip():
             if status != "resolved":
@@ -439,9 +442,7 @@ class Service:
                 correction=correction,
             )
         except RecordNotFound as exc:
-            raise ServiceError(
-                f"no report #{report_id}; list them with: citebot reports --status all"
-            ) from exc
+            raise ServiceError(_unknown_report(report_id)) from exc
         except ReportClosed as exc:
             closed = exc.report
             raise ServiceError(
@@ -503,19 +504,18 @@ class Service:
         self, correction_id: int, moderator: str, guild_id: str | None = None
     ) -> Correction:
         """Stop applying a correction (its answers stay cached under its own key, unused)."""
-        moderator = " ".join(moderator.split())
+        moderator = " ".join(_decoded(moderator, "moderator name").split())
         if not moderator:
             raise ServiceError("the moderator needs a name")
+        if not 1 <= correction_id <= MAX_ROW_ID:
+            raise ServiceError(_unknown_correction(correction_id))
         try:
             correction = await self._store.close_correction(
                 correction_id, status="withdrawn", by=moderator, note="withdrawn",
                 guild_id=guild_id,
             )  # fmt: skip
         except RecordNotFound as exc:
-            raise ServiceError(
-                f"no correction #{correction_id} here; the corrections list shows them "
-                "(citebot corrections --status all, /reports corrections status:all)"
-            ) from exc
+            raise ServiceError(_unknown_correction(correction_id)) from exc
         except CorrectionClosed as exc:
             raise ServiceError(
                 f"correction #{correction_id} is already {exc.correction.status}"
@@ -642,8 +642,39 @@ def _unknown_answer(answer_id: str) -> str:
     )
 
 
+def _number(n: int) -> str:
+    """An id as typed, cut short when absurdly long."""
+    text = str(n)
+    return text if len(text) <= 20 else f"{text[:20]}\u2026"
+
+
+def _unknown_report(report_id: int) -> str:
+    return f"no report #{_number(report_id)}; list them with: citebot reports --status all"
+
+
+def _unknown_correction(correction_id: int) -> str:
+    return (
+        f"no correction #{_number(correction_id)} here; the corrections list shows them "
+        "(citebot corrections --status all, /reports corrections status:all)"
+    )
+
+
+def _decoded(text: str, what: str) -> str:
+    """Refuse text holding bytes that were not UTF-8 (Python carries them as lone surrogates,
+    which no database, terminal or Discord message can hold)."""
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        raise ServiceError(f"the {what} is not valid UTF-8 text; check the terminal's encoding")
+    return text
+
+
+def normalise_text(text: str) -> str:
+    """Report text as stored: trimmed, every line break (CR LF, a bare CR, the Unicode line and
+    paragraph separators) kept but written as a newline, so no reader can split it otherwise."""
+    return "\n".join(text.strip().splitlines()).strip()
+
+
 def _limited(text: str, limit: int, what: str) -> str:
-    text = text.strip()
+    text = normalise_text(_decoded(text, what))
     if len(text) > limit:
         raise ServiceError(f"the {what} is {len(text)} characters long; keep it to {limit}")
     return text
@@ -660,21 +691,26 @@ def _status_filter(status: str | None) -> str | None:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def spreadsheet_cell(value: object) -> str:
+    """One CSV cell as spreadsheets must see it: line breaks written as newlines, and every line
+    that would start a formula prefixed with an apostrophe (OWASP's advice on CSV injection; a
+    spreadsheet also starts a formula after a line break inside a cell)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    lines = value.splitlines() or [""]
+    return "\n".join("'" + line if line.startswith(_FORMULA_START) else line for line in lines)
+
+
 def _csv(reports: list[Report]) -> str:
-    """CSV for spreadsheets: text that would start a formula gets a leading apostrophe (OWASP
-    advice for CSV injection), since questions and reasons come from any user."""
+    """CSV for spreadsheets (see `spreadsheet_cell`), since questions and reasons come from any
+    user; a cell holding a line break is quoted."""
     out = io.StringIO()
     fields = list(Report.model_fields)
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for report in reports:
         row = report.model_dump(mode="json")
-        writer.writerow(
-            {
-                name: "'" + value
-                if isinstance(value, str) and value.startswith(_FORMULA_START)
-                else ("" if value is None else value)
-                for name, value in row.items()
-            }
-        )
+        writer.writerow({name: spreadsheet_cell(value) for name, value in row.items()})
     return out.getvalue()

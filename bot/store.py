@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 DB_FILENAME = "citebot.sqlite3"
 BUSY_TIMEOUT_S = 15.0
+MAX_REASON_CHARS = 1000  # one report's reason, also after repeats are merged into it
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer key
 Category = Literal["wrong", "outdated", "missing-source", "other"]
 Status = Literal["open", "resolved", "rejected"]
 CorrectionStatus = Literal["active", "withdrawn", "retired"]
@@ -322,10 +324,16 @@ def _reporter_key(reporter_id: str | None, reporter_name: str) -> str:
     return f"id:{reporter_id}" if reporter_id else f"name:{reporter_name}"
 
 
-def _merge_reasons(old: str, new: str) -> str:
-    if not new or new in old.split("\n\n"):
+def _merge_reasons(old: str, new: str, limit: int = MAX_REASON_CHARS) -> str:
+    """Both reasons, newest last; when they no longer fit in `limit`, the oldest are dropped
+    (so repeats cost constant time and space, not ever more)."""
+    reasons = [r for r in old.split("\n\n") if r]
+    if not new or new in reasons:
         return old
-    return f"{old}\n\n{new}" if old else new
+    reasons.append(new)
+    while len(reasons) > 1 and len("\n\n".join(reasons)) > limit:
+        reasons.pop(0)
+    return "\n\n".join(reasons)[:limit]
 
 
 # SQLite's primary result codes (https://sqlite.org/rescode.html) for the faults users can fix.

@@ -7,6 +7,7 @@ sentences when the answer sits next door).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from knowledge.analysis import STOPWORDS, stem
@@ -41,10 +42,16 @@ class QuestionError(ValueError):
 
 
 def clean_question(question: str) -> str:
+    """The question trimmed and with its whitespace collapsed; QuestionError when it is empty,
+    too long, or has nothing visible in it (only zero-width or bidi controls, combining marks,
+    spaces), or holds bytes that were not valid UTF-8."""
+    if any("\ud800" <= c <= "\udfff" for c in question):
+        raise QuestionError("the question is not valid UTF-8 text; check the terminal's encoding")
     question = " ".join(question.split())
-    if not question:
+    if not any(unicodedata.category(c)[0] in "LNPS" for c in question):
         raise QuestionError(
-            'the question is empty; ask something, e.g. citebot ask "Where did they first meet?"'
+            "the question is empty (nothing visible in it); ask something, e.g. citebot ask "
+            '"Where did they first meet?"'
         )
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(

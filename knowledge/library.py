@@ -222,9 +222,8 @@ def _build(
         work = scratch / LIBRARY_SUBDIR
     shutil.rmtree(scratch, ignore_errors=True)
     warnings: list[str] = []
-    total = sum(f.stat().st_size for f in files)
-    progress.phase("reading sources", total, unit="B")
-    sizes = {f.stem: f.stat().st_size for f in files}
+    sizes = {f.stem: _size(f) for f in files}
+    progress.phase("reading sources", sum(sizes.values()), unit="B")
 
     def sources():
         for source in iter_sources(files, warnings, strict=strict):
@@ -315,3 +314,10 @@ def saved_build_key(corpus_dir: Path | str | None, data_dir: Path | None) -> str
     if not (index_dir(data_dir, fingerprint) / LIBRARY_SUBDIR).is_dir():
         return None
     return f"{fingerprint}.{build}"
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:  # a broken link: the loader refuses it with a warning
+        return 0

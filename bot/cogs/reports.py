@@ -75,8 +75,22 @@ class ReportButton(
         return cls(match["answer_id"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if await refused_for_rate(interaction, spend=False):
+            return
         shown = question_shown(interaction.message) if interaction.message else None
         await interaction.response.send_modal(ReportModal(self.answer_id, shown))
+
+
+async def refused_for_rate(interaction: discord.Interaction, *, spend: bool) -> bool:
+    """Tell a member who reports too fast to wait (privately); True if so. Opening the form
+    only checks (`spend=False`); a submitted report spends one of the member's reports."""
+    cooldowns = interaction.client.report_cooldowns  # type: ignore[attr-defined]
+    user_id = interaction.user.id
+    wait = cooldowns.retry_after(user_id) if spend else cooldowns.peek(user_id)
+    if wait is None:
+        return False
+    await reply_ephemeral(interaction, render.cooldown_message(wait, "reporting"))
+    return True
 
 
 def answer_view(answer_id: str, closest: int = 0) -> discord.ui.View:
@@ -172,6 +186,8 @@ async def submit_report(
     *,
     question: str | None = None,
 ) -> None:
+    if await refused_for_rate(interaction, spend=True):
+        return
     # Defer privately first: the store write must finish before the user is told it was received.
     await interaction.response.defer(ephemeral=True, thinking=True)
     client: CiteBot = interaction.client  # type: ignore[assignment]
@@ -204,6 +220,8 @@ class ReportsCog(commands.Cog, name="Reports"):
         answer_id = answer_id_from_message(message, me.id) if me else None
         if answer_id is None:
             await reply_ephemeral(interaction, NOT_AN_ANSWER)
+            return
+        if await refused_for_rate(interaction, spend=False):
             return
         await interaction.response.send_modal(ReportModal(answer_id, question_shown(message)))
 

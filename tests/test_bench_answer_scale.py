@@ -1,4 +1,4 @@
-"""bench.scale end to end at a toy size, so it keeps working (the real runs are manual)."""
+"""bench.answer_scale end to end at a toy size, so it keeps working (the real runs are manual)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from bench import scale
+from bench import answer_scale as scale
 from bench.squad import DEFAULT_SQUAD, FALLBACK_SQUAD
 
 pytestmark = pytest.mark.skipif(
@@ -29,7 +29,7 @@ def test_scale_benchmark_smoke(tmp_path, capsys):
     engines = ["citebot"] + (["tantivy"] if importlib.util.find_spec("tantivy") else [])
     argv = ["--sizes", "300", "--questions", "5", "--cli-runs", "1"]
     argv += ["--engines", ",".join(engines), "--workdir", str(tmp_path / "work")]
-    argv += ["--results", str(results), "--plot", str(tmp_path / "scale.png")]
+    argv += ["--results", str(results), "--plot", str(tmp_path / "answer_scale.png")]
     has_plot = importlib.util.find_spec("matplotlib") is not None
     if not has_plot:
         argv.append("--no-write")
@@ -40,4 +40,4 @@ def test_scale_benchmark_smoke(tmp_path, capsys):
         assert f"| {engine} | 300 |" in section
     if has_plot:
         assert section.startswith("# results\n\nkept\n")
-        assert (tmp_path / "scale.png").stat().st_size > 1000
+        assert (tmp_path / "answer_scale.png").stat().st_size > 1000

@@ -1,7 +1,7 @@
 """One measurement of citebot's whole answer path in a fresh process; prints one JSON line.
 
-python -m bench.scale_worker build CORPUS_DIR DATA_DIR
-python -m bench.scale_worker serve CORPUS_DIR DATA_DIR QUESTIONS_JSON
+python -m bench.answer_scale_worker build CORPUS_DIR DATA_DIR
+python -m bench.answer_scale_worker serve CORPUS_DIR DATA_DIR QUESTIONS_JSON
 
 `serve` runs on one CPU (sched_setaffinity): the targets are per core.
 """
@@ -81,7 +81,7 @@ def serve(corpus: Path, data: Path, questions: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.scale_worker")
+    parser = argparse.ArgumentParser(prog="python -m bench.answer_scale_worker")
     sub = parser.add_subparsers(dest="step", required=True)
     b = sub.add_parser("build")
     b.add_argument("corpus", type=Path)
