@@ -89,5 +89,3 @@ class Progress:
         elapsed = time.monotonic() - self._began
         if self._enabled and elapsed >= DELAY:
             log.info("built %s in %.1f s", what, elapsed)
-            if self._tty:
-                print(f"built {what} in {elapsed:.1f} s", file=self._stream)
