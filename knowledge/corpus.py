@@ -94,7 +94,7 @@ def stat_key(files: Iterable[Path]) -> str:
             state = f"{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"
         except OSError as exc:  # a broken link: read (and refused) like the others
             state = f"unreadable {exc.errno}"
-        digest.update(f"{path.name}\0{state}\n".encode())
+        digest.update(os.fsencode(path.name) + f"\0{state}\n".encode())
     return digest.hexdigest()[:32]
 
 
@@ -108,9 +108,9 @@ def content_fingerprint(files: Iterable[Path]) -> str:
         try:
             raw = read_source_file(path, root)
         except (OSError, ValueError) as exc:
-            digest.update(f"{path.name}\0refused {_describe(exc)}\n".encode())
+            digest.update(os.fsencode(path.name) + f"\0refused {_describe(exc)}\n".encode())
             continue
-        digest.update(f"{path.name}\0{len(raw)}\0".encode())
+        digest.update(os.fsencode(path.name) + f"\0{len(raw)}\0".encode())
         digest.update(raw)
     return digest.hexdigest()[:16]
 

@@ -74,10 +74,11 @@ class SavedCorpus:
         return self._parsed.passages
 
     def source(self, source_id: str) -> Source:
-        """Metadata of one source (no passages unless the corpus has been parsed)."""
+        """One source with its passages, from the saved data (or the parsed corpus once it
+        has been parsed)."""
         if "_parsed" in self.__dict__:
             return self._parsed.source(source_id)
-        return self._data.source(source_id)
+        return self._data.source_with_passages(source_id)
 
 
 @dataclass

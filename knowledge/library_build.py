@@ -188,7 +188,8 @@ class LibraryBuilder:
             np.save(folder / f"{name}.npy", np.frombuffer(getattr(self, name), dtype=np.int64))
         for name in ("section_of", "source_of", "passage_of", "sent_start", "sent_end"):
             np.save(folder / f"{name}.npy", np.frombuffer(getattr(self, name), dtype=np.int32))
-        (folder / SOURCES).write_text(json.dumps(self.sources, ensure_ascii=False))
+        # ASCII escapes: a file name that is not valid UTF-8 survives as its escape.
+        (folder / SOURCES).write_text(json.dumps(self.sources))
         write_strings(folder, "sections", list(self.sections))
         write_strings(folder, "common", sorted(self.common.found))
         vocabulary = sorted(self.counts.words[1:])

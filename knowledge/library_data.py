@@ -120,6 +120,7 @@ class LibraryData:
         self._sources: list[Source] | None = None
         self._by_id: dict[str, int] | None = None
         self.passage_text = lru_cache(maxsize=4096)(self._passage_text)
+        self._whole_source = lru_cache(maxsize=256)(self._source_whole)
 
     @classmethod
     def load(cls, folder: Path, fingerprint: str | None = None) -> LibraryData:
@@ -221,9 +222,22 @@ class LibraryData:
         return self._sources
 
     def source(self, source_id: str) -> Source:
+        """Metadata of one source (no passages: see `source_with_passages`)."""
         if self._by_id is None:
             self._by_id = {s.source_id: i for i, s in enumerate(self.sources)}
         return self.sources[self._by_id[source_id]]
+
+    def source_with_passages(self, source_id: str) -> Source:
+        """One source whole, its passages read from the saved data."""
+        return self._whole_source(source_id)
+
+    def _source_whole(self, source_id: str) -> Source:
+        meta = self.source(source_id)
+        i = self._by_id[source_id]  # type: ignore[index]
+        first = self.arrays["source_first"]
+        end = int(first[i + 1]) if i + 1 < len(first) else self.n_passages
+        passages = [self.passage(p) for p in range(int(first[i]), end)]
+        return meta.model_copy(update={"passages": passages})
 
     def paragraph_counts(self) -> list[int]:
         first = np.append(np.asarray(self.arrays["source_first"]), self.n_passages)
