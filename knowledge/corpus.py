@@ -22,6 +22,7 @@ from knowledge.analysis import ANALYZER_VERSION, split_sentences
 from knowledge.models import Passage, Source
 
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown")
+SKIPPED = "skipped "  # how the warning about a file that was not loaded begins
 _DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$")
 _FINAL_PUNCTUATION = tuple(".!?:;\"'\u201d\u2019)\u2026")
 _MAX_HEADING_WORDS = 14
@@ -130,7 +131,7 @@ def iter_sources(
                 path.stem, raw.decode("utf-8"), markdown=path.suffix != ".txt", notes=notes
             )
         except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-            message = f"skipped {path}: {_describe(exc)}"
+            message = f"{SKIPPED}{path}: {_describe(exc)}"
             if strict:
                 raise CorpusError(message) from exc
             warnings.append(message)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.corpus import (
+    SKIPPED,
     Corpus,
     CorpusError,
     content_fingerprint,
@@ -169,13 +170,14 @@ def open_library(
     if not files:
         raise no_sources(folder, [])
     key = stat_key(files) if data_dir is not None else None
+    known = None
     if data_dir is not None and key is not None and not rebuild:
         known = _known_fingerprint(data_dir, key)
         library = _load(folder, data_dir, known, strict) if known else None
         if library is not None:
             return library
     fingerprint = content_fingerprint(files)
-    if data_dir is not None and not rebuild:
+    if data_dir is not None and not rebuild and fingerprint != known:
         library = _load(folder, data_dir, fingerprint, strict)
         if library is not None:
             _remember(data_dir, key, fingerprint)
@@ -198,8 +200,9 @@ def _load(folder: Path, data_dir: Path, fingerprint: str, strict: bool) -> Libra
     except (IndexError_, DataError) as exc:
         log.warning("%s; rebuilding", exc)
         return None
-    if strict and data.warnings:
-        raise CorpusError(data.warnings[0])
+    skipped = [w for w in data.warnings if w.startswith(SKIPPED)]
+    if strict and skipped:  # as loading would under --strict (notes are not fatal)
+        raise CorpusError(skipped[0])
     return Library(index, data, folder, data_dir=data_dir, strict=strict)
 
 

@@ -174,3 +174,14 @@ def test_answering_keeps_blas_on_one_thread(library):
     answer_question(library, "Where did Kim and Ivanka first meet?")
     blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and set(blas) == {1}
+
+
+def test_strict_accepts_notes_about_long_paragraphs_when_the_data_is_saved(tmp_path):
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    corpus.mkdir()
+    sentence = "The ferry carried nine hundred passengers across the bay that morning. "
+    (corpus / "big.txt").write_text("date 2024-01-01 Big\n" + sentence * 200 + "\n")
+    first = open_library(corpus, data, strict=True)
+    assert any("split into" in w for w in first.corpus.warnings)
+    again = open_library(corpus, data, strict=True)
+    assert not again.rebuilt and again.corpus.warnings == first.corpus.warnings
