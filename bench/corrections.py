@@ -5,8 +5,9 @@
 resolved with the passage that answers it; then its 3 rewordings and 50 unrelated questions are
 asked in that guild and in another one. A rewording counts when it is answered with the
 corrected quote first; an unrelated question counts as changed when its answer differs from
-the other guild's. `--sweep` adds the trade-off over the threshold (pure scoring, no store),
-and the question pairs of the three article sets as a second check of precision.
+the other guild's. `--sweep` adds the trade-off over the retrieval floor (pure scoring, no
+store), with the question pairs of the three article sets as a second check of precision.
+`--dev` plays tests/data/corrections_dev.jsonl instead: the set tuned on.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from pathlib import Path
 
 from bot.service import Asker, Service
 from bot.settings import Settings
-from knowledge.corrections import PARAPHRASE_THRESHOLD, rewording_score
+from knowledge.corrections import PARAPHRASE_THRESHOLD, RETRIEVAL_FLOOR, match_score
 from knowledge.library import Library
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "data" / "corrections_eval.jsonl"
+DEV = ROOT / "tests" / "data" / "corrections_dev.jsonl"  # tuned on; EVAL is only measured
 ARTICLE_SETS = ("questions", "questions_people", "questions_holdout")
 HERE, ELSEWHERE = Asker(display_name="eval", guild_id="1"), Asker(display_name="eval", guild_id="2")
 
@@ -80,28 +82,43 @@ async def play(rows: list[dict], data: Path) -> dict:
     }
 
 
-def _best(library: Library, question: str, corrected: list[str]) -> float:
-    return max(rewording_score(library, question, c) for c in corrected)
+def _passage(row: dict) -> tuple[str, int]:
+    source_id, paragraph = row["answer"].split(":")[:2]
+    return source_id, int(paragraph)
+
+
+def _matches(library: Library, question: str, corrected: dict, floor: float) -> bool:
+    score = match_score(library, question, corrected["question"], _passage(corrected), floor=floor)
+    return score is not None
 
 
 def sweep(library: Library, rows: list[dict]) -> list[tuple[float, int, int]]:
-    corrected = [r["question"] for r in rows if r["kind"] == "corrected"]
-    by_id = {r["id"]: r["question"] for r in rows if r["kind"] == "corrected"}
-    reword = [
-        rewording_score(library, r["question"], by_id[r["of"]])
-        for r in rows
-        if r["kind"] == "rewording"
-    ]
-    other = [_best(library, r["question"], corrected) for r in rows if r["kind"] == "unrelated"]
-    return [
-        (t, sum(s >= t for s in reword), sum(s >= t for s in other))
-        for t in sorted({0.45, 0.5, 0.55, 0.6, PARAPHRASE_THRESHOLD, 0.65, 0.7, 0.8})
-    ]
+    """Rewordings matched and unrelated questions matching any correction, by the floor the
+    words need when retrieval agrees (at the floor PARAPHRASE_THRESHOLD: words alone)."""
+    corrected = {r["id"]: r for r in rows if r["kind"] == "corrected"}
+    out = []
+    for floor in FLOORS:
+        hits = sum(
+            _matches(library, r["question"], corrected[r["of"]], floor)
+            for r in rows
+            if r["kind"] == "rewording"
+        )
+        changed = sum(
+            any(_matches(library, r["question"], c, floor) for c in corrected.values())
+            for r in rows
+            if r["kind"] == "unrelated"
+        )
+        out.append((floor, hits, changed))
+    return out
 
 
-def article_pairs(library: Library) -> tuple[list[float], list[float]]:
-    """Scores of question pairs from the article sets: same gold answer and paragraph
-    (rewordings) and different paragraphs (different questions)."""
+FLOORS = sorted({0.2, 0.25, RETRIEVAL_FLOOR, 0.4, 0.5, PARAPHRASE_THRESHOLD})
+
+
+def article_pairs(library: Library, floor: float) -> tuple[list[bool], list[bool]]:
+    """Question pairs from the article sets, the second one taken as corrected with its gold
+    paragraph: is the first matched? Same gold answer and paragraph (rewordings), and
+    different paragraphs (different questions)."""
     questions = [
         json.loads(line)
         for name in ARTICLE_SETS
@@ -109,17 +126,19 @@ def article_pairs(library: Library) -> tuple[list[float], list[float]]:
         if line.strip()
     ]
     same, different = [], []
-    for a, b in itertools.combinations(questions, 2):
-        if a["question"].lower() == b["question"].lower():
+    for x, y in itertools.permutations(questions, 2):
+        if x["question"].lower() == y["question"].lower() or not y.get("answerable"):
             continue
-        both = a.get("answerable") and b.get("answerable")
-        where_a = (a.get("source_id"), a.get("paragraph"))
-        where_b = (b.get("source_id"), b.get("paragraph"))
-        score = rewording_score(library, a["question"], b["question"])
-        if both and where_a == where_b and a["answer"].lower() == b["answer"].lower():
-            same.append(score)
-        elif not (both and where_a == where_b):
-            different.append(score)
+        where_x = (x.get("source_id"), x.get("paragraph"))
+        where_y = (y["source_id"], y["paragraph"])
+        matched = (
+            match_score(library, x["question"], y["question"], where_y, floor=floor) is not None
+        )
+        if x.get("answerable") and where_x == where_y:
+            if x["answer"].lower() == y["answer"].lower():
+                same.append(matched)
+        else:
+            different.append(matched)
     return same, different
 
 
@@ -127,15 +146,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sweep", action="store_true", help="also the threshold trade-off")
     parser.add_argument("--misses", action="store_true", help="list what was missed or changed")
+    parser.add_argument("--dev", action="store_true", help="the dev set (tuned on), not eval")
     args = parser.parse_args(argv)
-    rows = load()
+    rows = load(DEV if args.dev else EVAL)
     with tempfile.TemporaryDirectory() as folder:
         result = asyncio.run(play(rows, Path(folder)))
     print(
         f"rewordings corrected: {result['corrected']}/{result['rewordings']}  "
         f"unrelated answers changed: {len(result['changed'])}/{result['unrelated']}  "
         f"corrected in another guild: {result['other_guild_corrected']}  "
-        f"(threshold {PARAPHRASE_THRESHOLD})"
+        f"(threshold {PARAPHRASE_THRESHOLD}, retrieval floor {RETRIEVAL_FLOOR})"
     )
     if args.misses:
         for row in result["misses"]:
@@ -146,16 +166,15 @@ def main(argv: list[str] | None = None) -> int:
         from knowledge.library import open_library
 
         library = open_library(None, None)
-        print("\nthreshold  rewordings  unrelated changed")
-        for t, hits, changed in sweep(library, rows):
-            print(f"{t:9.2f}  {hits:5}/30  {changed:9}/50")
-        same, different = article_pairs(library)
-        print("\narticle-set question pairs (a second check of precision)")
-        print("threshold  same answer  different paragraphs")
-        for t in sorted({0.5, 0.55, 0.6, PARAPHRASE_THRESHOLD, 0.65, 0.7}):
+        n_reword = sum(r["kind"] == "rewording" for r in rows)
+        n_other = sum(r["kind"] == "unrelated" for r in rows)
+        print("\nretrieval floor  rewordings  unrelated matched  article pairs: same  different")
+        for floor, hits, changed in sweep(library, rows):
+            same, different = article_pairs(library, floor)
+            off = " (words alone)" if floor >= PARAPHRASE_THRESHOLD else ""
             print(
-                f"{t:9.2f}  {sum(s >= t for s in same):5}/{len(same)}  "
-                f"{sum(s >= t for s in different):9}/{len(different)}"
+                f"{floor:15.2f}  {hits:5}/{n_reword}  {changed:9}/{n_other}"
+                f"  {sum(same):12}/{len(same)}  {sum(different):5}/{len(different)}{off}"
             )
     return 0
 

@@ -18,11 +18,14 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.aliases import parse_alias_file
 from knowledge.analysis import ANALYZER_VERSION, split_sentences
 from knowledge.models import Passage, Source
 
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown")
 SKIPPED = "skipped "  # how the warning about a file that was not loaded begins
+# Not a source: the user's alias groups (knowledge/aliases.py), part of the fingerprint.
+ALIASES_FILE = "aliases.txt"
 _DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$")
 _FINAL_PUNCTUATION = tuple(".!?:;\"'\u201d\u2019)\u2026")
 _MAX_HEADING_WORDS = 14
@@ -51,6 +54,7 @@ class Corpus:
     fingerprint: str
     folder: Path
     warnings: list[str] = field(default_factory=list)
+    aliases_text: str = ""  # the folder's aliases.txt, if any
 
     @property
     def passages(self) -> list[Passage]:
@@ -79,7 +83,9 @@ def source_files(folder: Path | str | None = None) -> tuple[Path, list[Path]]:
         names = sorted(
             e.name
             for e in entries
-            if os.path.splitext(e.name)[1].lower() in SOURCE_SUFFIXES and not e.is_dir()
+            if os.path.splitext(e.name)[1].lower() in SOURCE_SUFFIXES
+            and not e.is_dir()
+            and e.name.lower() != ALIASES_FILE
         )
     return folder, [folder / name for name in names]
 
@@ -140,6 +146,13 @@ def iter_sources(
         yield source
 
 
+def fingerprinted(folder: Path, files: list[Path]) -> list[Path]:
+    """The files the fingerprint covers: the sources and the folder's alias file, if any (new
+    aliases, new answers)."""
+    aliases = [folder / name for name in os.listdir(folder) if name.lower() == ALIASES_FILE]
+    return [*files, *sorted(aliases)]
+
+
 def no_sources(folder: Path, warnings: list[str]) -> CorpusError:
     return CorpusError(
         f"no usable sources in {folder}: add .txt or .md articles (see README, "
@@ -154,8 +167,13 @@ def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Co
     sources = list(iter_sources(files, warnings, strict=strict))
     if not sources:
         raise no_sources(folder, warnings)
+    aliases_text = _aliases_text(folder, folder.resolve(), hashlib.sha256(), warnings, strict)
     return Corpus(
-        sources=sources, fingerprint=content_fingerprint(files), folder=folder, warnings=warnings
+        sources=sources,
+        fingerprint=content_fingerprint(fingerprinted(folder, files)),
+        folder=folder,
+        warnings=warnings,
+        aliases_text=aliases_text,
     )
 
 
@@ -183,6 +201,27 @@ def read_source_file(path: Path, root: Path) -> bytes:
         if info.st_size == 0:  # also what /proc and /sys files claim, whatever they would give
             raise ValueError("the file is empty")
         return handle.read()
+
+
+def _aliases_text(folder: Path, root: Path, digest, warnings: list[str], strict: bool) -> str:
+    """The folder's alias file, read as safely as a source and hashed into the fingerprint
+    (new aliases, new answers)."""
+    path = next((p for p in folder.iterdir() if p.name.lower() == ALIASES_FILE), None)
+    if path is None or path.is_dir():
+        return ""
+    try:
+        raw = read_source_file(path, root)
+        text = raw.decode("utf-8")
+        parse_alias_file(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        message = f"skipped {path}: {_describe(exc)}"
+        if strict:
+            raise CorpusError(message) from exc
+        warnings.append(message)
+        return ""
+    digest.update(f"{ALIASES_FILE}\0{len(raw)}\0".encode())
+    digest.update(raw)
+    return text
 
 
 def _describe(exc: Exception) -> str:

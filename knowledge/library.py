@@ -8,12 +8,14 @@ fingerprint is parsed and built (knowledge/library_build.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
 import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,11 +23,11 @@ from typing import TYPE_CHECKING
 
 from knowledge.corpus import (
     SKIPPED,
-    Corpus,
     CorpusError,
+    _aliases_text,
     content_fingerprint,
+    fingerprinted,
     iter_sources,
-    load_corpus,
     no_sources,
     source_files,
     stat_key,
@@ -34,12 +36,15 @@ from knowledge.housekeeping import remove_old_builds
 from knowledge.index import _META as INDEX_META
 from knowledge.index import IndexError_, PassageIndex
 from knowledge.library_data import DataError, LibraryData, PassageTable, move_into_place
-from knowledge.models import Passage, Source
+from knowledge.models import Source
 from knowledge.progress import Progress
 from knowledge.sentences import SentenceStats
 
 if TYPE_CHECKING:
+    from knowledge.aliases import Aliases
+    from knowledge.query_reading import QueryWords
     from knowledge.semantic import Semantic
+    from knowledge.spelling import Speller
     from knowledge.timeline import Timeline
 
 log = logging.getLogger(__name__)
@@ -49,36 +54,28 @@ _STATES = "corpus-states"  # $CITEBOT_DATA/corpus-states/<stat key>: that folder
 
 
 class SavedCorpus:
-    """The corpus as a library sees it: fingerprint, warnings and source metadata from the
-    saved data; the parsed sources (with passages) only when something asks for them (the
-    timeline, `citebot sources`), parsed once."""
+    """The corpus as a library sees it, from the saved data alone (no source file is read):
+    fingerprint, warnings, the alias file's text, and sources with their passages, each
+    materialised when asked for."""
 
-    def __init__(self, data: LibraryData, folder: Path, strict: bool) -> None:
+    def __init__(self, data: LibraryData, folder: Path) -> None:
         self._data = data
         self.folder = folder
         self.fingerprint = data.fingerprint
         self.warnings = data.warnings
-        self._strict = strict
-
-    @cached_property
-    def _parsed(self) -> Corpus:
-        corpus = load_corpus(self.folder, strict=self._strict)
-        corpus.fingerprint = self.fingerprint  # the fingerprint the saved data was built for
-        return corpus
+        self.aliases_text: str = data.meta.get("aliases_text", "")
 
     @property
     def sources(self) -> list[Source]:
-        return self._parsed.sources
+        """Every source with its passages (the timeline, corrections): built on each call."""
+        return [self._data.source_with_passages(s.source_id) for s in self._data.sources]
 
     @property
-    def passages(self) -> list[Passage]:
-        return self._parsed.passages
+    def passages(self) -> PassageTable:
+        return PassageTable(self._data)
 
     def source(self, source_id: str) -> Source:
-        """One source with its passages, from the saved data (or the parsed corpus once it
-        has been parsed)."""
-        if "_parsed" in self.__dict__:
-            return self._parsed.source(source_id)
+        """One source with its passages."""
         return self._data.source_with_passages(source_id)
 
 
@@ -113,7 +110,7 @@ class Library:
 
     @cached_property
     def corpus(self) -> SavedCorpus:
-        return SavedCorpus(self.data, self.folder, self.strict)
+        return SavedCorpus(self.data, self.folder)
 
     @property
     def timeline(self) -> Timeline:
@@ -149,6 +146,54 @@ class Library:
             passages=self.data.arrays["passage_vectors"],
         )
 
+    @cached_property
+    def speller(self) -> Speller:
+        """The corpus' spelling dictionary, saved per fingerprint beside the index."""
+        from knowledge.spelling import load_or_build_speller
+
+        return load_or_build_speller(self.passages, self.fingerprint, self.data_dir)
+
+    @cached_property
+    def name_counts(self) -> Counter[str]:
+        """The corpus' names and how often each is mentioned (knowledge/names.py)."""
+        from knowledge.names import name_counts
+
+        return name_counts(self.corpus)
+
+    @cached_property
+    def query_words(self) -> QueryWords:
+        """What reading a question needs to know about this library's words."""
+        from knowledge.embeddings import default_vectors
+        from knowledge.query_reading import QueryWords, name_casing
+
+        stats = self.sentences
+        speller = self.speller
+        named = [n for n, _ in self.name_counts.most_common()]
+        names, phrases, capitalised = name_casing(named, stats.texts)
+        return QueryWords(
+            vocabulary=frozenset(speller.counts) | frozenset(stats.vocabulary),
+            counts=speller.counts,
+            names=names,
+            phrases=phrases,
+            speller=speller,
+            english=default_vectors().tokens,
+            capitalised=capitalised,
+        )
+
+    @cached_property
+    def aliases(self) -> Aliases:
+        """Names that mean the same person or thing: learned from the sources, and the
+        corpus folder's aliases.txt."""
+        from knowledge.aliases import build_aliases
+
+        return build_aliases(
+            self.name_counts,
+            self.query_words.capitalised,
+            self.sentences.texts,
+            self.corpus.aliases_text,
+            self.sentences.common_words,
+        )
+
 
 def index_dir(data_dir: Path, fingerprint: str) -> Path:
     return Path(data_dir) / "index" / fingerprint
@@ -169,14 +214,14 @@ def open_library(
     folder, files = source_files(corpus_dir)
     if not files:
         raise no_sources(folder, [])
-    key = stat_key(files) if data_dir is not None else None
+    key = stat_key(fingerprinted(folder, files)) if data_dir is not None else None
     known = None
     if data_dir is not None and key is not None and not rebuild:
         known = _known_fingerprint(data_dir, key)
         library = _load(folder, data_dir, known, strict) if known else None
         if library is not None:
             return library
-    fingerprint = content_fingerprint(files)
+    fingerprint = content_fingerprint(fingerprinted(folder, files))
     if data_dir is not None and not rebuild and fingerprint != known:
         library = _load(folder, data_dir, fingerprint, strict)
         if library is not None:
@@ -185,6 +230,7 @@ def open_library(
     library = _build(folder, files, data_dir, fingerprint, strict, progress or Progress())
     if data_dir is not None:
         _remember(data_dir, key, fingerprint)
+        library.speller  # noqa: B018 - its dictionary is saved with the index
     return library
 
 
@@ -235,7 +281,10 @@ def _build(
             progress.advance(sizes.get(source.source_id, 0))
 
     try:
-        index, data = build_library(sources(), work, warnings, fingerprint, progress)
+        aliases = _aliases_text(folder, folder.resolve(), hashlib.sha256(), warnings, strict)
+        index, data = build_library(
+            sources(), work, warnings, fingerprint, progress, aliases_text=aliases
+        )
         if data.n_passages == 0:
             raise no_sources(folder, warnings)
     except BaseException:
@@ -294,14 +343,14 @@ def corpus_fingerprint(corpus_dir: Path | str | None, data_dir: Path | None) -> 
     if not files:
         raise no_sources(folder, [])
     if data_dir is not None:
-        key = stat_key(files)
+        key = stat_key(fingerprinted(folder, files))
         known = _known_fingerprint(data_dir, key)
         if known is not None:
             return known
-        fingerprint = content_fingerprint(files)
+        fingerprint = content_fingerprint(fingerprinted(folder, files))
         _remember(data_dir, key, fingerprint)
         return fingerprint
-    return content_fingerprint(files)
+    return content_fingerprint(fingerprinted(folder, files))
 
 
 def saved_build_key(corpus_dir: Path | str | None, data_dir: Path | None) -> str | None:

@@ -176,7 +176,9 @@ class LibraryBuilder:
         self.counts.add(text_words)
         self.common.add(text, spans)
 
-    def finish(self, warnings: list[str], fingerprint: str, progress: Progress) -> PassageIndex:
+    def finish(
+        self, warnings: list[str], fingerprint: str, progress: Progress, **meta: object
+    ) -> PassageIndex:
         """Write everything left; returns the finished index (the caller saves it)."""
         self._text.close()
         folder = self.folder
@@ -215,6 +217,7 @@ class LibraryBuilder:
             n_passages=n_passages,
             n_sentences=n_sentences,
             n_sources=len(self.sources),
+            **meta,
         )
         return index
 
@@ -259,13 +262,14 @@ def build_library(
     fingerprint: str,
     progress: Progress,
     vectors: WordVectors | None = None,
+    **meta: object,
 ) -> tuple[PassageIndex, LibraryData]:
     """Stream `sources` into `folder` (created); the index is returned unsaved."""
     folder.mkdir(parents=True, exist_ok=True)
     builder = LibraryBuilder(folder, vectors or default_vectors())
     for source in sources:
         builder.add_source(source)
-    index = builder.finish(warnings, fingerprint, progress)
+    index = builder.finish(warnings, fingerprint, progress, **meta)
     return index, LibraryData.load(folder)
 
 

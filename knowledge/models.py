@@ -95,3 +95,6 @@ class Answer(BaseModel):
     corrected: Corrected | None = Field(
         None, description="set when a moderator's correction chose the first quote"
     )
+    searched_for: str | None = Field(
+        None, description="the question as searched, with its spelling corrected, if it was"
+    )

@@ -7,18 +7,21 @@ scored by the learned ranker; paragraphs are then ordered by their best sentence
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from knowledge.analysis import stem
+from knowledge.chat_forms import default_lexicon
 from knowledge.expansion import QueryTerm, query_terms, rm3_weights, search_terms, weighted_scores
 from knowledge.features import FEATURES, sentence_features
 from knowledge.library import Library
+from knowledge.query_reading import Reading, read_question
 from knowledge.question import QuestionAnalysis, analyze_question
 from knowledge.ranker import CONFIDENCE_FEATURES, RankerModel, default_model
 from knowledge.semantic import matvec
 
+ALIAS_CREDIT = 0.9
 _TYPE_FEATURES = [i for i, name in enumerate(FEATURES) if name.startswith("type_")]
 _F = {name: i for i, name in enumerate(FEATURES)}
 
@@ -35,6 +38,11 @@ class Options:
     soft_search: float = 0.0  # weight of near words (times their cosine) in paragraph search
     dense: int = 0  # extra candidate paragraphs by question-paragraph vector similarity
     model: RankerModel | None = None  # None: the shipped learned model
+    # Reading the question (knowledge/query_reading.py): chat forms, typos, lowercase names.
+    chat_forms: bool = True  # "bday" -> "birthday", "rn" -> "right now"
+    spelling: bool = True  # "eletcion" -> "election" against the library's vocabulary
+    names: bool = True  # "kim" -> "Kim" when the library only writes it as a name
+    aliases: bool = True  # a name also finds its aliases ("Kardashian" / "Kim"), aliases.py
 
 
 @dataclass
@@ -56,6 +64,7 @@ class Ranking:
     model: RankerModel
     known_soft: float = 0.0  # known_share where an unknown word counts by its nearest word
     expansion: dict[str, float] = field(default_factory=dict)
+    searched_for: str | None = None  # the question with its spelling corrections, if any
 
     @property
     def best(self) -> Candidate | None:
@@ -95,7 +104,9 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     model = options.model or default_model()
     stats = library.sentences
     index = library.index
-    analysis = analyze_question(question, stats.common_words)
+    reading = read(library, question, options)
+    analysis = analyze_question(reading.text, stats.common_words)
+    analysis.text = question
     if not options.answer_types:
         analysis.answer_type = None
     semantic = library.semantic if options.semantic else None
@@ -103,6 +114,8 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     terms = query_terms(
         analysis.focus, index, stats, lemmas=options.lemmas, semantic=semantic, names=names
     )
+    if options.aliases:
+        terms = _with_aliases(library, terms, analysis.focus, options.lemmas)
     total_idf = sum(t.idf for t in terms)
     known_share = sum(t.idf for t in terms if t.known) / total_idf if total_idf else 0.0
     known_soft = (
@@ -112,9 +125,21 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
         else 0.0
     )
     proper = analysis.proper
-    names_known = sum(_known_name(library, n) for n in proper) / len(proper) if proper else 1.0
+    names_known = (
+        sum(_known_name(library, n, options.aliases) for n in proper) / len(proper)
+        if proper
+        else 1.0
+    )
     ranking = Ranking(
-        analysis, terms, [], [], known_share, names_known, model, known_soft=known_soft
+        analysis,
+        terms,
+        [],
+        [],
+        known_share,
+        names_known,
+        model,
+        known_soft=known_soft,
+        searched_for=reading.shown,
     )
     search = [t for t in search_terms(terms) if index.doc_freq(t)]
     qvec = semantic.text_vector(analysis.focus) if semantic is not None else None
@@ -158,6 +183,50 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     return ranking
 
 
+def read(library: Library, question: str, options: Options | None = None) -> Reading:
+    """The question as the answerer reads it (chat forms, spelling, lowercase names), so that
+    whatever else compares questions (corrections) normalises them the same way."""
+    options = options or Options()
+    if not (options.chat_forms or options.spelling or options.names):
+        return Reading(question)
+    return read_question(
+        question,
+        library.query_words,
+        lexicon=default_lexicon() if options.chat_forms else None,
+        spelling=options.spelling,
+        names=options.names,
+    )
+
+
+def _with_aliases(
+    library: Library, terms: list[QueryTerm], focus: list[str], lemmas: bool
+) -> list[QueryTerm]:
+    """Each term that names an alias group also counts its aliases' words as its own forms.
+    A word the library lacks ("Ye") takes its aliases' document frequency."""
+    expansions = library.aliases.expansions(focus)
+    if not expansions:
+        return terms
+    stats, index = library.sentences, library.index
+    out = []
+    for t in terms:
+        extra = expansions.get(t.word)
+        if extra:
+            forms = {v for w in extra for v in (stats.variants(w) if lemmas else {stem(w)})}
+            variants = t.variants | forms
+            if t.known and ALIAS_CREDIT < 1:
+                near = {**t.near, **dict.fromkeys(forms - t.variants, ALIAS_CREDIT)}
+                t = replace(t, near=near)
+            elif t.known:
+                t = replace(t, variants=variants)
+            else:
+                common = max(variants, key=index.doc_freq)
+                t = replace(
+                    t, variants=variants, idf=index.idf(common), known=index.doc_freq(common) > 0
+                )
+        out.append(t)
+    return out
+
+
 def _soft_scores(index, terms: list[QueryTerm], searched: set[str], weight: float) -> np.ndarray:
     """BM25 of the question words' near words, each weighted by its cosine."""
     total = np.zeros(index.n_docs, dtype=np.float32)
@@ -178,8 +247,15 @@ def _add_dense(
     return hits + [(d, float(scores[d])) for d in added]
 
 
-def _known_name(library: Library, name: frozenset[str]) -> bool:
-    """Does some paragraph hold every word of this name ("Kim Kardashian", not just "Kim")?"""
+def _known_name(library: Library, name: frozenset[str], aliases: bool = False) -> bool:
+    """Does some paragraph hold every word of this name ("Kim Kardashian", not just "Kim"),
+    or, with `aliases`, of another name of its alias group ("Ye" for "Kanye West")?"""
+    if aliases and not _holds_name(library, name):
+        return any(_holds_name(library, alt) for alt in library.aliases.alternatives(name))
+    return _holds_name(library, name)
+
+
+def _holds_name(library: Library, name: frozenset[str]) -> bool:
     stems = {stem(w) for w in name}
     index = library.index
     if any(index.doc_freq(s) == 0 for s in stems):

@@ -13,6 +13,7 @@ from knowledge.corrections import (
     best_rewording,
     corrected_answer,
     locate,
+    match_score,
     parse_ref,
     passage_choices,
     resolve_ref,
@@ -127,6 +128,59 @@ def test_rewordings_are_recognised(library, question: str, corrected: str) -> No
 )
 def test_other_questions_are_not_rewordings(library, question: str, corrected: str) -> None:
     assert rewording_score(library, question, corrected) < PARAPHRASE_THRESHOLD
+
+
+def test_questions_are_read_as_the_answerer_reads_them(library) -> None:
+    """Chat forms ("bday", "wat") and typos ("ivanak") go through knowledge/query_reading.py,
+    the one reading the answerer uses, not a private copy."""
+    pairs = [
+        ("wat did kim write on ivanka's bday", "what did kim write on ivanka's birthday"),
+        ("ivanak's sons names?", "names of ivanka's sons"),
+    ]
+    for question, corrected in pairs:
+        assert rewording_score(library, question, corrected) >= PARAPHRASE_THRESHOLD
+
+
+def test_questions_naming_different_things_are_not_rewordings(library) -> None:
+    # Both name something, nothing in common: Kim and Kanye are not "the two of them in 2006".
+    question = "where did kim and kanye go on vacation"
+    assert rewording_score(library, question, "where did they vacation in 2006") == 0.0
+
+
+FIRST = "000_f42420c014769c46"
+
+
+@pytest.mark.parametrize(
+    ("question", "corrected", "passage"),
+    [
+        # from tests/data/corrections_dev.jsonl: words too far apart, retrieval agrees
+        ("when did kim divorce kanye", "When did Kim Kardashian file for divorce from Kanye West?",
+         (FIRST, 8)),
+        ("what did trump say about kim on truth social",
+         "What did Donald Trump call Kim Kardashian on Truth Social?", (FIRST, 7)),
+    ],
+)  # fmt: skip
+def test_retrieval_carries_rewordings_the_words_miss(library, question, corrected, passage):
+    assert rewording_score(library, question, corrected) < PARAPHRASE_THRESHOLD
+    assert match_score(library, question, corrected, passage) is not None
+    assert match_score(library, question, corrected) is None  # no passage: words alone
+
+
+@pytest.mark.parametrize(
+    ("question", "corrected", "passage"),
+    [
+        # the same passage retrieved, another question: another kind, head noun or number
+        ("when did trump post about kim on truth social",
+         "What did Donald Trump call Kim Kardashian on Truth Social?", (FIRST, 7)),
+        ("What is the name of Kim's perfume?", "Which store sold Kim's perfume?", (FIRST, 5)),
+        ("how long did kim study law", "How long have Kim and Ivanka known each other?",
+         ("003_b322379a8092fc22", 2)),
+        ("what did kourtney post about the party",
+         "Why did Kourtney Kardashian miss the birthday party?", ("002_a57a7b017964c452", 1)),
+    ],
+)  # fmt: skip
+def test_retrieval_never_carries_other_questions(library, question, corrected, passage):
+    assert match_score(library, question, corrected, passage) is None
 
 
 def test_best_rewording_picks_the_closest_correction_or_none(library) -> None:

@@ -505,7 +505,9 @@ async def test_report_resolve_with_a_passage_corrects_rewordings_in_that_server_
     other_channel = other.add_text_channel("general")
     visitor = other.add_member("vic")
     async with running_bot(fake, settings) as (_bot, service):
-        ix = await fake.slash("ask", {"question": "where do ivanka n jared live rn"})
+        # Abstains (the articles never say "reside"); "where do ivanka n jared live rn" used to,
+        # and is answered since questions are read as typed in chat (knowledge/query_reading).
+        ix = await fake.slash("ask", {"question": "where do ivanka and jared reside"})
         answer = await ix.wait_original()
         labels = [c["label"] for c in FakeDiscord.components(answer) if c["type"] == 2]
         assert labels == ["This answered me (1)", "This answered me (2)", "Report wrong answer"]
@@ -555,15 +557,15 @@ async def test_report_resolve_with_a_passage_corrects_rewordings_in_that_server_
         reports_embed, clicks_embed = (await listing.wait_original())["embeds"]
         assert "**Answer:** `000_f42420c014769c46:2:4`" in reports_embed["fields"][0]["value"]
         assert clicks_embed["title"] == "This answered me"
-        assert "where do ivanka n jared live rn" in clicks_embed["description"]
+        assert "where do ivanka and jared reside" in clicks_embed["description"]
 
-        reworded = await fake.slash("ask", {"question": "where is ivanka living now"})
+        reworded = await fake.slash("ask", {"question": "where does ivanka reside"})
         (embed,) = (await reworded.wait_original())["embeds"]
         assert embed["description"].startswith("*Corrected by a moderator on ")
         assert "Palm Beach" in embed["description"].split("\n\n")[1]
 
         asked = await fake.send_message(
-            f"{fake.bot_user.mention} where is ivanka living now",
+            f"{fake.bot_user.mention} where does ivanka reside",
             author=visitor, channel=other_channel,
         )  # fmt: skip
         reply = await fake.wait_for_request(
@@ -577,6 +579,6 @@ async def test_report_resolve_with_a_passage_corrects_rewordings_in_that_server_
         assert corrections["fields"][0]["name"].startswith("#1 \u00b7 active")
         gone = await fake.slash("reports withdraw", {"id": 1}, user=fake.moderator)
         assert "withdrawn" in (await gone.wait_original())["content"]
-        again = await fake.slash("ask", {"question": "where is ivanka living now"})
+        again = await fake.slash("ask", {"question": "where does ivanka reside"})
         (embed,) = (await again.wait_original())["embeds"]
         assert "Corrected by a moderator" not in embed["description"]

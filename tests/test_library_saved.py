@@ -44,7 +44,8 @@ def _forbid_reading_sources(monkeypatch) -> None:
 
     monkeypatch.setattr(knowledge.corpus, "parse_source", refuse)
     monkeypatch.setattr(knowledge.library, "content_fingerprint", refuse)
-    monkeypatch.setattr(knowledge.library, "load_corpus", refuse)
+    monkeypatch.setattr(knowledge.corpus, "load_corpus", refuse)
+    monkeypatch.setattr(knowledge.corpus, "read_source_file", refuse)
 
 
 def test_a_second_open_answers_from_saved_data_without_reading_a_source(
