@@ -79,16 +79,33 @@ def _about(label: str, approximate: bool) -> str:
     return f"about {label}" if approximate else label
 
 
+def _period(
+    value: str,
+    start: dt.date,
+    end: dt.date,
+    granularity: Granularity,
+    label: str,
+    approximate: bool,
+    modifier: str | None = None,
+) -> TimeValue:
+    """A value whose label says "about" when it is approximate; an early/mid/late modifier
+    narrows it to that third and says so instead."""
+    if modifier:
+        start, end = _third(start, end, modifier)
+        label, approximate = f"{modifier} {label}", True
+    return TimeValue(
+        value=value,
+        start=start,
+        end=end,
+        granularity=granularity,
+        approximate=approximate,
+        label=label if modifier else _about(label, approximate),
+    )
+
+
 def day_value(day: dt.date, approximate: bool = False) -> TimeValue:
     label = f"{_MONTH_LABELS[day.month]} {day.day}, {day.year}"
-    return TimeValue(
-        value=day.isoformat(),
-        start=day,
-        end=day,
-        granularity="day",
-        approximate=approximate,
-        label=_about(label, approximate),
-    )
+    return _period(day.isoformat(), day, day, "day", label, approximate)
 
 
 def week_value(day: dt.date, approximate: bool = False, *, weekend: bool = False) -> TimeValue:
@@ -103,30 +120,23 @@ def week_value(day: dt.date, approximate: bool = False, *, weekend: bool = False
             else f"{_MONTH_LABELS[start.month]} {start.day}\u2013{_MONTH_LABELS[end.month]} "
             f"{end.day}"
         )
-        return TimeValue(
-            value=f"{year}-W{week:02d}-WE",
-            start=start,
-            end=end,
-            granularity="week",
-            approximate=approximate,
-            label=_about(f"weekend of {span}, {end.year}", approximate),
+        return _period(
+            f"{year}-W{week:02d}-WE",
+            start,
+            end,
+            "week",
+            f"weekend of {span}, {end.year}",
+            approximate,
         )
     sunday = monday + dt.timedelta(days=6)
     label = f"week of {_MONTH_LABELS[monday.month]} {monday.day}, {monday.year}"
-    return TimeValue(
-        value=f"{year}-W{week:02d}",
-        start=monday,
-        end=sunday,
-        granularity="week",
-        approximate=approximate,
-        label=_about(label, approximate),
-    )
+    return _period(f"{year}-W{week:02d}", monday, sunday, "week", label, approximate)
 
 
 def month_value(
     year: int, month: int, approximate: bool = False, modifier: str | None = None
 ) -> TimeValue:
-    return _modified_value(
+    return _period(
         f"{year:04d}-{month:02d}",
         dt.date(year, month, 1),
         _month_end(year, month),
@@ -137,72 +147,41 @@ def month_value(
     )
 
 
-def _modified_value(
-    value: str,
-    start: dt.date,
-    end: dt.date,
-    granularity: Granularity,
-    label: str,
-    approximate: bool,
-    modifier: str | None,
-) -> TimeValue:
-    """A month or year, or its early/mid/late third: a modifier narrows it and says so."""
-    if modifier:
-        start, end = _third(start, end, modifier)
-        label = f"{modifier} {label}"
-        approximate = True
-    return TimeValue(
-        value=value,
-        start=start,
-        end=end,
-        granularity=granularity,
-        approximate=approximate,
-        label=_about(label, approximate and not modifier),
-    )
-
-
 def season_value(year: int, code: str, approximate: bool = False) -> TimeValue:
     """Meteorological seasons of the northern hemisphere; winter Y runs Dec Y to Feb Y+1."""
     first_month, name = _SEASONS[code]
     start = dt.date(year, first_month, 1)
     end = start + relativedelta(months=3) - dt.timedelta(days=1)
-    return TimeValue(
-        value=f"{year:04d}-{code}",
-        start=start,
-        end=end,
-        granularity="season",
-        approximate=approximate,
-        label=_about(f"{name} {year}", approximate),
-    )
+    return _period(f"{year:04d}-{code}", start, end, "season", f"{name} {year}", approximate)
 
 
 def quarter_value(year: int, quarter: int, approximate: bool = False) -> TimeValue:
     start = dt.date(year, 3 * quarter - 2, 1)
     ordinal = ("first", "second", "third", "fourth")[quarter - 1]
-    return TimeValue(
-        value=f"{year:04d}-Q{quarter}",
-        start=start,
-        end=_month_end(year, 3 * quarter),
-        granularity="quarter",
-        approximate=approximate,
-        label=_about(f"{ordinal} quarter of {year}", approximate),
+    return _period(
+        f"{year:04d}-Q{quarter}",
+        start,
+        _month_end(year, 3 * quarter),
+        "quarter",
+        f"{ordinal} quarter of {year}",
+        approximate,
     )
 
 
 def half_value(year: int, half: int, approximate: bool = False) -> TimeValue:
     start = dt.date(year, 1 if half == 1 else 7, 1)
-    return TimeValue(
-        value=f"{year:04d}-H{half}",
-        start=start,
-        end=_month_end(year, 6 if half == 1 else 12),
-        granularity="half",
-        approximate=approximate,
-        label=_about(f"{'first' if half == 1 else 'second'} half of {year}", approximate),
+    return _period(
+        f"{year:04d}-H{half}",
+        start,
+        _month_end(year, 6 if half == 1 else 12),
+        "half",
+        f"{'first' if half == 1 else 'second'} half of {year}",
+        approximate,
     )
 
 
 def year_value(year: int, approximate: bool = False, modifier: str | None = None) -> TimeValue:
-    return _modified_value(
+    return _period(
         f"{year:04d}",
         dt.date(year, 1, 1),
         dt.date(year, 12, 31),
