@@ -196,7 +196,7 @@ async def chat(
     stdin, out = stdin or sys.stdin, out or sys.stdout
     session = ChatSession(service, out, user or local_user())
     interactive = stdin.isatty()
-    sources = len(service.library.corpus.sources)
+    sources = len(service.library.sources)
     session.say(f"citebot chat: {sources} sources. Type a question, /help, or /quit.")
     while True:
         if interactive:

@@ -106,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # A build longer than a couple of seconds reports its progress (knowledge/progress.py).
+    logging.getLogger("knowledge.build").setLevel(logging.INFO)
     redact.install()
     handler: Handler = args.handler
     try:

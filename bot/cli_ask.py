@@ -53,8 +53,14 @@ def run_ask(args: argparse.Namespace) -> int:
             from bot.cli import UsageError
 
             raise UsageError("reading questions from stdin ('-') needs --json")
-        return run_service(args, lambda service: _ask_lines(service, asker))
-    served = run_service(args, lambda service: service.ask(" ".join(args.question), asker))
+        return run_service(
+            args, lambda service: _ask_lines(service, asker), load_library=args.strict
+        )
+    # The library is loaded by the first question the cache cannot answer (--strict checks
+    # the sources first).
+    served = run_service(
+        args, lambda service: service.ask(" ".join(args.question), asker), load_library=args.strict
+    )
     if args.json:
         print(served.model_dump_json())
     else:
@@ -97,9 +103,9 @@ def run_sources(args: argparse.Namespace) -> int:
             "source_id": s.source_id,
             "title": s.title,
             "date": s.date.isoformat() if s.date else None,
-            "paragraphs": len(s.passages),
+            "paragraphs": n,
         }
-        for s in library.corpus.sources
+        for s, n in zip(library.sources, library.data.paragraph_counts(), strict=True)
     ]
     if args.json:
         print(json.dumps({"sources": rows}, ensure_ascii=False))
@@ -116,9 +122,8 @@ def run_sources(args: argparse.Namespace) -> int:
 
 def run_index(args: argparse.Namespace) -> int:
     library = _library(args, rebuild=True)
-    corpus = library.corpus
     print(
-        f"indexed {len(corpus.sources)} sources, {len(library.passages)} passages, "
-        f"{library.index.n_docs} documents; fingerprint {corpus.fingerprint}"
+        f"indexed {len(library.sources)} sources, {len(library.passages)} passages, "
+        f"{library.index.n_docs} documents; fingerprint {library.fingerprint}"
     )
     return 0

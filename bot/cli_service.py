@@ -44,9 +44,10 @@ def run_service(
         )
         async with service:
             if load_library:
-                for warning in service.library.corpus.warnings:
-                    warn(warning)
+                _warn(service)
             result = await work(service)
+            if not load_library and service.library_loaded:
+                _warn(service)
             for warning in service.warnings:  # corrections retired by a changed corpus
                 warn(warning)
             return result
@@ -58,3 +59,10 @@ def run_service(
         raise SystemExit(EXIT_BUSY) from exc
     except (ServiceError, StoreError) as exc:
         raise UsageError(str(exc)) from exc
+
+
+def _warn(service: Service) -> None:
+    from bot.cli import warn
+
+    for warning in service.library.corpus.warnings:
+        warn(warning)

@@ -52,7 +52,7 @@ from knowledge.corrections import (
     passage_choices,
     resolve_ref,
 )
-from knowledge.library import Library, open_library
+from knowledge.library import Library, open_library, saved_build_key
 from knowledge.models import Answer, Quote
 
 if TYPE_CHECKING:  # imported when first used: `citebot ask` need not pay for the date tagger
@@ -209,6 +209,10 @@ class Service:
         return self._library
 
     @property
+    def library_loaded(self) -> bool:
+        return self._library is not None
+
+    @property
     def database(self) -> Path:
         return self._store.path
 
@@ -238,18 +242,41 @@ class Service:
             cleaned = clean_question(question)
         except QuestionError as exc:
             raise ServiceError(str(exc)) from exc
+        guild = asker.guild_id if asker else None
+        tried: CacheKey | None = None
+        if self._library is None:  # the cache first: a hit needs no library, no source file
+            hit, tried = await self._cached_without_library(cleaned, guild)
+            if hit is not None:
+                return _served(_stored_answer(hit), hit.answer_id, cleaned, True)
         library = await self.ensure_library()
         key = CacheKey(question_key(cleaned), library.build_key, self.answerer_version)
-        found = await self._correction_for(library, key, cleaned, asker.guild_id if asker else None)
+        found = await self._correction_for(library, key, cleaned, guild)
         if found is not None:
             return await self._ask_corrected(key, library, cleaned, *found)
-        answer_id, answer, cached = await self._answer(key, library, cleaned)
+        answer_id, answer, cached = await self._answer(key, library, cleaned, looked=key == tried)
         return _served(answer, answer_id, cleaned, cached)
 
+    async def _cached_without_library(
+        self, cleaned: str, guild_id: str | None
+    ) -> tuple[StoredAnswer | None, CacheKey | None]:
+        """The cached answer for this question over the saved build of the corpus, found from
+        the build's key alone (a stat of each source file, one small JSON file). None when the
+        build is not saved, or when moderators' corrections apply here: those need the library
+        to recognise a rewording."""
+        settings = self.settings
+        if await self._store.active_corrections(guild_id, _corpus_key_of(settings.corpus_dir)):
+            return None, None
+        build_key = await asyncio.to_thread(saved_build_key, settings.corpus_dir, settings.data_dir)
+        if build_key is None:
+            return None, None
+        key = CacheKey(question_key(cleaned), build_key, self.answerer_version)
+        return await self._store.lookup(key), key
+
     async def _answer(
-        self, key: CacheKey, library: Library, cleaned: str
+        self, key: CacheKey, library: Library, cleaned: str, *, looked: bool = False
     ) -> tuple[str, Answer, bool]:
-        hit = await self._store.lookup(key)
+        """`looked`: this key was just looked up and missed (a miss is counted once)."""
+        hit = None if looked else await self._store.lookup(key)
         if hit is not None:
             return hit.answer_id, Answer.model_validate_json(hit.answer_json), True
         future = self._inflight.get(key)
@@ -598,8 +625,12 @@ def _served(answer: Answer, answer_id: str, question: str, cached: bool) -> Serv
 def _corpus_key(library: Library) -> str:
     """Which corpus a correction belongs to: "bundled" (wherever it is installed) or the
     folder. An edited corpus keeps its key, so its corrections are checked, not dropped."""
-    folder = Path(library.corpus.folder).resolve()
-    return "bundled" if folder == default_corpus_dir().resolve() else str(folder)
+    return _corpus_key_of(library.corpus.folder)
+
+
+def _corpus_key_of(folder: Path | str | None) -> str:
+    resolved = Path(folder or default_corpus_dir()).resolve()
+    return "bundled" if resolved == default_corpus_dir().resolve() else str(resolved)
 
 
 def _locate(library: Library, correction: Correction) -> Quote | None:

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,7 @@ from knowledge.analysis import ANALYZER_VERSION, split_sentences
 from knowledge.models import Passage, Source
 
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown")
+SKIPPED = "skipped "  # how the warning about a file that was not loaded begins
 # Not a source: the user's alias groups (knowledge/aliases.py), part of the fingerprint.
 ALIASES_FILE = "aliases.txt"
 _DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$")
@@ -69,24 +71,65 @@ def default_corpus_dir() -> Path:
     return Path(str(resources.files("knowledge") / "corpus"))
 
 
-def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Corpus:
-    """Load every source file in `folder`; a bad file is skipped with a warning unless strict."""
+def source_files(folder: Path | str | None = None) -> tuple[Path, list[Path]]:
+    """The corpus folder and its source files, sorted by name (no file is read)."""
     folder = Path(folder) if folder is not None else default_corpus_dir()
     if not folder.is_dir():
         raise CorpusError(
             f"corpus folder {folder} does not exist; pass --corpus DIR or set "
             "CITEBOT_CORPUS to a folder of .txt or .md articles"
         )
-    root = folder.resolve()
-    files = sorted(
-        p
-        for p in folder.iterdir()
-        if p.suffix.lower() in SOURCE_SUFFIXES and not p.is_dir() and p.name.lower() != ALIASES_FILE
-    )
-    sources: list[Source] = []
-    warnings: list[str] = []
+    with os.scandir(folder) as entries:  # types from the directory entries: no stat
+        names = sorted(
+            e.name
+            for e in entries
+            if os.path.splitext(e.name)[1].lower() in SOURCE_SUFFIXES
+            and not e.is_dir()
+            and e.name.lower() != ALIASES_FILE
+        )
+    return folder, [folder / name for name in names]
+
+
+def stat_key(files: Iterable[Path]) -> str:
+    """A cheap key of the files as they are now (names, sizes, modification and change times,
+    inodes): equal keys mean unchanged files, so a saved fingerprint can be reused without
+    reading a byte."""
     digest = hashlib.sha256(f"analyzer={ANALYZER_VERSION}\n".encode())
     for path in files:
+        try:
+            st = os.stat(path)
+            state = f"{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"
+        except OSError as exc:  # a broken link: read (and refused) like the others
+            state = f"unreadable {exc.errno}"
+        digest.update(os.fsencode(path.name) + f"\0{state}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def content_fingerprint(files: Iterable[Path]) -> str:
+    """Hash of every source file's name and bytes, as the loader reads them, and the analyzer
+    version (an entry the loader refuses counts by its name and the reason)."""
+    digest = hashlib.sha256(f"analyzer={ANALYZER_VERSION}\n".encode())
+    roots: dict[Path, Path] = {}
+    for path in files:
+        root = roots.setdefault(path.parent, path.parent.resolve())
+        try:
+            raw = read_source_file(path, root)
+        except (OSError, ValueError) as exc:
+            digest.update(os.fsencode(path.name) + f"\0refused {_describe(exc)}\n".encode())
+            continue
+        digest.update(os.fsencode(path.name) + f"\0{len(raw)}\0".encode())
+        digest.update(raw)
+    return digest.hexdigest()[:16]
+
+
+def iter_sources(
+    files: Iterable[Path], warnings: list[str], *, strict: bool = False
+) -> Iterator[Source]:
+    """Parse the files one at a time; a bad file is recorded in `warnings` and skipped unless
+    strict. A generator, so a large corpus is never held in memory whole."""
+    roots: dict[Path, Path] = {}
+    for path in files:
+        root = roots.setdefault(path.parent, path.parent.resolve())
         notes: list[str] = []
         try:
             raw = read_source_file(path, root)
@@ -94,24 +137,40 @@ def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Co
                 path.stem, raw.decode("utf-8"), markdown=path.suffix != ".txt", notes=notes
             )
         except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-            message = f"skipped {path}: {_describe(exc)}"
+            message = f"{SKIPPED}{path}: {_describe(exc)}"
             if strict:
                 raise CorpusError(message) from exc
             warnings.append(message)
             continue
         warnings.extend(f"{path}: {note}" for note in notes)
-        digest.update(f"{path.name}\0{len(raw)}\0".encode())
-        digest.update(raw)
-        sources.append(source)
+        yield source
+
+
+def fingerprinted(folder: Path, files: list[Path]) -> list[Path]:
+    """The files the fingerprint covers: the sources and the folder's alias file, if any (new
+    aliases, new answers)."""
+    aliases = [folder / name for name in os.listdir(folder) if name.lower() == ALIASES_FILE]
+    return [*files, *sorted(aliases)]
+
+
+def no_sources(folder: Path, warnings: list[str]) -> CorpusError:
+    return CorpusError(
+        f"no usable sources in {folder}: add .txt or .md articles (see README, "
+        "'Adding your own sources')" + (f"; {'; '.join(warnings)}" if warnings else "")
+    )
+
+
+def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Corpus:
+    """Load every source file in `folder`; a bad file is skipped with a warning unless strict."""
+    folder, files = source_files(folder)
+    warnings: list[str] = []
+    sources = list(iter_sources(files, warnings, strict=strict))
     if not sources:
-        raise CorpusError(
-            f"no usable sources in {folder}: add .txt or .md articles (see README, "
-            "'Adding your own sources')" + (f"; {'; '.join(warnings)}" if warnings else "")
-        )
-    aliases_text = _aliases_text(folder, root, digest, warnings, strict)
+        raise no_sources(folder, warnings)
+    aliases_text = _aliases_text(folder, folder.resolve(), hashlib.sha256(), warnings, strict)
     return Corpus(
         sources=sources,
-        fingerprint=digest.hexdigest()[:16],
+        fingerprint=content_fingerprint(fingerprinted(folder, files)),
         folder=folder,
         warnings=warnings,
         aliases_text=aliases_text,

@@ -19,6 +19,7 @@ from knowledge.library import Library
 from knowledge.query_reading import Reading, read_question
 from knowledge.question import QuestionAnalysis, analyze_question
 from knowledge.ranker import CONFIDENCE_FEATURES, RankerModel, default_model
+from knowledge.semantic import matvec
 
 ALIAS_CREDIT = 0.9
 _TYPE_FEATURES = [i for i, name in enumerate(FEATURES) if name.startswith("type_")]
@@ -142,12 +143,15 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     )
     search = [t for t in search_terms(terms) if index.doc_freq(t)]
     qvec = semantic.text_vector(analysis.focus) if semantic is not None else None
-    scores = index.scores(search) if search else np.zeros(index.n_docs, dtype=np.float32)
-    if options.soft_search > 0:
-        scores = scores + _soft_scores(index, terms, set(search), options.soft_search)
-    hits = _top(scores, options.paragraphs)
-    if options.dense > 0 and semantic is not None and qvec is not None:
-        hits = _add_dense(hits, scores, semantic.passage_matrix() @ qvec, options.dense)
+    if options.soft_search > 0 or options.dense > 0:  # experiments: every paragraph's score
+        scores = index.scores(search) if search else np.zeros(index.n_docs, dtype=np.float32)
+        if options.soft_search > 0:
+            scores = scores + _soft_scores(index, terms, set(search), options.soft_search)
+        hits = _top(scores, options.paragraphs)
+        if options.dense > 0 and semantic is not None and qvec is not None:
+            hits = _add_dense(hits, scores, matvec(semantic.passage_matrix(), qvec), options.dense)
+    else:  # the default: the index's top-k search, which skips what cannot make the top k
+        hits = index.search(search, options.paragraphs)
     expansion: dict[str, float] = {}
     if options.rm3 and hits:
         weights = rm3_weights(terms, hits, stats, index)

@@ -80,7 +80,9 @@ def test_the_issue_commands_no_wrong_answer_survives_a_damaged_index(tmp_path):
     assert damaged.returncode == 0 and "terms.bin is 0 bytes" in damaged.stderr
     assert json.loads(damaged.stdout)["answered"]
     (folder / "data.npy").write_bytes(b"")  # was: internal error: EOFError, run after run
-    assert "data.npy is 0 bytes" in run_cli(data, "ask", QUESTION).stderr
+    # A cached answer comes from the intact build that computed it (the cache is looked in
+    # before the library loads): a new question is what opens the damaged index.
+    assert "data.npy is 0 bytes" in run_cli(data, "ask", "Who is Ivanka Trump's husband?").stderr
     assert run_cli(data, "index").returncode == 0
     after = json.loads(run_cli(data, "ask", "--json", QUESTION).stdout)
     assert after["answered"] and not after["cached"]  # the rebuild invalidated the cache
