@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from knowledge.analysis import STOPWORDS, stem
 from knowledge.expansion import QueryTerm
-from knowledge.features import nearness
+from knowledge.features import answer_mentions, nearness
 from knowledge.library import Library
 from knowledge.mentions import Kind, Mention
 from knowledge.models import Answer, Quote
@@ -120,6 +120,13 @@ def _unit(library: Library, ranking: Ranking, c: Candidate) -> _Unit:
     neighbours = [
         n for n in (c.sentence + 1, c.sentence - 1) if stats.first[p] <= n < stats.first[p + 1]
     ]
+    if ranking.answer_bearing and not _carries(library, ranking, c.sentence):
+        # The best sentence names the topic ("she released a statement"); the next one (or
+        # else the one before) carries what was asked: the quotation, the reason.
+        bearing = [n for n in sorted(neighbours, reverse=True) if _carries(library, ranking, n)]
+        if bearing:
+            n = bearing[0]
+            return _Unit(c, min(n, c.sentence), max(n, c.sentence))
     scores = {x.sentence: x.score for x in ranking.candidates if x.passage == p}
     close = [n for n in neighbours if scores.get(n, -1e9) >= c.score - _NEIGHBOUR_MARGIN]
     if close:
@@ -133,6 +140,28 @@ def _unit(library: Library, ranking: Ranking, c: Candidate) -> _Unit:
     if gain > own:  # the neighbour holds the asked-for fact closer to the question's words
         return _Unit(c, min(n, c.sentence), max(n, c.sentence))
     return _Unit(c, c.sentence, c.sentence)
+
+
+def _carries(library: Library, ranking: Ranking, s: int) -> bool:
+    """Does sentence `s` hold what a speech or "why" question asks for: a quotation, or a
+    reason ("because", "due to") the question does not state itself? True for other questions
+    (their facts are placed by nearness below)."""
+    q = ranking.question
+    if Kind.QUOTE in q.accepts:
+        return bool(answer_mentions(s, q, library.sentences))
+    if Kind.REASON in q.accepts:
+        asked = {w for w in q.focus}
+        return any(
+            m.kind is Kind.REASON and _trigger(m) not in asked
+            for m in library.sentences.mentions(s)
+        )
+    return True
+
+
+def _trigger(m: Mention) -> str:
+    """The cue word of a reason mention ("because"), which runs to the end of its sentence."""
+    found = m.text.split(maxsplit=1)
+    return found[0].lower() if found else ""
 
 
 def _claim(library: Library, ranking: Ranking, unit: _Unit) -> Mention | None:

@@ -30,6 +30,8 @@ class Options:
     lemmas: bool = True  # lemma variants of the question's words
     rm3: bool = False  # RM3 feedback terms in paragraph retrieval and as a feature
     answer_types: bool = True  # answer-type features
+    fine_types: bool = True  # finer answer types: age, duration, quoted speech, people
+    answer_bearing: bool = True  # quote the neighbour that carries what was asked
     semantic: bool = True  # word-vector features: near words, question-sentence similarity
     soft_search: float = 0.0  # weight of near words (times their cosine) in paragraph search
     dense: int = 0  # extra candidate paragraphs by question-paragraph vector similarity
@@ -55,6 +57,7 @@ class Ranking:
     model: RankerModel
     known_soft: float = 0.0  # known_share where an unknown word counts by its nearest word
     expansion: dict[str, float] = field(default_factory=dict)
+    answer_bearing: bool = True  # compose may quote the neighbour that carries the answer
 
     @property
     def best(self) -> Candidate | None:
@@ -94,7 +97,9 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     model = options.model or default_model()
     stats = library.sentences
     index = library.index
-    analysis = analyze_question(question, stats.common_words)
+    analysis = analyze_question(
+        question, stats.common_words, fine=options.fine_types and options.answer_types
+    )
     if not options.answer_types:
         analysis.answer_type = None
     semantic = library.semantic if options.semantic else None
@@ -113,7 +118,15 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     proper = analysis.proper
     names_known = sum(_known_name(library, n) for n in proper) / len(proper) if proper else 1.0
     ranking = Ranking(
-        analysis, terms, [], [], known_share, names_known, model, known_soft=known_soft
+        analysis,
+        terms,
+        [],
+        [],
+        known_share,
+        names_known,
+        model,
+        known_soft=known_soft,
+        answer_bearing=options.answer_bearing,
     )
     search = [t for t in search_terms(terms) if index.doc_freq(t)]
     qvec = semantic.text_vector(analysis.focus) if semantic is not None else None
