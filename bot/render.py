@@ -14,6 +14,7 @@ from typing import Any
 
 import discord
 
+from bot.render_text import SEARCHED_FOR, searched_for_parts
 from knowledge.models import Answer, Quote, Source
 from knowledge.timeline import Mention, trim_quote
 
@@ -137,8 +138,29 @@ def _omitted(n: int, what: str) -> str:
     return f"*{ELLIPSIS} {n} more {what}{plural} not shown*"
 
 
+SEARCHED_FOR_CHARS = 300  # the question is at most 500; the line stays a short preface
+
+
+def searched_for_md(answer: Answer) -> str | None:
+    """ "Searched for: when was the *election*", corrected words in italics, escaped."""
+    parts = searched_for_parts(answer)
+    if not parts:
+        return None
+    words: list[str] = []
+    used = 0
+    for word, corrected in parts:
+        used += len(word) + 1
+        if used > SEARCHED_FOR_CHARS:
+            words.append(ELLIPSIS)
+            break
+        words.append(f"*{escape(word)}*" if corrected else escape(word))
+    return f"{SEARCHED_FOR} {' '.join(words)}"
+
+
 def answer_description(answer: Answer, budget: int = DESCRIPTION_LIMIT) -> str:
     parts: list[str] = []
+    if searched := searched_for_md(answer):
+        parts.append(searched)
     if answer.note:
         parts.append(f"*{escape(answer.note)}*")
     quotes = answer.quotes if answer.answered else answer.closest

@@ -70,8 +70,11 @@ class _Unit:
 def compose(library: Library, ranking: Ranking) -> Answer:
     question = ranking.question.text
     best = ranking.best
+    searched_for = ranking.searched_for
     if best is None:
-        return Answer(question=question, answered=False, note=NO_ANSWER_NOTE)
+        return Answer(
+            question=question, answered=False, note=NO_ANSWER_NOTE, searched_for=searched_for
+        )
     confidence = ranking.confidence()
     if confidence < ranking.model.threshold:
         closest = [_quote(library, _unit(library, ranking, c)) for c in _distinct(ranking)]
@@ -81,6 +84,7 @@ def compose(library: Library, ranking: Ranking) -> Answer:
             note=NO_ANSWER_NOTE,
             confidence=round(confidence, 4),
             closest=closest[:_CLOSEST],
+            searched_for=searched_for,
         )
     chosen = [c for c in _distinct(ranking) if c.score >= best.score - _QUOTE_MARGIN]
     chosen = chosen[:_MAX_QUOTES]
@@ -97,6 +101,7 @@ def compose(library: Library, ranking: Ranking) -> Answer:
         note=note,
         confidence=round(confidence, 4),
         disagreement=sides is not None,
+        searched_for=searched_for,
     )
 
 

@@ -14,7 +14,9 @@ from knowledge.models import Passage
 from knowledge.sentences import SentenceStats
 
 if TYPE_CHECKING:
+    from knowledge.query_reading import QueryWords
     from knowledge.semantic import Semantic
+    from knowledge.spelling import Speller
     from knowledge.timeline import Timeline
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,35 @@ class Library:
 
         return Semantic(self.sentences, self.index, default_vectors())
 
+    @cached_property
+    def speller(self) -> Speller:
+        """The corpus' spelling dictionary, saved per fingerprint beside the index."""
+        from knowledge.spelling import load_or_build_speller
+
+        return load_or_build_speller(self._passages, self.fingerprint, self.data_dir)
+
+    @cached_property
+    def query_words(self) -> QueryWords:
+        """What reading a question needs to know about this library's words."""
+        from knowledge.embeddings import default_vectors
+        from knowledge.names import named_things
+        from knowledge.query_reading import QueryWords, name_casing
+
+        stats = self.sentences
+        speller = self.speller
+        names, phrases = name_casing(
+            named_things(self.corpus, limit=len(self._passages) * 20), stats.texts
+        )
+        whole = frozenset(t for t in default_vectors().tokens if t.isalpha())
+        return QueryWords(
+            vocabulary=frozenset(speller.counts) | frozenset(stats.vocabulary),
+            counts=speller.counts,
+            names=names,
+            phrases=phrases,
+            speller=speller,
+            english=whole,
+        )
+
 
 def index_dir(data_dir: Path, fingerprint: str) -> Path:
     return Path(data_dir) / "index" / fingerprint
@@ -95,4 +126,7 @@ def open_library(
                 folder,
                 exc.strerror or exc,
             )
-    return Library(corpus, index, rebuilt=True, data_dir=data_dir)
+    library = Library(corpus, index, rebuilt=True, data_dir=data_dir)
+    if data_dir is not None:
+        library.speller  # noqa: B018 - its dictionary is saved with the index
+    return library

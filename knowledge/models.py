@@ -70,3 +70,6 @@ class Answer(BaseModel):
     closest: list[Quote] = Field(
         default_factory=list, description="nearest passages shown when abstaining"
     )
+    searched_for: str | None = Field(
+        None, description="the question as searched, with its spelling corrected, if it was"
+    )

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from knowledge.analysis import stem
+from knowledge.chat_forms import default_lexicon
 from knowledge.expansion import QueryTerm, query_terms, rm3_weights, search_terms, weighted_scores
 from knowledge.features import FEATURES, sentence_features
 from knowledge.library import Library
+from knowledge.query_reading import Reading, read_question
 from knowledge.question import QuestionAnalysis, analyze_question
 from knowledge.ranker import CONFIDENCE_FEATURES, RankerModel, default_model
 
@@ -36,6 +38,10 @@ class Options:
     soft_search: float = 0.0  # weight of near words (times their cosine) in paragraph search
     dense: int = 0  # extra candidate paragraphs by question-paragraph vector similarity
     model: RankerModel | None = None  # None: the shipped learned model
+    # Reading the question (knowledge/query_reading.py): chat forms, typos, lowercase names.
+    chat_forms: bool = True  # "bday" -> "birthday", "rn" -> "right now"
+    spelling: bool = True  # "eletcion" -> "election" against the library's vocabulary
+    names: bool = True  # "kim" -> "Kim" when the library only writes it as a name
 
 
 @dataclass
@@ -58,6 +64,7 @@ class Ranking:
     known_soft: float = 0.0  # known_share where an unknown word counts by its nearest word
     expansion: dict[str, float] = field(default_factory=dict)
     answer_bearing: bool = True  # compose may quote the neighbour that carries the answer
+    searched_for: str | None = None  # the question with its spelling corrections, if any
 
     @property
     def best(self) -> Candidate | None:
@@ -97,9 +104,11 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     model = options.model or default_model()
     stats = library.sentences
     index = library.index
+    reading = _read(library, question, options)
     analysis = analyze_question(
-        question, stats.common_words, fine=options.fine_types and options.answer_types
+        reading.text, stats.common_words, fine=options.fine_types and options.answer_types
     )
+    analysis.text = question
     if not options.answer_types:
         analysis.answer_type = None
     semantic = library.semantic if options.semantic else None
@@ -127,6 +136,7 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
         model,
         known_soft=known_soft,
         answer_bearing=options.answer_bearing,
+        searched_for=reading.shown,
     )
     search = [t for t in search_terms(terms) if index.doc_freq(t)]
     qvec = semantic.text_vector(analysis.focus) if semantic is not None else None
@@ -165,6 +175,18 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     ranking.candidates.sort(key=lambda c: (-c.score, c.sentence))
     ranking.paragraphs = list(dict.fromkeys(c.passage for c in ranking.candidates))
     return ranking
+
+
+def _read(library: Library, question: str, options: Options) -> Reading:
+    if not (options.chat_forms or options.spelling or options.names):
+        return Reading(question)
+    return read_question(
+        question,
+        library.query_words,
+        lexicon=default_lexicon() if options.chat_forms else None,
+        spelling=options.spelling,
+        names=options.names,
+    )
 
 
 def _soft_scores(index, terms: list[QueryTerm], searched: set[str], weight: float) -> np.ndarray:
