@@ -171,7 +171,7 @@ def _score(name: str, outcomes: list, elapsed: float, library: Library) -> Score
 
 def ablation_variants() -> list[tuple[str, Options, bool, int]]:
     """(label, options, learn weights?, chat rewrites per training question) in the order the
-    pieces were added; rows from ROUND3 on are this round's."""
+    pieces were added; ROUND3 selects the rows of round 3 (issue 10) and their baseline."""
     old = Options(fine_types=False, answer_bearing=False)
     plain = replace(old, lemmas=False, answer_types=False, semantic=False, model=untrained_model())
     lexical = replace(old, model=None, semantic=False)
@@ -191,7 +191,7 @@ def ablation_variants() -> list[tuple[str, Options, bool, int]]:
     ]  # fmt: skip
 
 
-ROUND3 = 4  # index of the first row re-measured by --ablation-new (its baseline)
+ROUND3 = slice(4, 8)  # the rows --ablation-new measures: round 2 as shipped and this round's
 
 
 def train_variant(
@@ -213,7 +213,7 @@ def run_ablation(
     sets: dict[str, tuple[Library, list[Item]]],
     squad_path: Path | None,
     limit: int | None,
-    first_row: int = 0,
+    rows: slice = slice(None),
 ) -> str:
     work = Path(tempfile.mkdtemp(prefix="citebot-ablation-"))
     train_lib, train_squad = open_squad(squad_path, TRAIN_ARTICLES, work)
@@ -228,7 +228,7 @@ def run_ablation(
         + " |",
         "|---|---:|---:|" + "---:|---:|" * len(sets),
     ]
-    for label, options, learn, chat in ablation_variants()[first_row:]:
+    for label, options, learn, chat in ablation_variants()[rows]:
         model: RankerModel = (
             train_variant(train_lib, train_q, options, chat) if learn else options.model
         )
@@ -357,10 +357,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.ablation or args.ablation_new:
         held = evaluations["SQuAD held-out articles 25-48"]
-        first_row = ROUND3 if args.ablation_new else 0
+        which = ROUND3 if args.ablation_new else slice(None)
         sections.append(
             "#### Before/after each piece (citebot)\n\n"
-            + run_ablation(squad_lib, held, sets, args.squad, args.limit, first_row)
+            + run_ablation(squad_lib, held, sets, args.squad, args.limit, which)
         )
     report = "\n\n".join([_machine_line(args), *sections])
     print(report)
