@@ -78,7 +78,7 @@ class ServiceError(Exception):
 
 
 def answerer_version() -> str:
-    """ANSWERER_VERSION plus a digest of the knowledge code, so that changing the answerer
+    """ANSWERER_VERSION plus a digest of the knowledge code and data, so that changing the answerer
     without bumping the constant still never serves an answer computed by the old code."""
     return f"{ANSWERER_VERSION}+{_knowledge_digest()}"
 
@@ -92,11 +92,15 @@ def _knowledge_digest() -> str:
         import knowledge
 
         digest = hashlib.sha256()
-        for path in sorted(Path(knowledge.__file__).parent.glob("*.py")):
+        root = Path(knowledge.__file__).parent
+        # The code, and the small data files that change answers (lexicon, ranker weights).
+        paths = [*root.glob("*.py"), *root.glob("data/*.txt"), *root.glob("data/*.json")]
+        for path in sorted(paths):
             try:
-                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+                name = path.relative_to(root).as_posix()
+                digest.update(name.encode() + b"\0" + path.read_bytes())
             except OSError:
-                digest.update(path.name.encode())
+                digest.update(name.encode())
         _DIGEST = digest.hexdigest()[:8]
     return _DIGEST
 

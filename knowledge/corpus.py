@@ -15,10 +15,13 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.aliases import AliasError, parse_alias_file
 from knowledge.analysis import ANALYZER_VERSION, split_sentences
 from knowledge.models import Passage, Source
 
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown")
+# Not a source: the user's alias groups (knowledge/aliases.py), part of the fingerprint.
+ALIASES_FILE = "aliases.txt"
 _DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$")
 _FINAL_PUNCTUATION = tuple(".!?:;\"'\u201d\u2019)\u2026")
 _MAX_HEADING_WORDS = 14
@@ -38,6 +41,7 @@ class Corpus:
     fingerprint: str
     folder: Path
     warnings: list[str] = field(default_factory=list)
+    aliases_text: str = ""  # the folder's aliases.txt, if any
 
     @property
     def passages(self) -> list[Passage]:
@@ -63,7 +67,9 @@ def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Co
             "CITEBOT_CORPUS to a folder of .txt or .md articles"
         )
     files = sorted(
-        p for p in folder.iterdir() if p.suffix.lower() in SOURCE_SUFFIXES and p.is_file()
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in SOURCE_SUFFIXES and p.is_file() and p.name.lower() != ALIASES_FILE
     )
     sources: list[Source] = []
     warnings: list[str] = []
@@ -86,9 +92,34 @@ def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Co
             f"no usable sources in {folder}: add .txt or .md articles (see README, "
             "'Adding your own sources')" + (f"; {'; '.join(warnings)}" if warnings else "")
         )
+    aliases_text = _aliases_text(folder, digest, warnings, strict)
     return Corpus(
-        sources=sources, fingerprint=digest.hexdigest()[:16], folder=folder, warnings=warnings
+        sources=sources,
+        fingerprint=digest.hexdigest()[:16],
+        folder=folder,
+        warnings=warnings,
+        aliases_text=aliases_text,
     )
+
+
+def _aliases_text(folder: Path, digest, warnings: list[str], strict: bool) -> str:
+    """The folder's alias file, hashed into the fingerprint (new aliases, new answers)."""
+    path = next((p for p in folder.iterdir() if p.name.lower() == ALIASES_FILE), None)
+    if path is None or not path.is_file():
+        return ""
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+        parse_alias_file(text)
+    except (OSError, UnicodeDecodeError, AliasError) as exc:
+        message = f"skipped {path}: {_describe(exc)}"
+        if strict:
+            raise CorpusError(message) from exc
+        warnings.append(message)
+        return ""
+    digest.update(f"{ALIASES_FILE}\0{len(raw)}\0".encode())
+    digest.update(raw)
+    return text
 
 
 def _describe(exc: Exception) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -14,6 +15,7 @@ from knowledge.models import Passage
 from knowledge.sentences import SentenceStats
 
 if TYPE_CHECKING:
+    from knowledge.aliases import Aliases
     from knowledge.query_reading import QueryWords
     from knowledge.semantic import Semantic
     from knowledge.spelling import Speller
@@ -71,25 +73,44 @@ class Library:
         return load_or_build_speller(self._passages, self.fingerprint, self.data_dir)
 
     @cached_property
+    def name_counts(self) -> Counter[str]:
+        """The corpus' names and how often each is mentioned (knowledge/names.py)."""
+        from knowledge.names import name_counts
+
+        return name_counts(self.corpus)
+
+    @cached_property
     def query_words(self) -> QueryWords:
         """What reading a question needs to know about this library's words."""
         from knowledge.embeddings import default_vectors
-        from knowledge.names import named_things
         from knowledge.query_reading import QueryWords, name_casing
 
         stats = self.sentences
         speller = self.speller
-        names, phrases = name_casing(
-            named_things(self.corpus, limit=len(self._passages) * 20), stats.texts
-        )
-        whole = frozenset(t for t in default_vectors().tokens if t.isalpha())
+        named = [n for n, _ in self.name_counts.most_common()]
+        names, phrases, capitalised = name_casing(named, stats.texts)
         return QueryWords(
             vocabulary=frozenset(speller.counts) | frozenset(stats.vocabulary),
             counts=speller.counts,
             names=names,
             phrases=phrases,
             speller=speller,
-            english=whole,
+            english=default_vectors().tokens,
+            capitalised=capitalised,
+        )
+
+    @cached_property
+    def aliases(self) -> Aliases:
+        """Names that mean the same person or thing: learned from the sources, and the
+        corpus folder's aliases.txt."""
+        from knowledge.aliases import build_aliases
+
+        return build_aliases(
+            self.name_counts,
+            self.query_words.capitalised,
+            self.sentences.texts,
+            self.corpus.aliases_text,
+            self.sentences.common_words,
         )
 
 

@@ -59,6 +59,11 @@ def _runs(sentence: str) -> list[Run]:
 
 def named_things(corpus: Corpus, limit: int = 200) -> list[str]:
     """Names found in the passages, most mentioned first."""
+    return [n for n, _ in name_counts(corpus).most_common(limit)]
+
+
+def name_counts(corpus: Corpus) -> Counter[str]:
+    """Names found in the passages and how often each is mentioned."""
     lower: set[str] = set()
     sentences: list[str] = []
     for passage in corpus.passages:
@@ -83,5 +88,4 @@ def named_things(corpus: Corpus, limit: int = 200) -> list[str]:
                 if not starts:
                     inside.add(name)
             counts[name] += 1
-    names = [n for n, _ in counts.most_common() if " " in n or n in inside]
-    return names[:limit]
+    return Counter({n: c for n, c in counts.items() if " " in n or n in inside})

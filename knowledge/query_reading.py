@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -47,7 +47,8 @@ class QueryWords:
     names: dict[str, str]  # folded -> cased, for words only ever written as names
     phrases: dict[tuple[str, ...], tuple[str, ...]]  # folded name words -> cased words
     speller: Speller | None = None
-    english: frozenset[str] = field(default_factory=frozenset)  # extra words known valid
+    english: Collection[str] = frozenset()  # common English words (the vectors' whole words)
+    capitalised: frozenset[str] = frozenset()  # folded words nearly always capitalised
 
     def is_common_english(self, word: str) -> bool:
         """A whole word of the word-vector model's vocabulary (30k common words), or a form of
@@ -73,14 +74,13 @@ class Reading:
 
 def name_casing(
     named: list[str], sentences: list[str]
-) -> tuple[dict[str, str], dict[tuple[str, ...], tuple[str, ...]]]:
+) -> tuple[dict[str, str], dict[tuple[str, ...], tuple[str, ...]], frozenset[str]]:
     """From a library's sentences, the cased form of each word used alone as a name and
     written with a capital nearly always away from a sentence start (a reader's comment quoted
     in lowercase does not make a name a common word; ALL-CAPS shouting does not make "REAL" a
     name; "Beach" only ever inside a longer name is not one, "Kanye" is, being no English
-    word); from its
-    multi-word names (knowledge/names.py), their cased words ("Met Gala": "met" alone stays
-    a verb)."""
+    word); from its multi-word names (knowledge/names.py), their cased words ("Met Gala":
+    "met" alone stays a verb); and the words nearly always capitalised, alone or not."""
     upper: Counter[str] = Counter()
     lower: Counter[str] = Counter()
     forms: dict[str, Counter[str]] = {}
@@ -96,20 +96,20 @@ def name_casing(
                 upper[f] += 1
                 forms.setdefault(f, Counter())[token] += 1
                 alone[f] += not (capital[i + 1] or (i > 1 and capital[i - 1]))
+    capitalised = frozenset(
+        f for f, n in upper.items() if n >= _NAME_RATIO * lower[f] and f not in STOPWORDS
+    )
     words_ = {
         f: forms[f].most_common(1)[0][0]
-        for f, n in upper.items()
-        if n >= _NAME_MIN
-        and n >= _NAME_RATIO * lower[f]
-        and (alone[f] or not _known_english(f))
-        and f not in STOPWORDS
+        for f in capitalised
+        if upper[f] >= _NAME_MIN and (alone[f] or not _known_english(f))
     }
     phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
     for name in named:
         parts = _TOKEN.findall(name)
         if 1 < len(parts) <= _MAX_NAME_WORDS:
             phrases.setdefault(tuple(fold(p) for p in parts), tuple(parts))
-    return words_, phrases
+    return words_, phrases, capitalised
 
 
 def read_question(

@@ -7,7 +7,7 @@ scored by the learned ranker; paragraphs are then ordered by their best sentence
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from knowledge.query_reading import Reading, read_question
 from knowledge.question import QuestionAnalysis, analyze_question
 from knowledge.ranker import CONFIDENCE_FEATURES, RankerModel, default_model
 
+ALIAS_CREDIT = 0.9
 _TYPE_FEATURES = [i for i, name in enumerate(FEATURES) if name.startswith("type_")]
 _F = {name: i for i, name in enumerate(FEATURES)}
 
@@ -42,6 +43,7 @@ class Options:
     chat_forms: bool = True  # "bday" -> "birthday", "rn" -> "right now"
     spelling: bool = True  # "eletcion" -> "election" against the library's vocabulary
     names: bool = True  # "kim" -> "Kim" when the library only writes it as a name
+    aliases: bool = True  # a name also finds its aliases ("Kardashian" / "Kim"), aliases.py
 
 
 @dataclass
@@ -116,6 +118,8 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     terms = query_terms(
         analysis.focus, index, stats, lemmas=options.lemmas, semantic=semantic, names=names
     )
+    if options.aliases:
+        terms = _with_aliases(library, terms, analysis.focus, options.lemmas)
     total_idf = sum(t.idf for t in terms)
     known_share = sum(t.idf for t in terms if t.known) / total_idf if total_idf else 0.0
     known_soft = (
@@ -125,7 +129,11 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
         else 0.0
     )
     proper = analysis.proper
-    names_known = sum(_known_name(library, n) for n in proper) / len(proper) if proper else 1.0
+    names_known = (
+        sum(_known_name(library, n, options.aliases) for n in proper) / len(proper)
+        if proper
+        else 1.0
+    )
     ranking = Ranking(
         analysis,
         terms,
@@ -189,6 +197,35 @@ def _read(library: Library, question: str, options: Options) -> Reading:
     )
 
 
+def _with_aliases(
+    library: Library, terms: list[QueryTerm], focus: list[str], lemmas: bool
+) -> list[QueryTerm]:
+    """Each term that names an alias group also counts its aliases' words as its own forms.
+    A word the library lacks ("Ye") takes its aliases' document frequency."""
+    expansions = library.aliases.expansions(focus)
+    if not expansions:
+        return terms
+    stats, index = library.sentences, library.index
+    out = []
+    for t in terms:
+        extra = expansions.get(t.word)
+        if extra:
+            forms = {v for w in extra for v in (stats.variants(w) if lemmas else {stem(w)})}
+            variants = t.variants | forms
+            if t.known and ALIAS_CREDIT < 1:
+                near = {**t.near, **dict.fromkeys(forms - t.variants, ALIAS_CREDIT)}
+                t = replace(t, near=near)
+            elif t.known:
+                t = replace(t, variants=variants)
+            else:
+                common = max(variants, key=index.doc_freq)
+                t = replace(
+                    t, variants=variants, idf=index.idf(common), known=index.doc_freq(common) > 0
+                )
+        out.append(t)
+    return out
+
+
 def _soft_scores(index, terms: list[QueryTerm], searched: set[str], weight: float) -> np.ndarray:
     """BM25 of the question words' near words, each weighted by its cosine."""
     total = np.zeros(index.n_docs, dtype=np.float32)
@@ -209,8 +246,15 @@ def _add_dense(
     return hits + [(d, float(scores[d])) for d in added]
 
 
-def _known_name(library: Library, name: frozenset[str]) -> bool:
-    """Does some paragraph hold every word of this name ("Kim Kardashian", not just "Kim")?"""
+def _known_name(library: Library, name: frozenset[str], aliases: bool = False) -> bool:
+    """Does some paragraph hold every word of this name ("Kim Kardashian", not just "Kim"),
+    or, with `aliases`, of another name of its alias group ("Ye" for "Kanye West")?"""
+    if aliases and not _holds_name(library, name):
+        return any(_holds_name(library, alt) for alt in library.aliases.alternatives(name))
+    return _holds_name(library, name)
+
+
+def _holds_name(library: Library, name: frozenset[str]) -> bool:
     stems = {stem(w) for w in name}
     index = library.index
     if any(index.doc_freq(s) == 0 for s in stems):

@@ -141,3 +141,20 @@ def test_answer_says_what_was_searched_for_when_a_word_was_corrected(library):
     assert answer.question == "when was alice jonhson pardoned"  # as asked
     assert answer.searched_for == "when was alice Johnson pardoned"
     assert answer_question(library, "when was alice johnson pardoned").searched_for is None
+
+
+def test_editing_the_lexicon_changes_the_answerer_version(tmp_path, monkeypatch):
+    """A cached answer read with the old lexicon is never served after the lexicon changes."""
+    import knowledge
+    from bot import service
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "__init__.py").write_text("", encoding="utf-8")
+    lexicon = tmp_path / "data" / "chat_lexicon.txt"
+    lexicon.write_text("bday = birthday\n", encoding="utf-8")
+    monkeypatch.setattr(knowledge, "__file__", str(tmp_path / "__init__.py"))
+    monkeypatch.setattr(service, "_DIGEST", None)
+    before = service.answerer_version()
+    lexicon.write_text("bday = birthday\nhubby = husband\n", encoding="utf-8")
+    monkeypatch.setattr(service, "_DIGEST", None)
+    assert service.answerer_version() != before

@@ -12,6 +12,9 @@ from knowledge.answer import answer_question
 FLOORS = {
     "questions.jsonl": (0.72, 0.62, 0.10, 0.75),
     "questions_people.jsonl": (0.55, 0.45, 0.22, 0.40),
+    # questions.jsonl + questions_people.jsonl rewritten by bench.chatify (lowercase, chat
+    # forms, a typo every other question): reading them is knowledge/query_reading.py's job.
+    "questions_chat_dev.jsonl": (0.58, 0.50, 0.20, 0.40),
 }
 
 

@@ -1,0 +1,203 @@
+"""Names that mean the same person or thing ("Kanye West", "Kanye", "Ye"), so a question that
+uses one finds the sentences that use another.
+
+Groups come from three places:
+
+- a name's first or last word, when the sources use it alone as a name and one full name
+  accounts for nearly all the full names with that word ("Kardashian" -> "Kim Kardashian";
+  "Trump" is Ivanka and Donald and joins no group);
+- aliases the sources state, in general English patterns: `X, known as Y` (also, better,
+  formerly, now known as), `X, aka Y`, `X, who goes by Y`, `X (Y)`, where X and Y are names;
+- the corpus folder's `aliases.txt`: one group per line, names separated by commas, `#`
+  comments ("Donald Trump, the president, POTUS").
+
+At search time a question word that is one of a group's names (or the distinctive word of a
+multi-word name of the group, the word fewest other names share: "Kanye" of "Kanye West") is
+searched and credited together with the group's other names' distinctive words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from knowledge.analysis import STOPWORDS, words
+
+_DOMINANT = 0.8  # share of the full names with a word that one name must have
+_NAME_WORD = r"[A-Z][\w'\u2019.-]*"
+_NAME = rf"{_NAME_WORD}(?: (?:(?:of|the|de|for|and) )?{_NAME_WORD}){{0,3}}"
+_STATED = [
+    re.compile(rf"({_NAME}),? (?:(?:also|better|formerly|now|popularly) )?known as ({_NAME})"),
+    re.compile(rf"({_NAME}),? (?:a\.k\.a\.?|aka) ({_NAME})"),
+    re.compile(rf"({_NAME}),? who goes by ({_NAME})"),
+    re.compile(rf"({_NAME}) \(({_NAME})\)"),
+]
+
+Name = tuple[str, ...]  # folded content words
+
+
+class AliasError(ValueError):
+    """A line of aliases.txt that names fewer than two names."""
+
+
+@dataclass(frozen=True)
+class Aliases:
+    groups: list[frozenset[Name]]
+    key: dict[Name, str]  # each multi-word name -> its distinctive word
+    full_names: frozenset[Name] = frozenset()  # every multi-word name of the sources
+
+    def expansions(self, focus: Sequence[str]) -> dict[str, set[str]]:
+        """For each question word that names a group member (the member itself, or its
+        distinctive word), the other members' distinctive words. A word inside another full
+        name of the question is not expanded ("west" of "North West" is not Kanye)."""
+        present = set(focus)
+        taken = self._inside_other_names(focus)
+        out: dict[str, set[str]] = {}
+        for group in self.groups:
+            keys = {self._key(name) for name in group}
+            hits = {
+                self._key(name)
+                for name in group
+                if set(name) <= present or self._key(name) in present
+            }
+            for word in hits & present:
+                if (word, group) not in taken:
+                    out.setdefault(word, set()).update(keys - {word})
+        return {w: extra for w, extra in out.items() if extra}
+
+    def alternatives(self, name: Collection[str]) -> list[frozenset[str]]:
+        """The other names of the group a name belongs to, as sets of words."""
+        wanted = set(name)
+        for group in self.groups:
+            if any(set(member) == wanted for member in group):
+                return [frozenset(m) for m in group if set(m) != wanted]
+        return []
+
+    def _inside_other_names(self, focus: Sequence[str]) -> set[tuple[str, frozenset[Name]]]:
+        found = set()
+        for n in (3, 2):
+            for i in range(len(focus) - n + 1):
+                name = tuple(focus[i : i + n])
+                if name in self.full_names:
+                    for group in self.groups:
+                        if name not in group:
+                            found.update((w, group) for w in name)
+        return found
+
+    def _key(self, name: Name) -> str:
+        return name[0] if len(name) == 1 else self.key[name]
+
+
+def _name(text: str) -> Name:
+    return tuple(w for w in words(text) if w not in STOPWORDS)
+
+
+def parse_alias_file(text: str) -> list[list[str]]:
+    """`Name, Alias, Alias` per line; `#` starts a comment."""
+    groups = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        names = [n.strip() for n in line.split(",") if _name(n)]
+        if len(names) < 2:
+            raise AliasError(
+                f"aliases.txt line {number}: expected two or more names separated by "
+                f"commas, got {raw.strip()!r}"
+            )
+        groups.append(names)
+    return groups
+
+
+def learned_pairs(
+    name_counts: Counter[str],
+    capitalised: Collection[str],
+    sentences: Iterable[str],
+    common: Collection[str] = frozenset(),
+) -> list[tuple[str, str]]:
+    """Pairs of names the sources use for the same person or thing. `capitalised` are the
+    words nearly always capitalised mid-sentence, `common` those the sources write in
+    lowercase mid-sentence."""
+    pairs: list[tuple[str, str]] = []
+    ends: dict[str, dict[str, int]] = {}  # a word -> full names it starts or ends, counted
+    alone: set[str] = set()
+    for name, n in name_counts.items():
+        parts = _name(name)
+        if len(parts) == 1:
+            alone.add(parts[0])
+        elif len(parts) <= 3 and all(w in capitalised for w in parts):
+            for word in {parts[0], parts[-1]}:
+                ends.setdefault(word, {})[name] = n
+    for word in sorted(alone & set(capitalised) & ends.keys()):
+        having = ends[word]
+        best = max(having, key=lambda name: (having[name], name))
+        if having[best] >= _DOMINANT * sum(having.values()):
+            pairs.append((best, word))
+    for sentence in sentences:
+        for pattern in _STATED:
+            for m in pattern.finditer(sentence):
+                x, y = _trim(m.group(1), common), _trim(m.group(2), common)
+                if x and y and _name(x) != _name(y):
+                    pairs.append((x, y))
+    return pairs
+
+
+def _trim(text: str, common: Collection[str]) -> str | None:
+    """A stated name without the capitalised common words before it ("The Federal Bureau of
+    Investigation" -> "Federal Bureau of Investigation"), or None if it is no name: every
+    word must be capitalised and not a word the sources write in lowercase, or an acronym."""
+    parts = text.split()
+    while parts and all(w in common or w in STOPWORDS for w in words(parts[0])):
+        parts = parts[1:]
+    if not parts or not _name(" ".join(parts)):
+        return None
+    for part in parts:
+        if part.isupper() and len(part) > 1:
+            continue
+        if part[:1].isupper() and any(w in common for w in words(part)):
+            return None
+    return " ".join(parts)
+
+
+def build_aliases(
+    name_counts: Counter[str],
+    capitalised: Collection[str],
+    sentences: Iterable[str],
+    user_text: str = "",
+    common: Collection[str] = frozenset(),
+) -> Aliases:
+    """Alias groups: the learned pairs and the user's groups, joined where they share a name."""
+    parent: dict[Name, Name] = {}
+
+    def find(x: Name) -> Name:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def join(names: list[str]) -> None:
+        keys = [_name(n) for n in names if _name(n)]
+        for other in keys[1:]:
+            parent[find(other)] = find(keys[0])
+
+    for pair in learned_pairs(name_counts, capitalised, sentences, common):
+        join(list(pair))
+    for group in parse_alias_file(user_text):
+        join(group)
+    members: dict[Name, set[Name]] = {}
+    for name in list(parent):
+        members.setdefault(find(name), set()).add(name)
+    groups = [frozenset(g) for g in members.values() if len(g) > 1]
+    # The distinctive word of a multi-word name: the word the fewest other names share.
+    shared: Counter[str] = Counter(w for n in name_counts for w in set(_name(n)))
+    key = {
+        name: min(name, key=lambda w: (shared[w], name.index(w)))
+        for group in groups
+        for name in group
+        if len(name) > 1
+    }
+    full_names = frozenset(n for name in name_counts if len(n := _name(name)) > 1)
+    return Aliases(groups=sorted(groups, key=sorted), key=key, full_names=full_names)
