@@ -157,7 +157,7 @@ def answer_mentions(s: int, question: QuestionAnalysis, stats: SentenceStats) ->
     else:
         found = [m for m in stats.mentions(s) if m.kind in question.accepts]
     if question.detail == "age":
-        foreign = foreign_ages(ages(text, stats.common_words), question.named)
+        foreign = foreign_ages(ages(text, stats.common_words), question.asked or question.named)
         found = [m for m in found if m.start not in foreign]
     return [m for m in found if not question.names(m.words)]
 
@@ -167,7 +167,8 @@ def detail_match(s: int, question: QuestionAnalysis, stats: SentenceStats) -> fl
     of time, a quotation, several people (for "who was at")."""
     text = stats.texts[s]
     if question.detail == "age":
-        return 1.0 if own_age(ages(text, stats.common_words), question.named) else 0.0
+        asked = question.asked or question.named
+        return 1.0 if own_age(ages(text, stats.common_words), asked) else 0.0
     found = answer_mentions(s, question, stats)
     if question.detail == "people":
         people = {m.text for m in found if m.kind is Kind.PERSON}

@@ -243,6 +243,9 @@ class QuestionAnalysis:
     # A finer answer type where the kind alone picks wrong (knowledge/answer_types.py):
     # "age", "duration", "speech" or "people"; None for the others.
     detail: str | None = None
+    # Words of whoever the question asks about, with the full names the sources give them
+    # ("ivanka" -> "ivanka trump"): an age written with another name is someone else's.
+    asked: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def accepts(self) -> frozenset[Kind]:

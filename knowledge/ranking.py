@@ -111,6 +111,8 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
         reading.text, stats.common_words, fine=options.fine_types and options.answer_types
     )
     analysis.text = question
+    if analysis.detail == "age":
+        analysis.asked = _asked(library, analysis)
     if not options.answer_types:
         analysis.answer_type = None
     semantic = library.semantic if options.semantic else None
@@ -224,6 +226,16 @@ def _with_aliases(
                 )
         out.append(t)
     return out
+
+
+def _asked(library: Library, analysis: QuestionAnalysis) -> frozenset[str]:
+    """Whose age a "how old" question asks: its first name ("How old was Ivanka at Kim's
+    party?" asks Ivanka's) with the full names the sources give it ("Ivanka Trump")."""
+    if not analysis.proper:
+        return frozenset()
+    subject = analysis.proper[0]
+    full = [set(n) for n in library.aliases.full_names if subject <= set(n)]
+    return frozenset(subject).union(*full)
 
 
 def _soft_scores(index, terms: list[QueryTerm], searched: set[str], weight: float) -> np.ndarray:
