@@ -133,3 +133,12 @@ def test_the_sentence_that_carries_the_quotation_is_quoted(tiny):
 def test_the_reason_in_the_next_sentence_is_quoted(tiny):
     on = answer_question(tiny, "Why did Dana Reyes leave the party early?").quotes[0].text
     assert "because her mother was ill" in on
+
+
+def test_a_name_of_stopwords_only_does_not_break_alias_learning():
+    """SQuAD's "The Who"-like names are all stopwords: no alias, no crash (found in training)."""
+    from collections import Counter
+
+    from knowledge.aliases import learned_pairs
+
+    assert learned_pairs(Counter({"The Who": 3, "Who": 2}), {"who"}, []) == []
