@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from knowledge.analysis import STOPWORDS, stem
 from knowledge.expansion import QueryTerm
-from knowledge.features import answer_mentions, nearness
+from knowledge.features import answer_mentions, detail_match, nearness
 from knowledge.library import Library
 from knowledge.mentions import Kind, Mention
 from knowledge.models import Answer, Quote
@@ -27,6 +27,7 @@ _MAX_QUOTES = 3
 _CLOSEST = 2
 _QUOTE_MARGIN = 1.0  # ranker score (log-odds) within which a runner-up is quoted too
 _NEIGHBOUR_MARGIN = 1.0  # a neighbour scored this close to the best is quoted with it
+_BEARING_MARGIN = 4.0  # a sentence with the asked person's age may be this far behind the best
 _DISAGREE_MARGIN = 2.5  # a contradicting source may be further behind and still be shown
 _CLAIM_POOL = 12  # best-scored sentences whose facts are compared
 _CLAIM_GAP = 100  # characters: a fact further from the question's words is not about them
@@ -86,6 +87,9 @@ def compose(library: Library, ranking: Ranking) -> Answer:
             closest=closest[:_CLOSEST],
             searched_for=searched_for,
         )
+    if ranking.answer_bearing:
+        _bearing_first(library, ranking)
+        best = ranking.candidates[0]
     chosen = [c for c in _distinct(ranking) if c.score >= best.score - _QUOTE_MARGIN]
     chosen = chosen[:_MAX_QUOTES]
     units = [_unit(library, ranking, c) for c in chosen]
@@ -103,6 +107,24 @@ def compose(library: Library, ranking: Ranking) -> Answer:
         disagreement=sides is not None,
         searched_for=searched_for,
     )
+
+
+def _bearing_first(library: Library, ranking: Ranking) -> None:
+    """For "how old" questions: when the best sentence states no age of the person asked
+    about and one nearly as good does ("Kardashian, 43,"), that one is quoted first."""
+    q = ranking.question
+    if q.detail != "age" or not ranking.candidates:
+        return
+    stats = library.sentences
+    top = ranking.candidates[0]
+    if detail_match(top.sentence, q, stats):
+        return
+    for i, c in enumerate(ranking.candidates[1:], 1):
+        if c.score < top.score - _BEARING_MARGIN:
+            return
+        if detail_match(c.sentence, q, stats):
+            ranking.candidates.insert(0, ranking.candidates.pop(i))
+            return
 
 
 def _distinct(ranking: Ranking) -> list[Candidate]:

@@ -38,9 +38,16 @@ _AGE_BEFORE_NAME = re.compile(r"\b(\d{1,3})-year-old\s+((?:[A-Z][\w'\u2019-]*\s?
 _NAME_COMMA_AGE = re.compile(
     r"((?:[A-Z][\w'\u2019-]*\s){0,2}[A-Z][\w'\u2019-]*),\s(\d{1,3})(?=[,;)\s.]|$)"
 )
+_AGE_NUMBER = (
+    r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty"
+)
 _AGE_ALONE = re.compile(
-    r"\b(\d{1,3})(?:st|nd|rd|th)\s+birthday\b|\bturn(?:s|ed|ing)?\s+(\d{1,3})\b"
-    r"|\b(?:at\s+)?(?:the\s+)?age(?:d|\s+of)?\s+(\d{1,3})\b",
+    rf"\b(\d{{1,3}})(?:st|nd|rd|th)\s+birthday\b"
+    rf"|\bturn(?:s|ed|ing)?\s+({_AGE_NUMBER})\b"
+    rf"|\b(?:at\s+)?(?:the\s+)?age(?:d|\s+of)?\s+({_AGE_NUMBER})\b"
+    rf"|\b(?:was|is|were|are)\s+(?:only\s+|just\s+|about\s+)?({_AGE_NUMBER})"
+    rf"(?=\s+(?:and|when|at|in|years?\s+old)\b|[,.;])",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"\b[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*")
@@ -64,7 +71,7 @@ def ages(text: str, common_words: Collection[str] = frozenset()) -> list[Age]:
             out.append(Age(_number(text, m, 2), _owner(m.group(1), common_words)))
             taken.add(m.start(2))
     for m in _AGE_ALONE.finditer(text):
-        group = next(g for g in (1, 2, 3) if m.group(g))
+        group = next(g for g in (1, 2, 3, 4) if m.group(g))
         if m.start(group) in taken:
             continue
         names = [n for n in _NAME.finditer(text[: m.start()]) if _owner(n.group(), common_words)]

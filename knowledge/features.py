@@ -156,9 +156,10 @@ def answer_mentions(s: int, question: QuestionAnalysis, stats: SentenceStats) ->
         found = durations(text)
     else:
         found = [m for m in stats.mentions(s) if m.kind in question.accepts]
-    if question.detail == "age":
-        foreign = foreign_ages(ages(text, stats.common_words), question.asked or question.named)
-        found = [m for m in found if m.start not in foreign]
+    if question.detail == "age":  # an age ("Kardashian, 43"), not any number ("one of them")
+        found_ages = ages(text, stats.common_words)
+        foreign = foreign_ages(found_ages, question.asked or question.named)
+        found = [a.mention for a in found_ages if a.mention.start not in foreign]
     return [m for m in found if not question.names(m.words)]
 
 

@@ -275,6 +275,8 @@ def analyze_question(
         answer_type = Kind.QUOTE
     elif detail == "age":
         answer_type = Kind.NUMBER
+        # "old" says what is asked, not what the answer mentions ("Kardashian, 43,")
+        tokens = [w for w in tokens if w not in ("old", "age")]
     focus = [w for w in tokens if w not in STOPWORDS and not (w in _PURE_HOW and wh == "how")]
     named = set(focus)
     proper: list[frozenset[str]] = []

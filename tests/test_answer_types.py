@@ -142,3 +142,9 @@ def test_a_name_of_stopwords_only_does_not_break_alias_learning():
     from knowledge.aliases import learned_pairs
 
     assert learned_pairs(Counter({"The Who": 3, "Who": 2}), {"who"}, []) == []
+
+
+def test_ages_in_words_after_was_and_turn():
+    found = ages("Her son Leo was three and her niece Ada was about to turn one.")
+    assert [(a.mention.text, a.owner) for a in found] == [("three", {"leo"}), ("one", {"ada"})]
+    assert ages("Neither one of them was there.") == []

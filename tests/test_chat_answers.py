@@ -26,6 +26,11 @@ def test_the_2022_statement_question_quotes_the_statement(library):
     assert "I am choosing to prioritize my young children" in quote.text
 
 
-def test_how_long_was_the_dinner_quotes_a_duration(library):
-    _, quote = _first(library, "How long did their dinner last?")
-    assert "three-hour" in quote.text or "three hours" in quote.text
+def test_how_old_is_kim_in_lowercase_too(library):
+    _, quote = _first(library, "how old is kim")
+    assert "41-year-old" not in quote.text and "43" in quote.text
+
+
+def test_how_old_was_arabella_quotes_her_age_in_words(library):
+    _, quote = _first(library, "How old was Arabella at the 2014 Met Gala?")
+    assert "Arabella was three" in quote.text

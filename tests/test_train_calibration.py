@@ -21,13 +21,13 @@ def test_a_wrong_abstention_costs_more_than_an_answered_near_miss():
     off_topic = np.zeros(100)  # any threshold above 0 meets the floors
     casual = np.array([0.2, 0.3, 0.6, 0.9])  # answerable questions people asked
     near = np.array([0.25, 0.5])  # unanswerable ones about the same articles
-    t = choose_threshold(off_topic, off_topic, casual, near)
+    t = choose_threshold(off_topic, off_topic, [casual], near)
     # abstaining on both near misses (t > 0.5) would abstain on 2 of 4 answerable: 2 x 0.5 x
     # ABSTAIN_COST > 1, so the threshold stays low and the near misses are answered
     assert ABSTAIN_COST > 1
     assert t <= 0.2 + 1e-3
     # with no answerable question below them, abstaining on the near misses is free
-    t = choose_threshold(off_topic, off_topic, np.array([0.8, 0.9]), near)
+    t = choose_threshold(off_topic, off_topic, [np.array([0.8, 0.9])], near)
     assert 0.5 < t <= 0.8
 
 
