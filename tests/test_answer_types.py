@@ -7,12 +7,12 @@ import pytest
 
 from knowledge.answer import answer_question
 from knowledge.answer_types import ages, durations, foreign_ages, own_age
-from knowledge.expansion import query_terms
-from knowledge.features import FEATURES, answer_mentions, sentence_features
+from knowledge.features import FEATURES, answer_mentions
 from knowledge.library import open_library
 from knowledge.mentions import Kind, find_mentions, quotations
 from knowledge.question import analyze_question
 from knowledge.ranking import Options
+from tests.test_features import features_for
 
 F = {name: i for i, name in enumerate(FEATURES)}
 
@@ -92,9 +92,8 @@ def tiny(tmp_path_factory):
 
 
 def _features(library, question, s):
-    q = analyze_question(question, library.sentences.common_words)
-    terms = query_terms(q.focus, library.index, library.sentences)
-    return sentence_features(s, q, terms, library.sentences, 1.0, 1.0), q
+    f, q, _ = features_for(library, question, s)
+    return f, q
 
 
 def _sentence(library, start: str) -> int:
