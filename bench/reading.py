@@ -14,12 +14,14 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bench.quality import article_items, evaluate_citebot, squad_items
 from bench.questions import DATA, DEFAULT_SETS
 from bench.squad import HELD_OUT_ARTICLES, iter_subset, open_squad
 from knowledge.library import open_library
+from knowledge.ranker import default_model
 from knowledge.ranking import Options
 
 STEPS = ("chat_forms", "spelling", "names", "aliases")
@@ -40,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="held-out questions")
     parser.add_argument("--no-squad", action="store_true")
     parser.add_argument("--sets", nargs="*", type=Path, default=None)
+    parser.add_argument(
+        "--answer-all", action="store_true", help="no abstention, as in bench.quality --ablation"
+    )
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="run only the variants whose name has one of these"
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     bundled = open_library(None, None)
@@ -55,7 +63,15 @@ def main(argv: list[str] | None = None) -> int:
         targets = {"SQuAD held-out": (squad_lib, squad_items(squad_lib, held)), **targets}
     head = "| steps | " + " | ".join(targets) + " |"
     lines = [head, "|---|" + "---:|" * len(targets)]
-    for name, options in variants():
+    chosen = [
+        (name, options)
+        for name, options in variants()
+        if args.only is None or any(word in name for word in args.only)
+    ]
+    if args.answer_all:
+        never = replace(default_model(), threshold=-1.0)
+        chosen = [(name, replace(options, model=never)) for name, options in chosen]
+    for name, options in chosen:
         cells = []
         for title, (lib, items) in targets.items():
             s = evaluate_citebot(lib, items, options)

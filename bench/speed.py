@@ -87,9 +87,10 @@ class Run(BaseModel):
     bundled_date: str | None = None
 
 
-def _worker(args: list[str], timeout: float) -> dict:
+def _worker(args: list[str], timeout: float, module: str = "bench.speed_worker") -> dict:
+    """Run one measurement in a fresh process; its last stdout line is the JSON result."""
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.speed_worker", *args],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

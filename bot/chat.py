@@ -18,6 +18,8 @@ from bot import render
 from bot.cli_service import local_user
 from bot.cogs.reports import CATEGORIES, thanks
 from bot.cogs.timeline import TimelineQuery, TimelineQueryError, timeline_embeds
+from bot.lines import LineError, read_line
+from bot.render_text import visible
 from bot.service import Asker, Service, ServiceError
 from knowledge.answer import QuestionError
 
@@ -27,11 +29,15 @@ Type a question, or one of:
   /timeline [year:YYYY] [from:DATE] [to:DATE] [about:WORDS]   (quote words with spaces)
   /report ANSWER_ID REASON [category:wrong|outdated|missing-source|other]
   /reports [list] [open|resolved|rejected|all]
-  /reports resolve REPORT_ID NOTE      /reports reject REPORT_ID NOTE
+  /reports resolve REPORT_ID NOTE [answer:SOURCE_ID:PARAGRAPH[:SENTENCE]]
+  /reports reject REPORT_ID NOTE
+  /reports corrections [active|withdrawn|retired|all]   /reports withdraw CORRECTION_ID
   /reports export [FILE.csv]
   /help  /quit"""
 
 STATUSES = ("open", "resolved", "rejected", "all")
+CORRECTION_STATUSES = ("active", "withdrawn", "retired", "all")
+_ANSWER_OPTION = re.compile(r"(?:^|\s)answer[:=](\S+)")
 
 
 class ChatError(Exception):
@@ -63,7 +69,7 @@ class ChatSession:
         self.asker = Asker(display_name=user)
 
     def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        print(visible(text), file=self.out, flush=True)
 
     def show(self, embed: discord.Embed) -> None:
         self.say(render.embed_text(embed) + "\n")
@@ -130,16 +136,38 @@ class ChatSession:
             if status not in STATUSES:
                 raise ChatError(f"status must be one of {', '.join(STATUSES)}")
             found = await self.service.reports(None if status == "all" else status)
-            self.show(render.reports_embed(found, status))
+            feedback = await self.service.feedback()
+            for embed in render.review_embeds(found, status, feedback):
+                self.show(embed)
         elif action in ("resolve", "reject"):
+            answer = None
+            match = _ANSWER_OPTION.search(rest)
+            if match:
+                if action == "reject":
+                    raise ChatError("answer: names the passage that answers; use it with resolve")
+                answer = match.group(1)
+                rest = rest[: match.start()] + rest[match.end() :]
             number, _, note = rest.strip().partition(" ")
-            if not number.isdigit() or not note.strip():
+            if not re.fullmatch(r"[0-9]+", number) or not note.strip():
                 raise ChatError(f"usage: /reports {action} REPORT_ID NOTE")
             status = "resolved" if action == "resolve" else "rejected"
             report = await self.service.resolve(
-                int(number), self.asker.display_name, status, note.strip()
+                int(number), self.asker.display_name, status, note.strip(), answer=answer
             )
             self.say(render.report_outcome(report))
+        elif action == "corrections":
+            status = rest.strip() or "active"
+            if status not in CORRECTION_STATUSES:
+                raise ChatError(f"status must be one of {', '.join(CORRECTION_STATUSES)}")
+            self.show(render.corrections_embed(await self.service.corrections(status), status))
+        elif action == "withdraw":
+            number = rest.strip()
+            if not re.fullmatch(r"[0-9]+", number):
+                raise ChatError("usage: /reports withdraw CORRECTION_ID")
+            correction = await self.service.withdraw_correction(
+                int(number), self.asker.display_name
+            )
+            self.say(f"Correction #{correction.correction_id} withdrawn.")
         elif action == "export":
             data = await self.service.export_reports("csv", None)
             target = rest.strip()
@@ -152,7 +180,10 @@ class ChatSession:
                 raise ChatError(f"cannot write {target}: {exc.strerror or exc}") from None
             self.say(f"wrote {target}")
         else:
-            raise ChatError("usage: /reports [list|resolve|reject|export] ...; /help shows more")
+            raise ChatError(
+                "usage: /reports [list|resolve|reject|corrections|withdraw|export] ...; "
+                "/help shows more"
+            )
 
 
 async def chat(
@@ -165,19 +196,15 @@ async def chat(
     stdin, out = stdin or sys.stdin, out or sys.stdout
     session = ChatSession(service, out, user or local_user())
     interactive = stdin.isatty()
-    sources = len(service.library.corpus.sources)
+    sources = len(service.library.sources)
     session.say(f"citebot chat: {sources} sources. Type a question, /help, or /quit.")
     while True:
-        line = await asyncio.to_thread(_read, stdin, interactive)
+        if interactive:
+            print("citebot> ", end="", file=out, flush=True)
+        try:
+            line = await asyncio.to_thread(read_line, stdin)
+        except LineError as exc:
+            session.say(f"error: {exc}")
+            continue
         if line is None or not await session.handle(line):
             return 0
-
-
-def _read(stdin: TextIO, interactive: bool) -> str | None:
-    if interactive and stdin is sys.stdin:
-        try:
-            return input("citebot> ")
-        except EOFError:
-            return None
-    line = stdin.readline()
-    return line if line else None

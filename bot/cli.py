@@ -14,11 +14,16 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot import redact
+from bot.render_text import visible
 from bot.settings import Settings
 from knowledge.answer import QuestionError
 from knowledge.corpus import CorpusError
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+# Exit codes (README "Operating citebot"): 0 done; 1 internal failure or `db check` found
+# problems; 2 bad usage, input or configuration; 75 (EX_TEMPFAIL) the database stayed busy,
+# try again; 130 interrupted by Ctrl-C (`citebot run` stops cleanly with 0 instead).
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
 
 
 class UsageError(Exception):
@@ -45,6 +50,16 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def warn(message: str) -> None:
+    """One warning line on stderr (file names and the like shown safely)."""
+    print(f"citebot: warning: {safe(message)}", file=sys.stderr)
+
+
+def safe(message: str) -> str:
+    """A message for the terminal: no secret, no control character."""
+    return visible(redact.redact(message))
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     try:
         settings = Settings()
@@ -52,6 +67,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         problem = exc.errors()[0]
         name = ".".join(str(part) for part in problem["loc"]) or "settings"
         raise UsageError(f"invalid setting {name}: {problem['msg']}") from None
+    if settings.discord_token is not None:
+        redact.register_secret(settings.discord_token.get_secret_value())
     if getattr(args, "corpus", None) is not None:
         settings.corpus_dir = args.corpus
     if getattr(args, "data", None) is not None:
@@ -60,7 +77,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot import cli_ask, cli_discord, cli_store, cli_timeline
+    from bot import cli_ask, cli_corrections, cli_discord, cli_store, cli_timeline
 
     parser = argparse.ArgumentParser(
         prog="citebot", description="Answers questions with quoted, cited passages."
@@ -71,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_ask.register,
         cli_timeline.register,
         cli_store.register,
+        cli_corrections.register,
         cli_discord.register,
     ):
         register(sub, _add_common)
@@ -88,11 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # A build longer than a couple of seconds reports its progress (knowledge/progress.py).
+    logging.getLogger("knowledge.build").setLevel(logging.INFO)
+    redact.install()
     handler: Handler = args.handler
     try:
         return handler(args)
     except (UsageError, QuestionError, CorpusError) as exc:
-        print(f"citebot: error: {exc}", file=sys.stderr)
+        print(f"citebot: error: {safe(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -101,7 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an internal failure: one line, details only with --verbose
         logging.getLogger("citebot").info("internal failure", exc_info=True)
         print(
-            f"citebot: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
+            f"citebot: internal error: {type(exc).__name__}: {safe(str(exc))} "
+            "(run with -v for details)",
             file=sys.stderr,
         )
         return EXIT_FAILURE

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from bot.render_text import render_answer
+from bot.render_text import render_answer, visible
 from knowledge.library import Library, open_library
 
 if TYPE_CHECKING:
@@ -32,14 +32,14 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
 
 
 def _library(args: argparse.Namespace, *, rebuild: bool = False) -> Library:
-    from bot.cli import settings_from
+    from bot.cli import settings_from, warn
 
     settings = settings_from(args)
     library = open_library(
         settings.corpus_dir, settings.data_dir, strict=args.strict, rebuild=rebuild
     )
     for warning in library.corpus.warnings:
-        print(f"citebot: warning: {warning}", file=sys.stderr)
+        warn(warning)
     return library
 
 
@@ -53,12 +53,18 @@ def run_ask(args: argparse.Namespace) -> int:
             from bot.cli import UsageError
 
             raise UsageError("reading questions from stdin ('-') needs --json")
-        return run_service(args, lambda service: _ask_lines(service, asker))
-    served = run_service(args, lambda service: service.ask(" ".join(args.question), asker))
+        return run_service(
+            args, lambda service: _ask_lines(service, asker), load_library=args.strict
+        )
+    # The library is loaded by the first question the cache cannot answer (--strict checks
+    # the sources first).
+    served = run_service(
+        args, lambda service: service.ask(" ".join(args.question), asker), load_library=args.strict
+    )
     if args.json:
         print(served.model_dump_json())
     else:
-        print(render_answer(served))
+        print(visible(render_answer(served)))
         print(
             f"\n[answer {served.answer_id}{', from the cache' if served.cached else ''}; if it is "
             f'wrong: citebot report {served.answer_id} --reason "..."]'
@@ -67,19 +73,27 @@ def run_ask(args: argparse.Namespace) -> int:
 
 
 async def _ask_lines(service: Service, asker: Asker) -> int:
-    """One JSON answer per stdin line, printed as soon as it is ready; a bad line gets an error
-    object and the rest still run."""
+    """One JSON answer per stdin line, printed as soon as it is ready; a bad line (a refused
+    question, bytes that are not UTF-8, a line over the size limit, read no further than that)
+    gets an error object and the rest still run."""
+    from bot.lines import LineError, read_line
     from bot.service import ServiceError
 
-    for line in sys.stdin:
-        if not line.strip():
-            continue
+    while True:
         try:
-            payload = (await service.ask(line, asker)).model_dump(mode="json")
-        except ServiceError as exc:
-            payload = {"question": line.strip()[:80], "error": str(exc)}
+            line = read_line(sys.stdin)
+        except LineError as exc:
+            payload: dict = {"question": exc.preview.strip()[:80], "error": str(exc)}
+        else:
+            if line is None:
+                return 0
+            if not line.strip():
+                continue
+            try:
+                payload = (await service.ask(line, asker)).model_dump(mode="json")
+            except ServiceError as exc:
+                payload = {"question": line.strip()[:80], "error": str(exc)}
         print(json.dumps(payload, ensure_ascii=False), flush=True)
-    return 0
 
 
 def run_sources(args: argparse.Namespace) -> int:
@@ -89,26 +103,27 @@ def run_sources(args: argparse.Namespace) -> int:
             "source_id": s.source_id,
             "title": s.title,
             "date": s.date.isoformat() if s.date else None,
-            "paragraphs": len(s.passages),
+            "paragraphs": n,
         }
-        for s in library.corpus.sources
+        for s, n in zip(library.sources, library.data.paragraph_counts(), strict=True)
     ]
     if args.json:
         print(json.dumps({"sources": rows}, ensure_ascii=False))
         return 0
     for row in rows:
         print(
-            f"{row['source_id']}  {row['date'] or 'undated':10}  {row['paragraphs']:3} ¶  "
-            f"{row['title']}"
+            visible(
+                f"{row['source_id']}  {row['date'] or 'undated':10}  {row['paragraphs']:3} ¶  "
+                f"{row['title']}"
+            )
         )
     return 0
 
 
 def run_index(args: argparse.Namespace) -> int:
     library = _library(args, rebuild=True)
-    corpus = library.corpus
     print(
-        f"indexed {len(corpus.sources)} sources, {len(library.passages)} passages, "
-        f"{library.index.n_docs} documents; fingerprint {corpus.fingerprint}"
+        f"indexed {len(library.sources)} sources, {len(library.passages)} passages, "
+        f"{library.index.n_docs} documents; fingerprint {library.fingerprint}"
     )
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 
 
 def register(sub: argparse._SubParsersAction, add_common) -> None:
@@ -49,9 +50,13 @@ def run_run(args: argparse.Namespace) -> int:
             logger.setLevel(logging.INFO)
     try:
         require_token(settings)  # before loading anything
+        # Until the bot installs its own handlers, SIGTERM stops startup like Ctrl-C does.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         run_service(args, lambda service: run_bot(service, settings))
     except TokenError as exc:
         raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        pass  # stopped while starting: a requested stop, not a failure
     return 0
 
 

@@ -32,9 +32,9 @@ def run_service(
     """Open the service from the command's settings, run `work`, close it.
 
     User-fixable problems (bad input, a database file that cannot be used) become UsageError
-    (exit 2); a database kept locked past the busy timeout exits 1.
+    (exit 2); a database kept locked past the busy timeout exits 75 (try again).
     """
-    from bot.cli import EXIT_FAILURE, UsageError, settings_from
+    from bot.cli import EXIT_BUSY, UsageError, safe, settings_from, warn
 
     settings = settings_from(args)
 
@@ -44,14 +44,25 @@ def run_service(
         )
         async with service:
             if load_library:
-                for warning in service.library.corpus.warnings:
-                    print(f"citebot: warning: {warning}", file=sys.stderr)
-            return await work(service)
+                _warn(service)
+            result = await work(service)
+            if not load_library and service.library_loaded:
+                _warn(service)
+            for warning in service.warnings:  # corrections retired by a changed corpus
+                warn(warning)
+            return result
 
     try:
         return asyncio.run(main())
     except StoreBusyError as exc:
-        print(f"citebot: error: {exc}", file=sys.stderr)
-        raise SystemExit(EXIT_FAILURE) from exc
+        print(f"citebot: error: {safe(str(exc))}", file=sys.stderr)
+        raise SystemExit(EXIT_BUSY) from exc
     except (ServiceError, StoreError) as exc:
         raise UsageError(str(exc)) from exc
+
+
+def _warn(service: Service) -> None:
+    from bot.cli import warn
+
+    for warning in service.library.corpus.warnings:
+        warn(warning)

@@ -1,4 +1,4 @@
-"""`citebot report`, `citebot reports [resolve|export]`, `citebot cache`, `citebot db check`."""
+"""`citebot report`, `reports [resolve|export]`, `cache` and `db check|backup|restore`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.render_text import visible
+
 if TYPE_CHECKING:
-    from bot.service import Report, Service
+    from bot.service import Feedback, Report, Service
 
 # bot.cli_service (and with it aiosqlite and the store) is imported inside the commands, so
 # building the parser stays cheap for every other command.
@@ -43,6 +45,12 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
     resolve.add_argument("--note", required=True, help="what was done (up to 1,000 characters)")
     resolve.add_argument("--reject", action="store_true", help="the answer was right after all")
     resolve.add_argument("--moderator", metavar="NAME", help="default: your login")
+    resolve.add_argument(
+        "--answer",
+        metavar="SOURCE_ID:PARAGRAPH[:SENTENCE]",
+        help="the passage that answers: the question and its rewordings (in the report's "
+        "server) are answered with it from now on",
+    )
     resolve.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
     _add_nested_common(resolve, add_common)
     resolve.set_defaults(handler=run_resolve)
@@ -72,6 +80,18 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
     check.add_argument("--json", action="store_true")
     add_common(check)
     check.set_defaults(handler=run_db_check)
+    backup = db_actions.add_parser(
+        "backup", help="copy the database to FILE, safely while the bot runs"
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
+    add_common(backup)
+    backup.set_defaults(handler=run_db_backup)
+    restore = db_actions.add_parser(
+        "restore", help="replace the database by a backup (stop the bot first)"
+    )
+    restore.add_argument("file", type=Path, metavar="FILE")
+    add_common(restore)
+    restore.set_defaults(handler=run_db_restore)
 
 
 def _add_nested_common(parser: argparse.ArgumentParser, add_common) -> None:
@@ -112,19 +132,40 @@ def run_report(args: argparse.Namespace) -> int:
 def run_reports(args: argparse.Namespace) -> int:
     from bot.cli_service import run_service
 
-    async def work(service: Service) -> list[Report]:
-        return await service.reports(args.status)
+    async def work(service: Service) -> tuple[list[Report], list[Feedback]]:
+        return await service.reports(args.status), await service.feedback()
 
-    reports = run_service(args, work, load_library=False)
+    reports, feedback = run_service(args, work, load_library=False)
     if args.json:
-        print(json.dumps({"reports": [r.model_dump(mode="json") for r in reports]}))
+        print(
+            json.dumps(
+                {
+                    "reports": [r.model_dump(mode="json") for r in reports],
+                    "feedback": [f.model_dump(mode="json") for f in feedback],
+                }
+            )
+        )
         return 0
     if not reports:
         print(f"no {'' if args.status == 'all' else args.status + ' '}reports")
-        return 0
     for report in reports:
-        print(_describe(report))
+        print(visible(_describe(report)))
+    if feedback:
+        print(f'\n"This answered me" ({len(feedback)} clicks on closest passages):')
+        for line in feedback_lines(feedback):
+            print(visible(f"  {line}"))
     return 0
+
+
+def feedback_lines(feedback: list[Feedback]) -> list[str]:
+    """One line per passage and question: how many said it answered them."""
+    from collections import Counter
+
+    counts = Counter((f.answer_id, f.question, f.source_id, f.paragraph) for f in feedback)
+    return [
+        f"{n}\u00d7 answer {answer_id} {question!r} \u2192 {source_id}:{paragraph}"
+        for (answer_id, question, source_id, paragraph), n in counts.most_common()
+    ]
 
 
 def _describe(report: Report, width: int = 88) -> str:
@@ -141,21 +182,36 @@ def _describe(report: Report, width: int = 88) -> str:
         )
     if report.status != "open":
         lines.append(f"    {report.status} by {report.moderator}: {report.resolution_note or ''}")
+    if report.answer_ref:
+        lines.append(
+            f"    answer: {report.answer_ref} (correction #{report.correction_id}, "
+            f"{report.correction_status})"
+        )
     return "\n".join(lines)
 
 
 def run_resolve(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError
     from bot.cli_service import local_user, run_service
 
     status = "rejected" if args.reject else "resolved"
     moderator = args.moderator or local_user()
+    if args.answer is not None and args.reject:
+        raise UsageError("--answer names the passage that answers; it cannot go with --reject")
 
     async def work(service: Service) -> Report:
-        return await service.resolve(args.report_id, moderator, status, args.note)
+        return await service.resolve(
+            args.report_id, moderator, status, args.note, answer=args.answer
+        )
 
-    report = run_service(args, work, load_library=False)
+    report = run_service(args, work, load_library=args.answer is not None)
     if getattr(args, "json", False):
         print(report.model_dump_json())
+    elif report.answer_ref:
+        print(
+            f"report #{report.report_id} {report.status}; correction #{report.correction_id}: "
+            f"{report.question!r} and its rewordings are now answered with {report.answer_ref}"
+        )
     else:
         print(f"report #{report.report_id} {report.status}")
     return 0
@@ -174,7 +230,8 @@ def run_export(args: argparse.Namespace) -> int:
 
     text = run_service(args, work, load_library=False)
     if output is None:
-        sys.stdout.write(text)
+        # Exact into a file or a pipe; on a terminal, control characters are shown, not obeyed.
+        sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
         return 0
     try:
         _write_atomically(output, text)
@@ -244,12 +301,40 @@ def run_db_check(args: argparse.Namespace) -> int:
         if (result.schema_version or 0) < result.expected_version:
             print(f"  it will be upgraded to schema {result.expected_version} on next use")
     else:
-        print(f"{result.path}: PROBLEMS FOUND", file=sys.stderr)
+        print(visible(f"{result.path}: PROBLEMS FOUND"), file=sys.stderr)
         for problem in result.problems:
-            print(f"  - {problem}", file=sys.stderr)
+            print(visible(f"  - {problem}"), file=sys.stderr)
         print(
-            "  citebot leaves the file untouched; move or rename it to start a new database, "
-            "or restore a backup",
+            "  citebot leaves the file untouched; restore a backup with citebot db restore "
+            "FILE, or move or rename it to start a new database",
             file=sys.stderr,
         )
     return 0 if result.ok else EXIT_FAILURE
+
+
+def run_db_backup(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError, settings_from
+    from bot.store import StoreError, backup_database, database_path
+
+    try:
+        done = backup_database(database_path(settings_from(args).data_dir), args.file)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    counts = ", ".join(f"{table}: {n}" for table, n in done.counts.items())
+    print(f"backed up {done.source} to {done.target} ({done.bytes:,} bytes; {counts})")
+    return 0
+
+
+def run_db_restore(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError, settings_from
+    from bot.store import StoreError, database_path, restore_database
+
+    path = database_path(settings_from(args).data_dir)
+    try:
+        moved = restore_database(args.file, path)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    if moved:
+        print(f"moved the damaged database aside to {moved}")
+    print(f"restored {path} from {args.file}")
+    return 0

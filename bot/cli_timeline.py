@@ -6,6 +6,7 @@ import argparse
 import json
 import shutil
 
+from bot.render_text import visible
 from knowledge.timeline import (
     Event,
     FilterError,
@@ -77,7 +78,7 @@ def run_timeline(args: argparse.Namespace) -> int:
         }
         print(json.dumps(payload, ensure_ascii=False))
         return 0
-    print(render_timeline(events, undated))
+    print(visible(render_timeline(events, undated)))
     return 0
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -10,7 +13,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import lifecycle, render
 from bot.cogs import add_cogs
 from bot.cogs.common import Cooldowns, reply_ephemeral
 from bot.service import ServiceError
@@ -44,10 +47,37 @@ def apply_api_urls(settings: Settings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+MAX_TOKEN_CHARS = 200  # Discord bot tokens are about 70 characters
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9._-]+")  # base64url parts joined by dots
+
+
 def require_token(settings: Settings) -> str:
+    """The token, checked for shape before anything is sent: what is wrong is said without
+    showing the token."""
     if settings.discord_token is None:
         raise TokenError(f"DISCORD_TOKEN is not set. {TOKEN_HELP}")
-    return settings.discord_token.get_secret_value()
+    token = settings.discord_token.get_secret_value()
+    problem = token_problem(token)
+    if problem:
+        raise TokenError(
+            f"DISCORD_TOKEN {problem}; set it to the bot token alone, as copied from "
+            "https://discord.com/developers/applications (Bot > Reset Token)"
+        )
+    return token
+
+
+def token_problem(token: str) -> str | None:
+    if token.lower().startswith("bot "):
+        return "starts with 'Bot ' (citebot adds that prefix itself)"
+    if len(token) > MAX_TOKEN_CHARS:
+        return f"is {len(token):,} characters long, far longer than a Discord token (about 70)"
+    if _TOKEN_CHARS.fullmatch(token):
+        return None
+    if any(c.isspace() for c in token):
+        return "contains spaces or line breaks (pasted with other text?)"
+    if any(c in "\"'`" for c in token):
+        return "contains quotes (remove them)"
+    return "contains characters a Discord token never has (only letters, digits, '.', '_', '-')"
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -69,7 +99,21 @@ class CiteBot(commands.Bot):
         self.settings = settings
         self._service = service
         self.cooldowns = Cooldowns(settings.cooldown_questions, settings.cooldown_seconds)
+        self.report_cooldowns = Cooldowns(
+            settings.report_cooldown_reports, settings.report_cooldown_seconds
+        )
         self.tree.on_error = self.on_app_command_error
+        self.tree.interaction_check = self._accepting  # type: ignore[method-assign]
+        self.stopping: asyncio.Event | None = None  # set by run_bot on SIGTERM or SIGINT
+
+    async def _accepting(self, interaction: discord.Interaction) -> bool:
+        """While stopping, a new command gets a short private "restarting" reply instead."""
+        if self.stopping is None or not self.stopping.is_set():
+            return True
+        if interaction.type == discord.InteractionType.application_command:
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.response.send_message(lifecycle.RESTARTING, ephemeral=True)
+        return False
 
     @property
     def service(self) -> Service:
@@ -121,17 +165,47 @@ class CiteBot(commands.Bot):
 
 
 async def run_bot(service: Service, settings: Settings | None = None) -> None:
-    """Serve Discord with an open service until interrupted."""
+    """Serve Discord with an open service until SIGTERM or SIGINT (see bot.lifecycle): then
+    answer or finish the interactions in flight, close the gateway and return."""
     settings = settings or service.settings
     token = require_token(settings)
     apply_api_urls(settings)
-    async with CiteBot(settings, service) as bot:
+    stopping, forced = asyncio.Event(), asyncio.Event()
+    with lifecycle.stop_signals(stopping, forced):
+        async with CiteBot(settings, service) as bot:
+            bot.stopping = stopping
+            serving = asyncio.ensure_future(_serve(bot, token, stopping))
+            stop = asyncio.ensure_future(stopping.wait())
+            await asyncio.wait({serving, stop}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            if serving.done():
+                serving.result()  # a configuration error, or the gateway closed for good
+                return
+            unfinished = await lifecycle.finish_in_flight(forced)
+            if unfinished:
+                log.warning("stopping with %d interactions unfinished", unfinished)
+            await bot.close()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await serving
+    log.info("stopped")
+
+
+async def _serve(bot: CiteBot, token: str, stopping: asyncio.Event) -> None:
+    while not stopping.is_set():
+        await lifecycle.wait_for_api(bot.settings.discord_api_base_url, stopping)
+        if stopping.is_set():
+            return
         try:
-            await bot.start(token)
+            await bot.login(token)
+            break
         except discord.LoginFailure as exc:
             raise TokenError(f"Discord rejected DISCORD_TOKEN ({exc}). {TOKEN_HELP}") from None
-        except discord.PrivilegedIntentsRequired:
-            raise TokenError(INTENT_HELP) from None
+        except (discord.DiscordServerError, *lifecycle.UNREACHABLE) as exc:
+            log.warning("cannot log in to Discord (%s); retrying", lifecycle.describe(exc))
+    try:
+        await lifecycle.connect_with_retries(bot, stopping)
+    except discord.PrivilegedIntentsRequired:
+        raise TokenError(INTENT_HELP) from None
 
 
 async def sync_with_discord(

@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.render_text import SEARCHED_FOR, searched_for_parts
+from bot.render_text import SEARCHED_FOR, corrected_note, searched_for_parts
 from knowledge.models import Answer, Quote, Source
 from knowledge.timeline import Mention, trim_quote
 
@@ -37,6 +37,7 @@ INTERNAL_ERROR = "Something went wrong on my side; it has been logged. Please tr
 COLOUR_ANSWER = discord.Colour.blurple()
 COLOUR_NO_ANSWER = discord.Colour.light_grey()
 COLOUR_DISAGREE = discord.Colour.orange()
+COLOUR_CORRECTED = discord.Colour.green()
 COLOUR_TIMELINE = discord.Colour.teal()
 COLOUR_REPORTS = discord.Colour.dark_red()
 
@@ -161,6 +162,8 @@ def answer_description(answer: Answer, budget: int = DESCRIPTION_LIMIT) -> str:
     parts: list[str] = []
     if searched := searched_for_md(answer):
         parts.append(searched)
+    if corrected := corrected_note(answer):
+        parts.append(f"*{corrected}*")
     if answer.note:
         parts.append(f"*{escape(answer.note)}*")
     quotes = answer.quotes if answer.answered else answer.closest
@@ -194,7 +197,9 @@ def answer_embed(answer: Answer) -> discord.Embed:
     answer_id = getattr(answer, "answer_id", None)
     footer = answer_footer(answer_id, bool(getattr(answer, "cached", False)))
     title = escape_shorten(answer.question, TITLE_LIMIT)
-    if answer.disagreement:
+    if answer.corrected is not None:
+        colour = COLOUR_CORRECTED
+    elif answer.disagreement:
         colour = COLOUR_DISAGREE
     elif answer.answered:
         colour = COLOUR_ANSWER
@@ -328,17 +333,24 @@ def report_field(report: Any) -> tuple[str, str]:
         who = escape_shorten(report.moderator or "?", 64)
         note = escape_shorten(report.resolution_note or "", REPORT_TEXT_CHARS)
         lines.append(f"**{report.status.capitalize()}** by {who}: {note}")
+    if getattr(report, "answer_ref", None):
+        lines.append(
+            f"**Answer:** `{report.answer_ref}` (correction #{report.correction_id}, "
+            f"{report.correction_status})"
+        )
     return shorten(name, FIELD_NAME_LIMIT), shorten("\n".join(lines), FIELD_VALUE_LIMIT)
 
 
-def reports_embed(reports: Sequence[Any], status: str | None) -> discord.Embed:
+def reports_embed(
+    reports: Sequence[Any], status: str | None, budget: int = EMBED_TOTAL_LIMIT
+) -> discord.Embed:
     title = f"Reports ({status or 'all'})"
     embed = discord.Embed(title=title, colour=COLOUR_REPORTS)
     if not reports:
         embed.description = "*No reports.*"
         return embed
     footer_room = 120
-    total = len(title) + footer_room
+    total = len(title) + footer_room + EMBED_TOTAL_LIMIT - budget
     shown = 0
     for report in reports:
         if shown == FIELD_COUNT_LIMIT:
@@ -358,18 +370,123 @@ def reports_embed(reports: Sequence[Any], status: str | None) -> discord.Embed:
 
 
 def report_outcome(report: Any) -> str:
-    return fit_content(
+    text = (
         f"Report #{report.report_id} is now {report.status}"
         f" (answer `{report.answer_id}`, {report.category})."
     )
+    if getattr(report, "answer_ref", None):
+        text += (
+            f" Correction #{report.correction_id}: this question and its rewordings in this "
+            f"server are now answered with `{report.answer_ref}` first."
+        )
+    return fit_content(text)
+
+
+# ---------------------------------------------------------------- corrections and feedback
+
+FEEDBACK_LINES = 15
+CHOICE_LIMIT = 100  # an autocomplete choice's name and value
+
+
+def passage_choice(choice: Any) -> tuple[str, str]:
+    """(name, value) of an autocomplete choice for a passage: title, paragraph, first words."""
+    ref = choice.ref
+    where = f"\u00b6{ref.paragraph}" + (f" s{ref.sentence}" if ref.sentence else "")
+    head = f"{shorten(choice.title, 40)} {where}: "
+    name = head + shorten(" ".join(choice.text.split()), CHOICE_LIMIT - len(head))
+    return name, str(ref)[:CHOICE_LIMIT]
+
+
+def feedback_embed(feedback: Sequence[Any], budget: int = EMBED_TOTAL_LIMIT) -> discord.Embed:
+    """ "This answered me" clicks, one line per question and passage, most clicked first."""
+    counts: dict[tuple[str, str, str, int], list[Any]] = {}
+    for item in feedback:
+        key = (item.answer_id, item.question, item.source_id, item.paragraph)
+        counts.setdefault(key, []).append(item)
+    title = "This answered me"
+    lines = []
+    size = len(title) + 80
+    ranked = sorted(counts.items(), key=lambda kv: -len(kv[1]))
+    for (answer_id, question, source_id, paragraph), items in ranked[:FEEDBACK_LINES]:
+        line = (
+            f"**{len(items)}\u00d7** {escape_shorten(question, 120)} \u2192 `{source_id}:"
+            f"{paragraph}` \u201c{escape_shorten(items[0].quote, 100)}\u201d (answer `{answer_id}`)"
+        )
+        if size + len(line) + 1 > min(budget, DESCRIPTION_LIMIT):
+            break
+        lines.append(line)
+        size += len(line) + 1
+    embed = discord.Embed(
+        title=title,
+        description="\n".join(lines) or "*No clicks.*",
+        colour=COLOUR_REPORTS,
+    )
+    rest = len(counts) - len(lines)
+    footer = f"{len(feedback)} click{'s' if len(feedback) != 1 else ''} on closest passages"
+    if rest:
+        footer += f" \u00b7 {rest} more not shown"
+    embed.set_footer(text=footer)
+    return embed
+
+
+def corrections_embed(corrections: Sequence[Any], status: str) -> discord.Embed:
+    title = f"Corrections ({status})"
+    embed = discord.Embed(title=title, colour=COLOUR_CORRECTED)
+    if not corrections:
+        embed.description = "*No corrections.*"
+        return embed
+    total = len(title) + 120
+    shown = 0
+    for c in corrections:
+        if shown == FIELD_COUNT_LIMIT:
+            break
+        name = shorten(
+            f"#{c.correction_id} \u00b7 {c.status} \u00b7 {c.answer_ref}", FIELD_NAME_LIMIT
+        )
+        lines = [
+            f"{escape_shorten(c.moderator, 64)} \u00b7 {_when(c.created_at)}"
+            + (f" \u00b7 report #{c.report_id}" if c.report_id else ""),
+            f"**Q:** {escape_shorten(c.question, REPORT_TEXT_CHARS)}",
+            f"**A:** {escape_shorten(c.quote, REPORT_TEXT_CHARS)}",
+        ]
+        if c.status != "active":
+            lines.append(
+                f"**{c.status.capitalize()}** by {escape_shorten(c.closed_by or '?', 64)}: "
+                f"{escape_shorten(c.closed_note or '', REPORT_TEXT_CHARS)}"
+            )
+        value = shorten("\n".join(lines), FIELD_VALUE_LIMIT)
+        if total + len(name) + len(value) > EMBED_TOTAL_LIMIT:
+            break
+        embed.add_field(name=name, value=value, inline=False)
+        total += len(name) + len(value)
+        shown += 1
+    footer = f"{len(corrections)} correction{'s' if len(corrections) != 1 else ''}"
+    if len(corrections) > shown:
+        footer += (
+            f" \u00b7 {len(corrections) - shown} more not shown; citebot corrections lists all"
+        )
+    embed.set_footer(text=footer)
+    return embed
+
+
+def review_embeds(
+    reports: Sequence[Any], status: str | None, feedback: Sequence[Any]
+) -> list[discord.Embed]:
+    """The review queue: reports, then the "This answered me" clicks, within one message's
+    6,000 characters (the clicks get what the reports leave, at least a quarter)."""
+    if not feedback:
+        return [reports_embed(reports, status)]
+    clicks = feedback_embed(feedback, EMBED_TOTAL_LIMIT // 4)
+    first = reports_embed(reports, status, EMBED_TOTAL_LIMIT - len(clicks))
+    return [first, clicks]
 
 
 # ---------------------------------------------------------------- short messages
 
 
-def cooldown_message(retry_after: float) -> str:
+def cooldown_message(retry_after: float, doing: str = "asking") -> str:
     seconds = max(1, round(retry_after + 0.49))
-    return f"You're asking quickly: please try again in {seconds} s."
+    return f"You're {doing} quickly: please try again in {seconds} s."
 
 
 # ---------------------------------------------------------------- terminal (citebot chat)

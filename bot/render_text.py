@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from knowledge.models import Answer, Quote
+
+# Control characters (C0 but tab and newline, DEL, C1), bidirectional overrides and isolates
+# (they reorder what the reader sees), and lone surrogates (undecodable bytes of a file name).
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte Python could not decode (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """Text safe to print on a terminal: control characters, bidi overrides and undecodable
+    bytes shown as escapes (`\\x1b`, `\\u202e`), so user- or file-supplied text can neither
+    move the cursor, retitle the window, clear the screen nor reorder a line."""
+    return _UNSAFE.sub(_shown, text)
 
 
 def citation(quote: Quote) -> str:
@@ -28,11 +47,20 @@ def searched_for_parts(answer: Answer) -> list[tuple[str, bool]]:
     return [(word, word != typed) for typed, word in zip(asked, searched, strict=True)]
 
 
+def corrected_note(answer: Answer) -> str | None:
+    """The label of an answer whose first quote a moderator chose (the date in UTC)."""
+    if answer.corrected is None:
+        return None
+    return f"Corrected by a moderator on {answer.corrected.at.date().isoformat()}."
+
+
 def render_answer(answer: Answer, width: int = 88) -> str:
     lines: list[str] = []
     if parts := searched_for_parts(answer):
         shown = " ".join(f"*{word}*" if corrected else word for word, corrected in parts)
         lines.append(f"{SEARCHED_FOR} {shown}")
+    if corrected := corrected_note(answer):
+        lines.append(corrected)
     if answer.note:
         lines.append(answer.note)
     quotes = answer.quotes if answer.answered else answer.closest

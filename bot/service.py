@@ -11,6 +11,7 @@ import asyncio
 import csv
 import hashlib
 import io
+import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,9 +22,16 @@ from bot.render_text import render_answer
 from bot.settings import Settings
 from bot.store import (
     CATEGORIES,
+    CORRECTION_STATUSES,
+    MAX_REASON_CHARS,
+    MAX_ROW_ID,
     STATUSES,
     CacheKey,
     CacheStats,
+    Correction,
+    CorrectionClosed,
+    Feedback,
+    NewCorrection,
     RecordNotFound,
     Report,
     ReportClosed,
@@ -33,17 +41,32 @@ from bot.store import (
     question_key,
 )
 from knowledge.answer import ANSWERER_VERSION, QuestionError, answer_question, clean_question
-from knowledge.library import Library, open_library
-from knowledge.models import Answer
+from knowledge.corpus import default_corpus_dir
+from knowledge.corrections import (
+    PassageChoice,
+    PassageRef,
+    RefError,
+    best_rewording,
+    corrected_answer,
+    locate,
+    passage_choices,
+    resolve_ref,
+)
+from knowledge.library import Library, open_library, saved_build_key
+from knowledge.models import Answer, Quote
 
 if TYPE_CHECKING:  # imported when first used: `citebot ask` need not pay for the date tagger
     from knowledge.timeline import Timeline
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "CATEGORIES",
     "MAX_NOTE_CHARS",
     "MAX_REASON_CHARS",
     "Asker",
+    "Correction",
+    "Feedback",
     "Report",
     "ServedAnswer",
     "Service",
@@ -51,7 +74,6 @@ __all__ = [
     "answerer_version",
 ]
 
-MAX_REASON_CHARS = 1000
 MAX_NOTE_CHARS = 1000
 EXPORT_FORMATS = ("csv", "jsonl")
 _CLOSING_STATUSES = ("resolved", "rejected")
@@ -143,6 +165,8 @@ class Service:
         self._library = library
         self._library_lock = asyncio.Lock()
         self._inflight: dict[CacheKey, asyncio.Future[tuple[str, Answer]]] = {}
+        self.warnings: list[str] = []
+        self._corrections_checked = False
 
     @classmethod
     async def open(
@@ -184,41 +208,123 @@ class Service:
         return self._library
 
     @property
+    def library_loaded(self) -> bool:
+        return self._library is not None
+
+    @property
     def database(self) -> Path:
         return self._store.path
 
     async def ensure_library(self) -> Library:
+        """Load the library once; then retire the corrections whose passage it no longer
+        holds (their warnings are kept in `warnings` for the faces to show)."""
         async with self._library_lock:
             if self._library is None:
                 self._library = await asyncio.to_thread(
                     _load_library, self.settings.corpus_dir, self.settings.data_dir, self.strict
                 )
+            if not self._corrections_checked:
+                self.warnings = await self._retire_missing(self._library)
+                self._corrections_checked = True
         return self._library
 
     # -- answers ----------------------------------------------------------------------------
     async def ask(self, question: str, asker: Asker | None = None) -> ServedAnswer:
         """Answer from the cache when possible, else compute in a worker thread and cache it.
 
-        Identical questions asked at the same time share one computation. `asker` is accepted
-        for the faces' convenience; nothing about the asker is stored.
+        Identical questions asked at the same time share one computation. In a guild (or, for
+        None, on the command line) with moderators' corrections, a question that is the corrected
+        one or a rewording of it gets the corrected quote first. Nothing about the asker is
+        stored.
         """
         try:
             cleaned = clean_question(question)
         except QuestionError as exc:
             raise ServiceError(str(exc)) from exc
+        guild = asker.guild_id if asker else None
+        tried: CacheKey | None = None
+        if self._library is None:  # the cache first: a hit needs no library, no source file
+            hit, tried = await self._cached_without_library(cleaned, guild)
+            if hit is not None:
+                return _served(_stored_answer(hit), hit.answer_id, cleaned, True)
         library = await self.ensure_library()
-        key = CacheKey(question_key(cleaned), library.fingerprint, self.answerer_version)
-        hit = await self._store.lookup(key)
+        key = CacheKey(question_key(cleaned), library.build_key, self.answerer_version)
+        found = await self._correction_for(library, key, cleaned, guild)
+        if found is not None:
+            return await self._ask_corrected(key, library, cleaned, *found)
+        answer_id, answer, cached = await self._answer(key, library, cleaned, looked=key == tried)
+        return _served(answer, answer_id, cleaned, cached)
+
+    async def _cached_without_library(
+        self, cleaned: str, guild_id: str | None
+    ) -> tuple[StoredAnswer | None, CacheKey | None]:
+        """The cached answer for this question over the saved build of the corpus, found from
+        the build's key alone (a stat of each source file, one small JSON file). None when the
+        build is not saved, or when moderators' corrections apply here: those need the library
+        to recognise a rewording."""
+        settings = self.settings
+        if await self._store.active_corrections(guild_id, _corpus_key_of(settings.corpus_dir)):
+            return None, None
+        build_key = await asyncio.to_thread(saved_build_key, settings.corpus_dir, settings.data_dir)
+        if build_key is None:
+            return None, None
+        key = CacheKey(question_key(cleaned), build_key, self.answerer_version)
+        return await self._store.lookup(key), key
+
+    async def _answer(
+        self, key: CacheKey, library: Library, cleaned: str, *, looked: bool = False
+    ) -> tuple[str, Answer, bool]:
+        """`looked`: this key was just looked up and missed (a miss is counted once)."""
+        hit = None if looked else await self._store.lookup(key)
         if hit is not None:
-            return _served(
-                Answer.model_validate_json(hit.answer_json), hit.answer_id, cleaned, True
-            )
+            return hit.answer_id, Answer.model_validate_json(hit.answer_json), True
         future = self._inflight.get(key)
         if future is None:
             future = asyncio.ensure_future(self._compute(key, library, cleaned))
             self._inflight[key] = future
             future.add_done_callback(lambda _: self._inflight.pop(key, None))
         answer_id, answer = await asyncio.shield(future)
+        return answer_id, answer, False
+
+    async def _correction_for(
+        self, library: Library, key: CacheKey, cleaned: str, guild_id: str | None
+    ) -> tuple[Correction, Quote] | None:
+        """The guild's correction this question asks for (its own words first, else the best
+        rewording), with its quote found in the current corpus; a correction whose passage is
+        gone is retired on the way."""
+        corrections = await self._store.active_corrections(guild_id, _corpus_key(library))
+        while corrections:
+            chosen = next(
+                (c for c in corrections if question_key(c.question) == key.question_key), None
+            )
+            if chosen is None:
+                questions = [c.question for c in corrections]
+                passages = [(c.source_id, c.paragraph) for c in corrections]
+                i = await asyncio.to_thread(
+                    best_rewording, library, cleaned, questions, passages=passages
+                )
+                if i is None:
+                    return None
+                chosen = corrections[i]
+            located = _locate(library, chosen)
+            if located is not None:
+                return chosen, located
+            await self._retire(chosen)
+            corrections.remove(chosen)
+        return None
+
+    async def _ask_corrected(
+        self, key: CacheKey, library: Library, cleaned: str, correction: Correction, quote: Quote
+    ) -> ServedAnswer:
+        """The corrected answer has its own cache entry and answer id (so it can be reported
+        too); withdrawing the correction leaves it unused."""
+        own = key._replace(answerer_version=f"{key.answerer_version}+c{correction.correction_id}")
+        hit = await self._store.lookup(own)
+        if hit is not None:
+            return _served(_stored_answer(hit), hit.answer_id, cleaned, True)
+        _, base, _ = await self._answer(key, library, cleaned)
+        answer = corrected_answer(base, quote, correction.moderator, correction.created_at)
+        answer_id = await self._store.save(own, answer.question, answer.model_dump_json())
         return _served(answer, answer_id, cleaned, False)
 
     async def _compute(self, key: CacheKey, library: Library, question: str) -> tuple[str, Answer]:
@@ -273,10 +379,10 @@ class Service:
                 f"unknown category {category!r}; choose one of {', '.join(CATEGORIES)}"
             )
         reason = _limited(reason, MAX_REASON_CHARS, "reason")
-        name = " ".join(reporter.display_name.split())
+        name = " ".join(_decoded(reporter.display_name, "reporter name").split())
         if not name:
             raise ServiceError("the reporter needs a name")
-        stored = await self._store.answer(answer_id.strip())
+        stored = await self._store.answer(_decoded(answer_id, "answer id").strip())
         if stored is None:
             raise ServiceError(_unknown_answer(answer_id))
         shown = _served(_stored_answer(stored), stored.answer_id, question or stored.question, True)
@@ -309,22 +415,41 @@ class Service:
         status: str,
         note: str,
         guild_id: str | None = None,
+        answer: str | None = None,
     ) -> Report:
-        """Close an open report as resolved or rejected; with `guild_id`, only that guild's."""
+        """Close an open report as resolved or rejected; with `guild_id`, only that guild's.
+
+        `answer` (SOURCE_ID:PARAGRAPH[:SENTENCE]) names the passage that answers the reported
+        question: from then on that question and its rewordings, in the report's guild, are
+        answered with it first."""
         if status not in _CLOSING_STATUSES:
             raise ServiceError(f"status must be one of {', '.join(_CLOSING_STATUSES)}")
         note = _limited(note, MAX_NOTE_CHARS, "note")
-        moderator = " ".join(moderator.split())
+        moderator = " ".join(_decoded(moderator, "moderator name").split())
         if not moderator:
             raise ServiceError("the moderator needs a name")
+        if not 1 <= report_id <= MAX_ROW_ID:
+            raise ServiceError(_unknown_report(report_id))
+        correction = None
+        if answer is not None and answer.strip():
+            if status != "resolved":
+                raise ServiceError("a passage that answers can only be named when resolving")
+            ref, quote = await self.check_passage(answer)
+            library = await self.ensure_library()
+            correction = NewCorrection(
+                ref.source_id, ref.paragraph, ref.sentence, quote.text, _corpus_key(library)
+            )
         try:
             return await self._store.resolve(
-                report_id, moderator=moderator, status=status, note=note, guild_id=guild_id
+                report_id,
+                moderator=moderator,
+                status=status,
+                note=note,
+                guild_id=guild_id,
+                correction=correction,
             )
         except RecordNotFound as exc:
-            raise ServiceError(
-                f"no report #{report_id}; list them with: citebot reports --status all"
-            ) from exc
+            raise ServiceError(_unknown_report(report_id)) from exc
         except ReportClosed as exc:
             closed = exc.report
             raise ServiceError(
@@ -342,6 +467,120 @@ class Service:
         if fmt == "jsonl":
             return "".join(report.model_dump_json() + "\n" for report in reports)
         return _csv(reports)
+
+    # -- corrections ------------------------------------------------------------------------
+    async def check_passage(self, text: str) -> tuple[PassageRef, Quote]:
+        """The passage a SOURCE_ID:PARAGRAPH[:SENTENCE] reference names, or a ServiceError
+        saying what is wrong with it."""
+        library = await self.ensure_library()
+        try:
+            return resolve_ref(library, text)
+        except RefError as exc:
+            raise ServiceError(str(exc)) from exc
+
+    async def passage_choices(
+        self,
+        typed: str,
+        report_id: int | None = None,
+        guild_id: str | None = None,
+        limit: int = 25,
+    ) -> list[PassageChoice]:
+        """Passages for a moderator to pick (Discord autocomplete): those matching what was
+        typed, or, with nothing typed, those nearest the report's question."""
+        library = await self.ensure_library()
+        question = None
+        if report_id is not None:
+            report = await self._store.report(report_id)
+            if report is not None and (guild_id is None or report.guild_id == guild_id):
+                question = report.question
+        return await asyncio.to_thread(passage_choices, library, typed, question, limit)
+
+    async def corrections(
+        self, status: str | None = "active", guild_id: str | None = None
+    ) -> list[Correction]:
+        """Corrections oldest first; `status` None or "all" lists every status, `guild_id`
+        None every guild."""
+        if status is not None and status != "all" and status not in CORRECTION_STATUSES:
+            raise ServiceError(
+                f"unknown status {status!r}; use one of {', '.join(CORRECTION_STATUSES)} or all"
+            )
+        await self.ensure_library()  # retires corrections whose passage is gone
+        return await self._store.corrections(None if status == "all" else status, guild_id)
+
+    async def withdraw_correction(
+        self, correction_id: int, moderator: str, guild_id: str | None = None
+    ) -> Correction:
+        """Stop applying a correction (its answers stay cached under its own key, unused)."""
+        moderator = " ".join(_decoded(moderator, "moderator name").split())
+        if not moderator:
+            raise ServiceError("the moderator needs a name")
+        if not 1 <= correction_id <= MAX_ROW_ID:
+            raise ServiceError(_unknown_correction(correction_id))
+        try:
+            correction = await self._store.close_correction(
+                correction_id, status="withdrawn", by=moderator, note="withdrawn",
+                guild_id=guild_id,
+            )  # fmt: skip
+        except RecordNotFound as exc:
+            raise ServiceError(_unknown_correction(correction_id)) from exc
+        except CorrectionClosed as exc:
+            raise ServiceError(
+                f"correction #{correction_id} is already {exc.correction.status}"
+            ) from exc
+        return correction
+
+    async def _retire_missing(self, library: Library) -> list[str]:
+        """Retire every active correction made over this corpus whose passage `library` no
+        longer holds (corrections of other corpora are left alone)."""
+        warnings = []
+        corpus = _corpus_key(library)
+        for correction in await self._store.corrections("active"):
+            if correction.corpus == corpus and _locate(library, correction) is None:
+                warnings.append(await self._retire(correction))
+        return warnings
+
+    async def _retire(self, correction: Correction) -> str:
+        note = f"its passage {correction.answer_ref} is no longer in the sources"
+        await self._store.close_correction(
+            correction.correction_id, status="retired", by="citebot", note=note
+        )
+        warning = f"correction #{correction.correction_id} retired: {note}"
+        log.warning("%s", warning)
+        return warning
+
+    # -- "This answered me" -----------------------------------------------------------------
+    async def answered_me(
+        self, answer_id: str, passage: int, asker: Asker
+    ) -> tuple[Feedback, bool]:
+        """Record that the `passage`-th passage (1-based) an answer showed answered the asker;
+        returns the feedback and whether it is new (a second click is kept once)."""
+        stored = await self._store.answer(answer_id.strip())
+        if stored is None:
+            raise ServiceError(_unknown_answer(answer_id))
+        answer = _stored_answer(stored)
+        shown = answer.quotes if answer.answered else answer.closest
+        if not 1 <= passage <= len(shown):
+            raise ServiceError(f"answer {stored.answer_id} showed {len(shown)} passages")
+        quote = shown[passage - 1]
+        name = " ".join(asker.display_name.split()) or "someone"
+        try:
+            return await self._store.add_feedback(
+                answer_id=stored.answer_id,
+                question=stored.question,
+                source_id=quote.source_id,
+                paragraph=quote.paragraph,
+                quote=quote.text,
+                user_id=asker.user_id,
+                user_name=name,
+                guild_id=asker.guild_id,
+                channel_id=asker.channel_id,
+            )
+        except RecordNotFound as exc:
+            raise ServiceError(_unknown_answer(answer_id)) from exc
+
+    async def feedback(self, guild_id: str | None = None) -> list[Feedback]:
+        """ "This answered me" clicks oldest first; `guild_id` None lists every guild."""
+        return await self._store.feedback(guild_id)
 
 
 def _filtered_timeline(
@@ -382,6 +621,23 @@ def _served(answer: Answer, answer_id: str, question: str, cached: bool) -> Serv
     return ServedAnswer.model_validate(data)
 
 
+def _corpus_key(library: Library) -> str:
+    """Which corpus a correction belongs to: "bundled" (wherever it is installed) or the
+    folder. An edited corpus keeps its key, so its corrections are checked, not dropped."""
+    return _corpus_key_of(library.corpus.folder)
+
+
+def _corpus_key_of(folder: Path | str | None) -> str:
+    resolved = Path(folder or default_corpus_dir()).resolve()
+    return "bundled" if resolved == default_corpus_dir().resolve() else str(resolved)
+
+
+def _locate(library: Library, correction: Correction) -> Quote | None:
+    ref = PassageRef(correction.source_id, correction.paragraph, correction.sentence)
+    found = locate(library, ref, correction.quote)
+    return found[1] if found is not None else None
+
+
 def _stored_answer(stored: StoredAnswer) -> Answer:
     return Answer.model_validate_json(stored.answer_json)
 
@@ -393,8 +649,39 @@ def _unknown_answer(answer_id: str) -> str:
     )
 
 
+def _number(n: int) -> str:
+    """An id as typed, cut short when absurdly long."""
+    text = str(n)
+    return text if len(text) <= 20 else f"{text[:20]}\u2026"
+
+
+def _unknown_report(report_id: int) -> str:
+    return f"no report #{_number(report_id)}; list them with: citebot reports --status all"
+
+
+def _unknown_correction(correction_id: int) -> str:
+    return (
+        f"no correction #{_number(correction_id)} here; the corrections list shows them "
+        "(citebot corrections --status all, /reports corrections status:all)"
+    )
+
+
+def _decoded(text: str, what: str) -> str:
+    """Refuse text holding bytes that were not UTF-8 (Python carries them as lone surrogates,
+    which no database, terminal or Discord message can hold)."""
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        raise ServiceError(f"the {what} is not valid UTF-8 text; check the terminal's encoding")
+    return text
+
+
+def normalise_text(text: str) -> str:
+    """Report text as stored: trimmed, every line break (CR LF, a bare CR, the Unicode line and
+    paragraph separators) kept but written as a newline, so no reader can split it otherwise."""
+    return "\n".join(text.strip().splitlines()).strip()
+
+
 def _limited(text: str, limit: int, what: str) -> str:
-    text = text.strip()
+    text = normalise_text(_decoded(text, what))
     if len(text) > limit:
         raise ServiceError(f"the {what} is {len(text)} characters long; keep it to {limit}")
     return text
@@ -411,21 +698,26 @@ def _status_filter(status: str | None) -> str | None:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def spreadsheet_cell(value: object) -> str:
+    """One CSV cell as spreadsheets must see it: line breaks written as newlines, and every line
+    that would start a formula prefixed with an apostrophe (OWASP's advice on CSV injection; a
+    spreadsheet also starts a formula after a line break inside a cell)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    lines = value.splitlines() or [""]
+    return "\n".join("'" + line if line.startswith(_FORMULA_START) else line for line in lines)
+
+
 def _csv(reports: list[Report]) -> str:
-    """CSV for spreadsheets: text that would start a formula gets a leading apostrophe (OWASP
-    advice for CSV injection), since questions and reasons come from any user."""
+    """CSV for spreadsheets (see `spreadsheet_cell`), since questions and reasons come from any
+    user; a cell holding a line break is quoted."""
     out = io.StringIO()
     fields = list(Report.model_fields)
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for report in reports:
         row = report.model_dump(mode="json")
-        writer.writerow(
-            {
-                name: "'" + value
-                if isinstance(value, str) and value.startswith(_FORMULA_START)
-                else ("" if value is None else value)
-                for name, value in row.items()
-            }
-        )
+        writer.writerow({name: spreadsheet_cell(value) for name, value in row.items()})
     return out.getvalue()

@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     cooldown_seconds: float = Field(
         5.0, ge=0, alias="CITEBOT_COOLDOWN_SECONDS", description="0 turns the cooldown off"
     )
+    report_cooldown_reports: int = Field(5, ge=1, alias="CITEBOT_REPORT_COOLDOWN_REPORTS")
+    report_cooldown_seconds: float = Field(
+        60.0,
+        ge=0,
+        alias="CITEBOT_REPORT_COOLDOWN_SECONDS",
+        description="reports per member per window (button, menu and /report); 0 turns it off",
+    )
     discord_api_base_url: str = Field(DISCORD_API_BASE_URL, alias="DISCORD_API_BASE_URL")
     discord_gateway_url: str = Field(DISCORD_GATEWAY_URL, alias="DISCORD_GATEWAY_URL")
 

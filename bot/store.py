@@ -15,7 +15,11 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import os
 import sqlite3
+import threading
+import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
@@ -30,10 +34,14 @@ log = logging.getLogger(__name__)
 
 DB_FILENAME = "citebot.sqlite3"
 BUSY_TIMEOUT_S = 15.0
+MAX_REASON_CHARS = 1000  # one report's reason, also after repeats are merged into it
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer key
 Category = Literal["wrong", "outdated", "missing-source", "other"]
 Status = Literal["open", "resolved", "rejected"]
+CorrectionStatus = Literal["active", "withdrawn", "retired"]
 CATEGORIES: tuple[str, ...] = ("wrong", "outdated", "missing-source", "other")
 STATUSES: tuple[str, ...] = ("open", "resolved", "rejected")
+CORRECTION_STATUSES: tuple[str, ...] = ("active", "withdrawn", "retired")
 _ID_CHARS = 10
 
 # Forward only: never edit a released step, append a new one. Step N takes user_version N-1 to N.
@@ -91,8 +99,58 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """INSERT INTO meta (key, value)
             VALUES ('counting_since', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'))""",
     ),
+    # 4: moderators' corrections (the passage that answers a question, per guild) and
+    # "This answered me" clicks on the closest passages of a low-confidence answer.
+    (
+        """CREATE TABLE corrections (
+            correction_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id TEXT,
+            corpus TEXT NOT NULL,
+            report_id INTEGER REFERENCES reports (report_id),
+            question TEXT NOT NULL,
+            question_key TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            paragraph INTEGER NOT NULL,
+            sentence INTEGER,
+            quote TEXT NOT NULL,
+            moderator TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'withdrawn', 'retired')),
+            closed_by TEXT,
+            closed_at TEXT,
+            closed_note TEXT
+        )""",
+        "CREATE INDEX corrections_by_guild ON corrections (status, guild_id, corpus)",
+        """CREATE TABLE feedback (
+            feedback_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            answer_id TEXT NOT NULL REFERENCES answers (answer_id),
+            question TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            paragraph INTEGER NOT NULL,
+            quote TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            user_id TEXT,
+            user_name TEXT NOT NULL,
+            guild_id TEXT,
+            channel_id TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE UNIQUE INDEX feedback_once_per_user ON feedback
+            (answer_id, source_id, paragraph, user_key, coalesce(guild_id, ''))""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+RESTORE_HELP = (
+    "Restore your latest backup with `citebot db restore FILE` (made by `citebot db backup "
+    "FILE`; it moves the damaged file aside), or move or rename it yourself to start an empty "
+    "database"
+)
+HIT_FLUSH_S = 60.0  # cache hits are counted in memory and written at most this often
+_QUICK_TIMEOUT_MS = 50  # a write that may be skipped (hit counts) waits no longer than this
+WAIT_NOTICE_S = 2.0  # a write still waiting for the lock after this long says so
 
 
 class StoreError(Exception):
@@ -113,6 +171,14 @@ class ReportClosed(Exception):
     def __init__(self, report: Report) -> None:
         super().__init__(f"report {report.report_id} is already {report.status}")
         self.report = report
+
+
+class CorrectionClosed(Exception):
+    """The correction was already withdrawn or retired."""
+
+    def __init__(self, correction: Correction) -> None:
+        super().__init__(f"correction {correction.correction_id} is already {correction.status}")
+        self.correction = correction
 
 
 class CacheKey(NamedTuple):
@@ -146,6 +212,65 @@ class Report(BaseModel):
     moderator: str | None
     resolution_note: str | None
     resolved_at: dt.datetime | None
+    correction_id: int | None = None
+    answer_ref: str | None = None  # the passage a moderator named: SOURCE_ID:PARAGRAPH[:SENTENCE]
+    correction_status: CorrectionStatus | None = None
+
+
+class NewCorrection(NamedTuple):
+    """The passage a moderator names when resolving a report (already checked by the caller),
+    in which corpus ("bundled" or its folder: a correction applies to that corpus only)."""
+
+    source_id: str
+    paragraph: int
+    sentence: int | None
+    quote: str
+    corpus: str
+
+
+class Correction(BaseModel):
+    """A moderator's answer to a question in one guild (None: the command line's own)."""
+
+    correction_id: int
+    guild_id: str | None
+    corpus: str
+    report_id: int | None
+    question: str
+    source_id: str
+    paragraph: int
+    sentence: int | None
+    quote: str
+    moderator: str
+    created_at: dt.datetime
+    status: CorrectionStatus
+    closed_by: str | None
+    closed_at: dt.datetime | None
+    closed_note: str | None
+
+    @computed_field
+    @property
+    def answer_ref(self) -> str:
+        return _ref(self.source_id, self.paragraph, self.sentence)
+
+
+class Feedback(BaseModel):
+    """One "This answered me" click on a passage shown as closest to a question."""
+
+    feedback_id: int
+    answer_id: str
+    question: str
+    source_id: str
+    paragraph: int
+    quote: str
+    user_id: str | None
+    user_name: str
+    guild_id: str | None
+    channel_id: str | None
+    created_at: dt.datetime
+
+
+def _ref(source_id: str, paragraph: int, sentence: int | None) -> str:
+    return f"{source_id}:{paragraph}" + (f":{sentence}" if sentence is not None else "")
 
 
 class CacheStats(BaseModel):
@@ -199,10 +324,16 @@ def _reporter_key(reporter_id: str | None, reporter_name: str) -> str:
     return f"id:{reporter_id}" if reporter_id else f"name:{reporter_name}"
 
 
-def _merge_reasons(old: str, new: str) -> str:
-    if not new or new in old.split("\n\n"):
+def _merge_reasons(old: str, new: str, limit: int = MAX_REASON_CHARS) -> str:
+    """Both reasons, newest last; when they no longer fit in `limit`, the oldest are dropped
+    (so repeats cost constant time and space, not ever more)."""
+    reasons = [r for r in old.split("\n\n") if r]
+    if not new or new in reasons:
         return old
-    return f"{old}\n\n{new}" if old else new
+    reasons.append(new)
+    while len(reasons) > 1 and len("\n\n".join(reasons)) > limit:
+        reasons.pop(0)
+    return "\n\n".join(reasons)[:limit]
 
 
 # SQLite's primary result codes (https://sqlite.org/rescode.html) for the faults users can fix.
@@ -218,8 +349,9 @@ def _translate(exc: sqlite3.Error, path: Path, busy_timeout: float) -> StoreErro
     primary = code & 0xFF if isinstance(code, int) else None
     if primary in _BUSY or "database is locked" in lowered:
         return StoreBusyError(
-            f"{path} stayed locked by another citebot process for over {busy_timeout:g} s; "
-            "try again in a moment"
+            f"the database {path} is busy: it stayed locked by another citebot process for "
+            f"over {busy_timeout:g} s, and nothing was changed; try again in a moment (if it "
+            f"stays busy, look for the process holding it: fuser {path})"
         )
     if primary in _CANNOT_WRITE or "readonly" in lowered or "unable to open" in lowered:
         return StoreError(
@@ -229,8 +361,7 @@ def _translate(exc: sqlite3.Error, path: Path, busy_timeout: float) -> StoreErro
     if primary in _DAMAGED or "not a database" in lowered or "malformed" in lowered:
         return StoreError(
             f"{path} is damaged or not a citebot database ({message}); citebot leaves it "
-            "untouched: move or rename it to start a new one, or restore a backup "
-            "(citebot db check shows details)"
+            f"untouched. {RESTORE_HELP} (citebot db check shows details)"
         )
     return StoreError(f"cannot use the database {path}: {message}")
 
@@ -288,7 +419,32 @@ def _prepare_folder(folder: Path) -> None:
 
 
 def _probe(path: Path) -> None:
-    sqlite3.connect(path).close()
+    sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True).close()
+
+
+def _create(path: Path) -> None:
+    """Make a new, empty database file in one step: it appears with its SQLite header, so a
+    zero-byte file is never one citebot is making (it was truncated, and is refused)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+    try:
+        with closing(sqlite3.connect(tmp)) as db:
+            db.execute("PRAGMA journal_mode = WAL")  # writes the header
+        try:
+            os.link(tmp, path)  # fails if another process made it first: theirs is kept
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def empty_database_message(path: Path) -> str:
+    return (
+        f"{path} is empty (0 bytes): the database was truncated or lost, and citebot will not "
+        f"start over on top of it. {RESTORE_HELP}"
+    )
 
 
 class Store:
@@ -300,6 +456,10 @@ class Store:
         self.busy_timeout = busy_timeout
         # One connection serves many coroutines: a transaction must not interleave with another.
         self._lock = asyncio.Lock()
+        # Cache hits and misses counted since they were last written (see lookup).
+        self._hits: Counter[str] = Counter()
+        self._misses = 0
+        self._flushed_at = time.monotonic()
 
     @classmethod
     async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Store:
@@ -309,11 +469,17 @@ class Store:
         if path.exists() and not path.is_file():
             raise StoreError(f"{path} is not a file; move it aside or set CITEBOT_DATA elsewhere")
         try:
+            if not path.exists():
+                await asyncio.to_thread(_create, path)
+            if path.stat().st_size == 0:
+                raise StoreError(empty_database_message(path))
             # Probe first: aiosqlite leaves its worker thread behind when connecting fails.
             await asyncio.to_thread(_probe, path)
             db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
         except sqlite3.Error as exc:
             raise _translate(exc, path, busy_timeout) from exc
+        except OSError as exc:
+            raise StoreError(f"cannot create the database {path} ({exc.strerror or exc})") from exc
         db.row_factory = sqlite3.Row
         store = cls(db, path, busy_timeout)
         try:
@@ -324,7 +490,10 @@ class Store:
         return store
 
     async def close(self) -> None:
-        await self._db.close()
+        try:
+            await self._flush_counts_quickly()
+        finally:
+            await self._db.close()
 
     async def __aenter__(self) -> Store:
         return self
@@ -407,8 +576,9 @@ class Store:
             if durable:
                 await self._db.execute("PRAGMA synchronous = FULL")
             try:
-                await self._db.execute("BEGIN IMMEDIATE")
+                await self._begin_immediate()
                 try:
+                    await self._write_counts()
                     yield self._db
                 except BaseException:
                     if self._db.in_transaction:
@@ -418,6 +588,54 @@ class Store:
             finally:
                 if durable:
                     await self._db.execute("PRAGMA synchronous = NORMAL")
+
+    async def _begin_immediate(self) -> None:
+        """BEGIN IMMEDIATE, saying so in the log when another process makes us wait."""
+        begin = asyncio.ensure_future(self._db.execute("BEGIN IMMEDIATE"))
+        done, _ = await asyncio.wait({begin}, timeout=WAIT_NOTICE_S)
+        if not done:
+            log.warning(
+                "waiting for the database %s: another process is writing to it (up to %g s)",
+                self.path,
+                self.busy_timeout,
+            )
+        await begin
+
+    async def _write_counts(self) -> None:
+        """Inside a write transaction: add the hits and misses counted since the last one."""
+        hits, misses = self._hits, self._misses
+        self._hits, self._misses, self._flushed_at = Counter(), 0, time.monotonic()
+        if hits:
+            await self._db.executemany(
+                "UPDATE cache SET hits = hits + ? WHERE answer_id = ?",
+                [(n, answer_id) for answer_id, n in hits.items()],
+            )
+        for name, n in (("hits", hits.total()), ("misses", misses)):
+            if n:
+                await self._db.execute(
+                    """INSERT INTO counters (name, value) VALUES (?, ?)
+                       ON CONFLICT (name) DO UPDATE SET value = value + excluded.value""",
+                    (name, n),
+                )
+
+    async def _flush_counts_quickly(self) -> None:
+        """Write the pending counts unless another process holds the write lock: a statistic
+        is not worth waiting for (it is dropped then, with a note in the log)."""
+        if not self._hits and not self._misses:
+            return
+        async with self._lock:
+            try:
+                await self._db.execute(f"PRAGMA busy_timeout = {_QUICK_TIMEOUT_MS}")
+                await self._db.execute("BEGIN IMMEDIATE")
+                await self._write_counts()
+                await self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                log.info("cache hit counts not recorded (%s)", exc)
+                self._hits, self._misses = Counter(), 0
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
+            finally:
+                await self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -440,8 +658,13 @@ class Store:
     # -- answer cache -----------------------------------------------------------------------
     @_guarded
     async def lookup(self, key: CacheKey) -> StoredAnswer | None:
-        """The cached answer for `key`, unless it has an open report; counts the hit or miss."""
-        async with self._transaction() as db:
+        """The cached answer for `key`, unless it has an open report.
+
+        A read only, so a hit never waits for another process's write; the hit or miss is
+        counted in memory and written with the next write, at most a minute later, or on
+        close (skipped when the database is busy then).
+        """
+        async with self._read():
             row = await self._one(
                 """SELECT a.answer_id, a.question, a.answer_json
                    FROM answers a JOIN cache c ON c.answer_id = a.answer_id
@@ -450,13 +673,12 @@ class Store:
                                      WHERE r.answer_id = a.answer_id AND r.status = 'open')""",
                 tuple(key),
             )
-            if row is not None:
-                await db.execute("UPDATE cache SET hits = hits + 1 WHERE answer_id = ?", (row[0],))
-            await db.execute(
-                """INSERT INTO counters (name, value) VALUES (?, 1)
-                   ON CONFLICT (name) DO UPDATE SET value = value + 1""",
-                ("hits" if row is not None else "misses",),
-            )
+        if row is not None:
+            self._hits[row[0]] += 1
+        else:
+            self._misses += 1
+        if time.monotonic() - self._flushed_at > HIT_FLUSH_S:
+            await self._flush_counts_quickly()
         return StoredAnswer(*row) if row is not None else None
 
     @_guarded
@@ -520,21 +742,22 @@ class Store:
             path=str(self.path),
             entries=entries,
             answers=answers,
-            hits=counters.get("hits", 0),
-            misses=counters.get("misses", 0),
+            hits=counters.get("hits", 0) + self._hits.total(),
+            misses=counters.get("misses", 0) + self._misses,
             counting_since=since[0] if since else None,
             open_reports=open_reports,
         )
 
     @_guarded
     async def clear_cache(self) -> int:
-        """Empty the cache; answers that reports refer to are kept for the moderators."""
+        """Empty the cache; answers that reports or feedback refer to are kept for moderators."""
         async with self._transaction() as db:
             cursor = await db.execute("DELETE FROM cache")
             cleared = cursor.rowcount
             await db.execute(
                 """DELETE FROM answers
-                   WHERE answer_id NOT IN (SELECT answer_id FROM reports)"""
+                   WHERE answer_id NOT IN (SELECT answer_id FROM reports)
+                     AND answer_id NOT IN (SELECT answer_id FROM feedback)"""
             )
         return cleared
 
@@ -607,18 +830,24 @@ class Store:
         assert report is not None
         return report
 
-    _REPORT_COLUMNS = """report_id, answer_id, question, answer_text, reporter_id, reporter_name,
-        guild_id, channel_id, category, reason, created_at, updated_at, status, moderator,
-        resolution_note, resolved_at"""
+    _REPORTS = """SELECT r.report_id, r.answer_id, r.question, r.answer_text, r.reporter_id,
+        r.reporter_name, r.guild_id, r.channel_id, r.category, r.reason, r.created_at,
+        r.updated_at, r.status, r.moderator, r.resolution_note, r.resolved_at,
+        c.correction_id, c.source_id, c.paragraph, c.sentence, c.status AS correction_status
+        FROM reports r LEFT JOIN corrections c ON c.report_id = r.report_id"""
 
     @staticmethod
     def _to_report(row: sqlite3.Row) -> Report:
-        return Report.model_validate(dict(row))
+        data = dict(row)
+        source_id, paragraph, sentence = (
+            data.pop(k) for k in ("source_id", "paragraph", "sentence")
+        )
+        if source_id is not None:
+            data["answer_ref"] = _ref(source_id, paragraph, sentence)
+        return Report.model_validate(data)
 
     async def _report(self, report_id: int) -> Report | None:
-        row = await self._one(
-            f"SELECT {self._REPORT_COLUMNS} FROM reports WHERE report_id = ?", (report_id,)
-        )
+        row = await self._one(f"{self._REPORTS} WHERE r.report_id = ?", (report_id,))
         return self._to_report(row) if row is not None else None
 
     @_guarded
@@ -631,10 +860,10 @@ class Store:
         """Reports oldest first; `None` means any status or any guild."""
         async with self._read():
             rows = await self._all(
-                f"""SELECT {self._REPORT_COLUMNS} FROM reports
-                    WHERE (:status IS NULL OR status = :status)
-                      AND (:guild IS NULL OR guild_id = :guild)
-                    ORDER BY created_at, report_id""",
+                f"""{self._REPORTS}
+                    WHERE (:status IS NULL OR r.status = :status)
+                      AND (:guild IS NULL OR r.guild_id = :guild)
+                    ORDER BY r.created_at, r.report_id""",
                 {"status": status, "guild": guild_id},
             )
         return [self._to_report(row) for row in rows]
@@ -648,23 +877,154 @@ class Store:
         status: str,
         note: str,
         guild_id: str | None = None,
+        correction: NewCorrection | None = None,
     ) -> Report:
-        """Close an open report; with `guild_id`, only one filed in that guild."""
+        """Close an open report; with `guild_id`, only one filed in that guild. A `correction`
+        is stored with it, in the report's guild, and replaces that guild's active correction
+        of the same question."""
         async with self._transaction(durable=True) as db:
             report = await self._report(report_id)
             if report is None or (guild_id is not None and report.guild_id != guild_id):
                 raise RecordNotFound(str(report_id))
             if report.status != "open":
                 raise ReportClosed(report)
+            now = _now()
             await db.execute(
                 """UPDATE reports SET status = ?, moderator = ?, resolution_note = ?,
                        resolved_at = ?
                    WHERE report_id = ?""",
-                (status, moderator, note, _now(), report_id),
+                (status, moderator, note, now, report_id),
             )
+            if correction is not None:
+                key = question_key(report.question)
+                cursor = await db.execute(
+                    """INSERT INTO corrections (guild_id, report_id, question, question_key,
+                           source_id, paragraph, sentence, quote, corpus, moderator, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (report.guild_id, report_id, report.question, key, *correction, moderator, now),
+                )
+                await db.execute(
+                    """UPDATE corrections SET status = 'withdrawn', closed_by = ?, closed_at = ?,
+                           closed_note = ?
+                       WHERE status = 'active' AND question_key = ? AND correction_id != ?
+                         AND coalesce(guild_id, '') = coalesce(?, '') AND corpus = ?""",
+                    (moderator, now, f"replaced by correction #{cursor.lastrowid}", key,
+                     cursor.lastrowid, report.guild_id, correction.corpus),
+                )  # fmt: skip
             report = await self._report(report_id)
         assert report is not None
         return report
+
+    # -- corrections ------------------------------------------------------------------------
+    _CORRECTIONS = """SELECT correction_id, guild_id, corpus, report_id, question, source_id,
+        paragraph, sentence, quote, moderator, created_at, status, closed_by, closed_at, closed_note
+        FROM corrections"""
+
+    @_guarded
+    async def corrections(
+        self, status: str | None = None, guild_id: str | None = None
+    ) -> list[Correction]:
+        """Corrections oldest first; `None` means any status or any guild."""
+        async with self._read():
+            rows = await self._all(
+                f"""{self._CORRECTIONS}
+                    WHERE (:status IS NULL OR status = :status)
+                      AND (:guild IS NULL OR guild_id = :guild)
+                    ORDER BY created_at, correction_id""",
+                {"status": status, "guild": guild_id},
+            )
+        return [Correction.model_validate(dict(row)) for row in rows]
+
+    @_guarded
+    async def active_corrections(self, guild_id: str | None, corpus: str) -> list[Correction]:
+        """The corrections that apply to questions asked in `guild_id` (None: the command
+        line's own) over `corpus`, newest first."""
+        async with self._read():
+            rows = await self._all(
+                f"""{self._CORRECTIONS}
+                    WHERE status = 'active' AND coalesce(guild_id, '') = coalesce(?, '')
+                      AND corpus = ?
+                    ORDER BY created_at DESC, correction_id DESC""",
+                (guild_id, corpus),
+            )
+        return [Correction.model_validate(dict(row)) for row in rows]
+
+    @_guarded
+    async def close_correction(
+        self,
+        correction_id: int,
+        *,
+        status: str,
+        by: str,
+        note: str,
+        guild_id: str | None = None,
+    ) -> Correction:
+        """Withdraw or retire an active correction; with `guild_id`, only one of that guild.
+        Raises CorrectionClosed when it is no longer active."""
+        async with self._transaction(durable=True) as db:
+            row = await self._one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
+            if row is None or (guild_id is not None and row["guild_id"] != guild_id):
+                raise RecordNotFound(str(correction_id))
+            if row["status"] != "active":
+                raise CorrectionClosed(Correction.model_validate(dict(row)))
+            await db.execute(
+                """UPDATE corrections SET status = ?, closed_by = ?, closed_at = ?, closed_note = ?
+                   WHERE correction_id = ?""",
+                (status, by, _now(), note, correction_id),
+            )
+            row = await self._one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
+        assert row is not None
+        return Correction.model_validate(dict(row))
+
+    # -- feedback ---------------------------------------------------------------------------
+    @_guarded
+    async def add_feedback(
+        self,
+        *,
+        answer_id: str,
+        question: str,
+        source_id: str,
+        paragraph: int,
+        quote: str,
+        user_id: str | None,
+        user_name: str,
+        guild_id: str | None,
+        channel_id: str | None,
+    ) -> tuple[Feedback, bool]:
+        """Record a click, committed before returning; a second click by the same user on the
+        same passage of the same answer is kept once. Returns it and whether it was new."""
+        user_key = _reporter_key(user_id, user_name)
+        async with self._transaction(durable=True) as db:
+            if await self._one("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)) is None:
+                raise RecordNotFound(answer_id)
+            cursor = await db.execute(
+                """INSERT OR IGNORE INTO feedback (answer_id, question, source_id, paragraph,
+                       quote, user_key, user_id, user_name, guild_id, channel_id, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (answer_id, question, source_id, paragraph, quote, user_key, user_id,
+                 user_name, guild_id, channel_id, _now()),
+            )  # fmt: skip
+            row = await self._one(
+                f"""{self._FEEDBACK} WHERE answer_id = ? AND source_id = ? AND paragraph = ?
+                      AND user_key = ? AND coalesce(guild_id, '') = coalesce(?, '')""",
+                (answer_id, source_id, paragraph, user_key, guild_id),
+            )
+        assert row is not None
+        return Feedback.model_validate(dict(row)), cursor.rowcount > 0
+
+    _FEEDBACK = """SELECT feedback_id, answer_id, question, source_id, paragraph, quote, user_id,
+        user_name, guild_id, channel_id, created_at FROM feedback"""
+
+    @_guarded
+    async def feedback(self, guild_id: str | None = None) -> list[Feedback]:
+        """Clicks oldest first; `None` means any guild."""
+        async with self._read():
+            rows = await self._all(
+                f"""{self._FEEDBACK} WHERE (:guild IS NULL OR guild_id = :guild)
+                    ORDER BY created_at, feedback_id""",
+                {"guild": guild_id},
+            )
+        return [Feedback.model_validate(dict(row)) for row in rows]
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
@@ -687,6 +1047,9 @@ def check_database(path: Path) -> CheckResult:
         return CheckResult(path=str(path), exists=False, ok=True)
     if not path.is_file():
         return CheckResult(path=str(path), exists=True, ok=False, problems=["not a file"])
+    if path.stat().st_size == 0:
+        problem = "the file is empty (0 bytes): it was truncated or lost; restore a backup"
+        return CheckResult(path=str(path), exists=True, ok=False, problems=[problem])
     problems: list[str] = []
     counts: dict[str, int] = {}
     version: int | None = None
@@ -705,9 +1068,7 @@ def check_database(path: Path) -> CheckResult:
                 f"{table} row {rowid} refers to a missing {parent}"
                 for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check")
             ]
-            for table in ("answers", "cache", "reports"):
-                if table in tables:
-                    counts[table] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            counts = _counts(db)
     except sqlite3.Error as exc:
         problems.append(str(exc))
     return CheckResult(
@@ -718,3 +1079,104 @@ def check_database(path: Path) -> CheckResult:
         problems=problems,
         counts=counts,
     )
+
+
+class BackupResult(BaseModel):
+    source: str
+    target: str
+    bytes: int
+    counts: dict[str, int]
+
+
+def backup_database(path: Path, target: Path) -> BackupResult:
+    """Copy the database with SQLite's online backup API: consistent while other processes
+    read and write it. The copy is checked, then moved into place (a reader of `target` sees
+    the old backup or the whole new one)."""
+    path, target = Path(path), Path(target)
+    _require_usable(path)
+    if target.exists() and target.resolve() == path.resolve():
+        raise StoreError(f"{target} is the database itself; back up to another file")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with closing(_connect_read_only(path)) as source, closing(sqlite3.connect(tmp)) as copy:
+            source.backup(copy)
+            _check_copy(copy, tmp)
+            counts = _counts(copy)
+        os.replace(tmp, target)
+    except sqlite3.Error as exc:
+        raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
+    except OSError as exc:
+        raise StoreError(f"cannot write the backup {target} ({exc.strerror or exc})") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return BackupResult(
+        source=str(path), target=str(target), bytes=target.stat().st_size, counts=counts
+    )
+
+
+def restore_database(backup: Path, path: Path) -> str | None:
+    """Replace the database at `path` by a backup made with `backup_database`.
+
+    A healthy database is overwritten in place with the backup API (other connections see the
+    restored content). A damaged or empty one is first renamed aside, never deleted; returns
+    where it went (None when nothing was moved).
+    """
+    backup, path = Path(backup), Path(path)
+    _require_usable(backup)
+    result = check_database(backup)
+    if not result.ok or result.schema_version is None or not result.counts:
+        raise StoreError(f"{backup} is not a usable citebot backup: {'; '.join(result.problems)}")
+    moved = None
+    if path.exists() and not check_database(path).ok:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        moved_path = path.with_name(f"{path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):  # a stale WAL must never be replayed on the backup
+            side = Path(f"{path}{suffix}")
+            if side.exists():
+                os.replace(side, Path(f"{moved_path}{suffix}"))
+        moved = str(moved_path)
+    try:
+        if not path.exists():
+            _prepare_folder(path.parent)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.restore")
+            try:
+                _copy_database(backup, tmp)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
+        else:
+            _copy_database(backup, path)
+    except sqlite3.Error as exc:
+        raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
+    return moved
+
+
+def _copy_database(source_path: Path, target_path: Path) -> None:
+    with (
+        closing(_connect_read_only(source_path)) as source,
+        closing(sqlite3.connect(target_path, timeout=BUSY_TIMEOUT_S)) as target,
+    ):
+        source.backup(target)
+        _check_copy(target, target_path)
+
+
+def _require_usable(path: Path) -> None:
+    if not path.is_file():
+        raise StoreError(f"no database at {path}")
+    if path.stat().st_size == 0:
+        raise StoreError(empty_database_message(path))
+
+
+def _check_copy(db: sqlite3.Connection, path: Path) -> None:
+    problems = [row[0] for row in db.execute("PRAGMA quick_check") if row[0] != "ok"]
+    if problems:
+        raise StoreError(f"the copy {path} does not check out: {'; '.join(problems[:3])}")
+
+
+def _counts(db: sqlite3.Connection) -> dict[str, int]:
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return {
+        table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("answers", "cache", "reports", "corrections", "feedback")
+        if table in tables
+    }

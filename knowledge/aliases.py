@@ -127,7 +127,7 @@ def learned_pairs(
         parts = _name(name)
         if len(parts) == 1:
             alone.add(parts[0])
-        elif 2 <= len(parts) <= 3 and all(w in capitalised for w in parts):
+        elif 1 < len(parts) <= 3 and all(w in capitalised for w in parts):
             for word in {parts[0], parts[-1]}:
                 ends.setdefault(word, {})[name] = n
     for word in sorted(alone & set(capitalised) & ends.keys()):

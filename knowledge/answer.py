@@ -7,6 +7,7 @@ sentences when the answer sits next door).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from knowledge.analysis import STOPWORDS, stem
@@ -14,7 +15,7 @@ from knowledge.expansion import QueryTerm
 from knowledge.features import answer_mentions, detail_match, nearness
 from knowledge.library import Library
 from knowledge.mentions import Kind, Mention
-from knowledge.models import Answer, Quote
+from knowledge.models import Answer, Quote, quote_of
 from knowledge.ranking import Candidate, Options, Ranking, rank
 
 # Part of the answer-cache key: bump whenever answer_question() can give a different answer to
@@ -42,10 +43,16 @@ class QuestionError(ValueError):
 
 
 def clean_question(question: str) -> str:
+    """The question trimmed and with its whitespace collapsed; QuestionError when it is empty,
+    too long, or has nothing visible in it (only zero-width or bidi controls, combining marks,
+    spaces), or holds bytes that were not valid UTF-8."""
+    if any("\ud800" <= c <= "\udfff" for c in question):
+        raise QuestionError("the question is not valid UTF-8 text; check the terminal's encoding")
     question = " ".join(question.split())
-    if not question:
+    if not any(unicodedata.category(c)[0] in "LNPS" for c in question):
         raise QuestionError(
-            'the question is empty; ask something, e.g. citebot ask "Where did they first meet?"'
+            "the question is empty (nothing visible in it); ask something, e.g. citebot ask "
+            '"Where did they first meet?"'
         )
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(
@@ -311,14 +318,4 @@ def _quote(library: Library, unit: _Unit) -> Quote:
     passage = library.passages[c.passage]
     source = library.corpus.source(passage.source_id)
     start, end = stats.spans[unit.first].start, stats.spans[unit.last].end
-    return Quote(
-        text=passage.text[start:end],
-        source_id=source.source_id,
-        title=source.title,
-        date=source.date,
-        paragraph=passage.paragraph,
-        score=round(c.score, 4),
-        url=source.url,
-        start=start,
-        end=end,
-    )
+    return quote_of(source, passage, start, end, round(c.score, 4))

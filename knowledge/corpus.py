@@ -8,24 +8,32 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import yaml
 
-from knowledge.aliases import AliasError, parse_alias_file
+from knowledge.aliases import parse_alias_file
 from knowledge.analysis import ANALYZER_VERSION, split_sentences
 from knowledge.models import Passage, Source
 
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown")
+SKIPPED = "skipped "  # how the warning about a file that was not loaded begins
 # Not a source: the user's alias groups (knowledge/aliases.py), part of the fingerprint.
 ALIASES_FILE = "aliases.txt"
 _DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$")
 _FINAL_PUNCTUATION = tuple(".!?:;\"'\u201d\u2019)\u2026")
 _MAX_HEADING_WORDS = 14
 _MAX_CREDIT_WORDS = 8
+# A paragraph longer than this is split into passages of at most this size (at a sentence end
+# when one is near, else at a space): one huge line must not make every answer slow.
+MAX_PASSAGE_CHARS = 5000
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s+")
 _SMALL_WORDS = frozenset(
     ["a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with", "via"]
 )
@@ -33,6 +41,11 @@ _SMALL_WORDS = frozenset(
 
 class CorpusError(Exception):
     """The corpus cannot be used at all (missing or empty folder, or a bad file under --strict)."""
+
+
+class UnsafeSourceError(OSError):
+    """A source entry citebot refuses to read: a link leading out of the corpus folder, or not
+    a regular file (a FIFO would block, a device or /proc file is not an article)."""
 
 
 @dataclass
@@ -58,60 +71,149 @@ def default_corpus_dir() -> Path:
     return Path(str(resources.files("knowledge") / "corpus"))
 
 
-def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Corpus:
-    """Load every source file in `folder`; a bad file is skipped with a warning unless strict."""
+def source_files(folder: Path | str | None = None) -> tuple[Path, list[Path]]:
+    """The corpus folder and its source files, sorted by name (no file is read)."""
     folder = Path(folder) if folder is not None else default_corpus_dir()
     if not folder.is_dir():
         raise CorpusError(
             f"corpus folder {folder} does not exist; pass --corpus DIR or set "
             "CITEBOT_CORPUS to a folder of .txt or .md articles"
         )
-    files = sorted(
-        p
-        for p in folder.iterdir()
-        if p.suffix.lower() in SOURCE_SUFFIXES and p.is_file() and p.name.lower() != ALIASES_FILE
-    )
-    sources: list[Source] = []
-    warnings: list[str] = []
+    with os.scandir(folder) as entries:  # types from the directory entries: no stat
+        names = sorted(
+            e.name
+            for e in entries
+            if os.path.splitext(e.name)[1].lower() in SOURCE_SUFFIXES
+            and not e.is_dir()
+            and e.name.lower() != ALIASES_FILE
+        )
+    return folder, [folder / name for name in names]
+
+
+def stat_key(files: Iterable[Path]) -> str:
+    """A cheap key of the files as they are now (names, sizes, modification and change times,
+    inodes): equal keys mean unchanged files, so a saved fingerprint can be reused without
+    reading a byte."""
     digest = hashlib.sha256(f"analyzer={ANALYZER_VERSION}\n".encode())
     for path in files:
         try:
-            raw = path.read_bytes()
-            source = parse_source(path.stem, raw.decode("utf-8"), markdown=path.suffix != ".txt")
+            st = os.stat(path)
+            state = f"{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"
+        except OSError as exc:  # a broken link: read (and refused) like the others
+            state = f"unreadable {exc.errno}"
+        digest.update(os.fsencode(path.name) + f"\0{state}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def content_fingerprint(files: Iterable[Path]) -> str:
+    """Hash of every source file's name and bytes, as the loader reads them, and the analyzer
+    version (an entry the loader refuses counts by its name and the reason)."""
+    digest = hashlib.sha256(f"analyzer={ANALYZER_VERSION}\n".encode())
+    roots: dict[Path, Path] = {}
+    for path in files:
+        root = roots.setdefault(path.parent, path.parent.resolve())
+        try:
+            raw = read_source_file(path, root)
+        except (OSError, ValueError) as exc:
+            digest.update(os.fsencode(path.name) + f"\0refused {_describe(exc)}\n".encode())
+            continue
+        digest.update(os.fsencode(path.name) + f"\0{len(raw)}\0".encode())
+        digest.update(raw)
+    return digest.hexdigest()[:16]
+
+
+def iter_sources(
+    files: Iterable[Path], warnings: list[str], *, strict: bool = False
+) -> Iterator[Source]:
+    """Parse the files one at a time; a bad file is recorded in `warnings` and skipped unless
+    strict. A generator, so a large corpus is never held in memory whole."""
+    roots: dict[Path, Path] = {}
+    for path in files:
+        root = roots.setdefault(path.parent, path.parent.resolve())
+        notes: list[str] = []
+        try:
+            raw = read_source_file(path, root)
+            source = parse_source(
+                path.stem, raw.decode("utf-8"), markdown=path.suffix != ".txt", notes=notes
+            )
         except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-            message = f"skipped {path}: {_describe(exc)}"
+            message = f"{SKIPPED}{path}: {_describe(exc)}"
             if strict:
                 raise CorpusError(message) from exc
             warnings.append(message)
             continue
-        digest.update(f"{path.name}\0{len(raw)}\0".encode())
-        digest.update(raw)
-        sources.append(source)
+        warnings.extend(f"{path}: {note}" for note in notes)
+        yield source
+
+
+def fingerprinted(folder: Path, files: list[Path]) -> list[Path]:
+    """The files the fingerprint covers: the sources and the folder's alias file, if any (new
+    aliases, new answers)."""
+    aliases = [folder / name for name in os.listdir(folder) if name.lower() == ALIASES_FILE]
+    return [*files, *sorted(aliases)]
+
+
+def no_sources(folder: Path, warnings: list[str]) -> CorpusError:
+    return CorpusError(
+        f"no usable sources in {folder}: add .txt or .md articles (see README, "
+        "'Adding your own sources')" + (f"; {'; '.join(warnings)}" if warnings else "")
+    )
+
+
+def load_corpus(folder: Path | str | None = None, *, strict: bool = False) -> Corpus:
+    """Load every source file in `folder`; a bad file is skipped with a warning unless strict."""
+    folder, files = source_files(folder)
+    warnings: list[str] = []
+    sources = list(iter_sources(files, warnings, strict=strict))
     if not sources:
-        raise CorpusError(
-            f"no usable sources in {folder}: add .txt or .md articles (see README, "
-            "'Adding your own sources')" + (f"; {'; '.join(warnings)}" if warnings else "")
-        )
-    aliases_text = _aliases_text(folder, digest, warnings, strict)
+        raise no_sources(folder, warnings)
+    aliases_text = _aliases_text(folder, folder.resolve(), hashlib.sha256(), warnings, strict)
     return Corpus(
         sources=sources,
-        fingerprint=digest.hexdigest()[:16],
+        fingerprint=content_fingerprint(fingerprinted(folder, files)),
         folder=folder,
         warnings=warnings,
         aliases_text=aliases_text,
     )
 
 
-def _aliases_text(folder: Path, digest, warnings: list[str], strict: bool) -> str:
-    """The folder's alias file, hashed into the fingerprint (new aliases, new answers)."""
+def read_source_file(path: Path, root: Path) -> bytes:
+    """The bytes of a source file inside `root` (already resolved).
+
+    A link is followed only when it stays inside the corpus folder, and only regular files are
+    read: the file is opened without following a last-moment link and without blocking, then
+    checked on the open descriptor, so swapping the file in between cannot get round either rule.
+    """
+    target = path.resolve()
+    if not target.is_relative_to(root):
+        raise UnsafeSourceError("it links to a file outside the corpus folder (never followed)")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(target, flags)
+    except OSError as exc:
+        if not target.exists():
+            raise UnsafeSourceError("it is a broken link") from exc
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeSourceError("not a regular file (a FIFO, socket or device is never read)")
+        if info.st_size == 0:  # also what /proc and /sys files claim, whatever they would give
+            raise ValueError("the file is empty")
+        return handle.read()
+
+
+def _aliases_text(folder: Path, root: Path, digest, warnings: list[str], strict: bool) -> str:
+    """The folder's alias file, read as safely as a source and hashed into the fingerprint
+    (new aliases, new answers)."""
     path = next((p for p in folder.iterdir() if p.name.lower() == ALIASES_FILE), None)
-    if path is None or not path.is_file():
+    if path is None or path.is_dir():
         return ""
     try:
-        raw = path.read_bytes()
+        raw = read_source_file(path, root)
         text = raw.decode("utf-8")
         parse_alias_file(text)
-    except (OSError, UnicodeDecodeError, AliasError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         message = f"skipped {path}: {_describe(exc)}"
         if strict:
             raise CorpusError(message) from exc
@@ -123,6 +225,8 @@ def _aliases_text(folder: Path, digest, warnings: list[str], strict: bool) -> st
 
 
 def _describe(exc: Exception) -> str:
+    if isinstance(exc, UnsafeSourceError):
+        return str(exc)
     if isinstance(exc, UnicodeDecodeError):
         return "not UTF-8 text (save it as UTF-8)"
     if isinstance(exc, OSError):
@@ -130,14 +234,19 @@ def _describe(exc: Exception) -> str:
     return str(exc)
 
 
-def parse_source(source_id: str, text: str, *, markdown: bool = False) -> Source:
+def parse_source(
+    source_id: str, text: str, *, markdown: bool = False, notes: list[str] | None = None
+) -> Source:
+    """Parse one file's text; `notes` collects warnings about what was changed (long paragraphs
+    split) for the loader to show with the file's name."""
     text = text.lstrip("\ufeff")
+    notes = notes if notes is not None else []
     if markdown or text.startswith("---"):
-        return _parse_markdown(source_id, text)
-    return _parse_plain(source_id, text)
+        return _parse_markdown(source_id, text, notes)
+    return _parse_plain(source_id, text, notes)
 
 
-def _parse_plain(source_id: str, text: str) -> Source:
+def _parse_plain(source_id: str, text: str, notes: list[str]) -> Source:
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     if not lines:
@@ -154,7 +263,7 @@ def _parse_plain(source_id: str, text: str) -> Source:
         title = first
     elif first:
         body = [first, *body]
-    passages = _passages(source_id, body)
+    passages = _passages(source_id, body, notes)
     if not passages:
         raise ValueError("no paragraphs of text found")
     return Source(
@@ -165,7 +274,7 @@ def _parse_plain(source_id: str, text: str) -> Source:
     )
 
 
-def _parse_markdown(source_id: str, text: str) -> Source:
+def _parse_markdown(source_id: str, text: str, notes: list[str]) -> Source:
     meta: dict = {}
     body = text
     if text.startswith("---"):
@@ -183,7 +292,7 @@ def _parse_markdown(source_id: str, text: str) -> Source:
             lines.append(block.lstrip("#").strip() + "\n")  # marker: explicit heading
         elif block:
             lines.append(block)
-    passages = _passages(source_id, lines)
+    passages = _passages(source_id, lines, notes)
     if not passages:
         raise ValueError("no paragraphs of text found")
     title = str(meta.get("title") or "").strip() or derive_title(passages[0].text)
@@ -213,7 +322,7 @@ def _parse_date(value: str) -> dt.date:
         raise ValueError(f"date {value!r} is not YYYY-MM-DD") from None
 
 
-def _passages(source_id: str, lines: list[str]) -> list[Passage]:
+def _passages(source_id: str, lines: list[str], notes: list[str]) -> list[Passage]:
     """Turn body lines into numbered passages, attaching headings and dropping credits."""
     passages: list[Passage] = []
     section: str | None = None
@@ -233,16 +342,43 @@ def _passages(source_id: str, lines: list[str]) -> list[Passage]:
             if has_text_after:
                 section = line
             continue  # a trailing heading-like line is a byline, not a heading
-        passages.append(
-            Passage(
-                source_id=source_id,
-                paragraph=len(passages) + 1,
-                text=line,
-                section=section,
-                sentences=split_sentences(line),
+        pieces = split_long_paragraph(line)
+        if len(pieces) > 1:
+            notes.append(
+                f"paragraph {len(passages) + 1} is {len(line):,} characters long; split into "
+                f"{len(pieces)} passages of at most {MAX_PASSAGE_CHARS:,}"
             )
-        )
+        for piece in pieces:
+            passages.append(
+                Passage(
+                    source_id=source_id,
+                    paragraph=len(passages) + 1,
+                    text=piece,
+                    section=section,
+                    sentences=split_sentences(piece),
+                )
+            )
     return passages
+
+
+def split_long_paragraph(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
+    """`text` in pieces of at most `limit` characters, each cut after the last sentence end in
+    its second half, else at the last space there, else hard; whitespace at the cuts dropped."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        window = text[: limit + 1]
+        cut = 0
+        for match in _SENTENCE_END.finditer(window, limit // 2):
+            if match.start() < limit:
+                cut = match.start() + len(match.group().rstrip())
+        if not cut:
+            cut = window.rfind(" ", limit // 2) if " " in window[limit // 2 :] else limit
+        piece, text = text[:cut].rstrip(), text[cut:].lstrip()
+        if piece:
+            pieces.append(piece)
+    if text:
+        pieces.append(text)
+    return pieces
 
 
 def _is_heading_like(line: str) -> bool:

@@ -17,9 +17,12 @@ rank-bm25. The index is a term-major (CSC) matrix of precomputed per-document te
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import shutil
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import count
@@ -27,13 +30,15 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge import housekeeping, integrity
 from knowledge.analysis import ANALYZER_VERSION, analyze, word_terms, words
 from knowledge.models import Passage
 
-INDEX_FORMAT = "2"
+INDEX_FORMAT = "3"  # 3: file sizes and checksums, a build id, the in-use marker
 _META = "citebot.json"
 _ARRAYS = ("data", "indices", "indptr", "term_offsets")
 _TERMS = "terms.bin"
+_FILES = (*(f"{name}.npy" for name in _ARRAYS), _TERMS)
 K1, B = 1.5, 0.75
 _CHUNK_TOKENS = 1 << 22  # tokens buffered before a chunk is sorted into (term, document) pairs
 _SPARSE_SHARE = 16  # queries touching fewer than n_docs / this postings skip the dense array
@@ -56,7 +61,13 @@ class PassageIndex:
         terms: bytes | np.ndarray,
         term_offsets: np.ndarray,
         n_docs: int,
+        build_id: str | None = None,
+        holder: housekeeping.Holder | None = None,
     ) -> None:
+        # Changes with every build, even of the same passages: answers cached from one build
+        # are never served by another (the old one may have been damaged).
+        self.build_id = build_id or uuid.uuid4().hex[:12]
+        self._holder = holder  # keeps the folder marked in use while this index serves
         self._data = data  # float32 score of each (term, document) pair, term-major
         self._indices = indices  # int32 document of each pair, ascending within a term
         self._indptr = indptr  # int64, pairs of term t are [indptr[t], indptr[t + 1])
@@ -85,28 +96,32 @@ class PassageIndex:
         return builder.finish()
 
     def save(self, folder: Path) -> None:
-        """Write atomically: a half-written index is never loaded."""
+        """Write atomically: a half-written index is never loaded, and every file's size and
+        checksum are recorded so a damaged one is noticed on load."""
         folder = Path(folder)
-        tmp = folder.with_name(folder.name + ".tmp")
+        tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         for name in _ARRAYS:
             np.save(tmp / f"{name}.npy", self._array(name))
         (tmp / _TERMS).write_bytes(bytes(self._terms.blob))
-        (tmp / _META).write_text(
-            json.dumps(
-                {
-                    "format": INDEX_FORMAT,
-                    "analyzer": ANALYZER_VERSION,
-                    "n_docs": self.n_docs,
-                    "n_terms": len(self._terms),
-                    "k1": K1,
-                    "b": B,
-                }
-            )
-        )
+        (tmp / housekeeping.IN_USE).touch()
+        meta = {
+            "format": INDEX_FORMAT,
+            "analyzer": ANALYZER_VERSION,
+            "build": self.build_id,
+            "n_docs": self.n_docs,
+            "n_terms": len(self._terms),
+            "k1": K1,
+            "b": B,
+            "files": {name: integrity.stamp(tmp / name).model_dump() for name in _FILES},
+        }
+        (tmp / _META).write_text(json.dumps(meta))
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
+        if self._holder is None:  # this process serves these passages: keep the folder
+            with contextlib.suppress(OSError):
+                self._holder = housekeeping.hold(folder)
 
     def _array(self, name: str) -> np.ndarray:
         if name == "term_offsets":
@@ -115,12 +130,30 @@ class PassageIndex:
 
     @classmethod
     def load(cls, folder: Path, *, mmap: bool = True) -> PassageIndex:
+        """Load a saved index, checking its files against the sizes and checksums recorded
+        when it was saved (see knowledge.integrity); IndexError_ says what does not match."""
         folder = Path(folder)
+        try:
+            holder = housekeeping.hold(folder)
+        except OSError as exc:
+            raise IndexError_(f"cannot load index from {folder}: {exc}") from exc
+        try:
+            return cls._load(folder, holder, mmap)
+        except BaseException:
+            holder.close()
+            raise
+
+    @classmethod
+    def _load(cls, folder: Path, holder: housekeeping.Holder, mmap: bool) -> PassageIndex:
         mode = "r" if mmap else None
         try:
             meta = json.loads((folder / _META).read_text())
             if meta.get("format") != INDEX_FORMAT or meta.get("analyzer") != ANALYZER_VERSION:
                 raise IndexError_(f"index in {folder} was made by another version")
+            stamps = {n: integrity.FileStamp(**meta["files"][n]) for n in _FILES}
+            restamped = integrity.verify(folder, stamps)
+            if restamped:
+                _record_stamps(folder, meta, restamped)
             arrays = {n: np.load(folder / f"{n}.npy", mmap_mode=mode) for n in _ARRAYS}
             terms = (
                 np.memmap(folder / _TERMS, dtype=np.uint8, mode="r")
@@ -128,7 +161,10 @@ class PassageIndex:
                 else (folder / _TERMS).read_bytes()
             )
             n_docs, n_terms = int(meta["n_docs"]), int(meta["n_terms"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            build_id = str(meta["build"])
+        except integrity.Damaged as exc:
+            raise IndexError_(f"index in {folder} is damaged: {exc}") from exc
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise IndexError_(f"cannot load index from {folder}: {exc}") from exc
         indptr = arrays["indptr"]
         if (
@@ -137,7 +173,7 @@ class PassageIndex:
             or not int(indptr[-1]) == len(arrays["data"]) == len(arrays["indices"])
         ):
             raise IndexError_(f"index in {folder} is inconsistent (partly written?)")
-        return cls(terms=terms, n_docs=n_docs, **arrays)
+        return cls(terms=terms, n_docs=n_docs, build_id=build_id, holder=holder, **arrays)
 
     # -- querying -----------------------------------------------------------------------------
     def known(self, terms: Sequence[str]) -> list[str]:
@@ -198,6 +234,18 @@ class PassageIndex:
     def idf(self, term: str) -> float:
         """Lucene's IDF, the same weight BM25 gives the term; unseen terms get the maximum."""
         return _idf(self.doc_freq(term), self.n_docs)
+
+
+def _record_stamps(folder: Path, meta: dict, stamps: dict[str, integrity.FileStamp]) -> None:
+    """The files were copied or touched but are intact: record their new times, so the next
+    load checks only sizes and samples again. Best effort (the folder may be read-only)."""
+    meta = {**meta, "files": {name: s.model_dump() for name, s in stamps.items()}}
+    tmp = folder / f".{_META}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps(meta))
+        os.replace(tmp, folder / _META)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def passage_text(passage: Passage) -> str:

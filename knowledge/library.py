@@ -1,17 +1,43 @@
-"""A loaded corpus with its index, built once per corpus fingerprint and reused from disk."""
+"""A corpus with its index and derived data, built once per corpus fingerprint and memory-mapped.
+
+Opening a library whose data is saved reads no source file: the files' names, sizes and
+modification times (a stat each) are looked up in a small table of fingerprints already
+computed; only an unknown state of the folder is hashed (streamed), and only an unknown
+fingerprint is parsed and built (knowledge/library_build.py).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import shutil
+import tempfile
+import weakref
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from knowledge.corpus import Corpus, load_corpus
+from knowledge.corpus import (
+    SKIPPED,
+    CorpusError,
+    _aliases_text,
+    content_fingerprint,
+    fingerprinted,
+    iter_sources,
+    no_sources,
+    source_files,
+    stat_key,
+)
+from knowledge.housekeeping import remove_old_builds
+from knowledge.index import _META as INDEX_META
 from knowledge.index import IndexError_, PassageIndex
-from knowledge.models import Passage
+from knowledge.library_data import DataError, LibraryData, PassageTable, move_into_place
+from knowledge.models import Source
+from knowledge.progress import Progress
 from knowledge.sentences import SentenceStats
 
 if TYPE_CHECKING:
@@ -23,25 +49,68 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+LIBRARY_SUBDIR = "library"  # beside the index files in index/<fingerprint>/
+_STATES = "corpus-states"  # $CITEBOT_DATA/corpus-states/<stat key>: that folder state's fingerprint
+
+
+class SavedCorpus:
+    """The corpus as a library sees it, from the saved data alone (no source file is read):
+    fingerprint, warnings, the alias file's text, and sources with their passages, each
+    materialised when asked for."""
+
+    def __init__(self, data: LibraryData, folder: Path) -> None:
+        self._data = data
+        self.folder = folder
+        self.fingerprint = data.fingerprint
+        self.warnings = data.warnings
+        self.aliases_text: str = data.meta.get("aliases_text", "")
+
+    @property
+    def sources(self) -> list[Source]:
+        """Every source with its passages (the timeline, corrections): built on each call."""
+        return [self._data.source_with_passages(s.source_id) for s in self._data.sources]
+
+    @property
+    def passages(self) -> PassageTable:
+        return PassageTable(self._data)
+
+    def source(self, source_id: str) -> Source:
+        """One source with its passages."""
+        return self._data.source_with_passages(source_id)
+
 
 @dataclass
 class Library:
-    corpus: Corpus
     index: PassageIndex
+    data: LibraryData
+    folder: Path  # the corpus folder
     rebuilt: bool = False
     data_dir: Path | None = None
+    strict: bool = False
+    _timeline: Timeline | None = field(default=None, repr=False)
 
     @property
     def fingerprint(self) -> str:
-        return self.corpus.fingerprint
+        return self.data.fingerprint
 
     @property
-    def passages(self) -> list[Passage]:
-        return self._passages
+    def build_key(self) -> str:
+        """What cached answers are keyed by: the corpus and this very build of its index, so a
+        rebuilt index (a damaged one, or `citebot index`) never serves the old one's answers."""
+        return f"{self.fingerprint}.{self.index.build_id}"
 
-    def __post_init__(self) -> None:
-        self._passages = self.corpus.passages
-        self._timeline: Timeline | None = None
+    @cached_property
+    def passages(self) -> PassageTable:
+        return PassageTable(self.data)
+
+    @property
+    def sources(self) -> list[Source]:
+        """Every source's metadata (title, date, url), in order, without parsing a file."""
+        return self.data.sources
+
+    @cached_property
+    def corpus(self) -> SavedCorpus:
+        return SavedCorpus(self.data, self.folder)
 
     @property
     def timeline(self) -> Timeline:
@@ -49,28 +118,40 @@ class Library:
         if self._timeline is None:
             from knowledge.timeline import load_or_build_timeline
 
-            self._timeline = load_or_build_timeline(self.corpus, self.data_dir)
+            self._timeline = load_or_build_timeline(self.corpus, self.data_dir)  # type: ignore[arg-type]
         return self._timeline
 
     @cached_property
     def sentences(self) -> SentenceStats:
-        """Sentence-level terms and statistics for answering, computed on first use."""
-        return SentenceStats.build(self._passages)
+        """Sentence-level terms and statistics, read from the saved data as needed."""
+        return SentenceStats(self.data)
 
     @cached_property
     def semantic(self) -> Semantic:
-        """Word vectors over this library's vocabulary and sentences, built on first use."""
+        """Word vectors over this library's vocabulary, sentences and paragraphs."""
         from knowledge.embeddings import default_vectors
         from knowledge.semantic import Semantic
 
-        return Semantic(self.sentences, self.index, default_vectors())
+        near = self.data.strings["near"]
+        pairs = [entry.split("\n") for entry in near]
+        return Semantic(
+            self.sentences,
+            self.index,
+            default_vectors(),
+            near=(
+                [w for w, _ in pairs],
+                [s for _, s in pairs],
+                self.data.arrays["near_matrix"],
+            ),
+            passages=self.data.arrays["passage_vectors"],
+        )
 
     @cached_property
     def speller(self) -> Speller:
         """The corpus' spelling dictionary, saved per fingerprint beside the index."""
         from knowledge.spelling import load_or_build_speller
 
-        return load_or_build_speller(self._passages, self.fingerprint, self.data_dir)
+        return load_or_build_speller(self.passages, self.fingerprint, self.data_dir)
 
     @cached_property
     def name_counts(self) -> Counter[str]:
@@ -124,30 +205,172 @@ def open_library(
     *,
     strict: bool = False,
     rebuild: bool = False,
+    progress: Progress | None = None,
 ) -> Library:
-    """Load the corpus and its saved index; build and save the index when it is missing or stale.
+    """Open the saved library of the corpus; build and save it when missing, stale or damaged.
 
-    With `data_dir=None` the index lives in memory only (tests, read-only installs).
+    With `data_dir=None` everything lives in a temporary folder (tests, read-only installs).
     """
-    corpus = load_corpus(corpus_dir, strict=strict)
-    folder = index_dir(data_dir, corpus.fingerprint) if data_dir is not None else None
-    if folder is not None and not rebuild and folder.is_dir():
-        try:
-            return Library(corpus, PassageIndex.load(folder), data_dir=data_dir)
-        except IndexError_ as exc:
-            log.warning("%s; rebuilding", exc)
-    index = PassageIndex.build(corpus.passages)
-    if folder is not None:
-        try:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            index.save(folder)
-        except OSError as exc:
-            log.warning(
-                "cannot save the index under %s (%s); using it from memory",
-                folder,
-                exc.strerror or exc,
-            )
-    library = Library(corpus, index, rebuilt=True, data_dir=data_dir)
+    folder, files = source_files(corpus_dir)
+    if not files:
+        raise no_sources(folder, [])
+    key = stat_key(fingerprinted(folder, files)) if data_dir is not None else None
+    known = None
+    if data_dir is not None and key is not None and not rebuild:
+        known = _known_fingerprint(data_dir, key)
+        library = _load(folder, data_dir, known, strict) if known else None
+        if library is not None:
+            return library
+    fingerprint = content_fingerprint(fingerprinted(folder, files))
+    if data_dir is not None and not rebuild and fingerprint != known:
+        library = _load(folder, data_dir, fingerprint, strict)
+        if library is not None:
+            _remember(data_dir, key, fingerprint)
+            return library
+    library = _build(folder, files, data_dir, fingerprint, strict, progress or Progress())
     if data_dir is not None:
+        _remember(data_dir, key, fingerprint)
         library.speller  # noqa: B018 - its dictionary is saved with the index
     return library
+
+
+def _load(folder: Path, data_dir: Path, fingerprint: str, strict: bool) -> Library | None:
+    target = index_dir(data_dir, fingerprint)
+    if not target.is_dir():
+        return None
+    try:
+        index = PassageIndex.load(target)
+        data = LibraryData.load(target / LIBRARY_SUBDIR, fingerprint)
+        if index.n_docs != data.n_passages:
+            raise DataError(f"index and library data in {target} disagree (damaged?)")
+    except (IndexError_, DataError) as exc:
+        log.warning("%s; rebuilding", exc)
+        return None
+    skipped = [w for w in data.warnings if w.startswith(SKIPPED)]
+    if strict and skipped:  # as loading would under --strict (notes are not fatal)
+        raise CorpusError(skipped[0])
+    return Library(index, data, folder, data_dir=data_dir, strict=strict)
+
+
+def _build(
+    folder: Path,
+    files: list[Path],
+    data_dir: Path | None,
+    fingerprint: str,
+    strict: bool,
+    progress: Progress,
+) -> Library:
+    from knowledge.library_build import build_library
+
+    if data_dir is None:
+        scratch = Path(tempfile.mkdtemp(prefix="citebot-"))
+        work = scratch / LIBRARY_SUBDIR
+    else:
+        target = index_dir(data_dir, fingerprint)
+        # Hidden: knowledge.housekeeping removes only stale hidden entries, never a live build.
+        scratch = target.with_name(f".{target.name}.{os.getpid()}.building")
+        work = scratch / LIBRARY_SUBDIR
+    shutil.rmtree(scratch, ignore_errors=True)
+    warnings: list[str] = []
+    sizes = {f.stem: _size(f) for f in files}
+    progress.phase("reading sources", sum(sizes.values()), unit="B")
+
+    def sources():
+        for source in iter_sources(files, warnings, strict=strict):
+            yield source
+            progress.advance(sizes.get(source.source_id, 0))
+
+    try:
+        aliases = _aliases_text(folder, folder.resolve(), hashlib.sha256(), warnings, strict)
+        index, data = build_library(
+            sources(), work, warnings, fingerprint, progress, aliases_text=aliases
+        )
+        if data.n_passages == 0:
+            raise no_sources(folder, warnings)
+    except BaseException:
+        progress.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    if data_dir is None:
+        weakref.finalize(data, shutil.rmtree, scratch, True)
+        progress.finished(f"{data.n_passages} passages")
+        return Library(index, data, folder, rebuilt=True, strict=strict)
+    progress.phase("saving", None)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        index.save(target)
+        move_into_place(work, target / LIBRARY_SUBDIR)
+        shutil.rmtree(scratch, ignore_errors=True)
+        data = LibraryData.load(target / LIBRARY_SUBDIR, fingerprint)
+        remove_old_builds(data_dir, keep=fingerprint)
+    except (OSError, DataError) as exc:
+        log.warning(
+            "cannot save the library under %s (%s); using it from a temporary folder",
+            target,
+            getattr(exc, "strerror", None) or exc,
+        )
+        weakref.finalize(data, shutil.rmtree, scratch, True)
+    progress.finished(f"{data.n_passages} passages")
+    return Library(index, data, folder, rebuilt=True, data_dir=data_dir, strict=strict)
+
+
+def _known_fingerprint(data_dir: Path, key: str) -> str | None:
+    try:
+        found = (Path(data_dir) / _STATES / key).read_text().strip()
+    except OSError:
+        return None
+    return found if found.isalnum() else None
+
+
+def _remember(data_dir: Path, key: str | None, fingerprint: str) -> None:
+    """Record which fingerprint this state of the corpus folder has; best effort."""
+    if key is None:
+        return
+    table = Path(data_dir) / _STATES
+    try:
+        table.mkdir(parents=True, exist_ok=True)
+        tmp = table / f".{key}.{os.getpid()}"
+        tmp.write_text(fingerprint)
+        tmp.replace(table / key)
+    except OSError as exc:
+        log.debug("cannot record the corpus fingerprint under %s: %s", table, exc)
+
+
+def corpus_fingerprint(corpus_dir: Path | str | None, data_dir: Path | None) -> str:
+    """The corpus fingerprint without parsing: remembered for this state of the folder (one
+    stat per file), else the streamed hash of the files' bytes."""
+    folder, files = source_files(corpus_dir)
+    if not files:
+        raise no_sources(folder, [])
+    if data_dir is not None:
+        key = stat_key(fingerprinted(folder, files))
+        known = _known_fingerprint(data_dir, key)
+        if known is not None:
+            return known
+        fingerprint = content_fingerprint(fingerprinted(folder, files))
+        _remember(data_dir, key, fingerprint)
+        return fingerprint
+    return content_fingerprint(fingerprinted(folder, files))
+
+
+def saved_build_key(corpus_dir: Path | str | None, data_dir: Path | None) -> str | None:
+    """The build key (`Library.build_key`) of the corpus' saved build, read without loading it
+    or reading a source file once the folder's state is known; None when nothing is saved."""
+    if data_dir is None:
+        return None
+    fingerprint = corpus_fingerprint(corpus_dir, data_dir)
+    try:
+        meta = json.loads((index_dir(data_dir, fingerprint) / INDEX_META).read_text())
+        build = str(meta["build"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not (index_dir(data_dir, fingerprint) / LIBRARY_SUBDIR).is_dir():
+        return None
+    return f"{fingerprint}.{build}"
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:  # a broken link: the loader refuses it with a warning
+        return 0

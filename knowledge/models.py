@@ -58,6 +58,28 @@ class Quote(BaseModel):
     end: int = 0
 
 
+class Corrected(BaseModel):
+    """Who set the first quote of an answer by hand (a moderator resolving a report), and when."""
+
+    by: str
+    at: dt.datetime
+
+
+def quote_of(source: Source, passage: Passage, start: int, end: int, score: float = 0.0) -> Quote:
+    """The words [start, end) of a passage, cited."""
+    return Quote(
+        text=passage.text[start:end],
+        source_id=source.source_id,
+        title=source.title,
+        date=source.date,
+        paragraph=passage.paragraph,
+        score=score,
+        url=source.url,
+        start=start,
+        end=end,
+    )
+
+
 class Answer(BaseModel):
     """What citebot says to a question: quotes, or an explicit 'no answer'."""
 
@@ -69,6 +91,9 @@ class Answer(BaseModel):
     disagreement: bool = False
     closest: list[Quote] = Field(
         default_factory=list, description="nearest passages shown when abstaining"
+    )
+    corrected: Corrected | None = Field(
+        None, description="set when a moderator's correction chose the first quote"
     )
     searched_for: str | None = Field(
         None, description="the question as searched, with its spelling corrected, if it was"

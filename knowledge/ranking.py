@@ -20,6 +20,7 @@ from knowledge.library import Library
 from knowledge.query_reading import Reading, read_question
 from knowledge.question import QuestionAnalysis, analyze_question
 from knowledge.ranker import CONFIDENCE_FEATURES, RankerModel, default_model
+from knowledge.semantic import matvec
 
 ALIAS_CREDIT = 0.9
 _TYPE_FEATURES = [i for i, name in enumerate(FEATURES) if name.startswith("type_")]
@@ -107,7 +108,7 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     model = options.model or default_model()
     stats = library.sentences
     index = library.index
-    reading = _read(library, question, options)
+    reading = read(library, question, options)
     analysis = analyze_question(
         reading.text, stats.common_words, fine=options.fine_types and options.answer_types
     )
@@ -151,14 +152,18 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     )
     search = [t for t in search_terms(terms) if index.doc_freq(t)]
     qvec = semantic.text_vector(analysis.focus) if semantic is not None else None
-    scores = index.scores(search) if search else np.zeros(index.n_docs, dtype=np.float32)
-    if options.soft_search > 0:
-        scores = scores + _soft_scores(index, terms, set(search), options.soft_search)
-    hits = _top(scores, options.paragraphs)
+    if options.soft_search > 0 or options.dense > 0:  # experiments: every paragraph's score
+        scores = index.scores(search) if search else np.zeros(index.n_docs, dtype=np.float32)
+        if options.soft_search > 0:
+            scores = scores + _soft_scores(index, terms, set(search), options.soft_search)
+        hits = _top(scores, options.paragraphs)
+        if options.dense > 0 and semantic is not None and qvec is not None:
+            hits = _add_dense(hits, scores, matvec(semantic.passage_matrix(), qvec), options.dense)
+    else:  # the default: the index's top-k search, which skips what cannot make the top k
+        hits = index.search(search, options.paragraphs)
     if analysis.detail == "age" and hits:
-        hits = _add_ages(library, hits, scores, analysis, options.paragraphs)
-    if options.dense > 0 and semantic is not None and qvec is not None:
-        hits = _add_dense(hits, scores, semantic.passage_matrix() @ qvec, options.dense)
+        more = index.search(search, 4 * options.paragraphs)
+        hits = _add_ages(library, hits, more, analysis)
     expansion: dict[str, float] = {}
     if options.rm3 and hits:
         weights = rm3_weights(terms, hits, stats, index)
@@ -190,7 +195,10 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     return ranking
 
 
-def _read(library: Library, question: str, options: Options) -> Reading:
+def read(library: Library, question: str, options: Options | None = None) -> Reading:
+    """The question as the answerer reads it (chat forms, spelling, lowercase names), so that
+    whatever else compares questions (corrections) normalises them the same way."""
+    options = options or Options()
     if not (options.chat_forms or options.spelling or options.names):
         return Reading(question)
     return read_question(
@@ -244,16 +252,15 @@ def _asked(library: Library, analysis: QuestionAnalysis) -> frozenset[str]:
 def _add_ages(
     library: Library,
     hits: list[tuple[int, float]],
-    scores: np.ndarray,
+    more: list[tuple[int, float]],
     analysis: QuestionAnalysis,
-    k: int,
 ) -> list[tuple[int, float]]:
     """For "how old is X": up to 3 more paragraphs, among the next best by BM25, that state
     X's age ("Kardashian, 43,"), which a question made of a name alone may rank low."""
     stats = library.sentences
     have = {d for d, _ in hits}
     extra = []
-    for doc, score in _top(scores, 4 * k):
+    for doc, score in more:
         if doc in have:
             continue
         text = " ".join(stats.texts[s] for s in stats.of_passage(doc))

@@ -10,8 +10,10 @@ Everything is computed on first use and kept for the library's lifetime.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from knowledge.analysis import STOPWORDS, stem, words
 from knowledge.embeddings import WordVectors
@@ -21,34 +23,65 @@ from knowledge.sentences import SentenceStats
 
 NEAR_FLOOR = 0.45  # cosine below which two words are not taken to mean the same thing
 NEAR_WORDS = 4  # library words kept per question word
+_CACHED = 1 << 16  # sentence vectors remembered
+
+
+def whole_word_vector(vectors: WordVectors, word: str) -> np.ndarray | None:
+    """The vector of a word the model knows whole, or of its dictionary form ("pardoned"
+    as "pardon"). Words spelt from several pieces are left out of near-word matching:
+    "commute" is "com" + "##mute", and lands near "website"."""
+    for form in (word, lemma(word)):
+        if form in vectors.tokens:
+            return vectors.vector(form)
+    return None
+
+
+def near_table(
+    vocabulary: Iterable[str], vectors: WordVectors
+) -> tuple[list[str], list[str], np.ndarray]:
+    """The library words that near-word matching considers, their stems and unit vectors."""
+    kept = [w for w in vocabulary if w.isalpha() and len(w) > 2]
+    pairs = [(w, v) for w in kept if (v := whole_word_vector(vectors, w)) is not None]
+    matrix = np.vstack([v for _, v in pairs]) if pairs else np.zeros((0, vectors.dim), np.float32)
+    return [w for w, _ in pairs], [stem(w) for w, _ in pairs], matrix
+
+
+@cache
+def one_blas_thread() -> None:
+    """Limit BLAS to one thread in this process, once: it would spread every mat-vec over all
+    cores and, on a busy machine, wait for them (measured up to 20 ms per answer on two shared
+    cores). One question then uses one core; concurrent questions use a core each."""
+    threadpool_limits(1, user_api="blas")
+
+
+def matvec(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """matrix @ vector with BLAS on the calling thread only."""
+    one_blas_thread()
+    return matrix @ vector
 
 
 class Semantic:
-    def __init__(self, stats: SentenceStats, index: PassageIndex, vectors: WordVectors) -> None:
+    def __init__(
+        self,
+        stats: SentenceStats,
+        index: PassageIndex,
+        vectors: WordVectors,
+        *,
+        near: tuple[Sequence[str], Sequence[str], np.ndarray] | None = None,
+        passages: np.ndarray | None = None,
+    ) -> None:
+        """`near` (words, stems, matrix) and `passages` (one unit row per paragraph) come
+        saved with the library; without them they are computed here."""
         self.stats = stats
         self.index = index
         self.vectors = vectors
-        kept = [w for w in stats.vocabulary if w.isalpha() and len(w) > 2]
-        pairs = [(w, v) for w in kept if (v := self.word_vector(w)) is not None]
-        self.words = [w for w, _ in pairs]
-        self.stems = [stem(w) for w in self.words]
-        self.matrix = (
-            np.vstack([v for _, v in pairs])
-            if pairs
-            else np.zeros((0, vectors.dim), dtype=np.float32)
-        )
+        self.words, self.stems, self.matrix = near or near_table(stats.vocabulary, vectors)
         self._idf: dict[str, float] = {}
         self._sentences: dict[int, np.ndarray] = {}
-        self._passages: np.ndarray | None = None
+        self._passages: np.ndarray | None = passages
 
     def word_vector(self, word: str) -> np.ndarray | None:
-        """The vector of a word the model knows whole, or of its dictionary form ("pardoned"
-        as "pardon"). Words spelt from several pieces are left out of near-word matching:
-        "commute" is "com" + "##mute", and lands near "website"."""
-        for form in (word, lemma(word)):
-            if form in self.vectors.tokens:
-                return self.vectors.vector(form)
-        return None
+        return whole_word_vector(self.vectors, word)
 
     def idf(self, word: str) -> float:
         s = stem(word)
@@ -71,7 +104,7 @@ class Semantic:
         v = self.word_vector(word)
         if v is None or not len(self.words):
             return {}
-        sims = self.matrix @ v
+        sims = matvec(self.matrix, v)
         skip = set(exclude) | {stem(word)}
         wanted = min(len(sims), 4 * k + len(skip))
         top = np.argpartition(-sims, wanted - 1)[:wanted]
@@ -92,6 +125,8 @@ class Semantic:
     def sentence_vector(self, s: int) -> np.ndarray:
         found = self._sentences.get(s)
         if found is None:
+            if len(self._sentences) >= _CACHED:
+                self._sentences.clear()
             found = self._sentences[s] = self.text_vector(words(self.stats.texts[s]))
         return found
 

@@ -1,105 +1,132 @@
-"""Sentence-level statistics of a library, computed once: terms per sentence, casing, lemmas.
+"""Sentence-level statistics of a library: terms per sentence, casing, lemmas.
 
-The index scores paragraphs; answering ranks sentences, so every sentence's analysed terms are
-kept here instead of being re-analysed per question. Typed mentions are found lazily (most
-sentences are never candidates) and remembered.
+The index scores paragraphs; answering ranks sentences. The corpus-wide parts (sentence spans,
+words seen lowercase, lemma groups, vocabulary, mean sentence length) are built once per
+corpus and memory-mapped (knowledge/library_data.py); what only candidates need (a sentence's
+terms, term set, mentions, word positions) is computed for the sentences a question ranks and
+remembered in bounded caches.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
+from typing import Generic, TypeVar
 
-from knowledge.analysis import STOPWORDS, analyze, fold, stem, words
-from knowledge.index import passage_terms
+from knowledge.analysis import analyze, fold, stem
+from knowledge.index import passage_text
 from knowledge.lemmas import lemma_key
+from knowledge.library_data import LibraryData, Strings, WordGroups
 from knowledge.mentions import Mention, find_mentions
 from knowledge.models import Passage, Span
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
-_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][\w'\u2019\-]*")
+_CACHED = 1 << 16  # sentences whose derived objects are remembered
+
+T = TypeVar("T")
 
 
-@dataclass
+class LazyList(dict[int, T], Generic[T]):
+    """A read-only list of `size` items, each computed on first access and remembered (at
+    most `cached`, then forgotten all at once). A dict underneath, so a remembered item costs
+    one C lookup, as a list item would."""
+
+    def __init__(self, size: int, item: Callable[[int], T], cached: int = _CACHED) -> None:
+        super().__init__()
+        self._size = size
+        self._item = item
+        self._cached = cached
+
+    def __missing__(self, i: int) -> T:
+        at = int(i)
+        if not 0 <= at < self._size:
+            raise IndexError(i)
+        value = self._item(at)
+        if self._cached:
+            if dict.__len__(self) >= self._cached:
+                self.clear()
+            self[at] = value
+        return value
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[T]:  # type: ignore[override]
+        return (self[i] for i in range(self._size))
+
+
 class SentenceStats:
-    passage_of: list[int]  # sentence -> passage position
-    spans: list[Span]
-    terms: list[tuple[str, ...]]  # analysed terms in order
-    term_sets: list[frozenset[str]]
-    first: list[int]  # passage -> its first sentence (sentences of a passage are contiguous)
-    passage_sets: list[frozenset[str]]  # passage terms, heading included
-    passage_lengths: list[int]
-    avg_len: float
-    common_words: frozenset[str]  # seen lowercase mid-sentence: not names when capitalised
-    lemma_groups: dict[str, frozenset[str]]  # lemma key -> the index terms that share it
-    vocabulary: tuple[str, ...] = ()  # distinct folded content words, sorted
-    texts: list[str] = field(default_factory=list)
-    _mentions: dict[int, list[Mention]] = field(default_factory=dict)
-    _stems: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    """Sentences of a library by position; passages' sentences are contiguous."""
+
+    def __init__(self, data: LibraryData) -> None:
+        a, s = data.arrays, data.strings
+        self.data = data
+        self.passage_of = a["passage_of"]  # sentence -> passage position
+        self.first = a["first"]  # passage -> its first sentence, plus the end
+        self.avg_len: float = data.avg_len
+        self.common_words: Strings = s["common"]  # seen lowercase mid-sentence: not names
+        self.lemma_groups = WordGroups(s["lemma_keys"], s["lemma_values"])
+        self.vocabulary: Strings = s["vocabulary"]  # distinct folded content words, sorted
+        n, n_passages = data.n_sentences, data.n_passages
+        self.spans: LazyList[Span] = LazyList(n, self._span, cached=0)
+        self.texts: LazyList[str] = LazyList(n, self._text)
+        self.terms: LazyList[tuple[str, ...]] = LazyList(n, self._terms)
+        self.term_sets: LazyList[frozenset[str]] = LazyList(n, lambda i: frozenset(self.terms[i]))
+        self.passage_sets: LazyList[frozenset[str]] = LazyList(
+            n_passages, lambda p: frozenset(self._passage_terms(p))
+        )
+        self.passage_lengths: LazyList[int] = LazyList(
+            n_passages, lambda p: len(self._passage_terms(p))
+        )
+        self._mentions = lru_cache(maxsize=_CACHED)(self._find_mentions)
+        self._stems = lru_cache(maxsize=_CACHED)(self._positions)
 
     @classmethod
     def build(cls, passages: Sequence[Passage]) -> SentenceStats:
-        passage_of: list[int] = []
-        spans: list[Span] = []
-        terms: list[tuple[str, ...]] = []
-        texts: list[str] = []
-        first: list[int] = []
-        lowercase: set[str] = set()
-        vocabulary: set[str] = set()
-        for p, passage in enumerate(passages):
-            first.append(len(spans))
-            sentence_spans = passage.sentences or [Span(start=0, end=len(passage.text))]
-            for span in sentence_spans:
-                text = passage.text[span.start : span.end]
-                passage_of.append(p)
-                spans.append(span)
-                texts.append(text)
-                terms.append(tuple(analyze(text)))
-                for i, token in enumerate(_TOKEN.findall(text)):
-                    if i and token[:1].islower():
-                        lowercase.add(fold(token))
-            vocabulary.update(w for w in words(passage.text) if w not in STOPWORDS)
-        first.append(len(spans))
-        groups: dict[str, set[str]] = defaultdict(set)
-        for word in vocabulary:
-            groups[lemma_key(word)].add(stem(word))
-        passage_sets = [frozenset(passage_terms(p)) for p in passages]
-        total = sum(len(t) for t in terms)
-        return cls(
-            passage_of=passage_of,
-            spans=spans,
-            terms=terms,
-            term_sets=[frozenset(t) for t in terms],
-            first=first,
-            passage_sets=passage_sets,
-            passage_lengths=[len(passage_terms(p)) for p in passages],
-            avg_len=total / max(len(terms), 1),
-            common_words=frozenset(lowercase),
-            lemma_groups={k: frozenset(v) for k, v in groups.items()},
-            vocabulary=tuple(sorted(vocabulary)),
-            texts=texts,
+        """Stats of some passages, built in memory (tests and tools)."""
+        from knowledge.library_build import build_in_memory
+
+        return cls(build_in_memory(passages)[1])
+
+    def _span(self, s: int) -> Span:
+        return Span(
+            start=int(self.data.arrays["sent_start"][s]), end=int(self.data.arrays["sent_end"][s])
         )
 
+    def _text(self, s: int) -> str:
+        a = self.data.arrays
+        text = self.data.passage_text(int(a["passage_of"][s]))
+        return text[int(a["sent_start"][s]) : int(a["sent_end"][s])]
+
+    def _terms(self, s: int) -> tuple[str, ...]:
+        return tuple(analyze(self.texts[s]))
+
+    def _passage_terms(self, p: int) -> list[str]:
+        data = self.data
+        section = data.section(p)
+        text = data.passage_text(p)
+        return analyze(f"{section}\n{text}" if section else text)
+
     def of_passage(self, p: int) -> range:
-        return range(self.first[p], self.first[p + 1])
+        return range(int(self.first[p]), int(self.first[p + 1]))
 
     def mentions(self, s: int) -> list[Mention]:
-        found = self._mentions.get(s)
-        if found is None:
-            found = self._mentions[s] = find_mentions(self.texts[s], self.common_words)
-        return found
+        return self._mentions(int(s))
+
+    def _find_mentions(self, s: int) -> list[Mention]:
+        return find_mentions(self.texts[s], self.common_words)
 
     def positions(self, s: int) -> list[tuple[int, str]]:
         """(character offset, stem) of every word of sentence `s`, found once."""
-        found = self._stems.get(s)
-        if found is None:
-            found = self._stems[s] = [
-                (m.start(), stem(fold(m.group()))) for m in _WORD.finditer(self.texts[s])
-            ]
-        return found
+        return self._stems(int(s))
+
+    def _positions(self, s: int) -> list[tuple[int, str]]:
+        return [(m.start(), stem(fold(m.group()))) for m in _WORD.finditer(self.texts[s])]
 
     def variants(self, word: str) -> frozenset[str]:
         """Index terms that share the word's lemma ("met" for "meet", "bought" for "buy")."""
         return self.lemma_groups.get(lemma_key(word), frozenset()) | {stem(word)}
+
+
+__all__ = ["SentenceStats", "passage_text"]

@@ -220,6 +220,53 @@ def date_relation(a: TimeValue, b: TimeValue) -> str | None:
 # --- merging -------------------------------------------------------------------------------
 
 
+def _candidate_pairs(mentions: Sequence[_Mention], weights: _Weights) -> list[tuple[int, int]]:
+    """Pairs (i < j) of dated mentions in a common year that share at least MIN_SHARED_TERMS
+    words outside the subject's.
+
+    Any other pair scores 0 on overlap (and cannot agree on a date), so this inverted index
+    finds every pair that could merge while comparing only mentions that share words: near
+    linear in the corpus, instead of every mention against every other.
+    """
+    postings: dict[tuple[str, int], list[int]] = {}
+    for k, m in enumerate(mentions):
+        assert m.time is not None
+        years = range(m.time.start.year, m.time.end.year + 1)
+        for term in m.terms - weights.subject:
+            for year in years:
+                postings.setdefault((term, year), []).append(k)
+    by_term: dict[str, set[tuple[int, int]]] = {}
+    for (term, _), members in postings.items():
+        if len(members) > 1:
+            by_term.setdefault(term, set()).update(itertools.combinations(members, 2))
+    shared: Counter[tuple[int, int]] = Counter()
+    for pairs in by_term.values():
+        shared.update(pairs)
+    return sorted(pair for pair, n in shared.items() if n >= MIN_SHARED_TERMS)
+
+
+class _Group:
+    """Mentions of one event, with what joining another group must be checked against."""
+
+    def __init__(self, member: int, mention: _Mention) -> None:
+        self.members = [member]
+        self.times = {mention.time.value: mention.time} if mention.time else {}
+        self.sentences = {mention.sentence_key}
+
+    def can_join(self, other: _Group) -> bool:
+        """No sentence twice, and every pair of their dates agrees."""
+        return self.sentences.isdisjoint(other.sentences) and all(
+            date_relation(a, b) is not None
+            for a in self.times.values()
+            for b in other.times.values()
+        )
+
+    def absorb(self, other: _Group) -> None:
+        self.members += other.members
+        self.times.update(other.times)
+        self.sentences |= other.sentences
+
+
 def _merge(mentions: list[_Mention], weights: _Weights) -> list[list[_Mention]]:
     """Agglomerate dated mentions, strongest word overlap first.
 
@@ -227,64 +274,78 @@ def _merge(mentions: list[_Mention], weights: _Weights) -> list[list[_Mention]]:
     their dates agrees (so a chain of nested dates cannot drift) and no sentence ends up twice
     (a sentence naming two dates speaks of two things).
     """
-    groups: list[list[_Mention]] = [[m] for m in mentions]
+    groups: list[_Group | None] = [_Group(k, m) for k, m in enumerate(mentions)]
     owner = list(range(len(mentions)))
     pairs = []
-    for i, a in enumerate(mentions):
-        for j in range(i + 1, len(mentions)):
-            b = mentions[j]
-            assert a.time is not None and b.time is not None
-            if a.mention.source_id == b.mention.source_id:
-                continue  # within one article, separate dated sentences are separate statements
-            relation = date_relation(a.time, b.time)
-            if relation is None:
-                continue
-            score = weights.overlap(a.terms, b.terms)
-            if score >= MERGE_OVERLAP:
-                pairs.append((score, relation == "same", i, j))
+    for i, j in _candidate_pairs(mentions, weights):
+        a, b = mentions[i], mentions[j]
+        assert a.time is not None and b.time is not None
+        if a.mention.source_id == b.mention.source_id:
+            continue  # within one article, separate dated sentences are separate statements
+        relation = date_relation(a.time, b.time)
+        if relation is None:
+            continue
+        score = weights.overlap(a.terms, b.terms)
+        if score >= MERGE_OVERLAP:
+            pairs.append((score, relation == "same", i, j))
     pairs.sort(key=lambda p: (-p[0], not p[1], p[2], p[3]))
     for _, _, i, j in pairs:
         gi, gj = owner[i], owner[j]
         if gi == gj:
             continue
         left, right = groups[gi], groups[gj]
-        if any(
-            a.sentence_key == b.sentence_key or date_relation(a.time, b.time) is None  # type: ignore[arg-type]
-            for a in left
-            for b in right
-        ):
+        assert left is not None and right is not None
+        if not left.can_join(right):
             continue
-        left.extend(right)
-        groups[gj] = []
-        owner = [gi if g == gj else g for g in owner]
-    return [g for g in groups if g]
+        for k in right.members:
+            owner[k] = gi
+        left.absorb(right)
+        groups[gj] = None
+    return [[mentions[k] for k in g.members] for g in groups if g is not None]
 
 
-def _undated_home(
-    m: _Mention, groups: list[list[_Mention]], weights: _Weights
-) -> list[_Mention] | None:
-    """The event an undated mention clearly speaks of, or None.
+def _undated_homes(
+    undated: list[_Mention], groups: list[list[_Mention]], weights: _Weights
+) -> list[list[_Mention] | None]:
+    """For each undated mention, the event it clearly speaks of, or None.
 
     Its words must match the event well and beat every event whose date disagrees with it
-    by a margin; events with agreeing dates (a day inside a year) are not rivals.
+    by a margin; events with agreeing dates (a day inside a year) are not rivals. Only events
+    sharing words with it can score, so they are found through an index of their words.
     """
-    scored = []
-    for group in groups:
-        others = [o for o in group if o.sentence_key != m.sentence_key]
-        if others:
-            scored.append((max(weights.overlap(m.terms, o.terms) for o in others), group))
+    postings: dict[str, list[int]] = {}
+    for g, group in enumerate(groups) if undated else ():
+        for m in group:
+            for term in m.terms - weights.subject:
+                postings.setdefault(term, []).append(g)
+    near: dict[int, set[int]] = {}
+    for u, m in enumerate(undated):
+        hits = Counter(g for term in m.terms - weights.subject for g in postings.get(term, ()))
+        near[u] = {g for g, n in hits.items() if n >= MIN_SHARED_TERMS}
+    homes: list[list[_Mention] | None] = []
+    for u, m in enumerate(undated):
+        scored = []
+        for g in sorted(near.get(u, ())):
+            others = [o for o in groups[g] if o.sentence_key != m.sentence_key]
+            if others:
+                scored.append((max(weights.overlap(m.terms, o.terms) for o in others), g))
+        homes.append(_home(scored, groups))
+    return homes
+
+
+def _home(scored: list[tuple[float, int]], groups: list[list[_Mention]]) -> list[_Mention] | None:
     if not scored:
         return None
     best_score, best = max(scored, key=lambda x: x[0])
     if best_score < UNDATED_OVERLAP:
         return None
-    best_time = _representative(best)
+    best_time = _representative(groups[best])
     rivals = [
-        score for score, group in scored if date_relation(best_time, _representative(group)) is None
+        score for score, g in scored if date_relation(best_time, _representative(groups[g])) is None
     ]
     if rivals and best_score < UNDATED_MARGIN * max(rivals):
         return None
-    return best
+    return groups[best]
 
 
 def _representative(group: list[_Mention]) -> TimeValue:
@@ -309,8 +370,7 @@ def build_timeline(corpus: Corpus) -> Timeline:
     undated = [m for m in mentions if m.time is None]
     groups = _merge(dated, weights)
     unresolved: list[Mention] = []
-    for m in undated:
-        target = _undated_home(m, groups, weights)
+    for m, target in zip(undated, _undated_homes(undated, groups, weights), strict=True):
         if target is None:
             unresolved.append(m.mention)
         else:

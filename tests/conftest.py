@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.library import Library, open_library
 
 # The fake Discord server (`fake_discord` fixture) for end-to-end tests.
 pytest_plugins = ("tests.fake_discord.fixtures",)
+
+# Property-based tests (tests/test_fuzz.py): a fixed, modest set of examples so the suite stays
+# fast and repeatable; HYPOTHESIS_PROFILE=thorough explores far more, with fresh examples.
+hypothesis_settings.register_profile(
+    "citebot",
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+hypothesis_settings.register_profile(
+    "thorough",
+    max_examples=3000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "citebot"))
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +50,24 @@ def _isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("CITEBOT_DATA", str(tmp_path / "citebot-data"))
     monkeypatch.delenv("CITEBOT_CORPUS", raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Settings with a fresh data folder (the service tests' default)."""
+    from tests.store_support import settings_for
+
+    return settings_for(tmp_path / "data")
+
+
+@pytest.fixture
+async def service(settings, library):
+    """A service over `settings` and the bundled library, closed after the test."""
+    from bot.service import Service
+
+    service = await Service.open(settings, library=library)
+    yield service
+    await service.close()
 
 
 @pytest.fixture

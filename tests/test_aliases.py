@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
-from knowledge.aliases import AliasError, parse_alias_file
+from knowledge.aliases import AliasError, build_aliases, parse_alias_file
 from knowledge.answer import answer_question
 from knowledge.corpus import CorpusError, load_corpus
 from knowledge.library import open_library
@@ -107,3 +109,9 @@ def test_bad_alias_file_is_skipped_with_a_warning_or_fatal_when_strict(tmp_path,
     assert any("aliases.txt" in w and message in w for w in corpus.warnings)
     with pytest.raises(CorpusError, match=message):
         load_corpus(folder, strict=True)
+
+
+def test_names_of_stopwords_only_are_ignored():
+    counts = Counter({"The Who": 3, "Who": 2, "The The": 1, "Grace Hopper": 2, "Hopper": 1})
+    aliases = build_aliases(counts, {"grace", "hopper"}, [])
+    assert aliases.groups == [frozenset({("grace", "hopper"), ("hopper",)})]

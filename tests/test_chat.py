@@ -150,3 +150,36 @@ async def test_timeline_filters(service, out):
     printed = out.getvalue()
     assert printed.startswith("Timeline: 2014, about \u201cMet Gala\u201d\n")
     assert "2014 \u2014 " in printed and "Met Gala" in printed
+
+
+async def test_resolving_with_a_passage_corrects_the_question_and_its_rewordings(service, out):
+    session = ChatSession(service, out, "tester")
+    await session.handle("where do ivanka n jared live rn")
+    answer_id = answer_id_in(out.getvalue())
+    for line in (
+        f"/report {answer_id} it says Palm Beach",
+        "/reports resolve 1 fixed answer:000:2:99",
+        "/reports reject 1 nope answer:000:2:4",
+        "/reports resolve 1 see the first article answer:000:2:4",
+    ):
+        await session.handle(line)
+    printed = out.getvalue()
+    assert "error: paragraph 2 of 000_f42420c014769c46 has sentences 1 to 6, not 99" in printed
+    assert "error: answer: names the passage that answers" in printed
+    assert "Correction #1" in printed and "000_f42420c014769c46:2:4" in printed
+    out.seek(0), out.truncate()
+    await session.handle("where is ivanka living now")
+    printed = out.getvalue()
+    assert printed.splitlines()[2] == "Corrected by a moderator on " + (
+        (await service.corrections())[0].created_at.date().isoformat() + "."
+    )
+    assert "Palm Beach" in printed
+    out.seek(0), out.truncate()
+    await session.handle("/reports list all")
+    await session.handle("/reports corrections")
+    await session.handle("/reports withdraw 1")
+    await session.handle("/reports corrections all")
+    printed = out.getvalue()
+    assert "Answer: `000_f42420c014769c46:2:4` (correction #1, active)" in printed
+    assert "Corrections (active)" in printed and "Q: where do ivanka n jared live rn" in printed
+    assert "Correction #1 withdrawn." in printed and "Withdrawn by tester" in printed

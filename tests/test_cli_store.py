@@ -214,3 +214,39 @@ def test_ask_starts_without_discord(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "no discord"
+
+
+# -- corrections ------------------------------------------------------------------------------
+def test_resolve_with_answer_then_list_withdraw_and_export(capsys, data: str) -> None:
+    answer_id = ask_json(capsys, data, "where do ivanka n jared live rn")["answer_id"]
+    assert run(capsys, "report", answer_id, "--reason", "Palm Beach", "--data", data)[0] == 0
+    code, _, err = run(capsys, "reports", "resolve", "1", "--note", "n", "--answer", "000:9:99",
+                       "--data", data)  # fmt: skip
+    assert code == 2 and err.strip().endswith("has sentences 1 to 4, not 99")
+    code, _, err = run(capsys, "reports", "resolve", "1", "--note", "n", "--answer", "000:2",
+                       "--reject", "--data", data)  # fmt: skip
+    assert code == 2 and "cannot go with --reject" in err
+    code, out, _ = run(capsys, "reports", "--data", data, "resolve", "1", "--note", "fixed",
+                       "--answer", "000:2:4")  # fmt: skip
+    assert code == 0 and "correction #1" in out and "000_f42420c014769c46:2:4" in out
+    fixed = ask_json(capsys, data, "where is ivanka living now")
+    assert fixed["corrected"]["by"] and fixed["corrected"]["at"]
+    assert "Palm Beach" in fixed["quotes"][0]["text"]
+    code, out, _ = run(capsys, "ask", "where is ivanka living now", "--data", data)
+    assert out.startswith("Corrected by a moderator on ")
+    code, out, _ = run(capsys, "reports", "--status", "all", "--data", data)
+    assert "answer: 000_f42420c014769c46:2:4 (correction #1, active)" in out
+    code, out, _ = run(capsys, "corrections", "--json", "--data", data)
+    (listed,) = json.loads(out)["corrections"]
+    assert listed["answer_ref"] == "000_f42420c014769c46:2:4" and listed["guild_id"] is None
+    code, out, _ = run(capsys, "reports", "export", "--format", "csv", "--data", data)
+    (row,) = csv.DictReader(io.StringIO(out))
+    assert row["answer_ref"] == "000_f42420c014769c46:2:4" and row["correction_status"] == "active"
+    assert run(capsys, "corrections", "--data", data, "withdraw", "1")[1].strip() == (
+        "correction #1 withdrawn"
+    )
+    code, _, err = run(capsys, "corrections", "withdraw", "1", "--data", data)
+    assert code == 2 and "already withdrawn" in err
+    assert ask_json(capsys, data, "where is ivanka living now")["corrected"] is None
+    code, out, _ = run(capsys, "corrections", "--status", "all", "--data", data)
+    assert "withdrawn by" in out

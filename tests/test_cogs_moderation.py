@@ -35,6 +35,11 @@ async def test_reports_group_is_server_only_and_visible_to_role_moderators(comma
     # the permission check happens when the command runs.
     assert reports["default_member_permissions"] is None
     subcommands = {o["name"]: o for o in reports["options"]}
-    assert set(subcommands) == {"list", "resolve", "reject", "export"}
+    assert set(subcommands) == {"list", "resolve", "reject", "export", "corrections", "withdraw"}
     statuses = [c["value"] for c in subcommands["list"]["options"][0]["choices"]]
     assert statuses == ["open", "resolved", "rejected", "all"]
+    resolve = {o["name"]: o for o in subcommands["resolve"]["options"]}
+    assert resolve["answer"]["autocomplete"] is True and not resolve["answer"]["required"]
+    assert resolve["answer"]["max_length"] == 100
+    kinds = [c["value"] for c in subcommands["corrections"]["options"][0]["choices"]]
+    assert kinds == ["active", "withdrawn", "retired", "all"]

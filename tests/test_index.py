@@ -6,7 +6,7 @@ import pytest
 
 import knowledge.index as index_module
 from knowledge.analysis import analyze
-from knowledge.index import IndexError_, PassageIndex
+from knowledge.index import INDEX_FORMAT, IndexError_, PassageIndex
 from knowledge.models import Passage
 
 
@@ -58,7 +58,7 @@ def test_save_and_load_give_the_same_scores(tmp_path):
     query = analyze("Ivanka married Kushner")
     np.testing.assert_allclose(loaded.scores(query), index.scores(query))
     assert loaded.doc_freq("kim") == index.doc_freq("kim") == 3
-    assert not (tmp_path / "ix.tmp").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["ix"]  # no temporary folder left
 
 
 # -- parity with bm25s and the fast paths ---------------------------------------------------
@@ -138,7 +138,7 @@ def test_index_of_another_format_or_truncated_is_refused(tmp_path):
         PassageIndex.load(tmp_path / "ix")
     PassageIndex.build(DOCS).save(tmp_path / "ix")
     meta = tmp_path / "ix" / "citebot.json"
-    meta.write_text(meta.read_text().replace('"format": "2"', '"format": "1"'))
+    meta.write_text(meta.read_text().replace(f'"format": "{INDEX_FORMAT}"', '"format": "1"'))
     with pytest.raises(IndexError_):
         PassageIndex.load(tmp_path / "ix")
 

@@ -33,8 +33,9 @@ def test_broken_saved_index_is_rebuilt_not_fatal(tmp_path):
     write(corpus, "a.txt", "Kim met Ivanka at the Met Gala.\n")
     lib = open_library(corpus, data)
     folder = index_dir(data, lib.fingerprint)
-    for f in folder.iterdir():
-        f.write_bytes(b"garbage")
+    for f in folder.rglob("*"):
+        if f.is_file():
+            f.write_bytes(b"garbage")
     again = open_library(corpus, data)
     assert again.rebuilt and again.index.search(["gala"], k=1)
     assert isinstance(PassageIndex.load(folder), PassageIndex)

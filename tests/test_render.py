@@ -10,6 +10,7 @@ import pytest
 
 from bot import render
 from knowledge.answer import DISAGREE_NOTE, NO_ANSWER_NOTE, answer_question
+from knowledge.corrections import PassageChoice, PassageRef
 from knowledge.models import Answer, Quote, Source
 from knowledge.timeline import Mention
 
@@ -328,3 +329,71 @@ def test_no_reports():
 def test_cooldown_message_rounds_up_to_whole_seconds():
     assert render.cooldown_message(0.2) == "You're asking quickly: please try again in 1 s."
     assert "in 4 s" in render.cooldown_message(3.6)
+
+
+# ---------------------------------------------------------------- corrections and feedback
+
+
+def click(
+    n: int, question: str = "where? **bold**", quote_text: str = "A quote."
+) -> SimpleNamespace:
+    return SimpleNamespace(
+        answer_id=f"ans{n % 7}",
+        question=f"{question} {n % 7}",
+        source_id="001_abc",
+        paragraph=n % 7 + 1,
+        quote=quote_text,
+    )
+
+
+def test_a_corrected_answer_says_so_first_in_its_own_colour():
+    corrected = Answer(
+        question="q",
+        answered=True,
+        quotes=[quote("Palm Beach.")],
+        corrected={"by": "Mo", "at": dt.datetime(2026, 3, 4, 5, 6, tzinfo=dt.UTC)},
+    )
+    embed = render.answer_embed(served(corrected))
+    assert embed.description.startswith("*Corrected by a moderator on 2026-03-04.*\n\n> Palm")
+    assert embed.colour == render.COLOUR_CORRECTED
+    assert render.answer_embed(served(Answer(question="q", answered=False))).colour != (
+        render.COLOUR_CORRECTED
+    )
+
+
+def test_review_queue_shares_one_message_between_reports_and_clicks():
+    many = [report(n, reason="r" * 1000) for n in range(1, 40)]
+    clicks = [click(n, question="q" * 300, quote_text="x" * 500) for n in range(60)]
+    embeds = render.review_embeds(many, "all", clicks)
+    assert len(embeds) == 2 and sum(len(e) for e in embeds) <= render.EMBED_TOTAL_LIMIT
+    for embed in embeds:
+        within_limits(embed)
+    assert embeds[1].title == "This answered me" and "more not shown" in embeds[1].footer.text
+    assert embeds[1].description.startswith("**")  # most clicked first, escaped text
+    assert render.review_embeds([report(1)], "open", []) == [
+        render.reports_embed([report(1)], "open")
+    ]
+
+
+def test_passage_choices_fit_discord_autocomplete():
+    choice = PassageChoice(PassageRef("s" * 120, 12, 3), "T" * 300, "w " * 400)
+    name, value = render.passage_choice(choice)
+    assert len(name) <= 100 and len(value) <= 100 and "\u00b612 s3: w w" in name
+
+
+def test_corrections_embed_lists_what_a_moderator_needs():
+    correction = SimpleNamespace(
+        correction_id=3, status="withdrawn", answer_ref="001_abc:2:1", moderator="*mo*",
+        created_at=dt.datetime(2024, 5, 1), report_id=9, question="Q?", quote="The answer.",
+        closed_by="mo", closed_note="withdrawn",
+    )  # fmt: skip
+    embed = render.corrections_embed([correction], "all")
+    within_limits(embed)
+    (field,) = embed.fields
+    assert field.name == "#3 \u00b7 withdrawn \u00b7 001_abc:2:1"
+    assert (
+        "\\*mo\\*" in field.value
+        and "report #9" in field.value
+        and "**A:** The answer." in field.value
+    )
+    assert render.corrections_embed([], "active").description == "*No corrections.*"

@@ -21,22 +21,10 @@ from bot.service import Asker, Report, ServedAnswer, Service, ServiceError
 from bot.store import DB_FILENAME
 from knowledge.corpus import default_corpus_dir
 from knowledge.library import open_library
-from tests.store_support import ROOT, settings_for
+from tests.store_support import ROOT
 
 ADA = Asker(user_id="1001", display_name="Ada", guild_id="77", channel_id="88")
 QUESTION = "Where did Kim and Ivanka first meet?"
-
-
-@pytest.fixture
-def settings(tmp_path: Path):
-    return settings_for(tmp_path / "data")
-
-
-@pytest.fixture
-async def service(settings, library):
-    service = await Service.open(settings, library=library)
-    yield service
-    await service.close()
 
 
 def _questions(library, count: int) -> list[str]:

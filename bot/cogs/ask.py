@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.cogs.common import asker_from_interaction, asker_from_message, reply_ephemeral
-from bot.cogs.reports import answer_view
+from bot.cogs.reports import view_for
 from bot.service import Asker, ServiceError
 from knowledge.answer import MAX_QUESTION_CHARS, QuestionError, clean_question
 
@@ -61,7 +61,7 @@ class AskCog(commands.Cog, name="Ask"):
         answer = await self.bot.service.ask(question, asker_from_interaction(interaction))
         await interaction.followup.send(
             embed=render.answer_embed(answer),
-            view=answer_view(answer.answer_id),
+            view=view_for(answer),
             ephemeral=private,
         )
 
@@ -109,6 +109,6 @@ class AskCog(commands.Cog, name="Ask"):
             return
         await message.reply(
             embed=render.answer_embed(answer),
-            view=answer_view(answer.answer_id),
+            view=view_for(answer),
             mention_author=False,
         )

@@ -59,6 +59,14 @@ class Cooldowns:
         bucket = self._buckets.setdefault(user_id, app_commands.Cooldown(self.rate, self.per))
         return bucket.update_rate_limit(now)
 
+    def peek(self, user_id: int) -> float | None:
+        """Like `retry_after` without spending: None if one more is allowed now."""
+        bucket = self._buckets.get(user_id)
+        if self.per <= 0 or bucket is None:
+            return None
+        now = self._clock()
+        return bucket.get_retry_after(now) if bucket.get_tokens(now) == 0 else None
+
     def _forget_idle(self, now: float) -> None:
         for user_id, bucket in list(self._buckets.items()):
             if bucket.get_tokens(now) == self.rate:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.discord_app import CiteBot
 
 Status = Literal["open", "resolved", "rejected", "all"]
+CorrectionStatus = Literal["active", "withdrawn", "retired", "all"]
 
 
 class NotModerator(app_commands.CheckFailure):
@@ -59,20 +60,73 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
     @app_commands.describe(status="which reports (default: open)")
     async def list_(self, interaction: discord.Interaction, status: Status = "open") -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id = str(interaction.guild_id)
         reports = await self.bot.service.reports(
-            None if status == "all" else status, guild_id=str(interaction.guild_id)
+            None if status == "all" else status, guild_id=guild_id
         )
-        await interaction.followup.send(embed=render.reports_embed(reports, status), ephemeral=True)
+        feedback = await self.bot.service.feedback(guild_id)
+        await interaction.followup.send(
+            embeds=render.review_embeds(reports, status, feedback), ephemeral=True
+        )
 
     @app_commands.command(name="resolve", description="Mark a report as handled")
-    @app_commands.describe(id="report number", note="what was done")
+    @app_commands.describe(
+        id="report number",
+        note="what was done",
+        answer="the passage that answers (pick one): the question and its rewordings get it",
+    )
     async def resolve(
         self,
         interaction: discord.Interaction,
         id: app_commands.Range[int, 1],
         note: app_commands.Range[str, 1, MAX_NOTE_CHARS],
+        answer: app_commands.Range[str, 1, render.CHOICE_LIMIT] | None = None,
     ) -> None:
-        await self._close(interaction, id, "resolved", note)
+        await self._close(interaction, id, "resolved", note, answer)
+
+    @resolve.autocomplete("answer")
+    async def answer_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        report_id = getattr(interaction.namespace, "id", None)
+        choices = await self.bot.service.passage_choices(
+            current,
+            report_id=report_id if isinstance(report_id, int) else None,
+            guild_id=str(interaction.guild_id),
+        )
+        return [
+            app_commands.Choice(name=name, value=value)
+            for name, value in map(render.passage_choice, choices)
+        ]
+
+    @app_commands.command(name="corrections", description="This server's corrections")
+    @app_commands.describe(status="which corrections (default: active)")
+    async def corrections(
+        self, interaction: discord.Interaction, status: CorrectionStatus = "active"
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found = await self.bot.service.corrections(status, guild_id=str(interaction.guild_id))
+        await interaction.followup.send(
+            embed=render.corrections_embed(found, status), ephemeral=True
+        )
+
+    @app_commands.command(name="withdraw", description="Stop answering with a correction")
+    @app_commands.describe(id="correction number (/reports corrections lists them)")
+    async def withdraw(
+        self, interaction: discord.Interaction, id: app_commands.Range[int, 1]
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            correction = await self.bot.service.withdraw_correction(
+                id, interaction.user.display_name, guild_id=str(interaction.guild_id)
+            )
+        except ServiceError as exc:
+            await reply_ephemeral(interaction, str(exc))
+            return
+        await interaction.followup.send(
+            f"Correction #{correction.correction_id} withdrawn: questions are answered as before.",
+            ephemeral=True,
+        )
 
     @app_commands.command(name="reject", description="Reject a report (the answer was right)")
     @app_commands.describe(id="report number", note="why it is rejected")
@@ -85,7 +139,12 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
         await self._close(interaction, id, "rejected", note)
 
     async def _close(
-        self, interaction: discord.Interaction, report_id: int, status: str, note: str
+        self,
+        interaction: discord.Interaction,
+        report_id: int,
+        status: str,
+        note: str,
+        answer: str | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = str(interaction.guild_id)
@@ -103,6 +162,7 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
                 status,
                 note,
                 guild_id=guild_id,
+                answer=answer,
             )
         except ServiceError as exc:
             await reply_ephemeral(interaction, str(exc))

@@ -75,14 +75,40 @@ class ReportButton(
         return cls(match["answer_id"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if await refused_for_rate(interaction, spend=False):
+            return
         shown = question_shown(interaction.message) if interaction.message else None
         await interaction.response.send_modal(ReportModal(self.answer_id, shown))
 
 
-def answer_view(answer_id: str) -> discord.ui.View:
+async def refused_for_rate(interaction: discord.Interaction, *, spend: bool) -> bool:
+    """Tell a member who reports too fast to wait (privately); True if so. Opening the form
+    only checks (`spend=False`); a submitted report spends one of the member's reports."""
+    cooldowns = interaction.client.report_cooldowns  # type: ignore[attr-defined]
+    user_id = interaction.user.id
+    wait = cooldowns.retry_after(user_id) if spend else cooldowns.peek(user_id)
+    if wait is None:
+        return False
+    await reply_ephemeral(interaction, render.cooldown_message(wait, "reporting"))
+    return True
+
+
+def answer_view(answer_id: str, closest: int = 0) -> discord.ui.View:
+    """The report button, and for a low-confidence answer one "This answered me" button per
+    closest passage shown (`closest` of them)."""
+    from bot.cogs.feedback import MAX_BUTTONS, AnsweredButton
+
     view = discord.ui.View(timeout=None)
+    for passage in range(1, min(closest, MAX_BUTTONS) + 1):
+        view.add_item(AnsweredButton(answer_id, passage))
     view.add_item(ReportButton(answer_id))
     return view
+
+
+def view_for(answer: Any) -> discord.ui.View:
+    """The buttons under a served answer."""
+    closest = 0 if answer.answered else len(answer.closest)
+    return answer_view(answer.answer_id, closest)
 
 
 def answer_id_from_custom_ids(custom_ids: Iterable[str | None]) -> str | None:
@@ -160,6 +186,8 @@ async def submit_report(
     *,
     question: str | None = None,
 ) -> None:
+    if await refused_for_rate(interaction, spend=True):
+        return
     # Defer privately first: the store write must finish before the user is told it was received.
     await interaction.response.defer(ephemeral=True, thinking=True)
     client: CiteBot = interaction.client  # type: ignore[assignment]
@@ -192,6 +220,8 @@ class ReportsCog(commands.Cog, name="Reports"):
         answer_id = answer_id_from_message(message, me.id) if me else None
         if answer_id is None:
             await reply_ephemeral(interaction, NOT_AN_ANSWER)
+            return
+        if await refused_for_rate(interaction, spend=False):
             return
         await interaction.response.send_modal(ReportModal(answer_id, question_shown(message)))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -55,8 +56,10 @@ class TimelineQuery:
     ) -> TimelineQuery:
         if isinstance(year, str):
             year = year.strip() or None
-            if year is not None and not year.isdigit():
-                raise TimelineQueryError(f"year must be a number like 2018, not {year!r}")
+            if year is not None and not re.fullmatch(r"[0-9]+", year):
+                raise TimelineQueryError(f"year must be a number like 2018, not {year[:20]!r}")
+            if year is not None and len(year.lstrip("0")) > len(str(MAX_YEAR)):
+                year = MAX_YEAR + 1  # far out of range: never parse thousands of digits
         if year is not None and not MIN_YEAR <= int(year) <= MAX_YEAR:
             raise TimelineQueryError(f"year must be between {MIN_YEAR} and {MAX_YEAR}")
         query = cls(

@@ -1,0 +1,64 @@
+""" "This answered me": one button per closest passage under a low-confidence answer. A click is
+stored as feedback on that answer (per server, like reports) for moderators' review queue."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import render
+from bot.cogs.common import asker_from_interaction
+from bot.service import ServiceError
+
+if TYPE_CHECKING:
+    from bot.discord_app import CiteBot
+
+log = logging.getLogger(__name__)
+
+CUSTOM_ID_PREFIX = "citebot:answered:"
+LABEL = "This answered me"
+MAX_BUTTONS = 4  # one row holds 5 buttons, the report button included
+
+
+class AnsweredButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=re.escape(CUSTOM_ID_PREFIX) + r"(?P<answer_id>[A-Za-z0-9_-]{1,64}):(?P<n>[1-9])",
+):
+    """The answer id and passage number live in the custom_id: old buttons work after a
+    restart."""
+
+    def __init__(self, answer_id: str, passage: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"{LABEL} ({passage})",
+                style=discord.ButtonStyle.success,
+                custom_id=f"{CUSTOM_ID_PREFIX}{answer_id}:{passage}",
+            )
+        )
+        self.answer_id, self.passage = answer_id, passage
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> AnsweredButton:
+        return cls(match["answer_id"], int(match["n"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        client: CiteBot = interaction.client  # type: ignore[assignment]
+        try:
+            _, new = await client.service.answered_me(
+                self.answer_id, self.passage, asker_from_interaction(interaction)
+            )
+        except ServiceError as exc:
+            await interaction.followup.send(render.fit_content(str(exc)), ephemeral=True)
+            return
+        text = (
+            f"Thanks: noted that passage {self.passage} answered you; moderators will see it."
+            if new
+            else f"You already told us passage {self.passage} answered you. Thanks!"
+        )
+        await interaction.followup.send(text, ephemeral=True)
