@@ -248,7 +248,7 @@ def _kind(question: str, common: frozenset[str]) -> tuple[Kind | None, bool, str
         if any(w in _WH for w in words(clause)[:2]):
             question = clause
             break
-    analysis = analyze_question(question, common)
+    analysis = analyze_question(question, common, fine=False)  # coarse kinds, as measured
     asks = analysis.wh is not None or words(question)[:1] in ([w] for w in _YES_NO)
     if analysis.answer_type is Kind.NAME and analysis.target in _CALENDAR | {"day", "month"}:
         return Kind.DATE, asks, analysis.target
