@@ -115,8 +115,9 @@ def _knowledge_digest() -> str:
 
         digest = hashlib.sha256()
         root = Path(knowledge.__file__).parent
-        # The code, and the small data files that change answers (lexicon, ranker weights).
-        paths = [*root.glob("*.py"), *root.glob("data/*.txt"), *root.glob("data/*.json")]
+        # The code and the small data files that change answers (lexicon, ranker weights), in
+        # sub-packages too: moving code into one must not keep serving the old answers.
+        paths = [*root.rglob("*.py"), *root.rglob("data/*.txt"), *root.rglob("data/*.json")]
         for path in sorted(paths):
             try:
                 name = path.relative_to(root).as_posix()
