@@ -23,7 +23,7 @@ import aiohttp
 import discord
 
 if TYPE_CHECKING:
-    from bot.discord_app import CiteBot
+    from bot.discord.app import CiteBot
 
 log = logging.getLogger(__name__)
 

@@ -109,8 +109,8 @@ async def command_payloads(monkeypatch):
     """The slash commands exactly as `citebot sync` would send them to Discord, by name."""
     for name in ("DISCORD_TOKEN", "CITEBOT_GUILD_IDS", "CITEBOT_ASK_CHANNELS"):
         monkeypatch.delenv(name, raising=False)
-    from bot.cogs import add_cogs
-    from bot.discord_app import CiteBot
+    from bot.discord.app import CiteBot
+    from bot.discord.cogs import add_cogs
     from bot.settings import Settings
 
     bot = CiteBot(Settings(), None)

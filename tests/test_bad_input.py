@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat import chat
 from bot.cli import main
+from bot.cli.chat_session import chat
 from bot.lines import LineError, read_line
 from bot.service import MAX_REASON_CHARS, Asker, Service, ServiceError
 from tests.cli_support import ROOT, clean_env

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from bot import render
-from bot.chat import ChatSession, chat, options
 from bot.cli import main
+from bot.cli.chat_session import ChatSession, chat, options
 from bot.service import Service
 from bot.settings import Settings
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cogs.ask import question_from_message, should_answer
-from bot.cogs.common import Cooldowns
+from bot.discord.cogs.ask import question_from_message, should_answer
+from bot.discord.cogs.common import Cooldowns
 from knowledge.answer import MAX_QUESTION_CHARS
 
 BOT = 1234

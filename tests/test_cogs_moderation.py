@@ -3,7 +3,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.cogs.moderation import is_moderator, refusal
+from bot.discord.cogs.moderation import is_moderator, refusal
 
 NOBODY = discord.Permissions.none()
 

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import discord
 
-from bot.cogs.reports import (
+from bot.discord.cogs.reports import (
     CATEGORIES,
     CUSTOM_ID_PREFIX,
     MAX_REASON_CHARS,

@@ -5,7 +5,7 @@ import datetime as dt
 import discord
 import pytest
 
-from bot.cogs.timeline import (
+from bot.discord.cogs.timeline import (
     Suggestions,
     TimelinePager,
     TimelineQuery,

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from bot import render
-from bot.cogs.admin import sync_commands
-from bot.cogs.reports import CUSTOM_ID_PREFIX
-from bot.discord_app import INTENT_HELP, CiteBot, TokenError, apply_api_urls, run_bot
+from bot.discord.app import INTENT_HELP, CiteBot, TokenError, apply_api_urls, run_bot
+from bot.discord.cogs.admin import sync_commands
+from bot.discord.cogs.reports import CUSTOM_ID_PREFIX
 from bot.service import Asker, Service
 from bot.settings import Settings
 from tests.fake_discord import FakeDiscord
@@ -487,7 +487,7 @@ async def test_an_internal_failure_is_a_private_short_message_and_a_logged_conte
         assert error["flags"] & EPHEMERAL
         assert error["content"] == render.INTERNAL_ERROR
         assert not [m for m in fake.messages.values() if m["id"] == str(ix.original_message_id)]
-    logged = [r for r in caplog.records if r.name == "bot.discord_app"]
+    logged = [r for r in caplog.records if r.name == "bot.discord.app"]
     assert logged and "/ask failed" in logged[0].getMessage()
     assert str(fake.member.id) in logged[0].getMessage()
     assert "disk on fire" in str(logged[0].exc_info[1])

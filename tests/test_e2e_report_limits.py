@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cogs.common import Cooldowns
+from bot.discord.cogs.common import Cooldowns
 from tests.test_e2e_discord import (
     EPHEMERAL,
     MESSAGE,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.discord_app import ShardedCiteBot, apply_api_urls, build_bot
+from bot.discord.app import ShardedCiteBot, apply_api_urls, build_bot
 from bot.service import Service
 from bot.store import Store
 from tests.fake_discord import FakeDiscord

@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import render
-from bot.cli_store import _describe
-from bot.cogs.reports import view_for
+from bot.cli.store import _describe
+from bot.discord.cogs.reports import view_for
 from bot.render_text import visible
 from bot.service import (
     MAX_REASON_CHARS,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.discord_app import TokenError, require_token
+from bot.discord.app import TokenError, require_token
 from bot.lifecycle import RESTARTING
 from bot.settings import Settings
 from tests.cli_support import clean_env, run_cli

@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from bot.chat import chat
 from bot.cli import main
+from bot.cli.chat_session import chat
 from bot.render_text import visible
 from bot.service import Asker, Service, spreadsheet_cell
 from tests.cli_support import clean_env

@@ -6,8 +6,8 @@ import io
 import json
 
 from bot import render
-from bot.chat import ChatSession
 from bot.cli import main
+from bot.cli.chat_session import ChatSession
 from bot.render_text import render_answer, searched_for_parts
 from bot.service import Service
 from bot.settings import Settings

@@ -9,7 +9,7 @@ import discord
 from discord.ext import commands
 
 if TYPE_CHECKING:
-    from bot.discord_app import CiteBot
+    from bot.discord.app import CiteBot
 
 log = logging.getLogger(__name__)
 

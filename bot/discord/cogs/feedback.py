@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import render
-from bot.cogs.common import asker_from_interaction
+from bot.discord.cogs.common import asker_from_interaction
 from bot.service import ServiceError
 
 if TYPE_CHECKING:
-    from bot.discord_app import CiteBot
+    from bot.discord.app import CiteBot
 
 log = logging.getLogger(__name__)
 

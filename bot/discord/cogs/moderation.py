@@ -11,11 +11,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.cogs.common import reply_ephemeral
+from bot.discord.cogs.common import reply_ephemeral
 from bot.service import MAX_NOTE_CHARS, ServiceError
 
 if TYPE_CHECKING:
-    from bot.discord_app import CiteBot
+    from bot.discord.app import CiteBot
 
 Status = Literal["open", "resolved", "rejected", "all"]
 CorrectionStatus = Literal["active", "withdrawn", "retired", "all"]

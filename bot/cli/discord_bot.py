@@ -1,4 +1,4 @@
-"""`citebot run`, `citebot sync`, `citebot chat`: the Discord faces. discord.py is imported only
+"""`citebot run`, `citebot sync`, `citebot health`: the Discord bot. discord.py is imported only
 inside these commands, so `citebot ask` never pays for it."""
 
 from __future__ import annotations
@@ -8,8 +8,10 @@ import asyncio
 import logging
 import signal
 
+from bot.cli.common import EXIT_FAILURE, UsageError, add_common, run_service, settings_from
 
-def register(sub: argparse._SubParsersAction, add_common) -> None:
+
+def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
     add_common(run)
     run.set_defaults(handler=run_run)
@@ -44,17 +46,10 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
     add_common(health)
     health.set_defaults(handler=run_health)
 
-    chat = sub.add_parser("chat", help="the bot's commands in the terminal, no token needed")
-    add_common(chat)
-    chat.set_defaults(handler=run_chat)
-
 
 def run_run(args: argparse.Namespace) -> int:
-    from bot.cli import UsageError, settings_from
-    from bot.cli_service import run_service
-
     settings = settings_from(args)
-    from bot.discord_app import TokenError, require_token, run_bot
+    from bot.discord.app import TokenError, require_token, run_bot
 
     for name in ("bot", "discord"):
         logger = logging.getLogger(name)
@@ -73,10 +68,8 @@ def run_run(args: argparse.Namespace) -> int:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    from bot.cli import UsageError, settings_from
-
     settings = settings_from(args)
-    from bot.discord_app import TokenError, sync_with_discord
+    from bot.discord.app import TokenError, sync_with_discord
 
     guilds = args.guild or ([] if args.globally else list(settings.guild_ids))
     globally = args.globally or not guilds
@@ -99,7 +92,6 @@ def run_health(args: argparse.Namespace) -> int:
     import math
     import sys
 
-    from bot.cli import EXIT_FAILURE, UsageError, settings_from
     from bot.health import check_health
 
     settings = settings_from(args)
@@ -109,10 +101,3 @@ def run_health(args: argparse.Namespace) -> int:
     healthy, line = check_health(settings.health_file, max_age)
     print(line, file=sys.stdout if healthy else sys.stderr)
     return 0 if healthy else EXIT_FAILURE
-
-
-def run_chat(args: argparse.Namespace) -> int:
-    from bot.chat import chat
-    from bot.cli_service import run_service
-
-    return run_service(args, chat)

@@ -15,9 +15,9 @@ from typing import TextIO
 import discord
 
 from bot import render
-from bot.cli_service import local_user
-from bot.cogs.reports import CATEGORIES, thanks
-from bot.cogs.timeline import TimelineQuery, TimelineQueryError, timeline_embeds
+from bot.cli.common import local_user
+from bot.discord.cogs.reports import CATEGORIES, thanks
+from bot.discord.cogs.timeline import TimelineQuery, TimelineQueryError, timeline_embeds
 from bot.lines import LineError, read_line
 from bot.render_text import visible
 from bot.service import Asker, Service, ServiceError

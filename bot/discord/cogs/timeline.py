@@ -24,7 +24,7 @@ from knowledge.timeline import (
 )
 
 if TYPE_CHECKING:
-    from bot.discord_app import CiteBot
+    from bot.discord.app import CiteBot
     from bot.service import Service
     from knowledge.corpus import Corpus
     from knowledge.timeline import Timeline

@@ -11,13 +11,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.cogs.common import asker_from_interaction, asker_from_message, reply_ephemeral
-from bot.cogs.reports import view_for
+from bot.discord.cogs.common import asker_from_interaction, asker_from_message, reply_ephemeral
+from bot.discord.cogs.reports import view_for
 from bot.service import Asker, ServiceError
 from knowledge.answer import MAX_QUESTION_CHARS, QuestionError, clean_question
 
 if TYPE_CHECKING:
-    from bot.discord_app import CiteBot
+    from bot.discord.app import CiteBot
 
 log = logging.getLogger(__name__)
 

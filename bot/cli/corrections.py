@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
+from bot.cli.common import add_common, add_nested_common, local_user, run_service
 from bot.render_text import visible
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 _STATUSES = ("active", "withdrawn", "retired", "all")
 
 
-def register(sub: argparse._SubParsersAction, add_common) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     corrections = sub.add_parser(
         "corrections", help="list or withdraw moderators' corrections (set by reports resolve)"
     )
@@ -27,15 +28,12 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
     withdraw.add_argument("correction_id", type=int, metavar="CORRECTION_ID")
     withdraw.add_argument("--moderator", metavar="NAME", help="default: your login")
     withdraw.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
-    from bot.cli_store import _add_nested_common
 
-    _add_nested_common(withdraw, add_common)
+    add_nested_common(withdraw)
     withdraw.set_defaults(handler=run_withdraw)
 
 
 def run_corrections(args: argparse.Namespace) -> int:
-    from bot.cli_service import run_service
-
     async def work(service: Service) -> list[Correction]:
         return await service.corrections(args.status)
 
@@ -70,8 +68,6 @@ def _short(text: str, limit: int = 70) -> str:
 
 
 def run_withdraw(args: argparse.Namespace) -> int:
-    from bot.cli_service import local_user, run_service
-
     moderator = args.moderator or local_user()
 
     async def work(service: Service) -> Correction:

@@ -6,6 +6,7 @@ import argparse
 import json
 import shutil
 
+from bot.cli.common import UsageError, add_common
 from bot.render_text import visible
 from knowledge.timeline import (
     Event,
@@ -25,7 +26,7 @@ _MAX_LABEL = 30
 _MIN_QUOTE = 40
 
 
-def register(sub: argparse._SubParsersAction, add_common) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     timeline = sub.add_parser(
         "timeline",
         help="dated events from the sources, oldest first",
@@ -51,8 +52,7 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
 
 
 def run_timeline(args: argparse.Namespace) -> int:
-    from bot.cli import UsageError
-    from bot.cli_ask import _library
+    from bot.cli.ask import _library
 
     try:
         year = parse_year(args.year) if args.year is not None else None

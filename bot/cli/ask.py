@@ -7,6 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from bot.cli.common import UsageError, add_common, local_user, run_service, settings_from, warn
 from bot.render_text import render_answer, visible
 from knowledge.library import Library, open_library
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from bot.service import Asker, Service
 
 
-def register(sub: argparse._SubParsersAction, add_common) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     ask = sub.add_parser("ask", help="answer a question with quotes from the sources")
     ask.add_argument("question", nargs="+", help="the question, or - to read one per line")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
@@ -32,8 +33,6 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
 
 
 def _library(args: argparse.Namespace, *, rebuild: bool = False) -> Library:
-    from bot.cli import settings_from, warn
-
     settings = settings_from(args)
     library = open_library(
         settings.corpus_dir, settings.data_dir, strict=args.strict, rebuild=rebuild
@@ -44,14 +43,11 @@ def _library(args: argparse.Namespace, *, rebuild: bool = False) -> Library:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    from bot.cli_service import local_user, run_service
     from bot.service import Asker
 
     asker = Asker(display_name=local_user())
     if args.question == ["-"]:
         if not args.json:
-            from bot.cli import UsageError
-
             raise UsageError("reading questions from stdin ('-') needs --json")
         return run_service(
             args, lambda service: _ask_lines(service, asker), load_library=args.strict

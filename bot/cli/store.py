@@ -11,19 +11,28 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli.common import (
+    EXIT_FAILURE,
+    UsageError,
+    add_common,
+    add_nested_common,
+    local_user,
+    run_service,
+    settings_from,
+)
 from bot.render_text import visible
 
 if TYPE_CHECKING:
     from bot.service import Feedback, Report, Service
 
-# bot.cli_service (and with it aiosqlite and the store) is imported inside the commands, so
+# bot.cli.common (and with it aiosqlite and the store) is imported inside the commands, so
 # building the parser stays cheap for every other command.
 
 _CATEGORIES = ("wrong", "outdated", "missing-source", "other")
 _STATUSES = ("open", "resolved", "rejected", "all")
 
 
-def register(sub: argparse._SubParsersAction, add_common) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="report a wrong answer by its answer id")
     report.add_argument("answer_id", metavar="ANSWER_ID", help="the id printed with the answer")
     report.add_argument("--reason", required=True, help="what is wrong (up to 1,000 characters)")
@@ -52,7 +61,7 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
         "server) are answered with it from now on",
     )
     resolve.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
-    _add_nested_common(resolve, add_common)
+    add_nested_common(resolve)
     resolve.set_defaults(handler=run_resolve)
 
     export = actions.add_parser("export", help="write reports as CSV or JSON Lines")
@@ -61,7 +70,7 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
     export.add_argument(
         "--status", choices=_STATUSES, default="all", dest="export_status", help="default: all"
     )
-    _add_nested_common(export, add_common)
+    add_nested_common(export)
     export.set_defaults(handler=run_export)
 
     cache = sub.add_parser("cache", help="answer cache statistics and clearing")
@@ -104,19 +113,8 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
     restore.set_defaults(handler=run_db_restore)
 
 
-def _add_nested_common(parser: argparse.ArgumentParser, add_common) -> None:
-    """Common options on a nested action must not reset what was given before the action
-    (`citebot reports --data D resolve 3`): argparse copies a subparser's defaults over them."""
-    before = set(map(id, parser._actions))
-    add_common(parser)
-    for action in parser._actions:
-        if id(action) not in before:
-            action.default = argparse.SUPPRESS
-
-
 # -- report -----------------------------------------------------------------------------------
 def run_report(args: argparse.Namespace) -> int:
-    from bot.cli_service import local_user, run_service
     from bot.service import Asker
 
     reporter = Asker(display_name=args.reporter or local_user())
@@ -140,8 +138,6 @@ def run_report(args: argparse.Namespace) -> int:
 
 # -- reports ----------------------------------------------------------------------------------
 def run_reports(args: argparse.Namespace) -> int:
-    from bot.cli_service import run_service
-
     async def work(service: Service) -> tuple[list[Report], list[Feedback]]:
         return await service.reports(args.status), await service.feedback()
 
@@ -201,9 +197,6 @@ def _describe(report: Report, width: int = 88) -> str:
 
 
 def run_resolve(args: argparse.Namespace) -> int:
-    from bot.cli import UsageError
-    from bot.cli_service import local_user, run_service
-
     status = "rejected" if args.reject else "resolved"
     moderator = args.moderator or local_user()
     if args.answer is not None and args.reject:
@@ -228,9 +221,6 @@ def run_resolve(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from bot.cli import UsageError
-    from bot.cli_service import run_service
-
     output: Path | None = args.output
     if output is not None and not output.parent.is_dir():
         raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
@@ -247,8 +237,6 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _emit(text: str, output: Path | None) -> None:
     """To standard output, or written whole to `output`."""
-    from bot.cli import UsageError
-
     if output is None:
         # Exact into a file or a pipe; on a terminal, control characters are shown, not obeyed.
         sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
@@ -273,8 +261,6 @@ def _write_atomically(path: Path, text: str) -> None:
 
 # -- cache ------------------------------------------------------------------------------------
 def run_cache_stats(args: argparse.Namespace) -> int:
-    from bot.cli_service import run_service
-
     async def work(service: Service):
         return await service.cache_stats()
 
@@ -292,8 +278,6 @@ def run_cache_stats(args: argparse.Namespace) -> int:
 
 
 def run_cache_clear(args: argparse.Namespace) -> int:
-    from bot.cli_service import run_service
-
     async def work(service: Service) -> int:
         return await service.clear_cache()
 
@@ -304,7 +288,6 @@ def run_cache_clear(args: argparse.Namespace) -> int:
 
 # -- db ---------------------------------------------------------------------------------------
 def _database(args: argparse.Namespace) -> str | Path:
-    from bot.cli import UsageError, settings_from
     from bot.store import StoreError, database_target
 
     settings = settings_from(args)
@@ -317,7 +300,6 @@ def _database(args: argparse.Namespace) -> str | Path:
 def run_db_check(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.cli import EXIT_FAILURE
     from bot.store import check_store
 
     result = asyncio.run(check_store(_database(args)))
@@ -348,8 +330,6 @@ DUMP_FORMAT = "citebot-export"
 
 def run_db_export(args: argparse.Namespace) -> int:
     """One header line, then one {"table", "row"} object per line, parents first."""
-    from bot.cli import UsageError
-    from bot.cli_service import run_service
     from bot.store import SCHEMA_VERSION
 
     output: Path | None = args.file
@@ -367,8 +347,6 @@ def run_db_export(args: argparse.Namespace) -> int:
 
 
 def run_db_import(args: argparse.Namespace) -> int:
-    from bot.cli_service import run_service
-
     rows = _read_export(args.file)
     counts = run_service(args, lambda service: service.import_database(rows), load_library=False)
     print(f"imported {_counted(counts)}")
@@ -381,7 +359,6 @@ def _counted(counts: dict[str, int]) -> str:
 
 def _read_export(file: Path) -> list[tuple[str, dict]]:
     """The rows of a `citebot db export` file, checked before anything is written."""
-    from bot.cli import UsageError
     from bot.store import SCHEMA_VERSION
 
     try:
@@ -407,7 +384,6 @@ def _read_export(file: Path) -> list[tuple[str, dict]]:
 
 
 def run_db_backup(args: argparse.Namespace) -> int:
-    from bot.cli import UsageError
     from bot.store import StoreError, backup_database, is_postgres_url
 
     target = _database(args)
@@ -423,7 +399,6 @@ def run_db_backup(args: argparse.Namespace) -> int:
 
 
 def run_db_restore(args: argparse.Namespace) -> int:
-    from bot.cli import UsageError
     from bot.store import StoreError, is_postgres_url, restore_database
 
     target = _database(args)
@@ -444,8 +419,6 @@ def _backup_postgres(args: argparse.Namespace) -> int:
     """On PostgreSQL a backup is a `db export` file: one consistent snapshot of citebot's
     tables (pg_dump remains the tool for the whole server)."""
     if not args.file.parent.is_dir():
-        from bot.cli import UsageError
-
         raise UsageError(f"cannot write {args.file}: folder {args.file.parent} does not exist")
     run_db_export(args)
     print(f"backed up to {args.file} (a citebot db export; restore with citebot db restore)")
@@ -454,8 +427,6 @@ def _backup_postgres(args: argparse.Namespace) -> int:
 
 def _restore_postgres(args: argparse.Namespace) -> int:
     """Replace every row with those of a `db backup` (or `db export`) file, all or nothing."""
-    from bot.cli_service import run_service
-
     rows = _read_export(args.file)
     counts = run_service(
         args, lambda service: service.import_database(rows, replace=True), load_library=False

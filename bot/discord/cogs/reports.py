@@ -13,12 +13,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.cogs.common import asker_from_interaction, reply_ephemeral
+from bot.discord.cogs.common import asker_from_interaction, reply_ephemeral
 from bot.service import CATEGORIES as CATEGORY_NAMES
 from bot.service import MAX_REASON_CHARS, ServiceError
 
 if TYPE_CHECKING:
-    from bot.discord_app import CiteBot
+    from bot.discord.app import CiteBot
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ async def refused_for_rate(interaction: discord.Interaction, *, spend: bool) -> 
 def answer_view(answer_id: str, closest: int = 0) -> discord.ui.View:
     """The report button, and for a low-confidence answer one "This answered me" button per
     closest passage shown (`closest` of them)."""
-    from bot.cogs.feedback import MAX_BUTTONS, AnsweredButton
+    from bot.discord.cogs.feedback import MAX_BUTTONS, AnsweredButton
 
     view = discord.ui.View(timeout=None)
     for passage in range(1, min(closest, MAX_BUTTONS) + 1):

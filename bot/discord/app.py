@@ -15,8 +15,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import lifecycle, render
-from bot.cogs import add_cogs
-from bot.cogs.common import Cooldowns, reply_ephemeral
+from bot.discord.cogs import add_cogs
+from bot.discord.cogs.common import Cooldowns, reply_ephemeral
 from bot.health import ShardHealth, write_health
 from bot.service import ServiceError
 from bot.settings import Settings
@@ -318,7 +318,7 @@ async def sync_with_discord(
     settings: Settings, guild_ids: list[int], *, globally: bool, clear: bool
 ) -> list[str]:
     """Log in over HTTP only (no gateway) and push the command tree."""
-    from bot.cogs.admin import sync_commands
+    from bot.discord.cogs.admin import sync_commands
 
     token = require_token(settings)
     apply_api_urls(settings)

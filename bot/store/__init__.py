@@ -1,8 +1,8 @@
 """The store behind the answer cache and wrong-answer reports; the only place speaking SQL.
 
 One interface, two backends chosen by `CITEBOT_DATABASE_URL`: an SQLite file (the default, no
-setup; bot/store_sqlite.py) or a PostgreSQL database shared by several processes or machines
-(bot/store_postgres.py). The statements below are written once, with `?` placeholders and a few
+setup; bot/store/sqlite.py) or a PostgreSQL database shared by several processes or machines
+(bot/store/postgres.py). The statements below are written once, with `?` placeholders and a few
 `{tokens}` each backend spells its own way; a backend supplies transactions, the schema version
 and its error translation. The schema grows by numbered, forward-only migrations. A database
 citebot cannot use is reported, never repaired, replaced or deleted.
@@ -506,10 +506,10 @@ def busy_message(location: str, busy_timeout: float, holder_hint: str) -> str:
 async def open_backend(target: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Backend:
     """Connect to the database `target` names (see database_target), without migrating."""
     if is_postgres_url(target):
-        from bot.store_postgres import PostgresBackend
+        from bot.store.postgres import PostgresBackend
 
         return await PostgresBackend.connect(str(target), busy_timeout=busy_timeout)
-    from bot.store_sqlite import SqliteBackend
+    from bot.store.sqlite import SqliteBackend
 
     return await SqliteBackend.connect(Path(target), busy_timeout=busy_timeout)
 
@@ -1055,17 +1055,17 @@ class Store:
 async def check_store(target: str | Path) -> CheckResult:
     """Read-only health check of the database `target` names."""
     if is_postgres_url(target):
-        from bot.store_postgres import check_postgres
+        from bot.store.postgres import check_postgres
 
         return await check_postgres(str(target))
-    from bot.store_sqlite import check_database
+    from bot.store.sqlite import check_database
 
     return await asyncio.to_thread(check_database, Path(target))
 
 
 def check_database(path: Path) -> CheckResult:
-    """Read-only health check of an SQLite database file (see bot.store_sqlite)."""
-    from bot.store_sqlite import check_database as check
+    """Read-only health check of an SQLite database file (see bot.store.sqlite)."""
+    from bot.store.sqlite import check_database as check
 
     return check(Path(path))
 
@@ -1078,14 +1078,14 @@ class BackupResult(BaseModel):
 
 
 def backup_database(path: Path, target: Path) -> BackupResult:
-    """Copy an SQLite database safely while it is in use (see bot.store_sqlite)."""
-    from bot.store_sqlite import backup_database as backup
+    """Copy an SQLite database safely while it is in use (see bot.store.sqlite)."""
+    from bot.store.sqlite import backup_database as backup
 
     return backup(Path(path), Path(target))
 
 
 def restore_database(backup: Path, path: Path) -> str | None:
-    """Replace an SQLite database by a backup (see bot.store_sqlite)."""
-    from bot.store_sqlite import restore_database as restore
+    """Replace an SQLite database by a backup (see bot.store.sqlite)."""
+    from bot.store.sqlite import restore_database as restore
 
     return restore(Path(backup), Path(path))
