@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from knowledge.analysis import STOPWORDS, stem
+from knowledge.errors import UserError
 from knowledge.expansion import QueryTerm
 from knowledge.features import answer_mentions, detail_match, nearness
 from knowledge.library import Library
@@ -38,7 +39,7 @@ _CLAIM_KINDS = frozenset({Kind.DATE, Kind.NUMBER, Kind.PLACE})
 _FACT_KINDS = frozenset({Kind.DATE, Kind.NUMBER, Kind.PERSON, Kind.PLACE, Kind.NAME})
 
 
-class QuestionError(ValueError):
+class QuestionError(UserError, ValueError):
     """The question cannot be asked as given (empty, too long)."""
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -32,6 +31,8 @@ import numpy as np
 from knowledge import housekeeping, integrity
 from knowledge.analysis import ANALYZER_VERSION, analyze, word_terms, words
 from knowledge.build_once import replace_folder
+from knowledge.errors import CitebotError
+from knowledge.files import write_atomically
 from knowledge.models import Passage
 
 INDEX_FORMAT = "3"  # 3: file sizes and checksums, a build id, the in-use marker
@@ -45,7 +46,7 @@ _SPARSE_SHARE = 16  # queries touching fewer than n_docs / this postings skip th
 _SAMPLE = 4096  # scores sampled to bound the k-th best before scanning a dense array
 
 
-class IndexError_(Exception):
+class IndexError_(CitebotError):
     """A saved index is missing or unreadable; callers rebuild it."""
 
 
@@ -238,12 +239,8 @@ def _record_stamps(folder: Path, meta: dict, stamps: dict[str, integrity.FileSta
     """The files were copied or touched but are intact: record their new times, so the next
     load checks only sizes and samples again. Best effort (the folder may be read-only)."""
     meta = {**meta, "files": {name: s.model_dump() for name, s in stamps.items()}}
-    tmp = folder / f".{_META}.{os.getpid()}.tmp"
-    try:
-        tmp.write_text(json.dumps(meta))
-        os.replace(tmp, folder / _META)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        write_atomically(folder / _META, json.dumps(meta))
 
 
 def passage_text(passage: Passage) -> str:

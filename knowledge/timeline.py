@@ -15,7 +15,6 @@ import itertools
 import json
 import logging
 import math
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -27,6 +26,8 @@ from pydantic import BaseModel, Field, ValidationError
 from knowledge.analysis import analyze
 from knowledge.build_once import load_or_build, lock_path
 from knowledge.corpus import Corpus
+from knowledge.errors import UserError
+from knowledge.files import write_atomically
 from knowledge.models import Passage, Source
 from knowledge.temporal import (
     GRANULARITY_ORDER,
@@ -412,7 +413,7 @@ def event_sort_key(event: Event) -> tuple:
 # --- filters -------------------------------------------------------------------------------
 
 
-class FilterError(ValueError):
+class FilterError(UserError, ValueError):
     """A filter cannot be applied as given (bad date, empty range, no words)."""
 
 
@@ -486,9 +487,7 @@ def timeline_path(data_dir: Path, fingerprint: str) -> Path:
 def save_timeline(timeline: Timeline, path: Path) -> None:
     """Write atomically, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(timeline.model_dump_json(), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, timeline.model_dump_json())
 
 
 def load_timeline(path: Path, fingerprint: str) -> Timeline | None:
