@@ -8,7 +8,6 @@ best-matching paragraphs share, which sometimes bridges the second.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from knowledge.analysis import STOPWORDS, stem
-from knowledge.index import PassageIndex
+from knowledge.index import PassageIndex, bm25_idf
 from knowledge.sentences import SentenceStats
 
 if TYPE_CHECKING:
@@ -68,7 +67,7 @@ def query_terms(
             continue
         variants = stats.variants(word) if lemmas else frozenset({s})
         df = max(index.doc_freq(v) for v in variants)
-        idf = math.log(1 + (index.n_docs - df + 0.5) / (df + 0.5))
+        idf = bm25_idf(df, index.n_docs)
         near = semantic.near(word, variants) if semantic is not None and word not in names else {}
         out[s] = QueryTerm(word, s, variants, idf, df > 0, near)
     return list(out.values())

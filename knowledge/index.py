@@ -175,9 +175,6 @@ class PassageIndex:
         return cls(terms=terms, n_docs=n_docs, build_id=build_id, holder=holder, **arrays)
 
     # -- querying -----------------------------------------------------------------------------
-    def known(self, terms: Sequence[str]) -> list[str]:
-        return [t for t in terms if self._terms.find(t) is not None]
-
     def _term_ids(self, terms: Sequence[str]) -> list[int]:
         """Ids of the known terms, repeats kept: a word asked twice counts twice, as in bm25s."""
         ids = (self._terms.find(t) for t in terms)
@@ -232,7 +229,7 @@ class PassageIndex:
 
     def idf(self, term: str) -> float:
         """Lucene's IDF, the same weight BM25 gives the term; unseen terms get the maximum."""
-        return _idf(self.doc_freq(term), self.n_docs)
+        return bm25_idf(self.doc_freq(term), self.n_docs)
 
 
 def _record_stamps(folder: Path, meta: dict, stamps: dict[str, integrity.FileStamp]) -> None:
@@ -252,7 +249,8 @@ def passage_terms(passage: Passage) -> list[str]:
     return analyze(passage_text(passage))
 
 
-def _idf(df: int, n_docs: int) -> float:
+def bm25_idf(df: int, n_docs: int) -> float:
+    """Lucene's BM25 IDF (always positive), for a term in `df` of `n_docs` documents."""
     return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
 
 
@@ -390,7 +388,7 @@ class _Builder:
         np.cumsum(df, out=indptr[1:])
         # The same float steps as bm25s (idf per term in double then float32; tf part in double).
         distinct, which = np.unique(df, return_inverse=True)
-        idf = np.array([_idf(v, n_docs) for v in distinct.tolist()], dtype=np.float32)[which]
+        idf = np.array([bm25_idf(v, n_docs) for v in distinct.tolist()], dtype=np.float32)[which]
         lengths = np.array(self._lengths, dtype=np.int64)
         avg_len = lengths.mean() if n_docs else np.float64(0.0)
 

@@ -434,9 +434,9 @@ def parse_year(text: str) -> int:
     try:
         year = int(text.strip())
     except ValueError:
-        raise FilterError(f"--year {text!r} is not a year; use four digits, e.g. 2018") from None
+        raise FilterError(f"year {text!r} is not a year; use four digits, e.g. 2018") from None
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise FilterError(f"--year {year} is out of range ({MIN_YEAR}\u2013{MAX_YEAR})")
+        raise FilterError(f"year {year} is out of range ({MIN_YEAR}\u2013{MAX_YEAR})")
     return year
 
 
@@ -451,7 +451,7 @@ def filter_events(
     """Events overlapping the year and the [start, end] range, whose mentions hold all the
     words of `about` (analysed as search analyses them)."""
     if start and end and start > end:
-        raise FilterError(f"--from {start} is after --to {end}")
+        raise FilterError(f"from {start} is after to {end}")
     terms = about_terms(about) if about is not None else []
     lo = max(d for d in (start, dt.date(year, 1, 1) if year else None, dt.date.min) if d)
     hi = min(d for d in (end, dt.date(year, 12, 31) if year else None, dt.date.max) if d)
@@ -465,7 +465,7 @@ def filter_events(
 def about_terms(text: str) -> list[str]:
     terms = list(dict.fromkeys(analyze(text)))
     if not terms:
-        raise FilterError(f"--about {text!r} has no words to look for (only common words)")
+        raise FilterError(f"about {text!r} has no words to look for (only common words)")
     return terms
 
 
