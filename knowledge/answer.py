@@ -291,7 +291,8 @@ def _disagreement(library: Library, ranking: Ranking) -> list[_Unit] | None:
         return None
     name_words = frozenset().union(*ranking.question.proper)
     predicate = [t for t in ranking.terms if t.word not in name_words]
-    first, sides = groups[0], []
+    first = groups[0]
+    sides: list[tuple[_Unit, TypedSpan]] = []
     for other in groups[1:]:
         pair = next(
             (

@@ -13,13 +13,15 @@ def write_atomically(path: Path, data: str | bytes, *, encoding: str = "utf-8") 
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         if isinstance(data, str):
-            handle = os.fdopen(fd, "w", encoding=encoding, newline="")
+            with os.fdopen(fd, "w", encoding=encoding, newline="") as text:
+                text.write(data)
+                text.flush()
+                os.fsync(text.fileno())
         else:
-            handle = os.fdopen(fd, "wb")
-        with handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            with os.fdopen(fd, "wb") as binary:
+                binary.write(data)
+                binary.flush()
+                os.fsync(binary.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

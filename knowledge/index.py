@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import count
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -144,7 +145,7 @@ class PassageIndex:
 
     @classmethod
     def _load(cls, folder: Path, holder: housekeeping.Holder, mmap: bool) -> PassageIndex:
-        mode = "r" if mmap else None
+        mode: Literal["r"] | None = "r" if mmap else None
         try:
             meta = json.loads((folder / _META).read_text())
             if meta.get("format") != INDEX_FORMAT or meta.get("analyzer") != ANALYZER_VERSION:
@@ -258,8 +259,8 @@ def _kth_of_sample(dense: np.ndarray, k: int) -> float:
     """A lower bound of the k-th best score: the k-th best of an even sample (or any hit)."""
     sample = dense[:: max(1, len(dense) // _SAMPLE)]
     if len(sample) <= k:
-        return np.float32(np.finfo(np.float32).tiny)
-    return max(_kth_largest(sample, k), np.finfo(np.float32).tiny)
+        return float(np.finfo(np.float32).tiny)
+    return float(max(_kth_largest(sample, k), np.finfo(np.float32).tiny))
 
 
 def _kth_largest(values: np.ndarray, k: int) -> np.float32:
@@ -283,7 +284,7 @@ class _Terms:
     def __init__(self, blob: bytes | np.ndarray, offsets: np.ndarray) -> None:
         self.blob = blob
         self.offsets = offsets
-        self._bytes = memoryview(blob).cast("B") if isinstance(blob, np.ndarray) else blob
+        self._bytes = blob.data.cast("B") if isinstance(blob, np.ndarray) else blob
         self._starts = offsets.tolist() if len(offsets) < 4096 else offsets
 
     def __len__(self) -> int:
