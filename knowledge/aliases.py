@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from knowledge.analysis import STOPWORDS, words
+from knowledge.errors import UserError
 
 _DOMINANT = 0.8  # share of the full names with a word that one name must have
 _NAME_WORD = r"[A-Z][\w'\u2019.-]*"
@@ -38,7 +39,7 @@ _STATED = [
 Name = tuple[str, ...]  # folded content words
 
 
-class AliasError(ValueError):
+class AliasError(UserError, ValueError):
     """A line of aliases.txt that names fewer than two names."""
 
 

@@ -11,10 +11,11 @@ import unicodedata
 from dataclasses import dataclass
 
 from knowledge.analysis import STOPWORDS, stem
+from knowledge.errors import UserError
 from knowledge.expansion import QueryTerm
 from knowledge.features import answer_mentions, detail_match, nearness
 from knowledge.library import Library
-from knowledge.mentions import Kind, Mention
+from knowledge.mentions import Kind, TypedSpan
 from knowledge.models import Answer, Quote, quote_of
 from knowledge.ranking import Candidate, Options, Ranking, rank
 
@@ -38,7 +39,7 @@ _CLAIM_KINDS = frozenset({Kind.DATE, Kind.NUMBER, Kind.PLACE})
 _FACT_KINDS = frozenset({Kind.DATE, Kind.NUMBER, Kind.PERSON, Kind.PLACE, Kind.NAME})
 
 
-class QuestionError(ValueError):
+class QuestionError(UserError, ValueError):
     """The question cannot be asked as given (empty, too long)."""
 
 
@@ -192,13 +193,13 @@ def _carries(library: Library, ranking: Ranking, s: int) -> bool:
     return True
 
 
-def _trigger(m: Mention) -> str:
+def _trigger(m: TypedSpan) -> str:
     """The cue word of a reason mention ("because"), which runs to the end of its sentence."""
     found = m.text.split(maxsplit=1)
     return found[0].lower() if found else ""
 
 
-def _claim(library: Library, ranking: Ranking, unit: _Unit) -> Mention | None:
+def _claim(library: Library, ranking: Ranking, unit: _Unit) -> TypedSpan | None:
     """The fact of the asked kind that a unit states about the question's predicate: the
     mention nearest (in characters) to a question word that is not part of a proper name
     ("pardoned", "meet"), or None when the unit does not use such a word or holds no fact."""
@@ -208,7 +209,7 @@ def _claim(library: Library, ranking: Ranking, unit: _Unit) -> Mention | None:
     predicate = [t for t in ranking.terms if t.word not in names] or ranking.terms
     wanted = {v for t in predicate for v in t.variants}
     anchors: list[int] = []
-    facts: list[tuple[int, Mention]] = []
+    facts: list[tuple[int, TypedSpan]] = []
     for s in range(unit.first, unit.last + 1):
         base = stats.spans[s].start
         anchors += [base + start for start, st in stats.positions(s) if st in wanted]
@@ -226,7 +227,7 @@ def _claim(library: Library, ranking: Ranking, unit: _Unit) -> Mention | None:
     return fact if gap <= _CLAIM_GAP else None
 
 
-def _concrete(m: Mention) -> bool:
+def _concrete(m: TypedSpan) -> bool:
     """A value two sources can contradict: a place, or a date or number with digits ("June
     2018", "42"); "over the weekend" or "two years earlier" depend on when it was written."""
     return bool(m.words) and (m.kind is Kind.PLACE or any(c.isdigit() for c in m.text))
@@ -238,8 +239,8 @@ def _content(words_: frozenset[str]) -> frozenset[str]:
 
 def _conflict(
     library: Library,
-    a: tuple[_Unit, Mention],
-    b: tuple[_Unit, Mention],
+    a: tuple[_Unit, TypedSpan],
+    b: tuple[_Unit, TypedSpan],
     predicate: list[QueryTerm],
 ) -> bool:
     """Two claims from different sources conflict when both paragraphs state the same parts
@@ -271,7 +272,7 @@ def _disagreement(library: Library, ranking: Ranking) -> list[_Unit] | None:
         return None
     top = ranking.best.score
     threshold = ranking.model.threshold
-    groups: list[list[tuple[_Unit, Mention]]] = []
+    groups: list[list[tuple[_Unit, TypedSpan]]] = []
     for c in ranking.candidates[:_CLAIM_POOL]:
         if c.score < top - _DISAGREE_MARGIN:
             break
@@ -290,7 +291,8 @@ def _disagreement(library: Library, ranking: Ranking) -> list[_Unit] | None:
         return None
     name_words = frozenset().union(*ranking.question.proper)
     predicate = [t for t in ranking.terms if t.word not in name_words]
-    first, sides = groups[0], []
+    first = groups[0]
+    sides: list[tuple[_Unit, TypedSpan]] = []
     for other in groups[1:]:
         pair = next(
             (

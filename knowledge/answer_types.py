@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from knowledge.analysis import STOPWORDS, words
-from knowledge.mentions import Kind, Mention
+from knowledge.mentions import Kind, TypedSpan
 
 _NUMBER_WORD = (
     r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -55,7 +55,7 @@ _NAME = re.compile(r"\b[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*")
 
 @dataclass(frozen=True)
 class Age:
-    mention: Mention  # the number
+    mention: TypedSpan  # the number
     owner: frozenset[str]  # folded words of the name it belongs to; empty when unknown
 
 
@@ -80,9 +80,9 @@ def ages(text: str, common_words: Collection[str] = frozenset()) -> list[Age]:
     return out
 
 
-def _number(text: str, m: re.Match, group: int) -> Mention:
+def _number(text: str, m: re.Match, group: int) -> TypedSpan:
     start, end = m.start(group), m.end(group)
-    return Mention(Kind.NUMBER, start, end, text[start:end], frozenset(words(text[start:end])))
+    return TypedSpan(Kind.NUMBER, start, end, text[start:end], frozenset(words(text[start:end])))
 
 
 def _owner(name: str, common_words: Collection[str]) -> frozenset[str]:
@@ -91,10 +91,10 @@ def _owner(name: str, common_words: Collection[str]) -> frozenset[str]:
     )
 
 
-def durations(text: str) -> list[Mention]:
+def durations(text: str) -> list[TypedSpan]:
     """Amounts of time: "three-hour", "for over three hours", "nearly a decade"."""
     return [
-        Mention(Kind.NUMBER, m.start(), m.end(), m.group(), frozenset(words(m.group())))
+        TypedSpan(Kind.NUMBER, m.start(), m.end(), m.group(), frozenset(words(m.group())))
         for m in _DURATION.finditer(text)
     ]
 

@@ -14,9 +14,10 @@ from importlib import resources
 from pathlib import Path
 
 from knowledge.analysis import STOPWORDS
+from knowledge.errors import UserError
 
 
-class LexiconError(ValueError):
+class LexiconError(UserError, ValueError):
     """A lexicon line is not `form = words`."""
 
 

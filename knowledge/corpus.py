@@ -20,6 +20,7 @@ import yaml
 
 from knowledge.aliases import parse_alias_file
 from knowledge.analysis import ANALYZER_VERSION, split_sentences
+from knowledge.errors import CitebotError, UserError
 from knowledge.models import Passage, Source
 
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown")
@@ -39,11 +40,11 @@ _SMALL_WORDS = frozenset(
 )
 
 
-class CorpusError(Exception):
+class CorpusError(UserError):
     """The corpus cannot be used at all (missing or empty folder, or a bad file under --strict)."""
 
 
-class UnsafeSourceError(OSError):
+class UnsafeSourceError(CitebotError, OSError):
     """A source entry citebot refuses to read: a link leading out of the corpus folder, or not
     a regular file (a FIFO would block, a device or /proc file is not an article)."""
 

@@ -30,6 +30,7 @@ from functools import lru_cache
 import numpy as np
 
 from knowledge.analysis import STOPWORDS, stem, words
+from knowledge.errors import UserError
 from knowledge.library import Library
 from knowledge.mentions import Kind
 from knowledge.models import Answer, Corrected, Passage, Quote, quote_of
@@ -48,7 +49,7 @@ _MAX_QUOTES = 3
 _REF = re.compile(r"^(?P<source>.+?):(?P<paragraph>\d+)(?::(?P<sentence>\d+))?$")
 
 
-class RefError(ValueError):
+class RefError(UserError, ValueError):
     """A passage reference that does not name a passage of the library; says how to fix it."""
 
 

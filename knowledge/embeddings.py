@@ -20,13 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.errors import CitebotError
+
 _MAX_WORD = 64  # BERT's WordPiece gives up on longer words too ([UNK])
 # Weight of the ## pieces after a word's first piece: "pardon ##ed" must stay near "pardon", not
 # drift towards every other word ending in "##ed" (model2vec down-weights frequent tokens).
 TAIL_WEIGHT = 0.25
 
 
-class EmbeddingError(ValueError):
+class EmbeddingError(CitebotError, ValueError):
     """The embedding data file is missing or malformed."""
 
 

@@ -8,16 +8,16 @@ best-matching paragraphs share, which sometimes bridges the second.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from knowledge.analysis import STOPWORDS, stem
-from knowledge.index import PassageIndex
+from knowledge.index import PassageIndex, bm25_idf
 from knowledge.sentences import SentenceStats
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def query_terms(
             continue
         variants = stats.variants(word) if lemmas else frozenset({s})
         df = max(index.doc_freq(v) for v in variants)
-        idf = math.log(1 + (index.n_docs - df + 0.5) / (df + 0.5))
+        idf = bm25_idf(df, index.n_docs)
         near = semantic.near(word, variants) if semantic is not None and word not in names else {}
         out[s] = QueryTerm(word, s, variants, idf, df > 0, near)
     return list(out.values())
@@ -95,23 +95,25 @@ def rm3_weights(
     if not feedback or not original:
         return dict.fromkeys(original, 1.0 / max(len(original), 1))
     total = sum(s for _, s in feedback)
-    relevance: Counter[str] = Counter()
+    relevance: dict[str, float] = {}
     for doc, score in feedback:
         counts: Counter[str] = Counter()
         for s in stats.of_passage(doc):
             counts.update(stats.terms[s])
         length = sum(counts.values()) or 1
         for term, tf in counts.items():
-            relevance[term] += (score / total) * tf / length
+            relevance[term] = relevance.get(term, 0.0) + (score / total) * tf / length
     query = {stem_ for t in terms for stem_ in t.variants}
     limit = _COMMON * index.n_docs
     candidates = [
-        (w, p) for w, p in relevance.most_common() if w not in query and index.doc_freq(w) <= limit
+        (w, p)
+        for w, p in sorted(relevance.items(), key=itemgetter(1), reverse=True)
+        if w not in query and index.doc_freq(w) <= limit
     ][:n_terms]
-    norm = sum(p for _, p in candidates) + sum(relevance[t] for t in original) or 1.0
+    norm = sum(p for _, p in candidates) + sum(relevance.get(t, 0.0) for t in original) or 1.0
     weights = {t: original_weight / len(original) for t in original}
     for t in original:
-        weights[t] += (1 - original_weight) * relevance[t] / norm
+        weights[t] += (1 - original_weight) * relevance.get(t, 0.0) / norm
     for w, p in candidates:
         weights[w] = (1 - original_weight) * p / norm
     return weights

@@ -17,7 +17,7 @@ import numpy as np
 
 from knowledge.answer_types import ages, durations, foreign_ages, own_age
 from knowledge.expansion import QueryTerm
-from knowledge.mentions import Kind, Mention
+from knowledge.mentions import Kind, TypedSpan
 from knowledge.question import QuestionAnalysis
 from knowledge.sentences import SentenceStats
 
@@ -147,7 +147,7 @@ def sentence_features(
     return f
 
 
-def answer_mentions(s: int, question: QuestionAnalysis, stats: SentenceStats) -> list[Mention]:
+def answer_mentions(s: int, question: QuestionAnalysis, stats: SentenceStats) -> list[TypedSpan]:
     """Mentions of sentence `s` that can answer: of an accepted kind, not named by the
     question, and of the finer type asked for: for "how long" only amounts of time, for
     "how old" no age that belongs to someone the question does not ask about."""
@@ -179,7 +179,7 @@ def detail_match(s: int, question: QuestionAnalysis, stats: SentenceStats) -> fl
 
 def answer_gaps(
     s: int, question: QuestionAnalysis, terms: Sequence[QueryTerm], stats: SentenceStats
-) -> list[tuple[int, Mention]]:
+) -> list[tuple[int, TypedSpan]]:
     """Answer mentions of sentence `s` with their distance in characters to the nearest
     question word, nearest first."""
     text = stats.texts[s]

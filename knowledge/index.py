@@ -20,18 +20,20 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import count
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from knowledge import housekeeping, integrity
 from knowledge.analysis import ANALYZER_VERSION, analyze, word_terms, words
 from knowledge.build_once import replace_folder
+from knowledge.errors import CitebotError
+from knowledge.files import write_atomically
 from knowledge.models import Passage
 
 INDEX_FORMAT = "3"  # 3: file sizes and checksums, a build id, the in-use marker
@@ -45,7 +47,7 @@ _SPARSE_SHARE = 16  # queries touching fewer than n_docs / this postings skip th
 _SAMPLE = 4096  # scores sampled to bound the k-th best before scanning a dense array
 
 
-class IndexError_(Exception):
+class IndexError_(CitebotError):
     """A saved index is missing or unreadable; callers rebuild it."""
 
 
@@ -143,7 +145,7 @@ class PassageIndex:
 
     @classmethod
     def _load(cls, folder: Path, holder: housekeeping.Holder, mmap: bool) -> PassageIndex:
-        mode = "r" if mmap else None
+        mode: Literal["r"] | None = "r" if mmap else None
         try:
             meta = json.loads((folder / _META).read_text())
             if meta.get("format") != INDEX_FORMAT or meta.get("analyzer") != ANALYZER_VERSION:
@@ -174,9 +176,6 @@ class PassageIndex:
         return cls(terms=terms, n_docs=n_docs, build_id=build_id, holder=holder, **arrays)
 
     # -- querying -----------------------------------------------------------------------------
-    def known(self, terms: Sequence[str]) -> list[str]:
-        return [t for t in terms if self._terms.find(t) is not None]
-
     def _term_ids(self, terms: Sequence[str]) -> list[int]:
         """Ids of the known terms, repeats kept: a word asked twice counts twice, as in bm25s."""
         ids = (self._terms.find(t) for t in terms)
@@ -231,19 +230,15 @@ class PassageIndex:
 
     def idf(self, term: str) -> float:
         """Lucene's IDF, the same weight BM25 gives the term; unseen terms get the maximum."""
-        return _idf(self.doc_freq(term), self.n_docs)
+        return bm25_idf(self.doc_freq(term), self.n_docs)
 
 
 def _record_stamps(folder: Path, meta: dict, stamps: dict[str, integrity.FileStamp]) -> None:
     """The files were copied or touched but are intact: record their new times, so the next
     load checks only sizes and samples again. Best effort (the folder may be read-only)."""
     meta = {**meta, "files": {name: s.model_dump() for name, s in stamps.items()}}
-    tmp = folder / f".{_META}.{os.getpid()}.tmp"
-    try:
-        tmp.write_text(json.dumps(meta))
-        os.replace(tmp, folder / _META)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        write_atomically(folder / _META, json.dumps(meta))
 
 
 def passage_text(passage: Passage) -> str:
@@ -255,7 +250,8 @@ def passage_terms(passage: Passage) -> list[str]:
     return analyze(passage_text(passage))
 
 
-def _idf(df: int, n_docs: int) -> float:
+def bm25_idf(df: int, n_docs: int) -> float:
+    """Lucene's BM25 IDF (always positive), for a term in `df` of `n_docs` documents."""
     return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
 
 
@@ -263,8 +259,8 @@ def _kth_of_sample(dense: np.ndarray, k: int) -> float:
     """A lower bound of the k-th best score: the k-th best of an even sample (or any hit)."""
     sample = dense[:: max(1, len(dense) // _SAMPLE)]
     if len(sample) <= k:
-        return np.float32(np.finfo(np.float32).tiny)
-    return max(_kth_largest(sample, k), np.finfo(np.float32).tiny)
+        return float(np.finfo(np.float32).tiny)
+    return float(max(_kth_largest(sample, k), np.finfo(np.float32).tiny))
 
 
 def _kth_largest(values: np.ndarray, k: int) -> np.float32:
@@ -288,7 +284,7 @@ class _Terms:
     def __init__(self, blob: bytes | np.ndarray, offsets: np.ndarray) -> None:
         self.blob = blob
         self.offsets = offsets
-        self._bytes = memoryview(blob).cast("B") if isinstance(blob, np.ndarray) else blob
+        self._bytes = blob.data.cast("B") if isinstance(blob, np.ndarray) else blob
         self._starts = offsets.tolist() if len(offsets) < 4096 else offsets
 
     def __len__(self) -> int:
@@ -393,7 +389,7 @@ class _Builder:
         np.cumsum(df, out=indptr[1:])
         # The same float steps as bm25s (idf per term in double then float32; tf part in double).
         distinct, which = np.unique(df, return_inverse=True)
-        idf = np.array([_idf(v, n_docs) for v in distinct.tolist()], dtype=np.float32)[which]
+        idf = np.array([bm25_idf(v, n_docs) for v in distinct.tolist()], dtype=np.float32)[which]
         lengths = np.array(self._lengths, dtype=np.int64)
         avg_len = lengths.mean() if n_docs else np.float64(0.0)
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from knowledge.errors import CitebotError
+
 _EDGE = 1 << 16  # bytes checked at each end of a file
 _PAGE = 1 << 12
 _PAGES = 32  # pages sampled between the two ends
@@ -34,7 +36,7 @@ class FileStamp(BaseModel):
     sample_crc32: int
 
 
-class Damaged(ValueError):
+class Damaged(CitebotError, ValueError):
     """A saved file no longer matches what was recorded when it was written."""
 
 

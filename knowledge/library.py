@@ -33,6 +33,7 @@ from knowledge.corpus import (
     source_files,
     stat_key,
 )
+from knowledge.files import write_atomically
 from knowledge.housekeeping import remove_old_builds
 from knowledge.index import _META as INDEX_META
 from knowledge.index import IndexError_, PassageIndex
@@ -344,9 +345,7 @@ def _remember(data_dir: Path, key: str | None, fingerprint: str) -> None:
     table = Path(data_dir) / _STATES
     try:
         table.mkdir(parents=True, exist_ok=True)
-        tmp = table / f".{key}.{os.getpid()}"
-        tmp.write_text(fingerprint)
-        tmp.replace(table / key)
+        write_atomically(table / key, fingerprint)
     except OSError as exc:
         log.debug("cannot record the corpus fingerprint under %s: %s", table, exc)
 

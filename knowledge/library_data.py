@@ -20,6 +20,8 @@ import numpy as np
 
 from knowledge import integrity
 from knowledge.analysis import ANALYZER_VERSION
+from knowledge.errors import CitebotError
+from knowledge.files import write_atomically
 from knowledge.index import _Terms
 from knowledge.models import Passage, Source, Span
 
@@ -41,7 +43,7 @@ ARRAYS = (
 STRINGS = ("text", "sections", "common", "vocabulary", "lemma_keys", "lemma_values", "near")
 
 
-class DataError(Exception):
+class DataError(CitebotError):
     """Saved library data is missing, from another version or damaged; callers rebuild."""
 
 
@@ -286,13 +288,14 @@ def _verify(folder: Path, meta: dict) -> None:
     restamped = integrity.verify(folder, stamps)
     if restamped:  # only modification times changed (a copy): record them, best effort
         with contextlib.suppress(OSError):
-            (folder / META).write_text(
+            write_atomically(
+                folder / META,
                 json.dumps(
                     {
                         **meta,
                         "files": {name: stamp.model_dump() for name, stamp in restamped.items()},
                     }
-                )
+                ),
             )
 
 

@@ -9,7 +9,7 @@ how far to trust each kind.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -29,7 +29,10 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Mention:
+class TypedSpan:
+    """A stretch of a sentence of one kind (a number, a date, a name...): the material a
+    candidate answer is made of. Not a timeline mention (knowledge.timeline.Mention)."""
+
     kind: Kind
     start: int
     end: int
@@ -162,10 +165,10 @@ def _at_sentence_start(text: str, start: int) -> bool:
 
 def find_mentions(
     text: str, common_words: Collection[str] = frozenset(), kinds: Collection[Kind] | None = None
-) -> list[Mention]:
+) -> list[TypedSpan]:
     """Typed spans of `text`. `common_words` are lowercase words that are not names when
     capitalised at a sentence start ("However", "The"); the library learns them from casing."""
-    out: list[Mention] = []
+    out: list[TypedSpan] = []
     date_ranges = [(e.start, e.end) for e in find_dates(text)]
     for start, end in date_ranges:
         out.append(_mention(Kind.DATE, text, start, end))
@@ -184,7 +187,7 @@ def find_mentions(
     return out
 
 
-def quotations(text: str) -> list[Mention]:
+def quotations(text: str) -> list[TypedSpan]:
     """Quoted speech of three words or more (without its quotation marks)."""
     out = []
     for m in _QUOTE.finditer(text):
@@ -198,15 +201,17 @@ def _inside(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
     return any(s <= start and end <= e for s, e in ranges)
 
 
-def _mention(kind: Kind, text: str, start: int, end: int) -> Mention:
+def _mention(kind: Kind, text: str, start: int, end: int) -> TypedSpan:
     piece = text[start:end]
-    return Mention(kind, start, end, piece, frozenset(words(piece)))
+    return TypedSpan(kind, start, end, piece, frozenset(words(piece)))
 
 
-def _names(text: str, common_words: Collection[str], dates: list[tuple[int, int]]) -> list[Mention]:
+def _names(
+    text: str, common_words: Collection[str], dates: list[tuple[int, int]]
+) -> list[TypedSpan]:
     """Runs of capitalised tokens; each is a NAME, and also a PLACE or a PERSON by context."""
     tokens = list(_TOKEN.finditer(text))
-    out: list[Mention] = []
+    out: list[TypedSpan] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i].group()
@@ -279,6 +284,3 @@ def _is_place(text: str, tokens: list[re.Match], i: int, j: int) -> bool:
         modifiers += 1
         k -= 1
     return False
-
-
-MentionFinder = Callable[[str], list[Mention]]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from knowledge.analysis import STOPWORDS, fold, words
+from knowledge.analysis import STOPWORDS, words
 from knowledge.mentions import Kind, find_mentions
 
 # Head nouns of "which X" / "what X" questions that name an answer kind. Generic English.
@@ -364,7 +364,3 @@ def _target_noun(rest: list[str]) -> str | None:
 
 def _asks_time(rest: list[str]) -> bool:
     return bool(rest) and rest[0] in ("ago", "before", "after", "since")
-
-
-def fold_words(text: str) -> list[str]:
-    return [fold(w) for w in words(text)]

@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from knowledge.errors import CitebotError
 from knowledge.features import FEATURES
 
 # Coverage counts a missing word by its nearest library word (the soft forms), so a paraphrase
@@ -34,7 +35,7 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
 DEFAULT_THRESHOLD = 0.5
 
 
-class ModelError(ValueError):
+class ModelError(CitebotError, ValueError):
     """The ranker data file is missing fields or names features this code does not know."""
 
 

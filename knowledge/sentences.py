@@ -18,7 +18,7 @@ from knowledge.analysis import analyze, fold, stem
 from knowledge.index import passage_text
 from knowledge.lemmas import lemma_key
 from knowledge.library_data import LibraryData, Strings, WordGroups
-from knowledge.mentions import Mention, find_mentions
+from knowledge.mentions import TypedSpan, find_mentions
 from knowledge.models import Passage, Span
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
@@ -76,9 +76,6 @@ class SentenceStats:
         self.passage_sets: LazyList[frozenset[str]] = LazyList(
             n_passages, lambda p: frozenset(self._passage_terms(p))
         )
-        self.passage_lengths: LazyList[int] = LazyList(
-            n_passages, lambda p: len(self._passage_terms(p))
-        )
         self._mentions = lru_cache(maxsize=_CACHED)(self._find_mentions)
         self._stems = lru_cache(maxsize=_CACHED)(self._positions)
 
@@ -111,10 +108,10 @@ class SentenceStats:
     def of_passage(self, p: int) -> range:
         return range(int(self.first[p]), int(self.first[p + 1]))
 
-    def mentions(self, s: int) -> list[Mention]:
+    def mentions(self, s: int) -> list[TypedSpan]:
         return self._mentions(int(s))
 
-    def _find_mentions(self, s: int) -> list[Mention]:
+    def _find_mentions(self, s: int) -> list[TypedSpan]:
         return find_mentions(self.texts[s], self.common_words)
 
     def positions(self, s: int) -> list[tuple[int, str]]:

@@ -14,7 +14,6 @@ same first letter) is decided in `knowledge/query_reading.py`.
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 from symspellpy import SymSpell, Verbosity
 
 from knowledge.analysis import words
+from knowledge.files import write_atomically
 from knowledge.models import Passage
 
 log = logging.getLogger(__name__)
@@ -50,9 +50,7 @@ def save_counts(counts: Counter[str], path: Path, fingerprint: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{SPELLING_FORMAT} {fingerprint}"]
     lines += [f"{w} {n}" for w, n in sorted(counts.items())]
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, "\n".join(lines) + "\n")
 
 
 def load_counts(path: Path, fingerprint: str) -> Counter[str] | None:

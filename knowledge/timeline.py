@@ -15,7 +15,6 @@ import itertools
 import json
 import logging
 import math
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -27,6 +26,8 @@ from pydantic import BaseModel, Field, ValidationError
 from knowledge.analysis import analyze
 from knowledge.build_once import load_or_build, lock_path
 from knowledge.corpus import Corpus
+from knowledge.errors import UserError
+from knowledge.files import write_atomically
 from knowledge.models import Passage, Source
 from knowledge.temporal import (
     GRANULARITY_ORDER,
@@ -412,7 +413,7 @@ def event_sort_key(event: Event) -> tuple:
 # --- filters -------------------------------------------------------------------------------
 
 
-class FilterError(ValueError):
+class FilterError(UserError, ValueError):
     """A filter cannot be applied as given (bad date, empty range, no words)."""
 
 
@@ -433,9 +434,9 @@ def parse_year(text: str) -> int:
     try:
         year = int(text.strip())
     except ValueError:
-        raise FilterError(f"--year {text!r} is not a year; use four digits, e.g. 2018") from None
+        raise FilterError(f"year {text!r} is not a year; use four digits, e.g. 2018") from None
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise FilterError(f"--year {year} is out of range ({MIN_YEAR}\u2013{MAX_YEAR})")
+        raise FilterError(f"year {year} is out of range ({MIN_YEAR}\u2013{MAX_YEAR})")
     return year
 
 
@@ -450,7 +451,7 @@ def filter_events(
     """Events overlapping the year and the [start, end] range, whose mentions hold all the
     words of `about` (analysed as search analyses them)."""
     if start and end and start > end:
-        raise FilterError(f"--from {start} is after --to {end}")
+        raise FilterError(f"from {start} is after to {end}")
     terms = about_terms(about) if about is not None else []
     lo = max(d for d in (start, dt.date(year, 1, 1) if year else None, dt.date.min) if d)
     hi = min(d for d in (end, dt.date(year, 12, 31) if year else None, dt.date.max) if d)
@@ -464,7 +465,7 @@ def filter_events(
 def about_terms(text: str) -> list[str]:
     terms = list(dict.fromkeys(analyze(text)))
     if not terms:
-        raise FilterError(f"--about {text!r} has no words to look for (only common words)")
+        raise FilterError(f"about {text!r} has no words to look for (only common words)")
     return terms
 
 
@@ -486,9 +487,7 @@ def timeline_path(data_dir: Path, fingerprint: str) -> Path:
 def save_timeline(timeline: Timeline, path: Path) -> None:
     """Write atomically, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(timeline.model_dump_json(), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, timeline.model_dump_json())
 
 
 def load_timeline(path: Path, fingerprint: str) -> Timeline | None:

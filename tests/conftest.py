@@ -127,3 +127,11 @@ def _message_type():
     import discord
 
     return discord.AppCommandType.message
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The benchmark smoke tests (tests/test_bench_*.py) carry the `bench` marker, so
+    `pytest -m "not bench"` is a quick loop; the default run (CI's) still runs them."""
+    for item in items:
+        if item.path.name.startswith("test_bench_"):
+            item.add_marker(pytest.mark.bench)

@@ -127,7 +127,7 @@ def test_every_term_is_found_after_a_memory_mapped_load(tmp_path):
             counts[term] = counts.get(term, 0) + 1
     assert {t: loaded.doc_freq(t) for t in counts} == counts
     assert loaded.doc_freq("w") == loaded.doc_freq("zz") == loaded.doc_freq("") == 0
-    assert loaded.known(["w1", "nope", "ελλαδα"]) == ["w1", "ελλαδα"]
+    assert [t for t in ["w1", "nope", "ελλαδα"] if loaded.doc_freq(t)] == ["w1", "ελλαδα"]
 
 
 def test_index_of_another_format_or_truncated_is_refused(tmp_path):
