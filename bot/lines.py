@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import BinaryIO, TextIO
 
+from knowledge.errors import UserError
+
 MAX_LINE_BYTES = 64 * 1024  # far above any question (500 characters) or reason (1,000)
 _DISCARD_CHUNK = 64 * 1024
 
 
-class LineError(ValueError):
+class LineError(UserError, ValueError):
     """This line cannot be used; `preview` is its start, made printable."""
 
     def __init__(self, message: str, preview: str) -> None:

@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.render_text import SEARCHED_FOR, corrected_note, searched_for_parts
 from knowledge.models import Answer, Quote, Source
-from knowledge.timeline import Mention, trim_quote
+from knowledge.timeline import Mention, Timeline, best_mention, trim_quote
+
+if TYPE_CHECKING:
+    from bot.service import Service, TimelineQuery
 
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 CONTENT_LIMIT = 2000
@@ -519,3 +522,25 @@ def embed_text(embed: discord.Embed) -> str:
     if embed.footer and embed.footer.text:
         parts.append(f"[{embed.footer.text}]")
     return "\n\n".join(parts)
+
+
+def timeline_rows(timeline: Timeline) -> list[TimelineRow]:
+    """(label, quote to show, mentions) per event; undated mentions last, never guessed."""
+    rows: list[TimelineRow] = [(e.label, best_mention(e), e.mentions) for e in timeline.events]
+    rows += [("undated", m, [m]) for m in timeline.unresolved]
+    return rows
+
+
+async def timeline_embeds(service: Service, query: TimelineQuery) -> list[discord.Embed]:
+    """The /timeline pages for `query`, as the bot sends them and the terminal chat prints them."""
+    timeline = await service.timeline(query)
+    title = timeline_title(query.year, query.start, query.end, query.about)
+    return timeline_pages(timeline_rows(timeline), service.source, title)
+
+
+def report_thanks(report: Any) -> str:
+    """What a reporter reads once their report is filed."""
+    return (
+        f"Thanks, a moderator will review it (report #{report.report_id} "
+        f"on answer `{report.answer_id}`)."
+    )

@@ -1,11 +1,16 @@
-"""Terminal rendering of answers: the same content the Discord embed carries."""
+"""Terminal rendering of answers and timelines: the same content the Discord embeds carry."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import textwrap
 
 from knowledge.models import Answer, Quote
+from knowledge.timeline import Event, Mention, best_mention, citations, trim_quote
+
+_MAX_LABEL = 30  # timeline labels wider than this are not padded to
+_MIN_QUOTE = 40  # a timeline quote keeps at least this many characters on a narrow terminal
 
 # Control characters (C0 but tab and newline, DEL, C1), bidirectional overrides and isolates
 # (they reorder what the reader sees), and lone surrogates (undecodable bytes of a file name).
@@ -72,4 +77,24 @@ def render_answer(answer: Answer, width: int = 88) -> str:
             lines.append("")
         lines.extend(f"> {line}" for line in wrapped)
         lines.append(f"  \u2014 {citation(quote)}")
+    return "\n".join(lines)
+
+
+def render_timeline(events: list[Event], undated: list[Mention], width: int | None = None) -> str:
+    """One line per event: label, the shortest good quote trimmed to fit, citations."""
+    if not events and not undated:
+        return "No dated events match."
+    width = width or max(shutil.get_terminal_size((100, 20)).columns, 80)
+    labels = [e.label for e in events] + (["undated"] if undated else [])
+    pad = min(max(len(label) for label in labels), _MAX_LABEL)
+    lines = []
+    rows = [(e.label, best_mention(e), e.mentions) for e in events]
+    rows += [("undated", m, [m]) for m in undated]
+    for label, mention, mentions in rows:
+        cites = f"[{', '.join(citations(mentions))}]"
+        room = max(width - pad - len(cites) - 4, _MIN_QUOTE)
+        quote = trim_quote(mention.quote, mention.expression, room)
+        lines.append(f"{label:<{pad}}  {quote}  {cites}")
+    if undated:
+        lines.append("(undated: relative to an article that gives no date, so left unresolved)")
     return "\n".join(lines)

@@ -22,11 +22,8 @@ from pydantic import BaseModel
 from bot.render_text import render_answer
 from bot.settings import Settings
 from bot.store import (
-    CATEGORIES,
-    CORRECTION_STATUSES,
     MAX_REASON_CHARS,
     MAX_ROW_ID,
-    STATUSES,
     CacheKey,
     CacheStats,
     Correction,
@@ -41,7 +38,25 @@ from bot.store import (
     database_target,
     question_key,
 )
-from knowledge.answer import ANSWERER_VERSION, QuestionError, answer_question, clean_question
+from bot.store.vocabulary import (
+    ALL,
+    CATEGORIES,
+    CLOSING_STATUSES,
+    CORRECTION_STATUSES,
+    STATUSES,
+    Category,
+    CorrectionStatus,
+    Status,
+    with_all,
+)
+from bot.timeline_query import MAX_YEAR, MIN_YEAR, Suggestions, TimelineQuery, TimelineQueryError
+from knowledge.answer import (
+    ANSWERER_VERSION,
+    MAX_QUESTION_CHARS,
+    QuestionError,
+    answer_question,
+    clean_question,
+)
 from knowledge.corpus import default_corpus_dir
 from knowledge.corrections import (
     PassageChoice,
@@ -53,8 +68,9 @@ from knowledge.corrections import (
     passage_choices,
     resolve_ref,
 )
+from knowledge.errors import UserError
 from knowledge.library import Library, open_library, saved_build_key
-from knowledge.models import Answer, Quote
+from knowledge.models import Answer, Quote, Source
 
 if TYPE_CHECKING:  # imported when first used: `citebot ask` need not pay for the date tagger
     from knowledge.timeline import Timeline
@@ -62,22 +78,34 @@ if TYPE_CHECKING:  # imported when first used: `citebot ask` need not pay for th
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "ALL",
     "CATEGORIES",
+    "CORRECTION_STATUSES",
     "MAX_NOTE_CHARS",
+    "MAX_QUESTION_CHARS",
     "MAX_REASON_CHARS",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "STATUSES",
     "Asker",
+    "Category",
     "Correction",
+    "CorrectionStatus",
     "Feedback",
     "Report",
     "ServedAnswer",
     "Service",
     "ServiceError",
+    "Status",
+    "Suggestions",
+    "TimelineQuery",
+    "TimelineQueryError",
     "answerer_version",
+    "with_all",
 ]
 
 MAX_NOTE_CHARS = 1000
 EXPORT_FORMATS = ("csv", "jsonl")
-_CLOSING_STATUSES = ("resolved", "rejected")
 
 
 class Asker(BaseModel):
@@ -96,7 +124,25 @@ class ServedAnswer(Answer):
     cached: bool
 
 
-class ServiceError(Exception):
+class SourceSummary(BaseModel):
+    """One loaded source as `citebot sources` lists it."""
+
+    source_id: str
+    title: str
+    date: str | None
+    paragraphs: int
+
+
+class IndexSummary(BaseModel):
+    """What a rebuilt index holds (`citebot index`)."""
+
+    sources: int
+    passages: int
+    documents: int
+    fingerprint: str
+
+
+class ServiceError(UserError):
     """A problem the user can fix: unknown answer_id, reason too long, bad category..."""
 
 
@@ -134,16 +180,19 @@ _LIBRARIES: dict[tuple[str, str | None, bool], Library] = {}
 _LIBRARIES_LOCK = threading.Lock()
 
 
-def _load_library(corpus_dir: Path | None, data_dir: Path | None, strict: bool) -> Library:
+def _load_library(
+    corpus_dir: Path | None, data_dir: Path | None, strict: bool, rebuild: bool = False
+) -> Library:
     key = (
         str(Path(corpus_dir).resolve()) if corpus_dir else "",
         str(Path(data_dir).resolve()) if data_dir else None,
         strict,
     )
     with _LIBRARIES_LOCK:
-        library = _LIBRARIES.get(key)
+        library = None if rebuild else _LIBRARIES.get(key)
         if library is None:
-            library = _LIBRARIES[key] = open_library(corpus_dir, data_dir, strict=strict)
+            library = open_library(corpus_dir, data_dir, strict=strict, rebuild=rebuild)
+            _LIBRARIES[key] = library
         return library
 
 
@@ -169,6 +218,7 @@ class Service:
         self._inflight: dict[CacheKey, asyncio.Future[tuple[str, Answer]]] = {}
         self.warnings: list[str] = []
         self._corrections_checked = False
+        self._suggestions: dict[str, Suggestions] = {}
 
     @classmethod
     async def open(
@@ -233,6 +283,15 @@ class Service:
         return self._library
 
     # -- answers ----------------------------------------------------------------------------
+    @staticmethod
+    def check_question(question: str) -> str:
+        """The question as it will be answered (whitespace and wrapping cleaned), or a
+        ServiceError saying why it cannot be: faces check before they spend a cooldown."""
+        try:
+            return clean_question(question)
+        except QuestionError as exc:
+            raise ServiceError(str(exc)) from exc
+
     async def ask(self, question: str, asker: Asker | None = None) -> ServedAnswer:
         """Answer from the cache when possible, else compute in a worker thread and cache it.
 
@@ -241,10 +300,7 @@ class Service:
         one or a rewording of it gets the corrected quote first. Nothing about the asker is
         stored.
         """
-        try:
-            cleaned = clean_question(question)
-        except QuestionError as exc:
-            raise ServiceError(str(exc)) from exc
+        cleaned = self.check_question(question)
         guild = asker.guild_id if asker else None
         tried: CacheKey | None = None
         if self._library is None:  # the cache first: a hit needs no library, no source file
@@ -364,18 +420,65 @@ class Service:
     # -- timeline ---------------------------------------------------------------------------
     async def timeline(
         self,
+        query: TimelineQuery | None = None,
         *,
         year: int | str | None = None,
         start: str | None = None,
         end: str | None = None,
         about: str | None = None,
     ) -> Timeline:
-        """Dated events, oldest first, filtered like `citebot timeline`: overlapping `year` and
-        [start, end] (YYYY, YYYY-MM or YYYY-MM-DD), with every word of `about` in their quotes.
-        Mentions that could not be dated are included only when no date filter is given.
-        Built once per corpus (in a worker thread) and saved beside the index."""
+        """Dated events, oldest first, filtered by `query` (or the same filters given one by
+        one): overlapping `year` and [start, end] (YYYY, YYYY-MM or YYYY-MM-DD), with every word
+        of `about` in their quotes. Mentions that could not be dated are included only when no
+        date filter is given. Built once per corpus (in a worker thread), saved beside the index."""
+        try:
+            query = query or TimelineQuery.parse(year, start, end, about)
+        except TimelineQueryError as exc:
+            raise ServiceError(str(exc)) from exc
         library = await self.ensure_library()
-        return await asyncio.to_thread(_filtered_timeline, library, year, start, end, about)
+        return await asyncio.to_thread(lambda: query.apply(library.timeline))
+
+    async def timeline_suggestions(self) -> Suggestions:
+        """Years with events and names matching some event (what /timeline autocompletes),
+        computed once per corpus."""
+        library = await self.ensure_library()
+        found = self._suggestions.get(library.fingerprint)
+        if found is None:
+            timeline = await self.timeline()
+            found = await asyncio.to_thread(Suggestions.build, timeline, library.corpus)
+            self._suggestions = {library.fingerprint: found}
+        return found
+
+    def source(self, source_id: str) -> Source | None:
+        """The loaded source with this id (titles and dates for citations)."""
+        return self.library.corpus.source(source_id)
+
+    async def sources(self) -> list[SourceSummary]:
+        """The loaded sources with their paragraph counts (`citebot sources`)."""
+        library = await self.ensure_library()
+        return [
+            SourceSummary(
+                source_id=s.source_id,
+                title=s.title,
+                date=s.date.isoformat() if s.date else None,
+                paragraphs=n,
+            )
+            for s, n in zip(library.sources, library.data.paragraph_counts(), strict=True)
+        ]
+
+    async def rebuild_index(self) -> IndexSummary:
+        """Rebuild the search index from the sources and report what it holds (`citebot
+        index`)."""
+        library = await asyncio.to_thread(
+            _load_library, self.settings.corpus_dir, self.settings.data_dir, self.strict, True
+        )
+        self._library = library
+        return IndexSummary(
+            sources=len(library.sources),
+            passages=len(library.passages),
+            documents=library.index.n_docs,
+            fingerprint=library.fingerprint,
+        )
 
     # -- reports ----------------------------------------------------------------------------
     async def report(
@@ -437,8 +540,8 @@ class Service:
         `answer` (SOURCE_ID:PARAGRAPH[:SENTENCE]) names the passage that answers the reported
         question: from then on that question and its rewordings, in the report's guild, are
         answered with it first."""
-        if status not in _CLOSING_STATUSES:
-            raise ServiceError(f"status must be one of {', '.join(_CLOSING_STATUSES)}")
+        if status not in CLOSING_STATUSES:
+            raise ServiceError(f"status must be one of {', '.join(CLOSING_STATUSES)}")
         note = _limited(note, MAX_NOTE_CHARS, "note")
         moderator = " ".join(_decoded(moderator, "moderator name").split())
         if not moderator:
@@ -515,7 +618,7 @@ class Service:
     ) -> list[Correction]:
         """Corrections oldest first; `status` None or "all" lists every status, `guild_id`
         None every guild."""
-        if status is not None and status != "all" and status not in CORRECTION_STATUSES:
+        if status is not None and status != ALL and status not in CORRECTION_STATUSES:
             raise ServiceError(
                 f"unknown status {status!r}; use one of {', '.join(CORRECTION_STATUSES)} or all"
             )
@@ -596,38 +699,6 @@ class Service:
     async def feedback(self, guild_id: str | None = None) -> list[Feedback]:
         """ "This answered me" clicks oldest first; `guild_id` None lists every guild."""
         return await self._store.feedback(guild_id)
-
-
-def _filtered_timeline(
-    library: Library,
-    year: int | str | None,
-    start: str | None,
-    end: str | None,
-    about: str | None,
-) -> Timeline:
-    from knowledge.timeline import (
-        FilterError,
-        about_terms,
-        filter_events,
-        matches_about,
-        parse_date_bound,
-        parse_year,
-    )
-
-    try:
-        year_n = parse_year(str(year)) if year is not None else None
-        lo = parse_date_bound(start, "from").start if start else None
-        hi = parse_date_bound(end, "to").end if end else None
-        terms = about_terms(about) if about is not None else []
-        timeline = library.timeline
-        events = filter_events(timeline.events, year=year_n, start=lo, end=hi, about=about)
-    except FilterError as exc:
-        raise ServiceError(str(exc)) from exc
-    dated = year_n is not None or lo is not None or hi is not None
-    unresolved = (
-        [] if dated else [m for m in timeline.unresolved if not terms or matches_about([m], terms)]
-    )
-    return timeline.model_copy(update={"events": events, "unresolved": unresolved})
 
 
 def _served(answer: Answer, answer_id: str, question: str, cached: bool) -> ServedAnswer:

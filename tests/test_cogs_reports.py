@@ -12,8 +12,8 @@ from bot.discord.cogs.reports import (
     ReportModal,
     answer_id_from_custom_ids,
     answer_view,
-    thanks,
 )
+from bot.render import report_thanks as thanks
 
 
 async def test_report_button_carries_the_answer_id_in_its_custom_id():

@@ -5,17 +5,10 @@ import datetime as dt
 import discord
 import pytest
 
-from bot.discord.cogs.timeline import (
-    Suggestions,
-    TimelinePager,
-    TimelineQuery,
-    TimelineQueryError,
-    about_choices,
-    rows_of,
-    timeline_embeds,
-    year_choices,
-)
-from bot.service import Service
+from bot.discord.cogs.timeline import TimelinePager, about_choices, year_choices
+from bot.render import timeline_embeds
+from bot.render import timeline_rows as rows_of
+from bot.service import Service, Suggestions, TimelineQuery, TimelineQueryError
 from bot.settings import Settings
 from knowledge.timeline import about_terms, matches_about
 

@@ -258,7 +258,7 @@ def test_long_quotes_and_many_citations_stay_within_a_line_budget():
 
 
 def test_bundled_timeline_pages_hold_every_event_once(library):
-    from bot.discord.cogs.timeline import rows_of
+    from bot.render import timeline_rows as rows_of
 
     all_rows = rows_of(library.timeline)
     pages = render.timeline_pages(all_rows, library.corpus.source, "Timeline")

@@ -356,9 +356,9 @@ def test_cli_lists_unresolved_mentions_when_no_date_filter(capsys, tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--year", "99999"], "out of range"),
-        (["--year", "abc"], "not a year"),
-        (["--from", "2024", "--to", "2023"], "after --to"),
+        (["--year", "99999"], "year must be between 1 and 9999"),
+        (["--year", "abc"], "year must be a number"),
+        (["--from", "2024", "--to", "2023"], "from 2024 is after to 2023"),
         (["--from", "2023-13-01"], "not a date"),
         (["--to", "20-10-2023"], "not a date"),
         (["--about", "the"], "no words"),

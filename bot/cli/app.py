@@ -13,9 +13,8 @@ from collections.abc import Callable, Sequence
 
 from bot import redact
 from bot.cli import ask, chat, corrections, discord_bot, store, timeline
-from bot.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, safe
-from knowledge.answer import QuestionError
-from knowledge.corpus import CorpusError
+from bot.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, safe
+from knowledge.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (UsageError, QuestionError, CorpusError) as exc:
+    except UserError as exc:
         print(f"citebot: error: {safe(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -7,9 +7,9 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from bot.cli.common import UsageError, add_common, local_user, run_service, settings_from, warn
+from bot.cli.common import UsageError, add_common, local_user, run_service
 from bot.render_text import render_answer, visible
-from knowledge.library import Library, open_library
+from knowledge.errors import UserError
 
 if TYPE_CHECKING:
     from bot.service import Asker, Service
@@ -30,16 +30,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     index = sub.add_parser("index", help="rebuild the search index and print counts")
     add_common(index)
     index.set_defaults(handler=run_index)
-
-
-def _library(args: argparse.Namespace, *, rebuild: bool = False) -> Library:
-    settings = settings_from(args)
-    library = open_library(
-        settings.corpus_dir, settings.data_dir, strict=args.strict, rebuild=rebuild
-    )
-    for warning in library.corpus.warnings:
-        warn(warning)
-    return library
 
 
 def run_ask(args: argparse.Namespace) -> int:
@@ -73,7 +63,6 @@ async def _ask_lines(service: Service, asker: Asker) -> int:
     question, bytes that are not UTF-8, a line over the size limit, read no further than that)
     gets an error object and the rest still run."""
     from bot.lines import LineError, read_line
-    from bot.service import ServiceError
 
     while True:
         try:
@@ -87,22 +76,13 @@ async def _ask_lines(service: Service, asker: Asker) -> int:
                 continue
             try:
                 payload = (await service.ask(line, asker)).model_dump(mode="json")
-            except ServiceError as exc:
+            except UserError as exc:
                 payload = {"question": line.strip()[:80], "error": str(exc)}
         print(json.dumps(payload, ensure_ascii=False), flush=True)
 
 
 def run_sources(args: argparse.Namespace) -> int:
-    library = _library(args)
-    rows = [
-        {
-            "source_id": s.source_id,
-            "title": s.title,
-            "date": s.date.isoformat() if s.date else None,
-            "paragraphs": n,
-        }
-        for s, n in zip(library.sources, library.data.paragraph_counts(), strict=True)
-    ]
+    rows = [row.model_dump() for row in run_service(args, lambda service: service.sources())]
     if args.json:
         print(json.dumps({"sources": rows}, ensure_ascii=False))
         return 0
@@ -117,9 +97,9 @@ def run_sources(args: argparse.Namespace) -> int:
 
 
 def run_index(args: argparse.Namespace) -> int:
-    library = _library(args, rebuild=True)
+    built = run_service(args, lambda service: service.rebuild_index(), load_library=False)
     print(
-        f"indexed {len(library.sources)} sources, {len(library.passages)} passages, "
-        f"{library.index.n_docs} documents; fingerprint {library.fingerprint}"
+        f"indexed {built.sources} sources, {built.passages} passages, "
+        f"{built.documents} documents; fingerprint {built.fingerprint}"
     )
     return 0

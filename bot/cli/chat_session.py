@@ -16,12 +16,19 @@ import discord
 
 from bot import render
 from bot.cli.common import local_user
-from bot.discord.cogs.reports import CATEGORIES, thanks
-from bot.discord.cogs.timeline import TimelineQuery, TimelineQueryError, timeline_embeds
 from bot.lines import LineError, read_line
 from bot.render_text import visible
-from bot.service import Asker, Service, ServiceError
-from knowledge.answer import QuestionError
+from bot.service import (
+    CATEGORIES,
+    CORRECTION_STATUSES,
+    STATUSES,
+    Asker,
+    Category,
+    Service,
+    TimelineQuery,
+    with_all,
+)
+from knowledge.errors import UserError
 
 HELP = """\
 Type a question, or one of:
@@ -35,12 +42,12 @@ Type a question, or one of:
   /reports export [FILE.csv]
   /help  /quit"""
 
-STATUSES = ("open", "resolved", "rejected", "all")
-CORRECTION_STATUSES = ("active", "withdrawn", "retired", "all")
+LISTED = with_all(STATUSES)
+LISTED_CORRECTIONS = with_all(CORRECTION_STATUSES)
 _ANSWER_OPTION = re.compile(r"(?:^|\s)answer[:=](\S+)")
 
 
-class ChatError(Exception):
+class ChatError(UserError):
     """A line the session cannot run as typed; shown as one line, the session goes on."""
 
 
@@ -96,7 +103,7 @@ class ChatSession:
                 await self.reports(rest)
             else:
                 raise ChatError(f"unknown command {command}; /help lists them")
-        except (ChatError, QuestionError, ServiceError, TimelineQueryError) as exc:
+        except UserError as exc:
             self.say(f"error: {exc}")
         return True
 
@@ -111,12 +118,12 @@ class ChatSession:
             year=found.get("year"), start=found.get("from"), end=found.get("to"),
             about=found.get("about"),
         )  # fmt: skip
-        for embed in await timeline_embeds(self.service, query):
+        for embed in await render.timeline_embeds(self.service, query):
             self.show(embed)
 
     async def report(self, text: str) -> None:
         match = re.search(r"(?:^|\s)category[:=](\S+)", text)
-        category = "wrong"
+        category: str = Category.WRONG
         if match:
             category = match.group(1)
             text = (text[: match.start()] + text[match.end() :]).strip()
@@ -126,15 +133,15 @@ class ChatSession:
         if not answer_id or not reason.strip():
             raise ChatError("usage: /report ANSWER_ID REASON (the id is in the answer's footer)")
         report = await self.service.report(answer_id, self.asker, category, reason.strip())
-        self.say(thanks(report))
+        self.say(render.report_thanks(report))
 
     async def reports(self, text: str) -> None:
         action, _, rest = text.partition(" ")
-        if action in ("", "list", *STATUSES):
+        if action in ("", "list", *LISTED):
             status = rest.strip() if action == "list" else action
             status = status or "open"
-            if status not in STATUSES:
-                raise ChatError(f"status must be one of {', '.join(STATUSES)}")
+            if status not in LISTED:
+                raise ChatError(f"status must be one of {', '.join(LISTED)}")
             found = await self.service.reports(None if status == "all" else status)
             feedback = await self.service.feedback()
             for embed in render.review_embeds(found, status, feedback):
@@ -157,8 +164,8 @@ class ChatSession:
             self.say(render.report_outcome(report))
         elif action == "corrections":
             status = rest.strip() or "active"
-            if status not in CORRECTION_STATUSES:
-                raise ChatError(f"status must be one of {', '.join(CORRECTION_STATUSES)}")
+            if status not in LISTED_CORRECTIONS:
+                raise ChatError(f"status must be one of {', '.join(LISTED_CORRECTIONS)}")
             self.show(render.corrections_embed(await self.service.corrections(status), status))
         elif action == "withdraw":
             number = rest.strip()

@@ -16,9 +16,10 @@ from pydantic import ValidationError
 
 from bot import redact
 from bot.render_text import visible
-from bot.service import Service, ServiceError
+from bot.service import Service
 from bot.settings import Settings
 from bot.store import StoreBusyError, StoreError
+from knowledge.errors import UserError
 
 # Exit codes (README "Operating citebot"): 0 done; 1 internal failure or `db check` found
 # problems; 2 bad usage, input or configuration; 75 (EX_TEMPFAIL) the database stayed busy,
@@ -26,7 +27,7 @@ from bot.store import StoreBusyError, StoreError
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     """Bad usage or input: reported as one line on stderr with exit code 2."""
 
 
@@ -129,7 +130,7 @@ def run_service(
     except StoreBusyError as exc:
         print(f"citebot: error: {safe(str(exc))}", file=sys.stderr)
         raise SystemExit(EXIT_BUSY) from exc
-    except (ServiceError, StoreError) as exc:
+    except (UserError, StoreError) as exc:
         raise UsageError(str(exc)) from exc
 
 

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from bot.cli.common import add_common, add_nested_common, local_user, run_service
 from bot.render_text import visible
+from bot.service import CORRECTION_STATUSES, with_all
 
 if TYPE_CHECKING:
     from bot.service import Correction, Service
 
-_STATUSES = ("active", "withdrawn", "retired", "all")
+_STATUSES = with_all(CORRECTION_STATUSES)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

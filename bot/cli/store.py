@@ -21,6 +21,7 @@ from bot.cli.common import (
     settings_from,
 )
 from bot.render_text import visible
+from bot.service import CATEGORIES, STATUSES, Category, with_all
 
 if TYPE_CHECKING:
     from bot.service import Feedback, Report, Service
@@ -28,15 +29,14 @@ if TYPE_CHECKING:
 # bot.cli.common (and with it aiosqlite and the store) is imported inside the commands, so
 # building the parser stays cheap for every other command.
 
-_CATEGORIES = ("wrong", "outdated", "missing-source", "other")
-_STATUSES = ("open", "resolved", "rejected", "all")
+_STATUSES = with_all(STATUSES)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="report a wrong answer by its answer id")
     report.add_argument("answer_id", metavar="ANSWER_ID", help="the id printed with the answer")
     report.add_argument("--reason", required=True, help="what is wrong (up to 1,000 characters)")
-    report.add_argument("--category", choices=_CATEGORIES, default="wrong")
+    report.add_argument("--category", choices=CATEGORIES, default=Category.WRONG)
     report.add_argument("--reporter", metavar="NAME", help="your name (default: your login)")
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     add_common(report)

@@ -4,26 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 
-from bot.cli.common import UsageError, add_common
-from bot.render_text import visible
-from knowledge.timeline import (
-    Event,
-    FilterError,
-    Mention,
-    about_terms,
-    best_mention,
-    citations,
-    filter_events,
-    matches_about,
-    parse_date_bound,
-    parse_year,
-    trim_quote,
-)
-
-_MAX_LABEL = 30
-_MIN_QUOTE = 40
+from bot.cli.common import UsageError, add_common, run_service
+from bot.render_text import render_timeline, visible
+from bot.service import TimelineQuery, TimelineQueryError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,25 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_timeline(args: argparse.Namespace) -> int:
-    from bot.cli.ask import _library
-
     try:
-        year = parse_year(args.year) if args.year is not None else None
-        start = parse_date_bound(args.start, "--from").start if args.start else None
-        end = parse_date_bound(args.end, "--to").end if args.end else None
-        if start and end and start > end:
-            raise FilterError(f"--from {args.start} is after --to {args.end}")
-        terms = about_terms(args.about) if args.about is not None else []
-    except FilterError as exc:
+        query = TimelineQuery.parse(args.year, args.start, args.end, args.about)
+    except TimelineQueryError as exc:
         raise UsageError(str(exc)) from None
-    timeline = _library(args).timeline
-    events = filter_events(timeline.events, year=year, start=start, end=end, about=args.about)
-    dated_filter = year is not None or start is not None or end is not None
-    undated = (
-        []
-        if dated_filter
-        else [m for m in timeline.unresolved if not terms or matches_about([m], terms)]
-    )
+    timeline = run_service(args, lambda service: service.timeline(query))
+    events, undated = timeline.events, timeline.unresolved
     if args.json:
         payload = {
             "events": [e.model_dump(mode="json") for e in events],
@@ -80,23 +51,3 @@ def run_timeline(args: argparse.Namespace) -> int:
         return 0
     print(visible(render_timeline(events, undated)))
     return 0
-
-
-def render_timeline(events: list[Event], undated: list[Mention], width: int | None = None) -> str:
-    """One line per event: label, the shortest good quote trimmed to fit, citations."""
-    if not events and not undated:
-        return "No dated events match."
-    width = width or max(shutil.get_terminal_size((100, 20)).columns, 80)
-    labels = [e.label for e in events] + (["undated"] if undated else [])
-    pad = min(max(len(label) for label in labels), _MAX_LABEL)
-    lines = []
-    rows = [(e.label, best_mention(e), e.mentions) for e in events]
-    rows += [("undated", m, [m]) for m in undated]
-    for label, mention, mentions in rows:
-        cites = f"[{', '.join(citations(mentions))}]"
-        room = max(width - pad - len(cites) - 4, _MIN_QUOTE)
-        quote = trim_quote(mention.quote, mention.expression, room)
-        lines.append(f"{label:<{pad}}  {quote}  {cites}")
-    if undated:
-        lines.append("(undated: relative to an article that gives no date, so left unresolved)")
-    return "\n".join(lines)

@@ -18,9 +18,8 @@ from bot import lifecycle, render
 from bot.discord.cogs import add_cogs
 from bot.discord.cogs.common import Cooldowns, reply_ephemeral
 from bot.health import ShardHealth, write_health
-from bot.service import ServiceError
 from bot.settings import Settings
-from knowledge.answer import QuestionError
+from knowledge.errors import UserError
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -39,7 +38,7 @@ INTENT_HELP = (
 )
 
 
-class TokenError(Exception):
+class TokenError(UserError):
     """No token, or Discord rejected it: a configuration problem the user can fix."""
 
 
@@ -218,7 +217,7 @@ class CiteBot(commands.Bot):
         original = getattr(error, "original", error)
         if isinstance(error, app_commands.CheckFailure):
             text = str(error) or "You can't use this command here."
-        elif isinstance(original, ServiceError | QuestionError):
+        elif isinstance(original, UserError):
             text = str(original)
         else:
             command = interaction.command.qualified_name if interaction.command else "?"

@@ -22,11 +22,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, ParamSpec, Protocol, TypeVar
+from typing import Any, NamedTuple, ParamSpec, Protocol, TypeVar
 
 from pydantic import BaseModel, computed_field
 
+from bot.store.vocabulary import (
+    CATEGORIES,
+    CORRECTION_STATUSES,
+    STATUSES,
+    Category,
+    CorrectionStatus,
+    Status,
+    sql_in,
+)
 from knowledge.analysis import fold
+from knowledge.errors import CitebotError
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +44,6 @@ DB_FILENAME = "citebot.sqlite3"
 BUSY_TIMEOUT_S = 15.0
 MAX_REASON_CHARS = 1000  # one report's reason, also after repeats are merged into it
 MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer key
-Category = Literal["wrong", "outdated", "missing-source", "other"]
-Status = Literal["open", "resolved", "rejected"]
-CorrectionStatus = Literal["active", "withdrawn", "retired"]
-CATEGORIES: tuple[str, ...] = ("wrong", "outdated", "missing-source", "other")
-STATUSES: tuple[str, ...] = ("open", "resolved", "rejected")
-CORRECTION_STATUSES: tuple[str, ...] = ("active", "withdrawn", "retired")
 _ID_CHARS = 10
 HIT_FLUSH_S = 60.0  # cache hits are counted in memory and written at most this often
 QUICK_TIMEOUT_S = 0.05  # a write that may be skipped (hit counts) waits no longer than this
@@ -85,12 +89,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             guild_id TEXT,
             channel_id TEXT,
             category TEXT NOT NULL
-                CHECK (category IN ('wrong', 'outdated', 'missing-source', 'other')),
+                CHECK (category IN """
+        + sql_in(CATEGORIES)
+        + """),
             reason TEXT NOT NULL,
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,
             status TEXT NOT NULL DEFAULT 'open'
-                CHECK (status IN ('open', 'resolved', 'rejected')),
+                CHECK (status IN """
+        + sql_in(STATUSES)
+        + """),
             moderator TEXT,
             resolution_note TEXT,
             resolved_at TEXT
@@ -125,7 +133,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             moderator TEXT NOT NULL,
             created_at TEXT NOT NULL,
             status TEXT NOT NULL DEFAULT 'active'
-                CHECK (status IN ('active', 'withdrawn', 'retired')),
+                CHECK (status IN """
+        + sql_in(CORRECTION_STATUSES)
+        + """),
             closed_by TEXT,
             closed_at TEXT,
             closed_note TEXT
@@ -164,7 +174,7 @@ TABLES: tuple[str, ...] = (
 COUNTED: tuple[str, ...] = ("answers", "cache", "reports", "corrections", "feedback")
 
 
-class StoreError(Exception):
+class StoreError(CitebotError):
     """The database cannot be used as it is; the message names the file and what to do."""
 
 
@@ -172,11 +182,11 @@ class StoreBusyError(StoreError):
     """Another process held the database for longer than the busy timeout."""
 
 
-class RecordNotFound(LookupError):
+class RecordNotFound(CitebotError, LookupError):
     """No answer or report with that id (in that guild)."""
 
 
-class ReportClosed(Exception):
+class ReportClosed(CitebotError):
     """The report was already resolved or rejected."""
 
     def __init__(self, report: Report) -> None:
@@ -184,7 +194,7 @@ class ReportClosed(Exception):
         self.report = report
 
 
-class CorrectionClosed(Exception):
+class CorrectionClosed(CitebotError):
     """The correction was already withdrawn or retired."""
 
     def __init__(self, correction: Correction) -> None:

@@ -13,8 +13,8 @@ from discord.ext import commands
 from bot import render
 from bot.discord.cogs.common import asker_from_interaction, asker_from_message, reply_ephemeral
 from bot.discord.cogs.reports import view_for
-from bot.service import Asker, ServiceError
-from knowledge.answer import MAX_QUESTION_CHARS, QuestionError, clean_question
+from bot.service import MAX_QUESTION_CHARS, Asker
+from knowledge.errors import UserError
 
 if TYPE_CHECKING:
     from bot.discord.app import CiteBot
@@ -48,8 +48,8 @@ class AskCog(commands.Cog, name="Ask"):
         private: bool = False,
     ) -> None:
         try:
-            question = clean_question(question)
-        except QuestionError as exc:
+            question = self.bot.service.check_question(question)
+        except UserError as exc:
             await reply_ephemeral(interaction, str(exc))
             return
         wait = self.bot.cooldowns.retry_after(interaction.user.id)
@@ -95,7 +95,7 @@ class AskCog(commands.Cog, name="Ask"):
             return
         try:
             answer = await self.bot.service.ask(question, asker)
-        except (QuestionError, ServiceError) as exc:
+        except UserError as exc:
             await message.reply(render.fit_content(str(exc)), mention_author=False)
             return
         except Exception:

@@ -11,7 +11,7 @@ import discord
 
 from bot import render
 from bot.discord.cogs.common import asker_from_interaction
-from bot.service import ServiceError
+from knowledge.errors import UserError
 
 if TYPE_CHECKING:
     from bot.discord.app import CiteBot
@@ -53,7 +53,7 @@ class AnsweredButton(
             _, new = await client.service.answered_me(
                 self.answer_id, self.passage, asker_from_interaction(interaction)
             )
-        except ServiceError as exc:
+        except UserError as exc:
             await interaction.followup.send(render.fit_content(str(exc)), ephemeral=True)
             return
         text = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -12,13 +12,27 @@ from discord.ext import commands
 
 from bot import render
 from bot.discord.cogs.common import reply_ephemeral
-from bot.service import MAX_NOTE_CHARS, ServiceError
+from bot.service import (
+    ALL,
+    CORRECTION_STATUSES,
+    MAX_NOTE_CHARS,
+    STATUSES,
+    CorrectionStatus,
+    Status,
+    with_all,
+)
+from knowledge.errors import UserError
 
 if TYPE_CHECKING:
     from bot.discord.app import CiteBot
 
-Status = Literal["open", "resolved", "rejected", "all"]
-CorrectionStatus = Literal["active", "withdrawn", "retired", "all"]
+
+def _choices(names: tuple[str, ...]) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=name, value=name) for name in names]
+
+
+REPORT_CHOICES = _choices(with_all(STATUSES))
+CORRECTION_CHOICES = _choices(with_all(CORRECTION_STATUSES))
 
 
 class NotModerator(app_commands.CheckFailure):
@@ -58,11 +72,12 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
 
     @app_commands.command(name="list", description="List reports (default: open ones)")
     @app_commands.describe(status="which reports (default: open)")
-    async def list_(self, interaction: discord.Interaction, status: Status = "open") -> None:
+    @app_commands.choices(status=REPORT_CHOICES)
+    async def list_(self, interaction: discord.Interaction, status: str = Status.OPEN) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = str(interaction.guild_id)
         reports = await self.bot.service.reports(
-            None if status == "all" else status, guild_id=guild_id
+            None if status == ALL else status, guild_id=guild_id
         )
         feedback = await self.bot.service.feedback(guild_id)
         await interaction.followup.send(
@@ -101,8 +116,9 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
 
     @app_commands.command(name="corrections", description="This server's corrections")
     @app_commands.describe(status="which corrections (default: active)")
+    @app_commands.choices(status=CORRECTION_CHOICES)
     async def corrections(
-        self, interaction: discord.Interaction, status: CorrectionStatus = "active"
+        self, interaction: discord.Interaction, status: str = CorrectionStatus.ACTIVE
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = await self.bot.service.corrections(status, guild_id=str(interaction.guild_id))
@@ -120,7 +136,7 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
             correction = await self.bot.service.withdraw_correction(
                 id, interaction.user.display_name, guild_id=str(interaction.guild_id)
             )
-        except ServiceError as exc:
+        except UserError as exc:
             await reply_ephemeral(interaction, str(exc))
             return
         await interaction.followup.send(
@@ -164,17 +180,18 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
                 guild_id=guild_id,
                 answer=answer,
             )
-        except ServiceError as exc:
+        except UserError as exc:
             await reply_ephemeral(interaction, str(exc))
             return
         await interaction.followup.send(render.report_outcome(report), ephemeral=True)
 
     @app_commands.command(name="export", description="Download this server's reports as CSV")
     @app_commands.describe(status="which reports (default: all)")
-    async def export(self, interaction: discord.Interaction, status: Status = "all") -> None:
+    @app_commands.choices(status=REPORT_CHOICES)
+    async def export(self, interaction: discord.Interaction, status: str = ALL) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         text = await self.bot.service.export_reports(
-            "csv", None if status == "all" else status, guild_id=str(interaction.guild_id)
+            "csv", None if status == ALL else status, guild_id=str(interaction.guild_id)
         )
         name = f"citebot-reports-{interaction.guild_id}-{status}.csv"
         await interaction.followup.send(

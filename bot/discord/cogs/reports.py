@@ -15,7 +15,8 @@ from discord.ext import commands
 from bot import render
 from bot.discord.cogs.common import asker_from_interaction, reply_ephemeral
 from bot.service import CATEGORIES as CATEGORY_NAMES
-from bot.service import MAX_REASON_CHARS, ServiceError
+from bot.service import MAX_REASON_CHARS, Category
+from knowledge.errors import UserError
 
 if TYPE_CHECKING:
     from bot.discord.app import CiteBot
@@ -23,10 +24,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _CATEGORY_HELP = {
-    "wrong": "The quotes do not answer the question",
-    "outdated": "The sources are out of date",
-    "missing-source": "A source is missing or miscited",
-    "other": "Something else",
+    Category.WRONG: "The quotes do not answer the question",
+    Category.OUTDATED: "The sources are out of date",
+    Category.MISSING_SOURCE: "A source is missing or miscited",
+    Category.OTHER: "Something else",
 }
 CATEGORIES: dict[str, str] = {name: _CATEGORY_HELP.get(name, name) for name in CATEGORY_NAMES}
 CUSTOM_ID_PREFIX = "citebot:report:"
@@ -41,13 +42,6 @@ def unknown_answer(answer_id: str) -> str:
     return render.fit_content(
         f"No answer with id `{render.escape(answer_id)}`: copy the id from the answer's footer, "
         "or use the answer's Report button."
-    )
-
-
-def thanks(report: Any) -> str:
-    return (
-        f"Thanks, a moderator will review it (report #{report.report_id} "
-        f"on answer `{report.answer_id}`)."
     )
 
 
@@ -198,10 +192,10 @@ async def submit_report(
         report = await client.service.report(
             answer_id, asker_from_interaction(interaction), category, reason, question=question
         )
-    except ServiceError as exc:
+    except UserError as exc:
         await interaction.followup.send(render.fit_content(str(exc)), ephemeral=True)
         return
-    await interaction.followup.send(thanks(report), ephemeral=True)
+    await interaction.followup.send(render.report_thanks(report), ephemeral=True)
 
 
 class ReportsCog(commands.Cog, name="Reports"):
@@ -239,6 +233,6 @@ class ReportsCog(commands.Cog, name="Reports"):
         interaction: discord.Interaction,
         answer_id: app_commands.Range[str, 1, 64],
         reason: app_commands.Range[str, 1, MAX_REASON_CHARS],
-        category: str = "wrong",
+        category: str = Category.WRONG,
     ) -> None:
         await submit_report(interaction, answer_id.strip(), category, reason)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import logging
-import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,129 +10,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from knowledge.names import named_things
-from knowledge.timeline import (
-    FilterError,
-    about_terms,
-    best_mention,
-    matches_about,
-    parse_date_bound,
-)
+from bot.service import MAX_YEAR, MIN_YEAR, Suggestions, TimelineQuery, TimelineQueryError
 
 if TYPE_CHECKING:
     from bot.discord.app import CiteBot
-    from bot.service import Service
-    from knowledge.corpus import Corpus
-    from knowledge.timeline import Timeline
 
 log = logging.getLogger(__name__)
 
 PAGER_TIMEOUT = 15 * 60
-MIN_YEAR, MAX_YEAR = 1, 9999
-
-
-class TimelineQueryError(ValueError):
-    """Filters that cannot be used as given; the message says how to fix them."""
-
-
-@dataclass(frozen=True)
-class TimelineQuery:
-    year: int | None = None
-    start: str | None = None
-    end: str | None = None
-    about: str | None = None
-
-    @classmethod
-    def parse(
-        cls,
-        year: str | int | None = None,
-        start: str | None = None,
-        end: str | None = None,
-        about: str | None = None,
-    ) -> TimelineQuery:
-        if isinstance(year, str):
-            year = year.strip() or None
-            if year is not None and not re.fullmatch(r"[0-9]+", year):
-                raise TimelineQueryError(f"year must be a number like 2018, not {year[:20]!r}")
-            if year is not None and len(year.lstrip("0")) > len(str(MAX_YEAR)):
-                year = MAX_YEAR + 1  # far out of range: never parse thousands of digits
-        if year is not None and not MIN_YEAR <= int(year) <= MAX_YEAR:
-            raise TimelineQueryError(f"year must be between {MIN_YEAR} and {MAX_YEAR}")
-        query = cls(
-            year=int(year) if year is not None else None,
-            start=start.strip() if start and start.strip() else None,
-            end=end.strip() if end and end.strip() else None,
-            about=" ".join(about.split()) if about and about.strip() else None,
-        )
-        try:
-            first, last = query.start_date, query.end_date
-            if first and last and first > last:
-                raise TimelineQueryError(f"from {query.start} is after to {query.end}")
-            if query.about:
-                about_terms(query.about)
-        except FilterError as exc:
-            raise TimelineQueryError(str(exc).removeprefix("--")) from None
-        return query
-
-    @property
-    def start_date(self) -> dt.date | None:
-        return parse_date_bound(self.start, "from").start if self.start else None
-
-    @property
-    def end_date(self) -> dt.date | None:
-        return parse_date_bound(self.end, "to").end if self.end else None
-
-    @property
-    def dated(self) -> bool:
-        return self.year is not None or self.start is not None or self.end is not None
-
-    def title(self) -> str:
-        return render.timeline_title(self.year, self.start, self.end, self.about)
-
-
-def rows_of(timeline: Timeline) -> list[render.TimelineRow]:
-    """(label, quote to show, mentions) per event; undated mentions last, never guessed."""
-    rows: list[render.TimelineRow] = [
-        (e.label, best_mention(e), e.mentions) for e in timeline.events
-    ]
-    rows += [("undated", m, [m]) for m in timeline.unresolved]
-    return rows
-
-
-async def timeline_embeds(service: Service, query: TimelineQuery) -> list[discord.Embed]:
-    timeline = await service.timeline(
-        year=query.year, start=query.start, end=query.end, about=query.about
-    )
-    return render.timeline_pages(rows_of(timeline), service.library.corpus.source, query.title())
-
-
-@dataclass(frozen=True)
-class Suggestions:
-    """What /timeline autocompletes: years that have events, names that match some event."""
-
-    years: list[int]
-    names: list[str]
-
-    @classmethod
-    def build(cls, timeline: Timeline, corpus: Corpus) -> Suggestions:
-        events = timeline.events
-        years = sorted(
-            {
-                year
-                for e in events
-                if e.granularity != "decade"  # "a decade later" names no particular year
-                for year in range(e.start.year, e.end.year + 1)
-            }
-        )
-        names = []
-        for name in named_things(corpus):
-            try:
-                terms = about_terms(name)
-            except FilterError:
-                continue
-            if any(matches_about(e.mentions, terms) for e in events):
-                names.append(name)
-        return cls(years, names)
 
 
 class TimelinePager(discord.ui.View):
@@ -191,7 +72,6 @@ def about_choices(names: list[str], typed: str) -> list[app_commands.Choice[str]
 class TimelineCog(commands.Cog, name="Timeline"):
     def __init__(self, bot: CiteBot) -> None:
         self.bot = bot
-        self._suggestions: dict[str, Suggestions] = {}
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -201,14 +81,7 @@ class TimelineCog(commands.Cog, name="Timeline"):
             log.exception("could not prepare the timeline suggestions")
 
     async def suggestions(self) -> Suggestions:
-        service = self.bot.service
-        library = await service.ensure_library()
-        found = self._suggestions.get(library.fingerprint)
-        if found is None:
-            timeline = await service.timeline()
-            found = await asyncio.to_thread(Suggestions.build, timeline, library.corpus)
-            self._suggestions = {library.fingerprint: found}
-        return found
+        return await self.bot.service.timeline_suggestions()
 
     @app_commands.command(name="timeline", description="What happened when, from the articles")
     @app_commands.rename(start="from", end="to")
@@ -232,7 +105,7 @@ class TimelineCog(commands.Cog, name="Timeline"):
             await interaction.response.send_message(render.fit_content(str(exc)), ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
-        pages = await timeline_embeds(self.bot.service, query)
+        pages = await render.timeline_embeds(self.bot.service, query)
         if len(pages) == 1:
             await interaction.followup.send(embed=pages[0])
             return
