@@ -123,7 +123,7 @@ class ChatSession:
 
     async def report(self, text: str) -> None:
         match = re.search(r"(?:^|\s)category[:=](\S+)", text)
-        category: str = Category.WRONG
+        category: str = Category.WRONG.value
         if match:
             category = match.group(1)
             text = (text[: match.start()] + text[match.end() :]).strip()

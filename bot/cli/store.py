@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="report a wrong answer by its answer id")
     report.add_argument("answer_id", metavar="ANSWER_ID", help="the id printed with the answer")
     report.add_argument("--reason", required=True, help="what is wrong (up to 1,000 characters)")
-    report.add_argument("--category", choices=CATEGORIES, default=Category.WRONG)
+    report.add_argument("--category", choices=CATEGORIES, default=Category.WRONG.value)
     report.add_argument("--reporter", metavar="NAME", help="your name (default: your login)")
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     add_common(report)

@@ -33,10 +33,11 @@ class CorrectionStatus(StrEnum):
     RETIRED = "retired"
 
 
-CATEGORIES: tuple[str, ...] = tuple(Category)
-STATUSES: tuple[str, ...] = tuple(Status)
-CORRECTION_STATUSES: tuple[str, ...] = tuple(CorrectionStatus)
-CLOSING_STATUSES: tuple[str, ...] = (Status.RESOLVED, Status.REJECTED)
+# Plain strings (argparse shows choices with repr, and an enum member's repr is not its name).
+CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)
+STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
+CORRECTION_STATUSES: tuple[str, ...] = tuple(s.value for s in CorrectionStatus)
+CLOSING_STATUSES: tuple[str, ...] = (Status.RESOLVED.value, Status.REJECTED.value)
 
 
 def with_all(names: tuple[str, ...]) -> tuple[str, ...]:

@@ -73,7 +73,9 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
     @app_commands.command(name="list", description="List reports (default: open ones)")
     @app_commands.describe(status="which reports (default: open)")
     @app_commands.choices(status=REPORT_CHOICES)
-    async def list_(self, interaction: discord.Interaction, status: str = Status.OPEN) -> None:
+    async def list_(
+        self, interaction: discord.Interaction, status: str = Status.OPEN.value
+    ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = str(interaction.guild_id)
         reports = await self.bot.service.reports(
@@ -118,7 +120,7 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
     @app_commands.describe(status="which corrections (default: active)")
     @app_commands.choices(status=CORRECTION_CHOICES)
     async def corrections(
-        self, interaction: discord.Interaction, status: str = CorrectionStatus.ACTIVE
+        self, interaction: discord.Interaction, status: str = CorrectionStatus.ACTIVE.value
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = await self.bot.service.corrections(status, guild_id=str(interaction.guild_id))

@@ -233,6 +233,6 @@ class ReportsCog(commands.Cog, name="Reports"):
         interaction: discord.Interaction,
         answer_id: app_commands.Range[str, 1, 64],
         reason: app_commands.Range[str, 1, MAX_REASON_CHARS],
-        category: str = Category.WRONG,
+        category: str = Category.WRONG.value,
     ) -> None:
         await submit_report(interaction, answer_id.strip(), category, reason)
