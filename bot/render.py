@@ -90,11 +90,6 @@ def fit_content(text: str) -> str:
     return shorten(text, CONTENT_LIMIT)
 
 
-def user_text(text: str, limit: int = CONTENT_LIMIT) -> str:
-    """User-supplied text echoed in message content: escaped and within `limit`."""
-    return escape_shorten(" ".join(text.split()), limit)
-
-
 # ---------------------------------------------------------------- answers
 
 

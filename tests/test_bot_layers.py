@@ -10,9 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
 FACES = ("bot/cli", "bot/discord")
-# What a face may take from knowledge/: the exception root only (models come re-exported
-# by the service and the renderers).
-FACE_KNOWLEDGE = {"knowledge.errors"}
+# What a face may take from knowledge/: the exception root and the one atomic-write helper
+# (models come re-exported by the service and the renderers).
+FACE_KNOWLEDGE = {"knowledge.errors", "knowledge.files"}
 
 
 def _module(path: Path) -> str:
@@ -54,7 +54,7 @@ def _bot_files() -> list[Path]:
     return sorted(BOT.rglob("*.py"))
 
 
-def test_faces_take_nothing_from_knowledge_but_its_errors() -> None:
+def test_faces_take_nothing_from_knowledge_but_its_shared_primitives() -> None:
     for path in _bot_files():
         if not str(path.relative_to(ROOT)).startswith(FACES):
             continue

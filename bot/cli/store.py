@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +20,7 @@ from bot.cli.common import (
 )
 from bot.render_text import visible
 from bot.service import CATEGORIES, STATUSES, Category, with_all
+from knowledge.files import write_atomically
 
 if TYPE_CHECKING:
     from bot.service import Feedback, Report, Service
@@ -242,21 +241,9 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
         return
     try:
-        _write_atomically(output, text)
+        write_atomically(output, text)
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Readers of `path` see the old file or the whole new one, never half of it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- cache ------------------------------------------------------------------------------------
