@@ -174,7 +174,11 @@ class QuietReconnects(logging.Filter):
         self.last_error: BaseException | None = None
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.getMessage().startswith("Attempting a reconnect"):
+        if (
+            record.exc_info
+            and record.exc_info[1] is not None
+            and record.getMessage().startswith("Attempting a reconnect")
+        ):
             exc = record.exc_info[1]
             self.last_error = exc
             if self._first_connection():

@@ -51,5 +51,5 @@ def _too_long(limit: int) -> str:
 def _discard_rest(stream: TextIO | BinaryIO) -> None:
     while True:
         chunk = stream.readline(_DISCARD_CHUNK)
-        if not chunk or chunk.endswith(b"\n" if isinstance(chunk, bytes) else "\n"):
+        if not chunk or chunk.endswith(b"\n" if isinstance(chunk, bytes) else "\n"):  # type: ignore[arg-type]
             return

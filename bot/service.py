@@ -442,12 +442,12 @@ class Service:
         """Years with events and names matching some event (what /timeline autocompletes),
         computed once per corpus."""
         library = await self.ensure_library()
-        found = self._suggestions.get(library.fingerprint)
-        if found is None:
+        if library.fingerprint not in self._suggestions:
             timeline = await self.timeline()
-            found = await asyncio.to_thread(Suggestions.build, timeline, library.corpus)
+            corpus = library.corpus  # a SavedCorpus reads as a Corpus (knowledge/library.py)
+            found = await asyncio.to_thread(Suggestions.build, timeline, corpus)  # type: ignore[arg-type]
             self._suggestions = {library.fingerprint: found}
-        return found
+        return self._suggestions[library.fingerprint]
 
     def source(self, source_id: str) -> Source | None:
         """The loaded source with this id (titles and dates for citations)."""

@@ -103,7 +103,7 @@ class CiteBot(commands.Bot):
         self.report_cooldowns = Cooldowns(
             settings.report_cooldown_reports, settings.report_cooldown_seconds
         )
-        self.tree.on_error = self.on_app_command_error
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         self._latency_log: asyncio.Task[None] | None = None
         self._connected: dict[int, bool] = {}  # per shard, for the health file
         self.tree.interaction_check = self._accepting  # type: ignore[method-assign]
@@ -206,7 +206,9 @@ class CiteBot(commands.Bot):
             self._write_health()
             await asyncio.sleep(self.settings.latency_log_seconds)
 
-    async def on_command_error(self, context: commands.Context, exception: Exception) -> None:
+    async def on_command_error(
+        self, context: commands.Context, exception: commands.CommandError
+    ) -> None:
         if isinstance(exception, commands.CommandNotFound | commands.CheckFailure):
             return  # a mention that is a question, not a text command
         await super().on_command_error(context, exception)

@@ -18,7 +18,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -268,7 +268,7 @@ class Correction(BaseModel):
     closed_at: dt.datetime | None
     closed_note: str | None
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def answer_ref(self) -> str:
         return _ref(self.source_id, self.paragraph, self.sentence)
@@ -303,7 +303,7 @@ class CacheStats(BaseModel):
     counting_since: dt.datetime | None
     open_reports: int
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def hit_rate(self) -> float | None:
         asked = self.hits + self.misses
@@ -409,6 +409,7 @@ class Row(Protocol):
     """A result row: by position or, through dict(row), by column name."""
 
     def __getitem__(self, key: Any) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...
     def keys(self) -> Any: ...
 
 
@@ -429,7 +430,11 @@ class Backend(Protocol):
 
     location: str  # shown to users: a file path, or a URL without its password
     busy_timeout: float
-    errors: tuple[type[BaseException], ...]  # the driver's exceptions, for translate()
+
+    @property
+    def errors(self) -> tuple[type[BaseException], ...]:
+        """The driver's exceptions, for translate()."""
+        ...
 
     def translate(self, exc: BaseException) -> StoreError: ...
 
@@ -518,10 +523,11 @@ async def open_backend(target: str | Path, *, busy_timeout: float = BUSY_TIMEOUT
     if is_postgres_url(target):
         from bot.store.postgres import PostgresBackend
 
-        return await PostgresBackend.connect(str(target), busy_timeout=busy_timeout)
+        # Each backend's methods take its own transaction type, a Tx in all but name.
+        return await PostgresBackend.connect(str(target), busy_timeout=busy_timeout)  # type: ignore[return-value]
     from bot.store.sqlite import SqliteBackend
 
-    return await SqliteBackend.connect(Path(target), busy_timeout=busy_timeout)
+    return await SqliteBackend.connect(Path(target), busy_timeout=busy_timeout)  # type: ignore[return-value]
 
 
 class Store:
@@ -658,7 +664,9 @@ class Store:
         try:
             async with self._write(exclusive=False, quick=True):
                 pass  # not worth waiting for when another process holds the lock
-        except (StoreError, *self.backend.errors) as exc:
+        except Exception as exc:
+            if not isinstance(exc, (StoreError, *self.backend.errors)):
+                raise
             log.info("cache hit counts not recorded (%s)", exc)
             self._hits, self._misses = Counter(), 0
 

@@ -271,7 +271,7 @@ async def check_postgres(url: str, *, timeout: float = 15.0) -> CheckResult:
                 problems.append(f"schema {version} is newer than this citebot ({SCHEMA_VERSION})")
             for table in COUNTED:
                 if await _has_table(tx, table):
-                    counts[table] = (await tx.one(f"SELECT count(*) FROM {table}"))[0]
+                    counts[table] = (await tx.one(f"SELECT count(*) FROM {table}") or (0,))[0]
                 elif version:
                     problems.append(f"table {table} is missing")
     except ERRORS as exc:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_CATEGORY_HELP = {
+_CATEGORY_HELP: dict[str, str] = {
     Category.WRONG: "The quotes do not answer the question",
     Category.OUTDATED: "The sources are out of date",
     Category.MISSING_SOURCE: "A source is missing or miscited",
@@ -64,7 +64,7 @@ class ReportButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ReportButton:
         return cls(match["answer_id"])
 
@@ -145,14 +145,14 @@ class ReportModal(discord.ui.Modal, title="Report a wrong answer"):
     def __init__(self, answer_id: str, question: str | None = None) -> None:
         super().__init__(timeout=900)
         self.answer_id, self.question = answer_id, question
-        self.category = discord.ui.Select(
+        self.category: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="category",
             options=[
                 discord.SelectOption(label=name, value=name, description=text, default=i == 0)
                 for i, (name, text) in enumerate(CATEGORIES.items())
             ],
         )
-        self.reason = discord.ui.TextInput(
+        self.reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="reason",
             style=discord.TextStyle.paragraph,
             placeholder="What is wrong, and where did you read otherwise?",
@@ -167,7 +167,9 @@ class ReportModal(discord.ui.Modal, title="Report a wrong answer"):
             interaction, self.answer_id, category, self.reason.value, question=self.question
         )
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+    async def on_error(  # type: ignore[override]  # a Modal has no item to name
+        self, interaction: discord.Interaction, error: Exception, /
+    ) -> None:
         log.error("report modal failed for answer %s", self.answer_id, exc_info=error)
         await reply_ephemeral(interaction, render.INTERNAL_ERROR)
 
