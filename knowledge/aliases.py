@@ -34,6 +34,13 @@ _STATED = [
     re.compile(rf"({_NAME}),? who goes by ({_NAME})"),
     re.compile(rf"({_NAME}) \(({_NAME})\)"),
 ]
+_HINTS = ("known as", "aka", "a.k.a", "who goes by", " (")  # in every stated alias
+
+
+def states_alias(sentence: str) -> bool:
+    """Whether a sentence states an alias (`learned_pairs` needs only these sentences)."""
+    return any(h in sentence for h in _HINTS) and any(p.search(sentence) for p in _STATED)
+
 
 Name = tuple[str, ...]  # folded content words
 
