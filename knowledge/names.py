@@ -40,6 +40,8 @@ def _runs(sentence: str) -> list[Run]:
 
     last_end = -1
     for i, match in enumerate(_WORD.finditer(sentence)):
+        if not current and not match.group()[:1].isupper():
+            continue  # nothing open, nothing opened: the common case, skipped quickly
         word = match.group().rstrip(".-")
         adjacent = sentence[last_end : match.start()] == " "
         if not adjacent:
@@ -80,7 +82,7 @@ class NameRuns:
         self.runs: Counter[tuple[tuple[str, ...], bool]] = Counter()  # (words, starts) -> n
 
     def add(self, sentence: str) -> None:
-        self.lower.update(w.lower() for w in _WORD.findall(sentence) if w[:1].islower())
+        self.lower.update([w.lower() for w in _WORD.findall(sentence) if w[:1].islower()])
         for run in _runs(sentence):
             self.runs[tuple(_POSSESSIVE.sub("", w) for w, _ in run), run[0][1]] += 1
 

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 
 from simplemma import is_known
 
@@ -102,12 +103,11 @@ class Casing:
             for t in _TOKEN.findall(sentence)
         ]
         capital = [t[:1].isupper() for t in tokens] + [False]
-        upper, lower, alone = self.upper, self.lower, self.alone
-        for i in range(1, len(tokens)):
+        self.lower.update(tokens[1:])  # capitalised ones are left out when settled
+        upper, alone = self.upper, self.alone
+        for i in compress(range(1, len(tokens)), capital[1:]):
             token = tokens[i]
-            if not capital[i]:
-                lower[token] += 1
-            elif len(token) > 1 and not token.isupper() and token.isalpha():
+            if len(token) > 1 and not token.isupper() and token.isalpha():
                 upper[token] += 1
                 alone[token] += not (capital[i + 1] or (i > 1 and capital[i - 1]))
 
@@ -119,7 +119,8 @@ class Casing:
         alone: Counter[str] = Counter()
         forms: dict[str, Counter[str]] = {}
         for token, n in self.lower.items():
-            lower[fold(token)] += n
+            if not token[:1].isupper():
+                lower[fold(token)] += n
         for token, n in self.upper.items():  # first seen first: ties keep the first form
             f = fold(token)
             upper[f] += n
