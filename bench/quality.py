@@ -169,25 +169,37 @@ def _score(name: str, outcomes: list, elapsed: float, library: Library) -> Score
 # --- ablation ---------------------------------------------------------------------------------
 
 
-def ablation_variants() -> list[tuple[str, Options, bool]]:
-    """(label, options, learn weights?) in the order the pieces were added."""
-    plain = Options(lemmas=False, answer_types=False, semantic=False, model=untrained_model())
-    lexical = Options(model=None, semantic=False)
+def ablation_variants() -> list[tuple[str, Options, bool, int]]:
+    """(label, options, learn weights?, chat rewrites per training question) in the order the
+    pieces were added; ROUND3 selects the rows of round 3 (issue 10) and their baseline."""
+    old = Options(fine_types=False, answer_bearing=False)
+    plain = replace(old, lemmas=False, answer_types=False, semantic=False, model=untrained_model())
+    lexical = replace(old, model=None, semantic=False)
     return [
-        ("overlap ranking (sentence BM25 + paragraph BM25, fixed weights)", plain, False),
-        ("+ learned ranker (lexical features)", replace(plain, model=None), True),
-        ("+ answer types", replace(plain, model=None, answer_types=True), True),
-        ("+ lemma variants", lexical, True),
-        ("+ word vectors: near-word coverage, question similarity (shipped)", Options(), True),
-        ("+ near words in paragraph search (off)", Options(soft_search=0.5), True),
-        ("+ 3 paragraphs by vector similarity (off)", Options(dense=3), True),
-        ("+ RM3 feedback (off)", Options(rm3=True), True),
-    ]
+        ("overlap ranking (sentence BM25 + paragraph BM25, fixed weights)", plain, False, 0),
+        ("+ learned ranker (lexical features)", replace(plain, model=None), True, 0),
+        ("+ answer types", replace(plain, model=None, answer_types=True), True, 0),
+        ("+ lemma variants", lexical, True, 0),
+        ("+ word vectors (round 2 as shipped)", old, True, 0),
+        ("+ finer answer types: age, duration, quotation, people", replace(old, fine_types=True),
+         True, 0),
+        ("+ answer-bearing neighbour sentence", Options(), True, 0),
+        ("+ training on chat rewrites (shipped)", Options(), True, 1),
+        ("+ near words in paragraph search (off)", Options(soft_search=0.5), True, 1),
+        ("+ 3 paragraphs by vector similarity (off)", Options(dense=3), True, 1),
+        ("+ RM3 feedback (off)", Options(rm3=True), True, 1),
+    ]  # fmt: skip
 
 
-def train_variant(train_library: Library, questions: list[SquadQuestion], options: Options):
-    from bench.train_ranker import fit_ranker, pairwise_data, rankings
+ROUND3 = slice(4, 8)  # the rows --ablation-new measures: round 2 as shipped and this round's
 
+
+def train_variant(
+    train_library: Library, questions: list[SquadQuestion], options: Options, chat: int = 0
+):
+    from bench.train_ranker import fit_ranker, pairwise_data, rankings, with_chat
+
+    questions = with_chat(questions, chat)
     base = replace(options, model=untrained_model())
     ranked = rankings(train_library, [q.question for q in questions], base)
     x, y = pairwise_data(train_library, ranked, [(q.source_id, q.answers) for q in questions])
@@ -201,6 +213,7 @@ def run_ablation(
     sets: dict[str, tuple[Library, list[Item]]],
     squad_path: Path | None,
     limit: int | None,
+    rows: slice = slice(None),
 ) -> str:
     work = Path(tempfile.mkdtemp(prefix="citebot-ablation-"))
     train_lib, train_squad = open_squad(squad_path, TRAIN_ARTICLES, work)
@@ -215,8 +228,10 @@ def run_ablation(
         + " |",
         "|---|---:|---:|" + "---:|---:|" * len(sets),
     ]
-    for label, options, learn in ablation_variants():
-        model: RankerModel = train_variant(train_lib, train_q, options) if learn else options.model
+    for label, options, learn, chat in ablation_variants()[rows]:
+        model: RankerModel = (
+            train_variant(train_lib, train_q, options, chat) if learn else options.model
+        )
         model = replace(model, threshold=-1.0)
         opts = replace(options, model=model)
         cells = []
@@ -285,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", default="abc", help="which of a, b, c to run")
     parser.add_argument("--held-out-only", action="store_true", help="skip the 10,570 run")
     parser.add_argument("--ablation", action="store_true", help="before/after each piece")
+    parser.add_argument(
+        "--ablation-new", action="store_true", help="only this round's ablation rows"
+    )
     parser.add_argument("--curve", action="store_true", help="abstention trade-off curve")
     parser.add_argument("--write", action="store_true", help=f"update {RESULTS.name}")
     args = parser.parse_args(argv)
@@ -337,11 +355,12 @@ def main(argv: list[str] | None = None) -> int:
             "#### Abstention trade-off\n\n"
             + abstention_curve(squad_lib, bundled, held_out_all, set_paths, args.limit)
         )
-    if args.ablation:
+    if args.ablation or args.ablation_new:
         held = evaluations["SQuAD held-out articles 25-48"]
+        which = ROUND3 if args.ablation_new else slice(None)
         sections.append(
             "#### Before/after each piece (citebot)\n\n"
-            + run_ablation(squad_lib, held, sets, args.squad, args.limit)
+            + run_ablation(squad_lib, held, sets, args.squad, args.limit, which)
         )
     report = "\n\n".join([_machine_line(args), *sections])
     print(report)

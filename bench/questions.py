@@ -18,12 +18,15 @@ from knowledge.analysis import fold
 from knowledge.answer import answer_question
 from knowledge.library import Library, open_library
 from knowledge.models import Answer
+from knowledge.ranker import load_model
+from knowledge.ranking import Options
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 DEFAULT_SETS = (
     DATA / "questions.jsonl",
     DATA / "questions_people.jsonl",
     DATA / "questions_holdout.jsonl",  # written before round-2 tuning, never tuned on
+    DATA / "questions_chat_dev.jsonl",  # chat forms of the first two (bench.chatify): dev
 )
 
 
@@ -101,12 +104,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--misses", action="store_true", help="list the questions missed")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--model", type=Path, default=None, help="a ranker.json to try")
+    parser.add_argument(
+        "--off", action="append", default=[], metavar="OPTION", help="an Options flag to turn off"
+    )
     args = parser.parse_args(argv)
     library: Library = open_library(None, None)
+    off = dict.fromkeys(args.off, False)
+    options = Options(model=load_model(args.model) if args.model else None, **off)
     files = args.files or [p for p in DEFAULT_SETS if p.exists()]
     summaries = []
     for path in files:
-        outcomes, summary = evaluate(load_questions(path), lambda q: answer_question(library, q))
+        outcomes, summary = evaluate(
+            load_questions(path), lambda q: answer_question(library, q, options)
+        )
         summary.name = path.name
         summaries.append(summary)
         if args.misses:

@@ -32,6 +32,18 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
     add_common(sync)
     sync.set_defaults(handler=run_sync)
 
+    health = sub.add_parser(
+        "health", help="exit 0 if the running bot's shards are connected (CITEBOT_HEALTH_FILE)"
+    )
+    health.add_argument(
+        "--max-age",
+        type=float,
+        metavar="SECONDS",
+        help="oldest acceptable file (default: 3 latency log intervals)",
+    )
+    add_common(health)
+    health.set_defaults(handler=run_health)
+
     chat = sub.add_parser("chat", help="the bot's commands in the terminal, no token needed")
     add_common(chat)
     chat.set_defaults(handler=run_chat)
@@ -80,6 +92,23 @@ def run_sync(args: argparse.Namespace) -> int:
     for line in lines:
         print(f"synced {line}")
     return 0
+
+
+def run_health(args: argparse.Namespace) -> int:
+    """For a container health check: no discord.py, no database, just the bot's note."""
+    import math
+    import sys
+
+    from bot.cli import EXIT_FAILURE, UsageError, settings_from
+    from bot.health import check_health
+
+    settings = settings_from(args)
+    if settings.health_file is None:
+        raise UsageError("CITEBOT_HEALTH_FILE is not set: the bot writes no health file")
+    max_age = args.max_age or 3 * settings.latency_log_seconds or math.inf
+    healthy, line = check_health(settings.health_file, max_age)
+    print(line, file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else EXIT_FAILURE
 
 
 def run_chat(args: argparse.Namespace) -> int:

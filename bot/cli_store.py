@@ -76,10 +76,20 @@ def register(sub: argparse._SubParsersAction, add_common) -> None:
 
     db = sub.add_parser("db", help="database maintenance")
     db_actions = db.add_subparsers(dest="db_action", metavar="ACTION", required=True)
-    check = db_actions.add_parser("check", help="integrity check of the database file")
+    check = db_actions.add_parser("check", help="integrity check of the database")
     check.add_argument("--json", action="store_true")
     add_common(check)
     check.set_defaults(handler=run_db_check)
+    export = db_actions.add_parser(
+        "export", help="write every answer, report and counter as JSON Lines (to move backends)"
+    )
+    export.add_argument("file", type=Path, nargs="?", metavar="FILE", help="default: stdout")
+    add_common(export)
+    export.set_defaults(handler=run_db_export)
+    load = db_actions.add_parser("import", help="load a `db export` file into a new database")
+    load.add_argument("file", type=Path, metavar="FILE", help="an export; - reads stdin")
+    add_common(load)
+    load.set_defaults(handler=run_db_import)
     backup = db_actions.add_parser(
         "backup", help="copy the database to FILE, safely while the bot runs"
     )
@@ -229,16 +239,24 @@ def run_export(args: argparse.Namespace) -> int:
         return await service.export_reports(args.fmt, args.export_status)
 
     text = run_service(args, work, load_library=False)
+    _emit(text, output)
+    if output is not None:
+        print(f"wrote {output} ({args.fmt})", file=sys.stderr)
+    return 0
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """To standard output, or written whole to `output`."""
+    from bot.cli import UsageError
+
     if output is None:
         # Exact into a file or a pipe; on a terminal, control characters are shown, not obeyed.
         sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
-        return 0
+        return
     try:
         _write_atomically(output, text)
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    print(f"wrote {output} ({args.fmt})", file=sys.stderr)
-    return 0
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -285,15 +303,28 @@ def run_cache_clear(args: argparse.Namespace) -> int:
 
 
 # -- db ---------------------------------------------------------------------------------------
-def run_db_check(args: argparse.Namespace) -> int:
-    from bot.cli import EXIT_FAILURE, settings_from
-    from bot.store import check_database, database_path
+def _database(args: argparse.Namespace) -> str | Path:
+    from bot.cli import UsageError, settings_from
+    from bot.store import StoreError, database_target
 
-    result = check_database(database_path(settings_from(args).data_dir))
+    settings = settings_from(args)
+    try:
+        return database_target(settings.database_url, settings.data_dir)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def run_db_check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.cli import EXIT_FAILURE
+    from bot.store import check_store
+
+    result = asyncio.run(check_store(_database(args)))
     if args.json:
         print(result.model_dump_json())
         return 0 if result.ok else EXIT_FAILURE
-    if not result.exists:
+    if result.ok and not result.exists:
         print(f"{result.path}: no database yet (it is created by the first ask or report)")
     elif result.ok:
         counts = ", ".join(f"{table}: {n}" for table, n in result.counts.items())
@@ -305,19 +336,85 @@ def run_db_check(args: argparse.Namespace) -> int:
         for problem in result.problems:
             print(visible(f"  - {problem}"), file=sys.stderr)
         print(
-            "  citebot leaves the file untouched; restore a backup with citebot db restore "
-            "FILE, or move or rename it to start a new database",
+            "  citebot leaves the database untouched; restore a backup with citebot db restore "
+            "FILE, or move or rename it to start a new one",
             file=sys.stderr,
         )
     return 0 if result.ok else EXIT_FAILURE
 
 
-def run_db_backup(args: argparse.Namespace) -> int:
-    from bot.cli import UsageError, settings_from
-    from bot.store import StoreError, backup_database, database_path
+DUMP_FORMAT = "citebot-export"
+
+
+def run_db_export(args: argparse.Namespace) -> int:
+    """One header line, then one {"table", "row"} object per line, parents first."""
+    from bot.cli import UsageError
+    from bot.cli_service import run_service
+    from bot.store import SCHEMA_VERSION
+
+    output: Path | None = args.file
+    if output is not None and not output.parent.is_dir():
+        raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
+    lines = [json.dumps({"format": DUMP_FORMAT, "schema_version": SCHEMA_VERSION})]
+
+    def write(table: str, row: dict) -> None:
+        lines.append(json.dumps({"table": table, "row": row}, ensure_ascii=False))
+
+    counts = run_service(args, lambda service: service.export_database(write), load_library=False)
+    _emit("\n".join(lines) + "\n", output)
+    print(f"exported {_counted(counts)}", file=sys.stderr)
+    return 0
+
+
+def run_db_import(args: argparse.Namespace) -> int:
+    from bot.cli_service import run_service
+
+    rows = _read_export(args.file)
+    counts = run_service(args, lambda service: service.import_database(rows), load_library=False)
+    print(f"imported {_counted(counts)}")
+    return 0
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{table}: {n}" for table, n in counts.items())
+
+
+def _read_export(file: Path) -> list[tuple[str, dict]]:
+    """The rows of a `citebot db export` file, checked before anything is written."""
+    from bot.cli import UsageError
+    from bot.store import SCHEMA_VERSION
 
     try:
-        done = backup_database(database_path(settings_from(args).data_dir), args.file)
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+    lines = text.splitlines()
+    try:
+        header = json.loads(lines[0]) if lines else {}
+        rows = [(item["table"], item["row"]) for item in map(json.loads, lines[1:]) if item]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{file} is not a citebot db export ({exc})") from None
+    if not isinstance(header, dict) or header.get("format") != DUMP_FORMAT:
+        raise UsageError(f"{file} is not a citebot db export (no {DUMP_FORMAT} header line)")
+    if header.get("schema_version") != SCHEMA_VERSION:
+        raise UsageError(
+            f"{file} was exported at schema {header.get('schema_version')}, this citebot is at "
+            f"{SCHEMA_VERSION}: export and import with the same citebot version"
+        )
+    if not all(isinstance(table, str) and isinstance(row, dict) for table, row in rows):
+        raise UsageError(f"{file} is not a citebot db export (a line without a table and row)")
+    return rows
+
+
+def run_db_backup(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError
+    from bot.store import StoreError, backup_database, is_postgres_url
+
+    target = _database(args)
+    if is_postgres_url(target):
+        return _backup_postgres(args)
+    try:
+        done = backup_database(Path(target), args.file)
     except StoreError as exc:
         raise UsageError(str(exc)) from None
     counts = ", ".join(f"{table}: {n}" for table, n in done.counts.items())
@@ -326,10 +423,13 @@ def run_db_backup(args: argparse.Namespace) -> int:
 
 
 def run_db_restore(args: argparse.Namespace) -> int:
-    from bot.cli import UsageError, settings_from
-    from bot.store import StoreError, database_path, restore_database
+    from bot.cli import UsageError
+    from bot.store import StoreError, is_postgres_url, restore_database
 
-    path = database_path(settings_from(args).data_dir)
+    target = _database(args)
+    if is_postgres_url(target):
+        return _restore_postgres(args)
+    path = Path(target)
     try:
         moved = restore_database(args.file, path)
     except StoreError as exc:
@@ -337,4 +437,28 @@ def run_db_restore(args: argparse.Namespace) -> int:
     if moved:
         print(f"moved the damaged database aside to {moved}")
     print(f"restored {path} from {args.file}")
+    return 0
+
+
+def _backup_postgres(args: argparse.Namespace) -> int:
+    """On PostgreSQL a backup is a `db export` file: one consistent snapshot of citebot's
+    tables (pg_dump remains the tool for the whole server)."""
+    if not args.file.parent.is_dir():
+        from bot.cli import UsageError
+
+        raise UsageError(f"cannot write {args.file}: folder {args.file.parent} does not exist")
+    run_db_export(args)
+    print(f"backed up to {args.file} (a citebot db export; restore with citebot db restore)")
+    return 0
+
+
+def _restore_postgres(args: argparse.Namespace) -> int:
+    """Replace every row with those of a `db backup` (or `db export`) file, all or nothing."""
+    from bot.cli_service import run_service
+
+    rows = _read_export(args.file)
+    counts = run_service(
+        args, lambda service: service.import_database(rows, replace=True), load_library=False
+    )
+    print(f"restored from {args.file} ({_counted(counts)})")
     return 0

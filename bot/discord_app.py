@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from discord.ext import commands
 from bot import lifecycle, render
 from bot.cogs import add_cogs
 from bot.cogs.common import Cooldowns, reply_ephemeral
+from bot.health import ShardHealth, write_health
 from bot.service import ServiceError
 from bot.settings import Settings
 from knowledge.answer import QuestionError
@@ -103,6 +105,8 @@ class CiteBot(commands.Bot):
             settings.report_cooldown_reports, settings.report_cooldown_seconds
         )
         self.tree.on_error = self.on_app_command_error
+        self._latency_log: asyncio.Task[None] | None = None
+        self._connected: dict[int, bool] = {}  # per shard, for the health file
         self.tree.interaction_check = self._accepting  # type: ignore[method-assign]
         self.stopping: asyncio.Event | None = None  # set by run_bot on SIGTERM or SIGINT
 
@@ -123,10 +127,85 @@ class CiteBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await add_cogs(self)
+        if self.settings.latency_log_seconds:
+            self._latency_log = asyncio.create_task(self._log_latency_every(), name="latency-log")
+
+    async def close(self) -> None:
+        if self._latency_log is not None:
+            self._latency_log.cancel()
+        await super().close()
 
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("logged in as %s (%s) in %d servers", self.user, self.user.id, len(self.guilds))
+        if not self.sharded:
+            self._mark(self.shard_id or 0, connected=True)
+
+    async def on_disconnect(self) -> None:
+        if not self.sharded:
+            self._mark(self.shard_id or 0, connected=False)
+
+    async def on_resumed(self) -> None:
+        if not self.sharded:
+            self._mark(self.shard_id or 0, connected=True)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)
+        log.info(
+            "shard %d of %s ready: %d servers, latency %s",
+            shard_id,
+            self.shard_count,
+            servers,
+            _ms(dict(self.shard_latencies()).get(shard_id)),
+        )
+        self._mark(shard_id, connected=True)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        log.info("shard %d disconnected", shard_id)
+        self._mark(shard_id, connected=False)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        log.info("shard %d resumed", shard_id)
+        self._mark(shard_id, connected=True)
+
+    @property
+    def sharded(self) -> bool:
+        return isinstance(self, discord.AutoShardedClient)
+
+    def _mark(self, shard_id: int, *, connected: bool) -> None:
+        self._connected[shard_id] = connected
+        self._write_health()
+
+    def _write_health(self) -> None:
+        path = self.settings.health_file
+        if path is None:
+            return
+        latencies = dict(self.shard_latencies())
+        shards = {
+            shard: ShardHealth(
+                connected=connected,
+                latency_ms=round(latencies[shard] * 1000, 1)
+                if math.isfinite(latencies.get(shard, math.inf))
+                else None,
+            )
+            for shard, connected in self._connected.items()
+        }
+        try:
+            write_health(path, shards)
+        except OSError as exc:
+            log.warning("cannot write the health file %s (%s)", path, exc.strerror or exc)
+
+    def shard_latencies(self) -> list[tuple[int, float]]:
+        """(shard id, gateway heartbeat latency in seconds) for each shard this process runs."""
+        return [(self.shard_id or 0, self.latency)]
+
+    async def _log_latency_every(self) -> None:
+        await self.wait_until_ready()
+        while not self.is_closed():
+            for shard_id, latency in self.shard_latencies():
+                log.info("shard %d latency %s", shard_id, _ms(latency))
+            self._write_health()
+            await asyncio.sleep(self.settings.latency_log_seconds)
 
     async def on_command_error(self, context: commands.Context, exception: Exception) -> None:
         if isinstance(exception, commands.CommandNotFound | commands.CheckFailure):
@@ -164,6 +243,33 @@ class CiteBot(commands.Bot):
             log.warning("could not tell the user about the error", exc_info=True)
 
 
+class ShardedCiteBot(CiteBot, commands.AutoShardedBot):
+    """The bot running some or all of `shard_count` shards (CITEBOT_SHARD_IDS) in this process;
+    other processes run the rest, and all share one database."""
+
+    def shard_latencies(self) -> list[tuple[int, float]]:
+        return list(self.latencies)
+
+
+def _ms(latency: float | None) -> str:
+    if latency is None or not math.isfinite(latency):
+        return "not measured yet"
+    return f"{latency * 1000:.0f} ms"
+
+
+def build_bot(settings: Settings, service: Service | None, **options: Any) -> CiteBot:
+    """The unsharded bot, or with CITEBOT_SHARD_COUNT the shards CITEBOT_SHARD_IDS name."""
+    if settings.shard_count is None:
+        return CiteBot(settings, service, **options)
+    return ShardedCiteBot(
+        settings,
+        service,
+        shard_count=settings.shard_count,
+        shard_ids=settings.shard_ids or None,
+        **options,
+    )
+
+
 async def run_bot(service: Service, settings: Settings | None = None) -> None:
     """Serve Discord with an open service until SIGTERM or SIGINT (see bot.lifecycle): then
     answer or finish the interactions in flight, close the gateway and return."""
@@ -172,7 +278,7 @@ async def run_bot(service: Service, settings: Settings | None = None) -> None:
     apply_api_urls(settings)
     stopping, forced = asyncio.Event(), asyncio.Event()
     with lifecycle.stop_signals(stopping, forced):
-        async with CiteBot(settings, service) as bot:
+        async with build_bot(settings, service) as bot:
             bot.stopping = stopping
             serving = asyncio.ensure_future(_serve(bot, token, stopping))
             stop = asyncio.ensure_future(stopping.wait())

@@ -13,8 +13,9 @@ import hashlib
 import io
 import logging
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -37,7 +38,7 @@ from bot.store import (
     ReportClosed,
     Store,
     StoredAnswer,
-    database_path,
+    database_target,
     question_key,
 )
 from knowledge.answer import ANSWERER_VERSION, QuestionError, answer_question, clean_question
@@ -115,8 +116,9 @@ def _knowledge_digest() -> str:
 
         digest = hashlib.sha256()
         root = Path(knowledge.__file__).parent
-        # The code, and the small data files that change answers (lexicon, ranker weights).
-        paths = [*root.glob("*.py"), *root.glob("data/*.txt"), *root.glob("data/*.json")]
+        # The code and the small data files that change answers (lexicon, ranker weights), in
+        # sub-packages too: moving code into one must not keep serving the old answers.
+        paths = [*root.rglob("*.py"), *root.rglob("data/*.txt"), *root.rglob("data/*.json")]
         for path in sorted(paths):
             try:
                 name = path.relative_to(root).as_posix()
@@ -177,12 +179,13 @@ class Service:
         load_library: bool = True,
         library: Library | None = None,
     ) -> Service:
-        """Open the store under settings.data_dir and load the library in a worker thread.
+        """Open the store (CITEBOT_DATABASE_URL, or the data folder) and load the library in a
+        worker thread.
 
         `load_library=False` defers loading to the first ask (report and moderation commands
         never need it); `library` supplies one already loaded.
         """
-        store = await Store.open(database_path(settings.data_dir))
+        store = await Store.open(database_target(settings.database_url, settings.data_dir))
         service = cls(store, settings, strict=strict, library=library)
         if load_library:
             try:
@@ -212,8 +215,9 @@ class Service:
         return self._library is not None
 
     @property
-    def database(self) -> Path:
-        return self._store.path
+    def database(self) -> str:
+        """Where the store lives: an SQLite file path, or a PostgreSQL URL without password."""
+        return self._store.location
 
     async def ensure_library(self) -> Library:
         """Load the library once; then retire the corrections whose passage it no longer
@@ -345,6 +349,17 @@ class Service:
     async def clear_cache(self) -> int:
         """Empty the answer cache; returns how many entries were dropped."""
         return await self._store.clear_cache()
+
+    async def export_database(self, write: Callable[[str, dict[str, Any]], None]) -> dict[str, int]:
+        """Every stored row, to move this database to another backend (`citebot db export`)."""
+        return await self._store.export_rows(write)
+
+    async def import_database(
+        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool = False
+    ) -> dict[str, int]:
+        """Load an export into this (empty) database (`citebot db import`); `replace` drops what
+        it holds first (`citebot db restore` on PostgreSQL)."""
+        return await self._store.import_rows(rows, replace=replace)
 
     # -- timeline ---------------------------------------------------------------------------
     async def timeline(

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DISCORD_API_BASE_URL = "https://discord.com/api/v10"
@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, alias="CITEBOT_DATA")
     corpus_dir: Path | None = Field(
         None, alias="CITEBOT_CORPUS", description="folder of sources; the bundled articles if unset"
+    )
+    database_url: str | None = Field(
+        None,
+        alias="CITEBOT_DATABASE_URL",
+        description="postgresql://... for state shared by several processes, or an SQLite file; "
+        "the SQLite file in the data folder if unset",
     )
 
     # Discord (issue 5). The token is a SecretStr so it never shows in logs or reprs.
@@ -51,6 +57,15 @@ class Settings(BaseSettings):
     cooldown_seconds: float = Field(
         5.0, ge=0, alias="CITEBOT_COOLDOWN_SECONDS", description="0 turns the cooldown off"
     )
+    # Sharding (issue 14): the total shard count, and the ids this process runs (all if empty).
+    shard_count: int | None = Field(None, ge=1, alias="CITEBOT_SHARD_COUNT")
+    shard_ids: Snowflakes = Field(default_factory=list, alias="CITEBOT_SHARD_IDS")
+    latency_log_seconds: float = Field(
+        300.0, ge=0, alias="CITEBOT_LATENCY_LOG_SECONDS", description="0 turns the log off"
+    )
+    health_file: Path | None = Field(
+        None, alias="CITEBOT_HEALTH_FILE", description="where the bot notes its shards' state"
+    )
     report_cooldown_reports: int = Field(5, ge=1, alias="CITEBOT_REPORT_COOLDOWN_REPORTS")
     report_cooldown_seconds: float = Field(
         60.0,
@@ -61,7 +76,7 @@ class Settings(BaseSettings):
     discord_api_base_url: str = Field(DISCORD_API_BASE_URL, alias="DISCORD_API_BASE_URL")
     discord_gateway_url: str = Field(DISCORD_GATEWAY_URL, alias="DISCORD_GATEWAY_URL")
 
-    @field_validator("guild_ids", "ask_channels", mode="before")
+    @field_validator("guild_ids", "ask_channels", "shard_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         """Accept "1, 2 3" from the environment as well as a list."""
@@ -74,6 +89,19 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _within_shard_count(cls, value: list[int], info: ValidationInfo) -> list[int]:
+        if not value:
+            return value
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("set CITEBOT_SHARD_COUNT too (the total number of shards)")
+        outside = [i for i in value if i >= count]
+        if outside:
+            raise ValueError(f"shard {outside[0]} does not exist: ids go from 0 to {count - 1}")
+        return sorted(set(value))
 
     @field_validator("discord_token", mode="before")
     @classmethod

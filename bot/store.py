@@ -1,11 +1,11 @@
-"""The SQLite store behind the answer cache and wrong-answer reports; the only module speaking SQL.
+"""The store behind the answer cache and wrong-answer reports; the only place speaking SQL.
 
-One file per data folder, shared by the CLI and the bot, possibly from several processes at once:
-WAL so readers never wait for the writer, a busy timeout so writers queue instead of failing, and
-every write inside BEGIN IMMEDIATE so a read is never upgraded to a write mid-transaction (the
-one case where SQLite reports "database is locked" without waiting). The schema grows by numbered,
-forward-only migrations recorded in PRAGMA user_version. A file citebot cannot use is reported,
-never repaired, replaced or deleted.
+One interface, two backends chosen by `CITEBOT_DATABASE_URL`: an SQLite file (the default, no
+setup; bot/store_sqlite.py) or a PostgreSQL database shared by several processes or machines
+(bot/store_postgres.py). The statements below are written once, with `?` placeholders and a few
+`{tokens}` each backend spells its own way; a backend supplies transactions, the schema version
+and its error translation. The schema grows by numbered, forward-only migrations. A database
+citebot cannot use is reported, never repaired, replaced or deleted.
 """
 
 from __future__ import annotations
@@ -15,17 +15,15 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-import os
-import sqlite3
-import threading
+import re
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, closing
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar
+from typing import Any, Literal, NamedTuple, ParamSpec, Protocol, TypeVar
 
-import aiosqlite
 from pydantic import BaseModel, computed_field
 
 from knowledge.analysis import fold
@@ -43,8 +41,19 @@ CATEGORIES: tuple[str, ...] = ("wrong", "outdated", "missing-source", "other")
 STATUSES: tuple[str, ...] = ("open", "resolved", "rejected")
 CORRECTION_STATUSES: tuple[str, ...] = ("active", "withdrawn", "retired")
 _ID_CHARS = 10
+HIT_FLUSH_S = 60.0  # cache hits are counted in memory and written at most this often
+QUICK_TIMEOUT_S = 0.05  # a write that may be skipped (hit counts) waits no longer than this
+WAIT_NOTICE_S = 2.0  # a write still waiting for the lock after this long says so
+RESTORE_HELP = (
+    "Restore your latest backup with `citebot db restore FILE` (made by `citebot db backup "
+    "FILE`; it moves the damaged file aside), or move or rename it yourself to start an empty "
+    "database"
+)
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
-# Forward only: never edit a released step, append a new one. Step N takes user_version N-1 to N.
+# Forward only: never edit a released step, append a new one. Step N takes schema version N-1 to
+# N. Each backend replaces `{serial_key}` (an auto-numbered integer primary key) and `{utc_now}`
+# (the current UTC time as ISO text) with its own spelling; the rest is SQL both engines speak.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: every computed answer, and which of them the cache may serve.
     (
@@ -66,7 +75,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 2: wrong-answer reports; one open report per reporter, answer and guild.
     (
         """CREATE TABLE reports (
-            report_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            report_id {serial_key},
             answer_id TEXT NOT NULL REFERENCES answers (answer_id),
             question TEXT NOT NULL,
             answer_text TEXT NOT NULL,
@@ -97,13 +106,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         """INSERT INTO meta (key, value)
-            VALUES ('counting_since', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'))""",
+            VALUES ('counting_since', {utc_now})""",
     ),
     # 4: moderators' corrections (the passage that answers a question, per guild) and
     # "This answered me" clicks on the closest passages of a low-confidence answer.
     (
         """CREATE TABLE corrections (
-            correction_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            correction_id {serial_key},
             guild_id TEXT,
             corpus TEXT NOT NULL,
             report_id INTEGER REFERENCES reports (report_id),
@@ -123,7 +132,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX corrections_by_guild ON corrections (status, guild_id, corpus)",
         """CREATE TABLE feedback (
-            feedback_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            feedback_id {serial_key},
             answer_id TEXT NOT NULL REFERENCES answers (answer_id),
             question TEXT NOT NULL,
             source_id TEXT NOT NULL,
@@ -141,16 +150,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-RESTORE_HELP = (
-    "Restore your latest backup with `citebot db restore FILE` (made by `citebot db backup "
-    "FILE`; it moves the damaged file aside), or move or rename it yourself to start an empty "
-    "database"
+# Every table, parents before children: what `citebot db export` copies (append new tables).
+TABLES: tuple[str, ...] = (
+    "answers",
+    "cache",
+    "reports",
+    "corrections",
+    "feedback",
+    "counters",
+    "meta",
 )
-HIT_FLUSH_S = 60.0  # cache hits are counted in memory and written at most this often
-_QUICK_TIMEOUT_MS = 50  # a write that may be skipped (hit counts) waits no longer than this
-WAIT_NOTICE_S = 2.0  # a write still waiting for the lock after this long says so
+# The tables `citebot db check` counts rows of.
+COUNTED: tuple[str, ...] = ("answers", "cache", "reports", "corrections", "feedback")
 
 
 class StoreError(Exception):
@@ -336,48 +347,112 @@ def _merge_reasons(old: str, new: str, limit: int = MAX_REASON_CHARS) -> str:
     return "\n\n".join(reasons)[:limit]
 
 
-# SQLite's primary result codes (https://sqlite.org/rescode.html) for the faults users can fix.
-_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
-_CANNOT_WRITE = {3, 8, 14}  # SQLITE_PERM, SQLITE_READONLY, SQLITE_CANTOPEN
-_DAMAGED = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
-
-
-def _translate(exc: sqlite3.Error, path: Path, busy_timeout: float) -> StoreError:
-    message = str(exc)
-    lowered = message.lower()
-    code = getattr(exc, "sqlite_errorcode", None)
-    primary = code & 0xFF if isinstance(code, int) else None
-    if primary in _BUSY or "database is locked" in lowered:
-        return StoreBusyError(
-            f"the database {path} is busy: it stayed locked by another citebot process for "
-            f"over {busy_timeout:g} s, and nothing was changed; try again in a moment (if it "
-            f"stays busy, look for the process holding it: fuser {path})"
-        )
-    if primary in _CANNOT_WRITE or "readonly" in lowered or "unable to open" in lowered:
-        return StoreError(
-            f"cannot write the database {path} ({message}); make its folder writable, or set "
-            "CITEBOT_DATA (or --data) to a folder you can write"
-        )
-    if primary in _DAMAGED or "not a database" in lowered or "malformed" in lowered:
-        return StoreError(
-            f"{path} is damaged or not a citebot database ({message}); citebot leaves it "
-            f"untouched. {RESTORE_HELP} (citebot db check shows details)"
-        )
-    return StoreError(f"cannot use the database {path}: {message}")
-
-
-Params = tuple[Any, ...] | dict[str, Any]
+Params = Sequence[Any]
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
+def spell(sql: str, tokens: dict[str, str]) -> str:
+    """The shared SQL with a backend's spelling of the `{tokens}` (see MIGRATIONS)."""
+    for token, spelling in tokens.items():
+        sql = sql.replace(token, spelling)
+    return sql
+
+
+def is_postgres_url(target: str | Path) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def database_target(database_url: str | None, data_dir: Path) -> str | Path:
+    """What `CITEBOT_DATABASE_URL` names: a PostgreSQL URL, or an SQLite file (by default the
+    one in the data folder; `sqlite:///path` and a plain path both work)."""
+    if not database_url or not database_url.strip():
+        return database_path(data_dir)
+    value = database_url.strip()
+    if is_postgres_url(value):
+        return value
+    if "://" in value and not value.startswith("sqlite:///"):
+        raise StoreError(
+            f"CITEBOT_DATABASE_URL must be postgresql://... or an SQLite file path, got a "
+            f"{value.split('://', 1)[0]}:// URL"
+        )
+    return Path(value.removeprefix("sqlite://"))
+
+
+@dataclass(frozen=True)
+class Write:
+    """How a write transaction locks and syncs. `exclusive` ones run one at a time across every
+    process (what keeps check-then-write steps safe), or with a `scope`, one at a time among
+    those of the same scope; `durable` ones reach the disk before returning; `quick` ones wait
+    for a lock QUICK_TIMEOUT_S at most (for writes that may be skipped)."""
+
+    durable: bool = False
+    exclusive: bool = True
+    scope: str | None = None
+    quick: bool = False
+
+
+PLAIN_WRITE = Write()
+
+
+class Row(Protocol):
+    """A result row: by position or, through dict(row), by column name."""
+
+    def __getitem__(self, key: Any) -> Any: ...
+    def keys(self) -> Any: ...
+
+
+class Tx(Protocol):
+    """One open transaction. SQL uses `?` placeholders; the backend adapts them."""
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; returns the number of rows it changed."""
+        ...
+
+    async def one(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+
+class Backend(Protocol):
+    """What a database engine supplies: transactions, the schema version, error translation."""
+
+    location: str  # shown to users: a file path, or a URL without its password
+    busy_timeout: float
+    errors: tuple[type[BaseException], ...]  # the driver's exceptions, for translate()
+
+    def translate(self, exc: BaseException) -> StoreError: ...
+
+    def transaction(self, write: Write = ...) -> AbstractAsyncContextManager[Tx]:
+        """A write transaction, taking its locks as `write` says (default: PLAIN_WRITE)."""
+        ...
+
+    def read(self) -> AbstractAsyncContextManager[Tx]:
+        """A read-only transaction on one consistent snapshot."""
+        ...
+
+    async def schema_version(self, tx: Tx) -> int: ...
+
+    async def set_schema_version(self, tx: Tx, version: int) -> None: ...
+
+    async def foreign_tables(self, tx: Tx) -> int:
+        """How many tables that are not citebot's the database holds (refused when unversioned)."""
+        ...
+
+    async def after_import(self, tx: Tx) -> None:
+        """Bring auto-numbering past imported ids."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 def _guarded(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-    """Run a store operation to completion and turn SQLite's exceptions into a StoreError that
-    names the file and the fix.
+    """Run a store operation to completion and turn the driver's exceptions into a StoreError
+    that names the database and the fix.
 
     The operation is shielded from cancellation (a Discord interaction timing out, say): a
-    statement already queued on the connection's thread runs anyway, so stopping half-way
-    would leave a transaction open on the shared connection.
+    statement already sent runs anyway, so stopping half-way would leave a transaction open on
+    a shared connection.
     """
 
     @functools.wraps(method)
@@ -387,8 +462,8 @@ def _guarded(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         async def operation() -> T:
             try:
                 return await method(*args, **kwargs)
-            except sqlite3.Error as exc:
-                raise _translate(exc, store.path, store.busy_timeout) from exc
+            except store.backend.errors as exc:
+                raise store.backend.translate(exc) from exc
 
         task = asyncio.ensure_future(operation())
         try:
@@ -406,94 +481,79 @@ def _consume_outcome(task: asyncio.Future[Any]) -> None:
         log.warning("store operation failed after its caller gave up: %s", task.exception())
 
 
-def _prepare_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(
-            f"cannot create the data folder {folder} ({exc.strerror or exc}); set CITEBOT_DATA "
-            "(or --data) to a folder you can write"
-        ) from exc
-    if not folder.is_dir():
-        raise StoreError(f"the data folder {folder} is not a folder; set CITEBOT_DATA (or --data)")
+async def waiting_noted(step: Awaitable[T], location: str, busy_timeout: float) -> T:
+    """Await a step that takes the write lock, saying so in the log when another process makes
+    it wait longer than WAIT_NOTICE_S."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=WAIT_NOTICE_S)
+    if not done:
+        log.warning(
+            "waiting for the database %s: another process is writing to it (up to %g s)",
+            location,
+            busy_timeout,
+        )
+    return await task
 
 
-def _probe(path: Path) -> None:
-    sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True).close()
-
-
-def _create(path: Path) -> None:
-    """Make a new, empty database file in one step: it appears with its SQLite header, so a
-    zero-byte file is never one citebot is making (it was truncated, and is refused)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
-    try:
-        with closing(sqlite3.connect(tmp)) as db:
-            db.execute("PRAGMA journal_mode = WAL")  # writes the header
-        try:
-            os.link(tmp, path)  # fails if another process made it first: theirs is kept
-        except FileExistsError:
-            pass
-        except OSError:  # a file system without hard links
-            if not path.exists():
-                os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def empty_database_message(path: Path) -> str:
+def busy_message(location: str, busy_timeout: float, holder_hint: str) -> str:
     return (
-        f"{path} is empty (0 bytes): the database was truncated or lost, and citebot will not "
-        f"start over on top of it. {RESTORE_HELP}"
+        f"the database {location} is busy: it stayed locked by another citebot process for "
+        f"over {busy_timeout:g} s, and nothing was changed; try again in a moment (if it stays "
+        f"busy, look for the process holding it: {holder_hint})"
     )
 
 
-class Store:
-    """An open database; one per process is enough (calls are serialised on one connection)."""
+async def open_backend(target: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Backend:
+    """Connect to the database `target` names (see database_target), without migrating."""
+    if is_postgres_url(target):
+        from bot.store_postgres import PostgresBackend
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, busy_timeout: float) -> None:
-        self._db = db
-        self.path = path
-        self.busy_timeout = busy_timeout
-        # One connection serves many coroutines: a transaction must not interleave with another.
-        self._lock = asyncio.Lock()
+        return await PostgresBackend.connect(str(target), busy_timeout=busy_timeout)
+    from bot.store_sqlite import SqliteBackend
+
+    return await SqliteBackend.connect(Path(target), busy_timeout=busy_timeout)
+
+
+class Store:
+    """An open database; one per process is enough (the backend pools or serialises calls)."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
         # Cache hits and misses counted since they were last written (see lookup).
         self._hits: Counter[str] = Counter()
         self._misses = 0
         self._flushed_at = time.monotonic()
 
+    @property
+    def location(self) -> str:
+        return self.backend.location
+
+    @property
+    def path(self) -> str:
+        """The location, under its historical name."""
+        return self.backend.location
+
+    @property
+    def busy_timeout(self) -> float:
+        return self.backend.busy_timeout
+
     @classmethod
-    async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Store:
-        """Open (creating if needed) and migrate the database at `path`."""
-        path = Path(path)
-        _prepare_folder(path.parent)
-        if path.exists() and not path.is_file():
-            raise StoreError(f"{path} is not a file; move it aside or set CITEBOT_DATA elsewhere")
+    async def open(cls, target: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Store:
+        """Open (creating if needed) and migrate the database `target` names."""
+        backend = await open_backend(target, busy_timeout=busy_timeout)
+        store = cls(backend)
         try:
-            if not path.exists():
-                await asyncio.to_thread(_create, path)
-            if path.stat().st_size == 0:
-                raise StoreError(empty_database_message(path))
-            # Probe first: aiosqlite leaves its worker thread behind when connecting fails.
-            await asyncio.to_thread(_probe, path)
-            db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise _translate(exc, path, busy_timeout) from exc
-        except OSError as exc:
-            raise StoreError(f"cannot create the database {path} ({exc.strerror or exc})") from exc
-        db.row_factory = sqlite3.Row
-        store = cls(db, path, busy_timeout)
-        try:
-            await store._setup()
+            await store._migrate()
         except BaseException:
-            await db.close()
+            await backend.close()
             raise
         return store
 
     async def close(self) -> None:
         try:
-            await self._flush_counts_quickly()
+            await self._flush_counts()
         finally:
-            await self._db.close()
+            await self.backend.close()
 
     async def __aenter__(self) -> Store:
         return self
@@ -501,159 +561,38 @@ class Store:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    # -- setup and migrations ---------------------------------------------------------------
+    # -- migrations -------------------------------------------------------------------------
     @_guarded
-    async def _setup(self) -> None:
-        await self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-        await self._db.execute("PRAGMA foreign_keys = ON")
-        # One snapshot for both reads: another process may migrate the file in between.
-        async with self._read():
-            version = await self._user_version()  # reads the header: fails for a non-database
+    async def _migrate(self) -> None:
+        async with self.backend.read() as tx:  # one snapshot: another process may migrate
+            version = await self.backend.schema_version(tx)
             if version > SCHEMA_VERSION:
                 raise StoreError(
-                    f"{self.path} was written by a newer citebot (schema {version}; this one "
-                    f"knows up to {SCHEMA_VERSION}); upgrade citebot or set CITEBOT_DATA to "
-                    "another folder"
+                    f"{self.location} was written by a newer citebot (schema {version}; this "
+                    f"one knows up to {SCHEMA_VERSION}); upgrade citebot or use another database"
                 )
             if version == 0:
-                await self._refuse_foreign_database()  # before anything writes to the file
-        await self._enable_wal()
-        await self._db.execute("PRAGMA synchronous = NORMAL")  # see _transaction(durable=...)
+                await self._refuse_foreign_database(tx)  # before anything writes to it
         while version < SCHEMA_VERSION:
-            async with self._transaction(durable=True) as db:
+            async with self.backend.transaction(Write(durable=True)) as tx:
                 # Re-read under the write lock: another process may have migrated meanwhile.
-                version = await self._user_version()
+                version = await self.backend.schema_version(tx)
                 if version == 0:
-                    await self._refuse_foreign_database()
+                    await self._refuse_foreign_database(tx)
                 if version < SCHEMA_VERSION:
                     for statement in MIGRATIONS[version]:
-                        await db.execute(statement)
+                        await tx.execute(statement)
                     version += 1
-                    await db.execute(f"PRAGMA user_version = {version:d}")
+                    await self.backend.set_schema_version(tx, version)
 
-    async def _enable_wal(self) -> None:
-        """Switch to WAL, retrying while another process opens the file at the same moment.
-
-        SQLite answers "database is locked" to a journal-mode change at once, without waiting
-        on the busy timeout, when another connection is setting up the same file.
-        """
-        deadline = asyncio.get_running_loop().time() + self.busy_timeout
-        while True:
-            try:
-                await self._db.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
-                    raise
-                await asyncio.sleep(0.02)
-
-    async def _user_version(self) -> int:
-        async with self._db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-    async def _refuse_foreign_database(self) -> None:
-        async with self._db.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-        ) as cursor:
-            (objects,) = await cursor.fetchone() or (0,)
-        if objects:
+    async def _refuse_foreign_database(self, tx: Tx) -> None:
+        tables = await self.backend.foreign_tables(tx)
+        if tables:
             raise StoreError(
-                f"{self.path} is an SQLite database but not citebot's (it already holds "
-                f"{objects} tables or indexes); citebot leaves it untouched: set CITEBOT_DATA "
-                "(or --data) to another folder"
+                f"{self.location} is a database but not citebot's (it already holds {tables} "
+                "tables or indexes); citebot leaves it untouched: set CITEBOT_DATABASE_URL "
+                "(or CITEBOT_DATA, --data) to another one"
             )
-
-    @asynccontextmanager
-    async def _transaction(self, *, durable: bool = False) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: takes the write lock up front, waiting up to the busy timeout.
-
-        `durable` syncs the commit to disk before returning, so a report the user was told about
-        survives a power cut; cache writes skip the sync (WAL keeps them safe from crashes, and
-        a lost cache entry is only recomputed).
-        """
-        async with self._lock:
-            if durable:
-                await self._db.execute("PRAGMA synchronous = FULL")
-            try:
-                await self._begin_immediate()
-                try:
-                    await self._write_counts()
-                    yield self._db
-                except BaseException:
-                    if self._db.in_transaction:
-                        await self._db.execute("ROLLBACK")
-                    raise
-                await self._db.execute("COMMIT")
-            finally:
-                if durable:
-                    await self._db.execute("PRAGMA synchronous = NORMAL")
-
-    async def _begin_immediate(self) -> None:
-        """BEGIN IMMEDIATE, saying so in the log when another process makes us wait."""
-        begin = asyncio.ensure_future(self._db.execute("BEGIN IMMEDIATE"))
-        done, _ = await asyncio.wait({begin}, timeout=WAIT_NOTICE_S)
-        if not done:
-            log.warning(
-                "waiting for the database %s: another process is writing to it (up to %g s)",
-                self.path,
-                self.busy_timeout,
-            )
-        await begin
-
-    async def _write_counts(self) -> None:
-        """Inside a write transaction: add the hits and misses counted since the last one."""
-        hits, misses = self._hits, self._misses
-        self._hits, self._misses, self._flushed_at = Counter(), 0, time.monotonic()
-        if hits:
-            await self._db.executemany(
-                "UPDATE cache SET hits = hits + ? WHERE answer_id = ?",
-                [(n, answer_id) for answer_id, n in hits.items()],
-            )
-        for name, n in (("hits", hits.total()), ("misses", misses)):
-            if n:
-                await self._db.execute(
-                    """INSERT INTO counters (name, value) VALUES (?, ?)
-                       ON CONFLICT (name) DO UPDATE SET value = value + excluded.value""",
-                    (name, n),
-                )
-
-    async def _flush_counts_quickly(self) -> None:
-        """Write the pending counts unless another process holds the write lock: a statistic
-        is not worth waiting for (it is dropped then, with a note in the log)."""
-        if not self._hits and not self._misses:
-            return
-        async with self._lock:
-            try:
-                await self._db.execute(f"PRAGMA busy_timeout = {_QUICK_TIMEOUT_MS}")
-                await self._db.execute("BEGIN IMMEDIATE")
-                await self._write_counts()
-                await self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                log.info("cache hit counts not recorded (%s)", exc)
-                self._hits, self._misses = Counter(), 0
-                if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
-            finally:
-                await self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A read transaction: one consistent snapshot, never interleaved with our own writes."""
-        async with self._lock:
-            await self._db.execute("BEGIN")
-            try:
-                yield self._db
-            finally:
-                await self._db.execute("COMMIT")
-
-    async def _one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def _all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
 
     # -- answer cache -----------------------------------------------------------------------
     @_guarded
@@ -661,11 +600,11 @@ class Store:
         """The cached answer for `key`, unless it has an open report.
 
         A read only, so a hit never waits for another process's write; the hit or miss is
-        counted in memory and written with the next write, at most a minute later, or on
-        close (skipped when the database is busy then).
+        counted in memory and written with the next write, at most HIT_FLUSH_S later, or on
+        close.
         """
-        async with self._read():
-            row = await self._one(
+        async with self.backend.read() as tx:
+            row = await tx.one(
                 """SELECT a.answer_id, a.question, a.answer_json
                    FROM answers a JOIN cache c ON c.answer_id = a.answer_id
                    WHERE a.question_key = ? AND a.fingerprint = ? AND a.answerer_version = ?
@@ -678,8 +617,40 @@ class Store:
         else:
             self._misses += 1
         if time.monotonic() - self._flushed_at > HIT_FLUSH_S:
-            await self._flush_counts_quickly()
+            await self._flush_counts()
         return StoredAnswer(*row) if row is not None else None
+
+    @asynccontextmanager
+    async def _write(self, **options: Any) -> AsyncIterator[Tx]:
+        """A backend write transaction that also records the hits and misses counted since."""
+        async with self.backend.transaction(Write(**options)) as tx:
+            yield tx
+            await self._write_counts(tx)
+
+    async def _write_counts(self, tx: Tx) -> None:
+        hits, misses = self._hits, self._misses
+        self._hits, self._misses, self._flushed_at = Counter(), 0, time.monotonic()
+        for answer_id, n in hits.items():
+            await tx.execute("UPDATE cache SET hits = hits + ? WHERE answer_id = ?", (n, answer_id))
+        for name, n in (("hits", hits.total()), ("misses", misses)):
+            if n:
+                await tx.execute(
+                    """INSERT INTO counters (name, value) VALUES (?, ?)
+                       ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value""",
+                    (name, n),
+                )
+
+    async def _flush_counts(self) -> None:
+        """Write the pending counts; a statistic is not worth failing a question for (it is
+        dropped then, with a note in the log)."""
+        if not self._hits and not self._misses:
+            return
+        try:
+            async with self._write(exclusive=False, quick=True):
+                pass  # not worth waiting for when another process holds the lock
+        except (StoreError, *self.backend.errors) as exc:
+            log.info("cache hit counts not recorded (%s)", exc)
+            self._hits, self._misses = Counter(), 0
 
     @_guarded
     async def save(self, key: CacheKey, question: str, answer_json: str) -> str:
@@ -689,41 +660,42 @@ class Store:
         keeps its id across recomputation, processes and restarts.
         """
         now = _now()
-        async with self._transaction() as db:
-            row = await self._one(
+        async with self._write(scope=f"answer {key!r}") as tx:
+            row = await tx.one(
                 """SELECT answer_id FROM answers
                    WHERE question_key = ? AND fingerprint = ? AND answerer_version = ?""",
                 tuple(key),
             )
             if row is not None:
                 answer_id = row[0]
-                await db.execute(
+                await tx.execute(
                     "UPDATE answers SET answer_json = ? WHERE answer_id = ?",
                     (answer_json, answer_id),
                 )
             else:
                 salt = 0
-                while await self._one(
+                while await tx.one(
                     "SELECT 1 FROM answers WHERE answer_id = ?", (_answer_id(key, salt),)
                 ):
-                    salt += 1  # a different key already has this short id
+                    salt += 1  # a different key already has this short id (saving a key
+                    # with the same one at this very moment fails on the primary key instead)
                 answer_id = _answer_id(key, salt)
-                await db.execute(
+                await tx.execute(
                     """INSERT INTO answers (answer_id, question_key, fingerprint,
                            answerer_version, question, answer_json, created_at)
                        VALUES (?, ?, ?, ?, ?, ?, ?)""",
                     (answer_id, *key, question, answer_json, now),
                 )
-            await db.execute(
-                "INSERT OR IGNORE INTO cache (answer_id, cached_at) VALUES (?, ?)",
+            await tx.execute(
+                "INSERT INTO cache (answer_id, cached_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 (answer_id, now),
             )
         return answer_id
 
     @_guarded
     async def answer(self, answer_id: str) -> StoredAnswer | None:
-        async with self._read():
-            row = await self._one(
+        async with self.backend.read() as tx:
+            row = await tx.one(
                 "SELECT answer_id, question, answer_json FROM answers WHERE answer_id = ?",
                 (answer_id,),
             )
@@ -731,15 +703,15 @@ class Store:
 
     @_guarded
     async def cache_stats(self) -> CacheStats:
-        async with self._read():
-            entries, answers, open_reports = await self._one(
+        async with self.backend.read() as tx:
+            entries, answers, open_reports = await tx.one(
                 """SELECT (SELECT count(*) FROM cache), (SELECT count(*) FROM answers),
                           (SELECT count(*) FROM reports WHERE status = 'open')"""
             ) or (0, 0, 0)
-            counters = dict(await self._all("SELECT name, value FROM counters"))
-            since = await self._one("SELECT value FROM meta WHERE key = 'counting_since'")
+            counters = {row[0]: row[1] for row in await tx.all("SELECT name, value FROM counters")}
+            since = await tx.one("SELECT value FROM meta WHERE key = 'counting_since'")
         return CacheStats(
-            path=str(self.path),
+            path=self.location,
             entries=entries,
             answers=answers,
             hits=counters.get("hits", 0) + self._hits.total(),
@@ -751,10 +723,9 @@ class Store:
     @_guarded
     async def clear_cache(self) -> int:
         """Empty the cache; answers that reports or feedback refer to are kept for moderators."""
-        async with self._transaction() as db:
-            cursor = await db.execute("DELETE FROM cache")
-            cleared = cursor.rowcount
-            await db.execute(
+        async with self._write() as tx:
+            cleared = await tx.execute("DELETE FROM cache")
+            await tx.execute(
                 """DELETE FROM answers
                    WHERE answer_id NOT IN (SELECT answer_id FROM reports)
                      AND answer_id NOT IN (SELECT answer_id FROM feedback)"""
@@ -780,10 +751,10 @@ class Store:
         answer (in the same guild) updates their open report and keeps both reasons."""
         now = _now()
         reporter_key = _reporter_key(reporter_id, reporter_name)
-        async with self._transaction(durable=True) as db:
-            if await self._one("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)) is None:
+        async with self._write(durable=True, scope=f"reports {answer_id}") as tx:
+            if await tx.one("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)) is None:
                 raise RecordNotFound(answer_id)
-            existing = await self._one(
+            existing = await tx.one(
                 """SELECT report_id, reason FROM reports
                    WHERE answer_id = ? AND reporter_key = ? AND coalesce(guild_id, '') = ?
                      AND status = 'open'""",
@@ -791,7 +762,7 @@ class Store:
             )
             if existing is not None:
                 report_id = existing[0]
-                await db.execute(
+                await tx.execute(
                     """UPDATE reports SET reason = ?, category = ?, reporter_name = ?,
                            channel_id = coalesce(?, channel_id), updated_at = ?
                        WHERE report_id = ?""",
@@ -805,11 +776,12 @@ class Store:
                     ),
                 )
             else:
-                cursor = await db.execute(
+                inserted = await tx.one(
                     """INSERT INTO reports (answer_id, question, answer_text, reporter_key,
                            reporter_id, reporter_name, guild_id, channel_id, category, reason,
                            created_at, updated_at, status)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')""",
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')
+                       RETURNING report_id""",
                     (
                         answer_id,
                         question,
@@ -825,8 +797,9 @@ class Store:
                         now,
                     ),
                 )
-                report_id = cursor.lastrowid
-            report = await self._report(report_id)
+                assert inserted is not None
+                report_id = inserted[0]
+            report = await self._report(tx, report_id)
         assert report is not None
         return report
 
@@ -837,7 +810,7 @@ class Store:
         FROM reports r LEFT JOIN corrections c ON c.report_id = r.report_id"""
 
     @staticmethod
-    def _to_report(row: sqlite3.Row) -> Report:
+    def _to_report(row: Row) -> Report:
         data = dict(row)
         source_id, paragraph, sentence = (
             data.pop(k) for k in ("source_id", "paragraph", "sentence")
@@ -846,25 +819,25 @@ class Store:
             data["answer_ref"] = _ref(source_id, paragraph, sentence)
         return Report.model_validate(data)
 
-    async def _report(self, report_id: int) -> Report | None:
-        row = await self._one(f"{self._REPORTS} WHERE r.report_id = ?", (report_id,))
+    async def _report(self, tx: Tx, report_id: int) -> Report | None:
+        row = await tx.one(f"{self._REPORTS} WHERE r.report_id = ?", (report_id,))
         return self._to_report(row) if row is not None else None
 
     @_guarded
     async def report(self, report_id: int) -> Report | None:
-        async with self._read():
-            return await self._report(report_id)
+        async with self.backend.read() as tx:
+            return await self._report(tx, report_id)
 
     @_guarded
     async def reports(self, status: str | None = None, guild_id: str | None = None) -> list[Report]:
         """Reports oldest first; `None` means any status or any guild."""
-        async with self._read():
-            rows = await self._all(
+        async with self.backend.read() as tx:
+            rows = await tx.all(
                 f"""{self._REPORTS}
-                    WHERE (:status IS NULL OR r.status = :status)
-                      AND (:guild IS NULL OR r.guild_id = :guild)
+                    WHERE (CAST(? AS TEXT) IS NULL OR r.status = ?)
+                      AND (CAST(? AS TEXT) IS NULL OR r.guild_id = ?)
                     ORDER BY r.created_at, r.report_id""",
-                {"status": status, "guild": guild_id},
+                (status, status, guild_id, guild_id),
             )
         return [self._to_report(row) for row in rows]
 
@@ -882,14 +855,14 @@ class Store:
         """Close an open report; with `guild_id`, only one filed in that guild. A `correction`
         is stored with it, in the report's guild, and replaces that guild's active correction
         of the same question."""
-        async with self._transaction(durable=True) as db:
-            report = await self._report(report_id)
+        async with self._write(durable=True) as tx:
+            report = await self._report(tx, report_id)
             if report is None or (guild_id is not None and report.guild_id != guild_id):
                 raise RecordNotFound(str(report_id))
             if report.status != "open":
                 raise ReportClosed(report)
             now = _now()
-            await db.execute(
+            await tx.execute(
                 """UPDATE reports SET status = ?, moderator = ?, resolution_note = ?,
                        resolved_at = ?
                    WHERE report_id = ?""",
@@ -897,21 +870,24 @@ class Store:
             )
             if correction is not None:
                 key = question_key(report.question)
-                cursor = await db.execute(
+                inserted = await tx.one(
                     """INSERT INTO corrections (guild_id, report_id, question, question_key,
                            source_id, paragraph, sentence, quote, corpus, moderator, created_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       RETURNING correction_id""",
                     (report.guild_id, report_id, report.question, key, *correction, moderator, now),
                 )
-                await db.execute(
+                assert inserted is not None
+                correction_id = inserted[0]
+                await tx.execute(
                     """UPDATE corrections SET status = 'withdrawn', closed_by = ?, closed_at = ?,
                            closed_note = ?
                        WHERE status = 'active' AND question_key = ? AND correction_id != ?
                          AND coalesce(guild_id, '') = coalesce(?, '') AND corpus = ?""",
-                    (moderator, now, f"replaced by correction #{cursor.lastrowid}", key,
-                     cursor.lastrowid, report.guild_id, correction.corpus),
+                    (moderator, now, f"replaced by correction #{correction_id}", key,
+                     correction_id, report.guild_id, correction.corpus),
                 )  # fmt: skip
-            report = await self._report(report_id)
+            report = await self._report(tx, report_id)
         assert report is not None
         return report
 
@@ -925,13 +901,13 @@ class Store:
         self, status: str | None = None, guild_id: str | None = None
     ) -> list[Correction]:
         """Corrections oldest first; `None` means any status or any guild."""
-        async with self._read():
-            rows = await self._all(
+        async with self.backend.read() as tx:
+            rows = await tx.all(
                 f"""{self._CORRECTIONS}
-                    WHERE (:status IS NULL OR status = :status)
-                      AND (:guild IS NULL OR guild_id = :guild)
+                    WHERE (CAST(? AS TEXT) IS NULL OR status = ?)
+                      AND (CAST(? AS TEXT) IS NULL OR guild_id = ?)
                     ORDER BY created_at, correction_id""",
-                {"status": status, "guild": guild_id},
+                (status, status, guild_id, guild_id),
             )
         return [Correction.model_validate(dict(row)) for row in rows]
 
@@ -939,8 +915,8 @@ class Store:
     async def active_corrections(self, guild_id: str | None, corpus: str) -> list[Correction]:
         """The corrections that apply to questions asked in `guild_id` (None: the command
         line's own) over `corpus`, newest first."""
-        async with self._read():
-            rows = await self._all(
+        async with self.backend.read() as tx:
+            rows = await tx.all(
                 f"""{self._CORRECTIONS}
                     WHERE status = 'active' AND coalesce(guild_id, '') = coalesce(?, '')
                       AND corpus = ?
@@ -961,18 +937,18 @@ class Store:
     ) -> Correction:
         """Withdraw or retire an active correction; with `guild_id`, only one of that guild.
         Raises CorrectionClosed when it is no longer active."""
-        async with self._transaction(durable=True) as db:
-            row = await self._one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
+        async with self._write(durable=True) as tx:
+            row = await tx.one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
             if row is None or (guild_id is not None and row["guild_id"] != guild_id):
                 raise RecordNotFound(str(correction_id))
             if row["status"] != "active":
                 raise CorrectionClosed(Correction.model_validate(dict(row)))
-            await db.execute(
+            await tx.execute(
                 """UPDATE corrections SET status = ?, closed_by = ?, closed_at = ?, closed_note = ?
                    WHERE correction_id = ?""",
                 (status, by, _now(), note, correction_id),
             )
-            row = await self._one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
+            row = await tx.one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
         assert row is not None
         return Correction.model_validate(dict(row))
 
@@ -994,23 +970,23 @@ class Store:
         """Record a click, committed before returning; a second click by the same user on the
         same passage of the same answer is kept once. Returns it and whether it was new."""
         user_key = _reporter_key(user_id, user_name)
-        async with self._transaction(durable=True) as db:
-            if await self._one("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)) is None:
+        async with self._write(durable=True) as tx:
+            if await tx.one("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)) is None:
                 raise RecordNotFound(answer_id)
-            cursor = await db.execute(
-                """INSERT OR IGNORE INTO feedback (answer_id, question, source_id, paragraph,
+            added = await tx.execute(
+                """INSERT INTO feedback (answer_id, question, source_id, paragraph,
                        quote, user_key, user_id, user_name, guild_id, channel_id, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
                 (answer_id, question, source_id, paragraph, quote, user_key, user_id,
                  user_name, guild_id, channel_id, _now()),
             )  # fmt: skip
-            row = await self._one(
+            row = await tx.one(
                 f"""{self._FEEDBACK} WHERE answer_id = ? AND source_id = ? AND paragraph = ?
                       AND user_key = ? AND coalesce(guild_id, '') = coalesce(?, '')""",
                 (answer_id, source_id, paragraph, user_key, guild_id),
             )
         assert row is not None
-        return Feedback.model_validate(dict(row)), cursor.rowcount > 0
+        return Feedback.model_validate(dict(row)), added > 0
 
     _FEEDBACK = """SELECT feedback_id, answer_id, question, source_id, paragraph, quote, user_id,
         user_name, guild_id, channel_id, created_at FROM feedback"""
@@ -1018,67 +994,80 @@ class Store:
     @_guarded
     async def feedback(self, guild_id: str | None = None) -> list[Feedback]:
         """Clicks oldest first; `None` means any guild."""
-        async with self._read():
-            rows = await self._all(
-                f"""{self._FEEDBACK} WHERE (:guild IS NULL OR guild_id = :guild)
+        async with self.backend.read() as tx:
+            rows = await tx.all(
+                f"""{self._FEEDBACK} WHERE (CAST(? AS TEXT) IS NULL OR guild_id = ?)
                     ORDER BY created_at, feedback_id""",
-                {"guild": guild_id},
+                (guild_id, guild_id),
             )
         return [Feedback.model_validate(dict(row)) for row in rows]
 
+    # -- moving between backends -------------------------------------------------------------
+    @_guarded
+    async def export_rows(self, write: Callable[[str, dict[str, Any]], None]) -> dict[str, int]:
+        """Hand every row of every table to `write(table, row)`, parents first, from one
+        consistent snapshot; returns the row count per table."""
+        counts: dict[str, int] = {}
+        async with self.backend.read() as tx:
+            for table in TABLES:
+                rows = await tx.all(f"SELECT * FROM {table}")
+                for row in rows:
+                    write(table, dict(row))
+                counts[table] = len(rows)
+        return counts
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    """Read without writing anything; in a folder we cannot write (no room for WAL's shared
-    memory file), read the file as immutable instead."""
-    uri = path.resolve().as_uri()
-    db = sqlite3.connect(f"{uri}?mode=ro", uri=True)
-    try:
-        db.execute("PRAGMA user_version").fetchone()
-    except sqlite3.OperationalError:
-        db.close()
-        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
-    return db
+    @_guarded
+    async def import_rows(
+        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool = False
+    ) -> dict[str, int]:
+        """Load exported rows into this database, all or nothing. Only into a database with no
+        answers and no reports yet (an import never merges with real data), unless `replace`
+        (restoring a backup), which drops what it holds in the same transaction."""
+        counts = dict.fromkeys(TABLES, 0)
+        self._hits, self._misses = Counter(), 0  # counted against what is being replaced
+        async with self.backend.transaction(Write(durable=True)) as tx:
+            held = await tx.one(
+                "SELECT (SELECT count(*) FROM answers) + (SELECT count(*) FROM reports)"
+            )
+            if held and held[0] and not replace:
+                raise StoreError(
+                    f"{self.location} already holds answers or reports; import only into a new, "
+                    "empty database"
+                )
+            for table in reversed(TABLES):
+                await tx.execute(f"DELETE FROM {table}")  # what a new database starts with
+            for table, row in rows:
+                if table not in counts:
+                    raise StoreError(f"the export names an unknown table {table!r}")
+                columns = list(row)
+                if not all(_IDENTIFIER.fullmatch(column) for column in columns):
+                    raise StoreError(f"the export names a bad column in table {table}")
+                await tx.execute(
+                    f"INSERT INTO {table} ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})",
+                    [row[column] for column in columns],
+                )
+                counts[table] += 1
+            await self.backend.after_import(tx)
+        return counts
+
+
+async def check_store(target: str | Path) -> CheckResult:
+    """Read-only health check of the database `target` names."""
+    if is_postgres_url(target):
+        from bot.store_postgres import check_postgres
+
+        return await check_postgres(str(target))
+    from bot.store_sqlite import check_database
+
+    return await asyncio.to_thread(check_database, Path(target))
 
 
 def check_database(path: Path) -> CheckResult:
-    """Read-only health check of a database file: header, schema version, integrity, references."""
-    path = Path(path)
-    if not path.exists():
-        return CheckResult(path=str(path), exists=False, ok=True)
-    if not path.is_file():
-        return CheckResult(path=str(path), exists=True, ok=False, problems=["not a file"])
-    if path.stat().st_size == 0:
-        problem = "the file is empty (0 bytes): it was truncated or lost; restore a backup"
-        return CheckResult(path=str(path), exists=True, ok=False, problems=[problem])
-    problems: list[str] = []
-    counts: dict[str, int] = {}
-    version: int | None = None
-    try:
-        with closing(_connect_read_only(path)) as db:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                problems.append(f"schema {version} is newer than this citebot ({SCHEMA_VERSION})")
-            tables = {
-                row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            if version == 0 and tables:
-                problems.append("an SQLite database, but not citebot's")
-            problems += [row[0] for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
-            problems += [
-                f"{table} row {rowid} refers to a missing {parent}"
-                for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check")
-            ]
-            counts = _counts(db)
-    except sqlite3.Error as exc:
-        problems.append(str(exc))
-    return CheckResult(
-        path=str(path),
-        exists=True,
-        ok=not problems,
-        schema_version=version,
-        problems=problems,
-        counts=counts,
-    )
+    """Read-only health check of an SQLite database file (see bot.store_sqlite)."""
+    from bot.store_sqlite import check_database as check
+
+    return check(Path(path))
 
 
 class BackupResult(BaseModel):
@@ -1089,94 +1078,14 @@ class BackupResult(BaseModel):
 
 
 def backup_database(path: Path, target: Path) -> BackupResult:
-    """Copy the database with SQLite's online backup API: consistent while other processes
-    read and write it. The copy is checked, then moved into place (a reader of `target` sees
-    the old backup or the whole new one)."""
-    path, target = Path(path), Path(target)
-    _require_usable(path)
-    if target.exists() and target.resolve() == path.resolve():
-        raise StoreError(f"{target} is the database itself; back up to another file")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with closing(_connect_read_only(path)) as source, closing(sqlite3.connect(tmp)) as copy:
-            source.backup(copy)
-            _check_copy(copy, tmp)
-            counts = _counts(copy)
-        os.replace(tmp, target)
-    except sqlite3.Error as exc:
-        raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
-    except OSError as exc:
-        raise StoreError(f"cannot write the backup {target} ({exc.strerror or exc})") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    return BackupResult(
-        source=str(path), target=str(target), bytes=target.stat().st_size, counts=counts
-    )
+    """Copy an SQLite database safely while it is in use (see bot.store_sqlite)."""
+    from bot.store_sqlite import backup_database as backup
+
+    return backup(Path(path), Path(target))
 
 
 def restore_database(backup: Path, path: Path) -> str | None:
-    """Replace the database at `path` by a backup made with `backup_database`.
+    """Replace an SQLite database by a backup (see bot.store_sqlite)."""
+    from bot.store_sqlite import restore_database as restore
 
-    A healthy database is overwritten in place with the backup API (other connections see the
-    restored content). A damaged or empty one is first renamed aside, never deleted; returns
-    where it went (None when nothing was moved).
-    """
-    backup, path = Path(backup), Path(path)
-    _require_usable(backup)
-    result = check_database(backup)
-    if not result.ok or result.schema_version is None or not result.counts:
-        raise StoreError(f"{backup} is not a usable citebot backup: {'; '.join(result.problems)}")
-    moved = None
-    if path.exists() and not check_database(path).ok:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        moved_path = path.with_name(f"{path.name}.damaged-{stamp}")
-        for suffix in ("", "-wal", "-shm"):  # a stale WAL must never be replayed on the backup
-            side = Path(f"{path}{suffix}")
-            if side.exists():
-                os.replace(side, Path(f"{moved_path}{suffix}"))
-        moved = str(moved_path)
-    try:
-        if not path.exists():
-            _prepare_folder(path.parent)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.restore")
-            try:
-                _copy_database(backup, tmp)
-                os.replace(tmp, path)
-            finally:
-                tmp.unlink(missing_ok=True)
-        else:
-            _copy_database(backup, path)
-    except sqlite3.Error as exc:
-        raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
-    return moved
-
-
-def _copy_database(source_path: Path, target_path: Path) -> None:
-    with (
-        closing(_connect_read_only(source_path)) as source,
-        closing(sqlite3.connect(target_path, timeout=BUSY_TIMEOUT_S)) as target,
-    ):
-        source.backup(target)
-        _check_copy(target, target_path)
-
-
-def _require_usable(path: Path) -> None:
-    if not path.is_file():
-        raise StoreError(f"no database at {path}")
-    if path.stat().st_size == 0:
-        raise StoreError(empty_database_message(path))
-
-
-def _check_copy(db: sqlite3.Connection, path: Path) -> None:
-    problems = [row[0] for row in db.execute("PRAGMA quick_check") if row[0] != "ok"]
-    if problems:
-        raise StoreError(f"the copy {path} does not check out: {'; '.join(problems[:3])}")
-
-
-def _counts(db: sqlite3.Connection) -> dict[str, int]:
-    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    return {
-        table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        for table in ("answers", "cache", "reports", "corrections", "feedback")
-        if table in tables
-    }
+    return restore(Path(backup), Path(path))

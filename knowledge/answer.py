@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from knowledge.analysis import STOPWORDS, stem
 from knowledge.expansion import QueryTerm
-from knowledge.features import nearness
+from knowledge.features import answer_mentions, detail_match, nearness
 from knowledge.library import Library
 from knowledge.mentions import Kind, Mention
 from knowledge.models import Answer, Quote, quote_of
@@ -28,6 +28,7 @@ _MAX_QUOTES = 3
 _CLOSEST = 2
 _QUOTE_MARGIN = 1.0  # ranker score (log-odds) within which a runner-up is quoted too
 _NEIGHBOUR_MARGIN = 1.0  # a neighbour scored this close to the best is quoted with it
+_BEARING_MARGIN = 4.0  # a sentence with the asked person's age may be this far behind the best
 _DISAGREE_MARGIN = 2.5  # a contradicting source may be further behind and still be shown
 _CLAIM_POOL = 12  # best-scored sentences whose facts are compared
 _CLAIM_GAP = 100  # characters: a fact further from the question's words is not about them
@@ -93,6 +94,9 @@ def compose(library: Library, ranking: Ranking) -> Answer:
             closest=closest[:_CLOSEST],
             searched_for=searched_for,
         )
+    if ranking.answer_bearing:
+        _bearing_first(library, ranking)
+        best = ranking.candidates[0]
     chosen = [c for c in _distinct(ranking) if c.score >= best.score - _QUOTE_MARGIN]
     chosen = chosen[:_MAX_QUOTES]
     units = [_unit(library, ranking, c) for c in chosen]
@@ -110,6 +114,24 @@ def compose(library: Library, ranking: Ranking) -> Answer:
         disagreement=sides is not None,
         searched_for=searched_for,
     )
+
+
+def _bearing_first(library: Library, ranking: Ranking) -> None:
+    """For "how old" questions: when the best sentence states no age of the person asked
+    about and one nearly as good does ("Kardashian, 43,"), that one is quoted first."""
+    q = ranking.question
+    if q.detail != "age" or not ranking.candidates:
+        return
+    stats = library.sentences
+    top = ranking.candidates[0]
+    if detail_match(top.sentence, q, stats):
+        return
+    for i, c in enumerate(ranking.candidates[1:], 1):
+        if c.score < top.score - _BEARING_MARGIN:
+            return
+        if detail_match(c.sentence, q, stats):
+            ranking.candidates.insert(0, ranking.candidates.pop(i))
+            return
 
 
 def _distinct(ranking: Ranking) -> list[Candidate]:
@@ -132,6 +154,13 @@ def _unit(library: Library, ranking: Ranking, c: Candidate) -> _Unit:
     neighbours = [
         n for n in (c.sentence + 1, c.sentence - 1) if stats.first[p] <= n < stats.first[p + 1]
     ]
+    if ranking.answer_bearing and not _carries(library, ranking, c.sentence):
+        # The best sentence names the topic ("she released a statement"); the next one (or
+        # else the one before) carries what was asked: the quotation, the reason.
+        bearing = [n for n in sorted(neighbours, reverse=True) if _carries(library, ranking, n)]
+        if bearing:
+            n = bearing[0]
+            return _Unit(c, min(n, c.sentence), max(n, c.sentence))
     scores = {x.sentence: x.score for x in ranking.candidates if x.passage == p}
     close = [n for n in neighbours if scores.get(n, -1e9) >= c.score - _NEIGHBOUR_MARGIN]
     if close:
@@ -145,6 +174,28 @@ def _unit(library: Library, ranking: Ranking, c: Candidate) -> _Unit:
     if gain > own:  # the neighbour holds the asked-for fact closer to the question's words
         return _Unit(c, min(n, c.sentence), max(n, c.sentence))
     return _Unit(c, c.sentence, c.sentence)
+
+
+def _carries(library: Library, ranking: Ranking, s: int) -> bool:
+    """Does sentence `s` hold what a speech or "why" question asks for: a quotation, or a
+    reason ("because", "due to") the question does not state itself? True for other questions
+    (their facts are placed by nearness below)."""
+    q = ranking.question
+    if Kind.QUOTE in q.accepts:
+        return bool(answer_mentions(s, q, library.sentences))
+    if Kind.REASON in q.accepts:
+        asked = {w for w in q.focus}
+        return any(
+            m.kind is Kind.REASON and _trigger(m) not in asked
+            for m in library.sentences.mentions(s)
+        )
+    return True
+
+
+def _trigger(m: Mention) -> str:
+    """The cue word of a reason mention ("because"), which runs to the end of its sentence."""
+    found = m.text.split(maxsplit=1)
+    return found[0].lower() if found else ""
 
 
 def _claim(library: Library, ranking: Ranking, unit: _Unit) -> Mention | None:

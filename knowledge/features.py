@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from knowledge.answer_types import ages, durations, foreign_ages, own_age
 from knowledge.expansion import QueryTerm
 from knowledge.mentions import Kind, Mention
 from knowledge.question import QuestionAnalysis
@@ -49,6 +50,7 @@ FEATURES: tuple[str, ...] = (
     "window_soft_gain",
     "sent_sim",
     "para_sim",
+    "type_detail",
 )
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
 
@@ -121,10 +123,12 @@ def sentence_features(
     if expansion:
         total = sum(expansion.values()) or 1.0
         f[_INDEX["rm3_cov"]] = sum(w for x, w in expansion.items() if x in term_set) / total
-    for kind in question.accepts:
-        if has_answer_mention(s, question, stats, frozenset({kind})):
+    if question.accepts:
+        for kind in {m.kind for m in answer_mentions(s, question, stats)}:
             f[_INDEX[TYPE_FEATURES[kind]]] = 1.0
     f[_INDEX["cov_x_para"]] = f[_INDEX["sent_cov"]] * f[_INDEX["para_cov"]]
+    if question.detail:
+        f[_INDEX["type_detail"]] = detail_match(s, question, stats)
     typed = max((f[_INDEX[name]] for name in TYPE_FEATURES.values()), default=0.0)
     f[_INDEX["type_x_cov"]] = typed * f[_INDEX["sent_cov"]]
     if typed:
@@ -143,11 +147,34 @@ def sentence_features(
     return f
 
 
-def has_answer_mention(
-    s: int, question: QuestionAnalysis, stats: SentenceStats, kinds: frozenset[Kind]
-) -> bool:
-    """The sentence holds a mention of an accepted kind that the question does not name."""
-    return any(m.kind in kinds and not question.names(m.words) for m in stats.mentions(s))
+def answer_mentions(s: int, question: QuestionAnalysis, stats: SentenceStats) -> list[Mention]:
+    """Mentions of sentence `s` that can answer: of an accepted kind, not named by the
+    question, and of the finer type asked for: for "how long" only amounts of time, for
+    "how old" no age that belongs to someone the question does not ask about."""
+    text = stats.texts[s]
+    if question.detail == "duration":
+        found = durations(text)
+    else:
+        found = [m for m in stats.mentions(s) if m.kind in question.accepts]
+    if question.detail == "age":  # an age ("Kardashian, 43"), not any number ("one of them")
+        found_ages = ages(text, stats.common_words)
+        foreign = foreign_ages(found_ages, question.asked or question.named)
+        found = [a.mention for a in found_ages if a.mention.start not in foreign]
+    return [m for m in found if not question.names(m.words)]
+
+
+def detail_match(s: int, question: QuestionAnalysis, stats: SentenceStats) -> float:
+    """1 when the sentence holds the finer type asked for: the asked person's age, an amount
+    of time, a quotation, several people (for "who was at")."""
+    text = stats.texts[s]
+    if question.detail == "age":
+        asked = question.asked or question.named
+        return 1.0 if own_age(ages(text, stats.common_words), asked) else 0.0
+    found = answer_mentions(s, question, stats)
+    if question.detail == "people":
+        people = {m.text for m in found if m.kind is Kind.PERSON}
+        return 1.0 if len(people) >= 3 else 0.0
+    return 1.0 if found else 0.0
 
 
 def answer_gaps(
@@ -160,8 +187,8 @@ def answer_gaps(
     anchors = [start for start, st in stats.positions(s) if st in wanted]
     found = [
         (min((abs(a - m.start) for a in anchors), default=len(text)), m)
-        for m in stats.mentions(s)
-        if m.kind in question.accepts and m.words and not question.names(m.words)
+        for m in answer_mentions(s, question, stats)
+        if m.words
     ]
     return sorted(found, key=lambda x: (x[0], x[1].start))
 

@@ -21,7 +21,6 @@ import contextlib
 import json
 import math
 import os
-import shutil
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -32,6 +31,7 @@ import numpy as np
 
 from knowledge import housekeeping, integrity
 from knowledge.analysis import ANALYZER_VERSION, analyze, word_terms, words
+from knowledge.build_once import replace_folder
 from knowledge.models import Passage
 
 INDEX_FORMAT = "3"  # 3: file sizes and checksums, a build id, the in-use marker
@@ -96,12 +96,15 @@ class PassageIndex:
         return builder.finish()
 
     def save(self, folder: Path) -> None:
-        """Write atomically: a half-written index is never loaded, and every file's size and
-        checksum are recorded so a damaged one is noticed on load."""
+        """Write atomically (see replace_folder): a half-written index is never loaded, and every
+        file's size and checksum are recorded so a damaged one is noticed on load."""
         folder = Path(folder)
-        tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        replace_folder(self._write, folder)
+        if self._holder is None:  # this process serves these passages: keep the folder
+            with contextlib.suppress(OSError):
+                self._holder = housekeeping.hold(folder)
+
+    def _write(self, tmp: Path) -> None:
         for name in _ARRAYS:
             np.save(tmp / f"{name}.npy", self._array(name))
         (tmp / _TERMS).write_bytes(bytes(self._terms.blob))
@@ -117,11 +120,6 @@ class PassageIndex:
             "files": {name: integrity.stamp(tmp / name).model_dump() for name in _FILES},
         }
         (tmp / _META).write_text(json.dumps(meta))
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
-        if self._holder is None:  # this process serves these passages: keep the folder
-            with contextlib.suppress(OSError):
-                self._holder = housekeeping.hold(folder)
 
     def _array(self, name: str) -> np.ndarray:
         if name == "term_offsets":

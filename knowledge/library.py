@@ -21,6 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from knowledge.build_once import load_or_build, lock_path
 from knowledge.corpus import (
     SKIPPED,
     CorpusError,
@@ -238,10 +239,24 @@ def open_library(
         if library is not None:
             _remember(data_dir, key, fingerprint)
             return library
-    library = _build(folder, files, data_dir, fingerprint, strict, progress or Progress())
-    if data_dir is not None:
-        _remember(data_dir, key, fingerprint)
-    return library
+
+    def build() -> Library:
+        library = _build(folder, files, data_dir, fingerprint, strict, progress or Progress())
+        if data_dir is not None:
+            _remember(data_dir, key, fingerprint)
+        return library
+
+    if data_dir is None:
+        return build()
+    # Processes sharing the data folder build it once: the others wait on the lock, then load
+    # what the first saved (knowledge/build_once.py).
+    return load_or_build(
+        lock_path(data_dir, "index", fingerprint),
+        lambda: _load(folder, data_dir, fingerprint, strict),
+        build,
+        what=f"the library in {index_dir(data_dir, fingerprint)}",
+        force=rebuild,
+    )
 
 
 def _load(folder: Path, data_dir: Path, fingerprint: str, strict: bool) -> Library | None:

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     NAME = "name"  # any proper-name span: what "which X" questions usually want
     REASON = "reason"
     MANNER = "manner"
+    QUOTE = "quote"  # quoted speech: what "what did X say / write / post" questions want
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,8 @@ _PLACE_HEADS = frozenset(
         "office",
     ]
 )
+# Quotations of three words or more; a quote left open runs to the end of the sentence.
+_QUOTE = re.compile(r"[\u201c\"]([^\u201d\"]{12,})(?:[\u201d\"]|$)")
 _OPENING = "\"'\u201c\u2018([\u2014-"
 
 
@@ -171,12 +174,23 @@ def find_mentions(
             continue
         out.append(_mention(Kind.NUMBER, text, m.start(), m.end()))
     out.extend(_names(text, common_words, date_ranges))
+    out.extend(quotations(text))
     for pattern, kind in ((_REASON, Kind.REASON), (_MANNER, Kind.MANNER)):
         for m in pattern.finditer(text):
             out.append(_mention(kind, text, m.start(), len(text)))
             break
     if kinds is not None:
         out = [m for m in out if m.kind in kinds]
+    return out
+
+
+def quotations(text: str) -> list[Mention]:
+    """Quoted speech of three words or more (without its quotation marks)."""
+    out = []
+    for m in _QUOTE.finditer(text):
+        mention = _mention(Kind.QUOTE, text, m.start(1), m.end(1))
+        if len(mention.words) >= 3:
+            out.append(mention)
     return out
 
 

@@ -179,6 +179,19 @@ _HOW_NUMBER = frozenset(
         "short",
     ]
 )
+# Words that make a question ask for quoted speech ("what did she write", "kim msg for ivanka").
+_SPEECH = frozenset(
+    str.split(
+        "say said says saying write wrote written writes tweet tweeted tweets post posted posts "
+        "caption captioned captions pen penned comment commented comments reply replied respond "
+        "responded statement statements message messages msg note quote quoted tell told announce "
+        "announced announcement wish wished wishes claim claimed"
+    )
+)
+# "who was at the party", "who attended", "who were the guests": a list of people.
+_GATHERING = frozenset(
+    str.split("at attend attended attending attends guest guests invited present")
+)
 _PURE_HOW = frozenset({"many", "much"})  # "how tall" keeps "tall": it says what is measured
 _LEADING = re.compile(
     r"^(?:and|so|but|ok|okay|well|hey|please|tell me|do you know|"
@@ -227,6 +240,12 @@ class QuestionAnalysis:
     focus: list[str]  # content words, folded, in question order
     named: frozenset[str] = field(default_factory=frozenset)  # words of the question's mentions
     proper: list[frozenset[str]] = field(default_factory=list)  # its proper names' words
+    # A finer answer type where the kind alone picks wrong (knowledge/answer_types.py):
+    # "age", "duration", "speech" or "people"; None for the others.
+    detail: str | None = None
+    # Words of whoever the question asks about, with the full names the sources give them
+    # ("ivanka" -> "ivanka trump"): an age written with another name is someone else's.
+    asked: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def accepts(self) -> frozenset[Kind]:
@@ -245,11 +264,19 @@ class QuestionAnalysis:
 
 
 def analyze_question(
-    question: str, common_words: Collection[str] = frozenset()
+    question: str, common_words: Collection[str] = frozenset(), fine: bool = True
 ) -> QuestionAnalysis:
+    """`fine`: also read the finer answer type (age, duration, speech, people)."""
     text = _LEADING.sub("", question.strip())
     tokens = words(text)
     wh, answer_type, target = _expected(tokens)
+    detail = _detail(tokens, wh, answer_type, target) if fine else None
+    if detail == "speech":
+        answer_type = Kind.QUOTE
+    elif detail == "age":
+        answer_type = Kind.NUMBER
+        # "old" says what is asked, not what the answer mentions ("Kardashian, 43,")
+        tokens = [w for w in tokens if w not in ("old", "age")]
     focus = [w for w in tokens if w not in STOPWORDS and not (w in _PURE_HOW and wh == "how")]
     named = set(focus)
     proper: list[frozenset[str]] = []
@@ -266,7 +293,25 @@ def analyze_question(
         focus=focus,
         named=frozenset(named),
         proper=proper,
+        detail=detail,
     )
+
+
+def _detail(tokens: list[str], wh: str | None, kind: Kind | None, target: str | None) -> str | None:
+    """The finer answer type: an age, a duration, quoted speech or a list of people."""
+    if target == "old" or (target in ("age", "ages") and wh in ("what", "which")):
+        return "age"
+    if kind is Kind.NUMBER and target == "long":
+        return "duration"
+    if (
+        wh in (None, "what", "which")
+        and kind in (None, Kind.NAME)
+        and not _SPEECH.isdisjoint(tokens)
+    ):
+        return "speech"
+    if wh == "who" and not _GATHERING.isdisjoint(tokens):
+        return "people"
+    return None
 
 
 def _expected(tokens: list[str]) -> tuple[str | None, Kind | None, str | None]:

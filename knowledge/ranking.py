@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from knowledge.analysis import stem
+from knowledge.answer_types import ages, own_age
 from knowledge.chat_forms import default_lexicon
 from knowledge.expansion import QueryTerm, query_terms, rm3_weights, search_terms, weighted_scores
 from knowledge.features import FEATURES, sentence_features
@@ -34,6 +35,8 @@ class Options:
     lemmas: bool = True  # lemma variants of the question's words
     rm3: bool = False  # RM3 feedback terms in paragraph retrieval and as a feature
     answer_types: bool = True  # answer-type features
+    fine_types: bool = True  # finer answer types: age, duration, quoted speech, people
+    answer_bearing: bool = True  # quote the neighbour that carries what was asked
     semantic: bool = True  # word-vector features: near words, question-sentence similarity
     soft_search: float = 0.0  # weight of near words (times their cosine) in paragraph search
     dense: int = 0  # extra candidate paragraphs by question-paragraph vector similarity
@@ -64,6 +67,7 @@ class Ranking:
     model: RankerModel
     known_soft: float = 0.0  # known_share where an unknown word counts by its nearest word
     expansion: dict[str, float] = field(default_factory=dict)
+    answer_bearing: bool = True  # compose may quote the neighbour that carries the answer
     searched_for: str | None = None  # the question with its spelling corrections, if any
 
     @property
@@ -105,8 +109,12 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     stats = library.sentences
     index = library.index
     reading = read(library, question, options)
-    analysis = analyze_question(reading.text, stats.common_words)
+    analysis = analyze_question(
+        reading.text, stats.common_words, fine=options.fine_types and options.answer_types
+    )
     analysis.text = question
+    if analysis.detail == "age":
+        analysis.asked = _asked(library, analysis)
     if not options.answer_types:
         analysis.answer_type = None
     semantic = library.semantic if options.semantic else None
@@ -139,6 +147,7 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
         names_known,
         model,
         known_soft=known_soft,
+        answer_bearing=options.answer_bearing,
         searched_for=reading.shown,
     )
     search = [t for t in search_terms(terms) if index.doc_freq(t)]
@@ -152,6 +161,9 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
             hits = _add_dense(hits, scores, matvec(semantic.passage_matrix(), qvec), options.dense)
     else:  # the default: the index's top-k search, which skips what cannot make the top k
         hits = index.search(search, options.paragraphs)
+    if analysis.detail == "age" and hits:
+        more = index.search(search, 4 * options.paragraphs)
+        hits = _add_ages(library, hits, more, analysis)
     expansion: dict[str, float] = {}
     if options.rm3 and hits:
         weights = rm3_weights(terms, hits, stats, index)
@@ -225,6 +237,38 @@ def _with_aliases(
                 )
         out.append(t)
     return out
+
+
+def _asked(library: Library, analysis: QuestionAnalysis) -> frozenset[str]:
+    """Whose age a "how old" question asks: its first name ("How old was Ivanka at Kim's
+    party?" asks Ivanka's) with the full names the sources give it ("Ivanka Trump")."""
+    if not analysis.proper:
+        return frozenset()
+    subject = analysis.proper[0]
+    full = [set(n) for n in library.aliases.full_names if subject <= set(n)]
+    return frozenset(subject).union(*full)
+
+
+def _add_ages(
+    library: Library,
+    hits: list[tuple[int, float]],
+    more: list[tuple[int, float]],
+    analysis: QuestionAnalysis,
+) -> list[tuple[int, float]]:
+    """For "how old is X": up to 3 more paragraphs, among the next best by BM25, that state
+    X's age ("Kardashian, 43,"), which a question made of a name alone may rank low."""
+    stats = library.sentences
+    have = {d for d, _ in hits}
+    extra = []
+    for doc, score in more:
+        if doc in have:
+            continue
+        text = " ".join(stats.texts[s] for s in stats.of_passage(doc))
+        if own_age(ages(text, stats.common_words), analysis.asked):
+            extra.append((doc, score))
+            if len(extra) == 3:
+                break
+    return hits + extra
 
 
 def _soft_scores(index, terms: list[QueryTerm], searched: set[str], weight: float) -> np.ndarray:

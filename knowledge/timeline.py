@@ -25,6 +25,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from knowledge.analysis import analyze
+from knowledge.build_once import load_or_build, lock_path
 from knowledge.corpus import Corpus
 from knowledge.models import Passage, Source
 from knowledge.temporal import (
@@ -510,18 +511,22 @@ def load_timeline(path: Path, fingerprint: str) -> Timeline | None:
 
 def load_or_build_timeline(corpus: Corpus, data_dir: Path | None) -> Timeline:
     """Computed once per corpus fingerprint; with no data folder, built in memory."""
-    path = timeline_path(data_dir, corpus.fingerprint) if data_dir is not None else None
-    if path is not None:
-        saved = load_timeline(path, corpus.fingerprint)
-        if saved is not None:
-            return saved
-    timeline = build_timeline(corpus)
-    if path is not None:
+    if data_dir is None:
+        return build_timeline(corpus)
+    path = timeline_path(data_dir, corpus.fingerprint)
+
+    def build() -> Timeline:
+        timeline = build_timeline(corpus)
         try:
             save_timeline(timeline, path)
         except OSError as exc:
             log.warning("cannot save the timeline to %s (%s)", path, exc.strerror or exc)
-    return timeline
+        return timeline
+
+    lock = lock_path(data_dir, "timeline", corpus.fingerprint)
+    return load_or_build(
+        lock, lambda: load_timeline(path, corpus.fingerprint), build, what=f"the timeline {path}"
+    )
 
 
 # --- presentation helpers (shared by the terminal and Discord renderers) ------------------

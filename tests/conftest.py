@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck
@@ -49,7 +51,39 @@ def _isolated_env(monkeypatch, tmp_path):
     """No test reads the developer's data folder, corpus setting or .env."""
     monkeypatch.setenv("CITEBOT_DATA", str(tmp_path / "citebot-data"))
     monkeypatch.delenv("CITEBOT_CORPUS", raising=False)
+    monkeypatch.delenv("CITEBOT_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[object]:
+    """One throwaway PostgreSQL server for the session (see tests/postgres_cluster.py)."""
+    from tests.postgres_cluster import INSTALL_HINT, PostgresCluster, server_binaries
+
+    binaries = server_binaries()
+    if binaries is None:
+        reason = f"PostgreSQL server binaries (initdb, pg_ctl) not found: {INSTALL_HINT}"
+        if os.environ.get("CITEBOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"CITEBOT_REQUIRE_POSTGRES=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    cluster = PostgresCluster(binaries)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> str:
+    """A fresh, empty PostgreSQL database of the session's server."""
+    return postgres_cluster.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_target(request, tmp_path: Path) -> str | Path:
+    """What the store tests open, once per backend: an SQLite file, a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return tmp_path / "store" / "citebot.sqlite3"
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture

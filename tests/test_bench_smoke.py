@@ -6,11 +6,16 @@ Engines whose packages are not installed (the `bench` extra) are left out.
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from bench import speed, synthetic
 from bench.engines import ENGINES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 AVAILABLE = [
     name
@@ -78,3 +83,16 @@ def test_bad_sizes_and_engines_are_usage_errors(capsys):
             speed.main(argv)
         assert exc.value.code == 2
     assert "choose from" in capsys.readouterr().err
+
+
+def test_backends_benchmark_runs_both_setups_and_loses_nothing(postgres_url):
+    """bench.backends at toy size: real worker processes, SQLite then the test PostgreSQL."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.backends", "--questions", "12", "--reports", "3",
+         "--concurrency", "4", "--database-url", postgres_url],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "| 1 process, SQLite | warm | 12 |" in done.stdout
+    assert "| 2 processes, PostgreSQL | cold | 12 |" in done.stdout
+    assert done.stdout.count("nothing lost") == 2

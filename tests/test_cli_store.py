@@ -1,4 +1,5 @@
-"""The command line over the store: ask --json, report, reports, export, cache, db check."""
+"""The command line over the store: ask --json, report, reports, export, cache, db check, and
+moving a database between SQLite and PostgreSQL with db export / db import."""
 
 from __future__ import annotations
 
@@ -173,6 +174,94 @@ def test_db_check(capsys, data: str) -> None:
     assert code == 0 and ": ok (schema" in out
     code, out, _ = run(capsys, "db", "check", "--json", "--data", data)
     assert json.loads(out)["ok"] is True
+
+
+def test_db_check_on_postgresql(capsys, monkeypatch, postgres_url: str, data: str) -> None:
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", postgres_url)
+    code, out, _ = run(capsys, "db", "check")
+    assert code == 0 and "no database yet" in out
+    ask_json(capsys, data)
+    code, out, _ = run(capsys, "db", "check")
+    assert code == 0 and out.startswith(postgres_url) and ": ok (schema" in out
+    assert not (Path(data) / DB_FILENAME).exists()  # the answer went to PostgreSQL
+    port = postgres_url.rsplit(":", 1)[1].split("/")[0]
+    unreachable = f"postgresql://citebot:s3cret@127.0.0.1:{int(port) + 1}/nowhere"
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", unreachable)
+    code, _, err = run(capsys, "db", "check")
+    assert code == 1 and "cannot reach PostgreSQL" in err and "s3cret" not in err
+    code, _, err = run(capsys, "ask", QUESTION)
+    assert code == 2 and err.count("\n") == 1 and "s3cret" not in err
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", "mysql://somewhere/db")
+    code, _, err = run(capsys, "db", "check")
+    assert code == 2 and "CITEBOT_DATABASE_URL must be postgresql://" in err
+
+
+def _rows(path: Path) -> list[str]:
+    return sorted(path.read_text().splitlines()[1:])
+
+
+def test_export_and_import_move_everything_from_sqlite_to_postgresql_and_back(
+    capsys, monkeypatch, postgres_url: str, data: str, tmp_path: Path
+) -> None:
+    answer_id = ask_json(capsys, data)["answer_id"]
+    ask_json(capsys, data, "Who is Kanye West?")
+    run(capsys, "report", answer_id, "--reason", "wrong meeting", "--data", data)
+    run(capsys, "report", answer_id, "--reason", "mine", "--reporter", "bo", "--data", data)
+    run(capsys, "reports", "resolve", "1", "--note", "fixed", "--answer", "000:3", "--data", data)
+    code, _, err = run(capsys, "db", "export", str(tmp_path / "from-sqlite.jsonl"), "--data", data)
+    assert code == 0 and "reports: 2" in err and "corrections: 1" in err
+
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", postgres_url)
+    code, out, _ = run(capsys, "db", "import", str(tmp_path / "from-sqlite.jsonl"))
+    assert code == 0 and "answers: 2" in out and "reports: 2" in out
+    code, _, err = run(capsys, "db", "import", str(tmp_path / "from-sqlite.jsonl"))
+    assert code == 2 and "already holds answers or reports" in err
+    code, out, _ = run(capsys, "reports", "--status", "all", "--json")
+    reports = json.loads(out)["reports"]
+    assert [r["status"] for r in reports] == ["resolved", "open"]
+    assert reports[0]["answer_ref"].endswith(":3") and reports[0]["correction_status"] == "active"
+    code, out, _ = run(capsys, "report", answer_id, "--reason", "third", "--reporter", "cy")
+    assert "report #3 received" in out  # numbering continues after the imported reports
+    assert ask_json(capsys, data)["cached"] is False  # its report is open: not served
+    assert ask_json(capsys, data, "Who is Kanye West?")["cached"] is True
+    run(capsys, "db", "export", str(tmp_path / "from-postgres.jsonl"))
+
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", str(tmp_path / "back.sqlite3"))
+    code, _, _ = run(capsys, "db", "import", str(tmp_path / "from-postgres.jsonl"))
+    assert code == 0
+    run(capsys, "db", "export", str(tmp_path / "back.jsonl"))
+    assert _rows(tmp_path / "back.jsonl") == _rows(tmp_path / "from-postgres.jsonl")
+    code, out, _ = run(capsys, "reports", "--json")
+    assert [r["reporter_name"] for r in json.loads(out)["reports"]] == ["bo", "cy"]
+
+
+def test_backup_and_restore_on_postgresql(
+    capsys, monkeypatch, postgres_url: str, data: str, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", postgres_url)
+    answer_id = ask_json(capsys, data)["answer_id"]
+    run(capsys, "report", answer_id, "--reason", "before the backup")
+    code, out, _ = run(capsys, "db", "backup", str(tmp_path / "backup.jsonl"))
+    assert code == 0 and "backed up to" in out
+    run(capsys, "report", answer_id, "--reason", "after", "--reporter", "late")
+    run(capsys, "reports", "resolve", "1", "--note", "done")
+    code, out, _ = run(capsys, "db", "restore", str(tmp_path / "backup.jsonl"))
+    assert code == 0 and "reports: 1" in out
+    code, out, _ = run(capsys, "reports", "--status", "all", "--json")
+    (report,) = json.loads(out)["reports"]
+    assert (report["status"], report["reason"]) == ("open", "before the backup")
+    assert "report #2 received" in run(capsys, "report", answer_id, "--reason", "x", "--reporter",
+                                       "new")[1]  # fmt: skip
+
+
+def test_import_refuses_what_is_not_an_export(capsys, data: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"table": "answers", "row": {}}\n')
+    code, _, err = run(capsys, "db", "import", str(bad), "--data", data)
+    assert code == 2 and "not a citebot db export" in err
+    bad.write_text('{"format": "citebot-export", "schema_version": 999}\n')
+    code, _, err = run(capsys, "db", "import", str(bad), "--data", data)
+    assert code == 2 and "same citebot version" in err
 
 
 def test_a_file_that_is_not_a_database_is_named_and_kept(capsys, data: str) -> None:

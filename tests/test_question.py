@@ -32,7 +32,7 @@ def test_expected_answer_type(question, kind):
 
 
 def test_questions_without_a_type():
-    assert analyze_question("What did Kim say about hate speech?").answer_type is None
+    assert analyze_question("What did Kim say about hate speech?", fine=False).answer_type is None
     assert analyze_question("Tell me about the dinner").answer_type is None
 
 

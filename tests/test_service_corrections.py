@@ -1,16 +1,17 @@
-"""Corrections and "This answered me" through the service, on real SQLite files."""
+"""Corrections and "This answered me" through the service, on both store backends (a real
+SQLite file, a real PostgreSQL database)."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.service import Asker, Service, ServiceError
-from bot.store import DB_FILENAME
+from bot.store import check_store, database_target
 from knowledge.library import open_library
+from tests.store_support import settings_for
 
 HERE = Asker(user_id="1", display_name="Ada", guild_id="77", channel_id="88")
 THERE = Asker(user_id="2", display_name="Bob", guild_id="99", channel_id="98")
@@ -23,6 +24,13 @@ async def correct(service: Service, question: str = QUESTION, asker: Asker = HER
     answer = await service.ask(question, asker)
     report = await service.report(answer.answer_id, asker, "wrong", "it says Palm Beach")
     return await service.resolve(report.report_id, "Mo", "resolved", "see 000", answer=ref)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, store_target):
+    settings = settings_for(tmp_path / "data")
+    settings.database_url = str(store_target)
+    return settings
 
 
 def first(answer) -> tuple[str, int]:
@@ -161,9 +169,8 @@ async def test_this_answered_me_is_stored_once_per_user_and_listed_per_guild(
         await service.answered_me("nope", 1, HERE)
     assert await service.clear_cache() >= 1  # answers with feedback are kept
     assert len(await service.feedback()) == 2
-    with sqlite3.connect(settings.data_dir / DB_FILENAME) as db:
-        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-    db.close()
+    check = await check_store(database_target(settings.database_url, settings.data_dir))
+    assert check.ok and check.counts["feedback"] == 2  # and, on SQLite, no dangling reference
 
 
 def first_of(quotes) -> tuple[str, int]:

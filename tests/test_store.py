@@ -1,18 +1,24 @@
-"""bot/store.py on real SQLite files: cache, reports, migrations, locking and damaged files."""
+"""bot/store.py on both backends (a real SQLite file, a real PostgreSQL database): cache, reports,
+migrations, locking; and, SQLite only, damaged files and unusable folders."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import logging
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+import bot.store as store_module
 from bot.store import (
     DB_FILENAME,
     MIGRATIONS,
     SCHEMA_VERSION,
+    Backend,
     CacheKey,
     RecordNotFound,
     ReportClosed,
@@ -20,6 +26,8 @@ from bot.store import (
     StoreBusyError,
     StoreError,
     check_database,
+    check_store,
+    open_backend,
     question_key,
 )
 
@@ -48,8 +56,8 @@ def _digest(path: Path) -> str:
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    store = await Store.open(tmp_path / DB_FILENAME)
+async def store(store_target: str | Path):
+    store = await Store.open(store_target)
     yield store
     await store.close()
 
@@ -72,7 +80,7 @@ def test_question_key_folds_case_whitespace_and_end_punctuation() -> None:
 # -- setup ------------------------------------------------------------------------------------
 async def test_new_database_uses_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
     async with await Store.open(tmp_path / "deep" / "er" / DB_FILENAME, busy_timeout=3) as store:
-        db = store._db
+        db = store.backend._db
         assert (await (await db.execute("PRAGMA journal_mode")).fetchone())[0] == "wal"
         assert (await (await db.execute("PRAGMA foreign_keys")).fetchone())[0] == 1
         assert (await (await db.execute("PRAGMA busy_timeout")).fetchone())[0] == 3000
@@ -81,12 +89,11 @@ async def test_new_database_uses_wal_foreign_keys_and_a_busy_timeout(tmp_path: P
 
 
 # -- cache ------------------------------------------------------------------------------------
-async def test_cache_miss_then_hit_across_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / DB_FILENAME
-    async with await Store.open(path) as store:
+async def test_cache_miss_then_hit_across_a_restart(store_target: str | Path) -> None:
+    async with await Store.open(store_target) as store:
         assert await store.lookup(KEY) is None
         answer_id = await store.save(KEY, "Where did they first meet?", ANSWER_JSON)
-    async with await Store.open(path) as store:
+    async with await Store.open(store_target) as store:
         hit = await store.lookup(KEY)
         assert hit is not None
         assert (hit.answer_id, hit.answer_json) == (answer_id, ANSWER_JSON)
@@ -204,35 +211,42 @@ async def test_resolve_records_the_moderator_and_refuses_closed_or_foreign_repor
 
 
 # -- migrations -------------------------------------------------------------------------------
-def _make_database_at(path: Path, version: int) -> None:
-    """A file as an older citebot left it: the first `version` migrations and some data."""
-    with sqlite3.connect(path) as db:
-        for step in MIGRATIONS[:version]:
-            for statement in step:
-                db.execute(statement)
-        db.execute(f"PRAGMA user_version = {version}")
-        if version >= 1:
-            db.execute(
-                "INSERT INTO answers VALUES ('old0000001', ?, ?, ?, 'Where?', ?, '2024-01-01')",
-                (*KEY, ANSWER_JSON),
-            )
-            db.execute("INSERT INTO cache (answer_id, cached_at) VALUES ('old0000001', 'x')")
-        if version >= 2:
-            db.execute(
-                """INSERT INTO reports (answer_id, question, answer_text, reporter_key,
-                       reporter_name, category, reason, created_at, updated_at, status)
-                   VALUES ('old0000001', 'Where?', 'text', 'name:ann', 'ann', 'other', 'old',
-                           '2024-01-01T00:00:00+00:00', '2024-01-01T00:00:00+00:00',
-                           'resolved')"""
-            )
-    db.close()
+async def _make_database_at(target: str | Path, version: int) -> None:
+    """A database as an older citebot left it: the first `version` migrations and some data."""
+    backend = await open_backend(target)
+    try:
+        async with backend.transaction() as tx:
+            for step in MIGRATIONS[:version]:
+                for statement in step:
+                    await tx.execute(statement)
+            if version:
+                await backend.set_schema_version(tx, version)
+            if version >= 1:
+                await tx.execute(
+                    "INSERT INTO answers VALUES ('old0000001', ?, ?, ?, 'Where?', ?, '2024-01-01')",
+                    (*KEY, ANSWER_JSON),
+                )
+                await tx.execute(
+                    "INSERT INTO cache (answer_id, cached_at) VALUES ('old0000001', 'x')"
+                )
+            if version >= 2:
+                await tx.execute(
+                    """INSERT INTO reports (answer_id, question, answer_text, reporter_key,
+                           reporter_name, category, reason, created_at, updated_at, status)
+                       VALUES ('old0000001', 'Where?', 'text', 'name:ann', 'ann', 'other', 'old',
+                               '2024-01-01T00:00:00+00:00', '2024-01-01T00:00:00+00:00',
+                               'resolved')"""
+                )
+    finally:
+        await backend.close()
 
 
 @pytest.mark.parametrize("version", range(SCHEMA_VERSION))
-async def test_migrates_forward_from_every_earlier_version(tmp_path: Path, version: int) -> None:
-    path = tmp_path / DB_FILENAME
-    _make_database_at(path, version)
-    async with await Store.open(path) as store:
+async def test_migrates_forward_from_every_earlier_version(
+    store_target: str | Path, version: int
+) -> None:
+    await _make_database_at(store_target, version)
+    async with await Store.open(store_target) as store:
         hit = await store.lookup(KEY)
         if version >= 1:
             assert hit is not None and hit.answer_id == "old0000001"
@@ -244,42 +258,58 @@ async def test_migrates_forward_from_every_earlier_version(tmp_path: Path, versi
         assert len(old_reports) == (1 if version >= 2 else 0)
         stats = await store.cache_stats()
         assert stats.hits + stats.misses == 1
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    db.close()
-    assert check_database(path).ok
+    result = await check_store(store_target)
+    assert result.ok and result.schema_version == SCHEMA_VERSION
 
 
-async def test_two_stores_opening_a_fresh_file_at_once_migrate_it_once(tmp_path: Path) -> None:
-    path = tmp_path / DB_FILENAME
-    stores = await asyncio.gather(*(Store.open(path) for _ in range(4)))
+async def test_two_stores_opening_a_fresh_database_at_once_migrate_it_once(
+    store_target: str | Path,
+) -> None:
+    stores = await asyncio.gather(*(Store.open(store_target) for _ in range(4)))
     for store in stores:
         await store.close()
-    assert check_database(path).schema_version == SCHEMA_VERSION
+    assert (await check_store(store_target)).schema_version == SCHEMA_VERSION
 
 
-async def test_a_database_from_a_newer_citebot_is_refused_untouched(tmp_path: Path) -> None:
-    path = tmp_path / DB_FILENAME
-    with sqlite3.connect(path) as db:
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    db.close()
-    before = _digest(path)
+async def _schema_version(target: str | Path) -> int:
+    backend: Backend = await open_backend(target)
+    try:
+        async with backend.read() as tx:
+            return await backend.schema_version(tx)
+    finally:
+        await backend.close()
+
+
+async def test_a_database_from_a_newer_citebot_is_refused_untouched(
+    store_target: str | Path,
+) -> None:
+    backend = await open_backend(store_target)
+    async with backend.transaction() as tx:
+        await backend.set_schema_version(tx, SCHEMA_VERSION + 1)
+    await backend.close()
+    before = _digest(store_target) if isinstance(store_target, Path) else None
     with pytest.raises(StoreError, match="newer citebot"):
-        await Store.open(path)
-    assert _digest(path) == before
+        await Store.open(store_target)
+    assert await _schema_version(store_target) == SCHEMA_VERSION + 1
+    if before is not None:
+        assert _digest(store_target) == before
 
 
-async def test_someone_elses_sqlite_database_is_refused_untouched(tmp_path: Path) -> None:
-    path = tmp_path / DB_FILENAME
-    with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE recipes (name TEXT)")
-        db.execute("INSERT INTO recipes VALUES ('soup')")
-    db.close()
-    before = _digest(path)
+async def test_someone_elses_database_is_refused_untouched(store_target: str | Path) -> None:
+    backend = await open_backend(store_target)
+    async with backend.transaction() as tx:
+        await tx.execute("CREATE TABLE recipes (name TEXT)")
+        await tx.execute("INSERT INTO recipes VALUES ('soup')")
+    await backend.close()
+    before = _digest(store_target) if isinstance(store_target, Path) else None
     with pytest.raises(StoreError, match="not citebot's") as caught:
-        await Store.open(path)
-    assert str(path) in str(caught.value)
-    assert _digest(path) == before
+        await Store.open(store_target)
+    assert str(store_target).split("@")[-1] in str(caught.value)
+    assert await _schema_version(store_target) == 0
+    if before is not None:
+        assert _digest(store_target) == before
+    result = await check_store(store_target)
+    assert not result.ok and "not citebot's" in result.problems[0]
 
 
 # -- damaged files and unusable folders -------------------------------------------------------
@@ -340,34 +370,100 @@ async def test_a_folder_in_place_of_the_database_file_is_reported(tmp_path: Path
         await Store.open(tmp_path / DB_FILENAME)
 
 
-# -- locking ----------------------------------------------------------------------------------
-async def test_a_write_waits_for_another_connection_to_release_its_lock(store: Store) -> None:
-    answer_id = await store.save(KEY, "q", ANSWER_JSON)
-    other = sqlite3.connect(store.path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    other.execute("INSERT INTO counters (name, value) VALUES ('other', 1)")
-    pending = asyncio.ensure_future(store.add_report(**_report_fields(answer_id)))
-    await asyncio.sleep(0.3)
-    assert not pending.done()  # waiting on the lock, not failing
-    other.execute("COMMIT")
-    other.close()
-    report = await pending
-    assert report.status == "open"
-    assert (await store.cache_stats()).open_reports == 1
+# -- locking and concurrency ------------------------------------------------------------------
+@contextlib.asynccontextmanager
+async def write_lock_held_by(other: Store) -> AsyncIterator[None]:
+    """Another process (its own store) holds the write lock for the block's duration."""
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with other.backend.transaction() as tx:
+            await tx.execute("INSERT INTO counters (name, value) VALUES ('other', 1)")
+            held.set()
+            await release.wait()
+
+    holder = asyncio.ensure_future(hold())
+    await held.wait()
+    try:
+        yield
+    finally:
+        release.set()
+        await holder
 
 
-async def test_a_lock_held_past_the_busy_timeout_gives_a_clear_error(tmp_path: Path) -> None:
-    path = tmp_path / DB_FILENAME
-    async with await Store.open(path, busy_timeout=0.2) as store:
-        other = sqlite3.connect(path, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
-        try:
-            with pytest.raises(StoreBusyError, match="locked by another citebot process"):
+async def test_a_write_waits_for_another_process_to_release_its_lock(store_target) -> None:
+    async with await Store.open(store_target) as store, await Store.open(store_target) as other:
+        answer_id = await store.save(KEY, "q", ANSWER_JSON)
+        async with write_lock_held_by(other):
+            pending = asyncio.ensure_future(store.add_report(**_report_fields(answer_id)))
+            await asyncio.sleep(0.3)
+            assert not pending.done()  # waiting on the lock, not failing
+        report = await pending
+        assert report.status == "open"
+        assert (await store.cache_stats()).open_reports == 1
+
+
+async def test_a_write_that_must_wait_says_so_then_reports_busy(
+    store_target, monkeypatch, caplog
+) -> None:
+    monkeypatch.setattr(store_module, "WAIT_NOTICE_S", 0.1)
+    async with (
+        await Store.open(store_target, busy_timeout=0.5) as store,
+        await Store.open(store_target) as other,
+    ):
+        async with write_lock_held_by(other):
+            with caplog.at_level(logging.WARNING), pytest.raises(StoreBusyError) as caught:
                 await store.save(KEY, "q", ANSWER_JSON)
-        finally:
-            other.execute("ROLLBACK")
-            other.close()
         assert await store.save(KEY, "q", ANSWER_JSON)  # usable again once released
+    assert "waiting for the database" in caplog.text
+    message = str(caught.value)
+    assert "is busy" in message and "nothing was changed" in message
+    assert "locked by another citebot process" in message
+
+
+async def test_pending_hit_counts_never_hold_up_closing(store_target) -> None:
+    async with await Store.open(store_target) as store:
+        await store.save(KEY, "q", ANSWER_JSON)
+    store = await Store.open(store_target)
+    async with await Store.open(store_target) as other:
+        await store.lookup(KEY)
+        async with write_lock_held_by(other):
+            started = asyncio.get_running_loop().time()
+            await store.close()  # written if it can be at once, else dropped: a statistic
+            assert asyncio.get_running_loop().time() - started < 1.0
+
+
+async def test_a_cache_hit_does_not_wait_for_another_process_writing(store_target) -> None:
+    async with (
+        await Store.open(store_target, busy_timeout=20) as store,
+        await Store.open(store_target) as other,
+    ):
+        await store.save(KEY, "q", ANSWER_JSON)
+        async with write_lock_held_by(other):
+            hit = await asyncio.wait_for(store.lookup(KEY), 5.0)  # a wait would be 20 s
+        assert hit is not None
+        assert (await store.cache_stats()).hits == 1  # counted, written later
+        assert (await other.cache_stats()).hits == 0
+    async with await Store.open(store_target) as again:
+        assert (await again.cache_stats()).hits == 1  # written on close
+
+
+async def test_no_report_is_lost_when_two_processes_file_at_once(store_target) -> None:
+    """Two stores (two processes' worth of connections) filing 60 reports concurrently: every
+    distinct reporter gets one report, and one reporter's repeats merge into one."""
+    async with await Store.open(store_target) as one, await Store.open(store_target) as two:
+        answer_id = await one.save(KEY, "q", ANSWER_JSON)
+        filings = [
+            (one if n % 2 else two).add_report(
+                **_report_fields(answer_id, reporter_id=f"u{n % 20}", reason=f"reason {n}")
+            )
+            for n in range(60)
+        ]
+        filed = await asyncio.gather(*filings)
+        reports = await two.reports("open")
+    assert len(reports) == 20 == len({r.report_id for r in filed})
+    for report in reports:
+        assert len(report.reason.split("\n\n")) == 3  # its three reasons, none lost
 
 
 async def test_a_cancelled_caller_leaves_the_connection_usable(store: Store) -> None:

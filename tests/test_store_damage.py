@@ -118,7 +118,9 @@ async def test_a_cache_hit_is_a_read_that_never_waits_for_the_write_lock(tmp_pat
             other.execute("ROLLBACK")
             other.close()
         await store.save(KEY._replace(question_key="another"), "q2", ANSWER_JSON)
-        row = (await (await store._db.execute("SELECT hits FROM cache LIMIT 1")).fetchone())[0]
+        row = (
+            await (await store.backend._db.execute("SELECT hits FROM cache LIMIT 1")).fetchone()
+        )[0]
         assert row == 1  # written with the next write
 
 

@@ -290,3 +290,14 @@ def test_gold_list_scores_and_every_gold_sentence_is_verbatim(corpus):
     assert report.gold == len(GOLD.dates) >= 40
     assert report.false_positives == [] and report.misses == []
     assert report.precision == 1.0 and report.value_accuracy == 1.0
+
+
+def test_every_rule_has_exactly_one_resolver():
+    """Resolvers are looked up by rule name: a rule without one would fail only at tagging time."""
+    from knowledge.temporal.resolvers import CALENDAR_RESOLVERS, RELATIVE_RESOLVERS, RESOLVERS
+    from knowledge.temporal.rules import RULES
+
+    names = [rule.name for rule in RULES]
+    assert len(names) == len(set(names))
+    assert set(names) == set(RESOLVERS)
+    assert not set(CALENDAR_RESOLVERS) & set(RELATIVE_RESOLVERS)

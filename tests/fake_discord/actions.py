@@ -108,7 +108,8 @@ class UserActions:
         channel, user, member = self._context(author, channel)
         message = self._user_message(content, channel, user, member, reply_to)
         self._store(message)
-        session = await self.wait_for_session()
+        guild_id = channel.guild.id if channel.guild is not None else None
+        session = await self.wait_for_session(guild_id=guild_id, routed=True)
         if not self._deliverable(session, message):
             return message
         delivered = dict(message)
@@ -172,7 +173,8 @@ class UserActions:
         payload = self._interaction_base(kind, data, channel, plain, member)
         if message is not None:
             payload["message"] = message
-        session = await self.wait_for_session()
+        guild_id = channel.guild.id if channel.guild is not None else None
+        session = await self.wait_for_session(guild_id=guild_id, routed=True)
         loop = asyncio.get_running_loop()
         handle = SentInteraction(
             fake=self,
@@ -184,6 +186,7 @@ class UserActions:
             user=plain,
             created=loop.time(),
             source_message_id=int(message["id"]) if message else None,
+            shard=session.shard[0],
         )
         self.interactions[handle.id] = handle
         assert session.connection is not None

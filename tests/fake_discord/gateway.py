@@ -1,5 +1,8 @@
 """The gateway websocket: HELLO, IDENTIFY/READY/GUILD_CREATE, heartbeats, RESUME, dispatch.
 
+A client that identifies with ``shard: [id, count]`` gets only the guilds Discord would route to
+that shard, (guild_id >> 22) % count == id, and their events (direct messages go to shard 0).
+
 discord.py asks for ``compress=zlib-stream`` (or ``zstd-stream`` when a zstd module is
 installed) in the URL. For zlib-stream the fake compresses every frame with one shared zlib
 context flushed with Z_SYNC_FLUSH, exactly what discord.py's decompressor expects. For any
@@ -29,6 +32,7 @@ RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 6, 7
 NOT_AUTHENTICATED = 4003
 AUTHENTICATION_FAILED = 4004
 ALREADY_AUTHENTICATED = 4005
+INVALID_SHARD = 4010
 DISALLOWED_INTENTS = 4014
 
 GUILDS = 1 << 0
@@ -57,6 +61,18 @@ class GatewaySession:
 
     def has_intent(self, bit: int) -> bool:
         return bool(self.intents & bit)
+
+    @property
+    def shard(self) -> tuple[int, int]:
+        """(shard_id, shard_count) from IDENTIFY; (0, 1) when the client does not shard."""
+        value = self.identify.get("shard") or (0, 1)
+        return int(value[0]), int(value[1])
+
+    def covers(self, guild_id: int | None) -> bool:
+        """Discord's routing: a guild's events go to shard (guild_id >> 22) % shard_count,
+        direct messages to shard 0."""
+        shard_id, count = self.shard
+        return shard_id == (0 if guild_id is None else (guild_id >> 22) % count)
 
 
 class GatewayConnection:
@@ -141,12 +157,17 @@ class GatewayConnection:
         if intents & PRIVILEGED_INTENTS & ~fake.allowed_privileged_intents:
             await self.close(DISALLOWED_INTENTS, "Disallowed intent(s).")
             return
+        shard = data.get("shard")
+        if shard is not None and not 0 <= int(shard[0]) < int(shard[1]):
+            await self.close(INVALID_SHARD, "Invalid shard.")
+            return
         self.session = GatewaySession(id=secrets.token_hex(16), identify=data, connection=self)
         fake.sessions[self.session.id] = self.session
+        guilds = [g for g in fake.world.guilds if self.session.covers(g.id)]
         ready: dict[str, Any] = {
             "v": 10,
             "user": {**fake.bot_user.payload(), "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in fake.world.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": self.session.id,
             "session_type": "normal",
             "resume_gateway_url": fake.gateway_url,
@@ -162,7 +183,7 @@ class GatewayConnection:
         if "shard" in data:
             ready["shard"] = data["shard"]
         await self.dispatch("READY", ready)
-        for guild in fake.world.guilds:
+        for guild in guilds:
             if intents & GUILDS:
                 await self.dispatch("GUILD_CREATE", guild.payload())
         fake._notify()

@@ -49,6 +49,7 @@ class SentInteraction:
     user: FakeUser
     created: float
     source_message_id: int | None = None
+    shard: int = 0  # the shard of the gateway session it was delivered to
     callback: RecordedRequest | None = None
     original_message_id: int | None = None
     followup_message_ids: list[int] = field(default_factory=list)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
 import discord
@@ -101,6 +101,7 @@ class FakeDiscord(UserActions, MessageStore, RestApi):
         self._changed: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
         self._port = 0
+        self._via_shard: int | None = None
         self._saved_discord_urls: tuple[str, Any] | None = None
         self._routes = self._build_routes()
 
@@ -281,13 +282,35 @@ class FakeDiscord(UserActions, MessageStore, RestApi):
 
         return await self.wait_until(check, timeout, f"request #{nth} {method} {path_regex}")
 
-    async def wait_for_session(self, timeout: float = 5.0) -> GatewaySession:
-        """The most recent identified session with an open connection."""
-        return await self.wait_until(self._live_session, timeout, "an identified gateway session")
+    async def wait_for_session(
+        self, timeout: float = 5.0, *, guild_id: int | None = None, routed: bool = False
+    ) -> GatewaySession:
+        """The most recent identified session with an open connection; `routed`: the one
+        whose shard Discord routes `guild_id`'s events to (None: direct messages)."""
+        return await self.wait_until(
+            lambda: self._live_session(guild_id, routed), timeout, "an identified gateway session"
+        )
 
-    def _live_session(self) -> GatewaySession | None:
+    def _live_session(
+        self, guild_id: int | None = None, routed: bool = False
+    ) -> GatewaySession | None:
         live = [s for s in self.sessions.values() if s.connection and s.connection.open]
+        if self._via_shard is not None:
+            live = [s for s in live if s.shard[0] == self._via_shard]
+        elif routed:
+            live = [s for s in live if s.covers(guild_id)]
         return live[-1] if live else None
+
+    @contextlib.contextmanager
+    def via_shard(self, shard_id: int) -> Iterator[None]:
+        """Deliver the block's user actions to shard `shard_id` whatever their guild: the
+        guild's events as another process would get them after a resharding, to show that
+        state lives in the shared database, not in the process."""
+        self._via_shard = shard_id
+        try:
+            yield
+        finally:
+            self._via_shard = None
 
     # ------------------------------------------------------------------ faults
 
@@ -318,7 +341,8 @@ class FakeDiscord(UserActions, MessageStore, RestApi):
         await session.connection.dispatch(event, data)
 
     async def _dispatch_if_connected(self, event: str, data: dict[str, Any]) -> None:
-        session = self._live_session()
+        guild_id = int(data["guild_id"]) if data.get("guild_id") else None
+        session = self._live_session(guild_id, routed=True)
         if session is None or session.connection is None:
             return
         if not self._deliverable(session, data):

@@ -1,0 +1,101 @@
+"""The tagger's English: month and weekday names, number words, pattern pieces, context cues.
+
+General English only (no words of any article): the names come from `calendar`, the cue
+lists are what tells a year from a count, an address or a code.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+
+SEASON_WORDS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
+MONTHS = {
+    name: i for i in range(1, 13) for name in (calendar.month_name[i], calendar.month_abbr[i])
+} | {"Sept": 9}
+WEEKDAYS = {calendar.day_name[i]: i for i in range(7)}
+WEEKDAY_ABBR = {calendar.day_abbr[i]: i for i in range(7)} | {"Tues": 1, "Thur": 3, "Thurs": 3}
+NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "a few": 3,
+    "a couple of": 2,
+    "a couple": 2,
+    "several": 3,
+}
+VAGUE_QUANTITIES = frozenset({"a few", "a couple of", "a couple", "several"})
+
+# Case-sensitive: a month or weekday is a capitalised name, so "may" the verb never matches.
+FULL_MONTH = "|".join(calendar.month_name[1:])
+ABBR_MONTH = r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+MON = rf"(?P<mon>{FULL_MONTH}|{ABBR_MONTH})"
+WD = rf"(?P<wd>{'|'.join(calendar.day_name)}|(?:Mon|Tues|Tue|Wed|Thurs|Thur|Thu|Fri|Sat|Sun)\.)"
+DAY = r"(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?"
+YEAR = r"(?P<y>[12]\d{3})"
+NOT_NUMBER_AFTER = r"(?![\d:]|[.,]\d)"
+QTY = (
+    r"(?P<qty>a\s+few|a\s+couple(?:\s+of)?|several|an?|one|two|three|four|five|six|seven|eight"
+    r"|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|\d{1,3})"
+)
+APPROX = (
+    r"(?P<approx>nearly|almost|about|around|roughly|approximately|some|over|more\s+than"
+    r"|less\s+than|under|just\s+over|just\s+under|at\s+least|close\s+to|barely|only|just)"
+)
+UNIT = r"(?P<unit>days?|weeks?|months?|years?|decades?)"
+SEASON = r"(?P<season>[Ss]pring|[Ss]ummer|[Ff]all|[Aa]utumn|[Ww]inter)"
+EXACT_WORDS = frozenset({"only", "just"})  # "just a year later" is not vaguer than "a year"
+
+FUTURE_CUE = re.compile(
+    r"(?i)\b(?:will|won't|shall|'ll|going\s+to|plans?\s+to|planning\s+to|(?:is|are)\s+set\s+to"
+    r"|scheduled|upcoming|expected\s+to|next)\b|\u2019ll\b"
+)
+STREET = re.compile(
+    r"\s+(?:[A-Z][\w.'-]*\s+){0,3}(?:Avenue|Ave\.?|Street|St\.|Road|Rd\.?|Boulevard|Blvd\.?"
+    r"|Drive|Dr\.|Lane|Ln\.?|Way|Place|Pl\.|Court|Ct\.|Parkway|Pkwy\.?|Highway|Broadway|Plaza"
+    r"|Square|Terrace|Circle)\b"
+)
+NOT_A_YEAR_BEFORE = frozenset(
+    {"no", "number", "nos", "room", "suite", "route", "flight", "page", "pp", "p", "unit",
+     "apartment", "apt", "highway", "interstate", "model", "into", "at", "code", "score",
+     "exit", "mile", "gate", "box", "bus", "pier", "platform", "channel", "version", "v"}
+)  # fmt: skip
+STRONG_YEAR_BEFORE = frozenset(
+    {"in", "since", "until", "till", "during", "circa", "by", "from", "through", "throughout",
+     "before", "after", "of", "and", "to", "between", "early", "late", "mid", "summer",
+     "spring", "winter", "fall", "autumn"}
+)  # fmt: skip
+NON_PLURAL_S = frozenset(
+    {"was", "is", "has", "as", "its", "his", "this", "thus", "plus", "yes", "does", "says",
+     "sees", "marks", "brings", "saw", "gives", "makes", "proves", "remains", "becomes"}
+)  # fmt: skip
+IRREGULAR_PLURALS = frozenset(
+    {"people", "men", "women", "children", "feet", "teeth", "mice", "geese", "police", "staff",
+     "cattle", "sheep", "fish", "deer", "personnel", "crew", "head"}
+)  # fmt: skip
+QUANTIFIERS = frozenset(
+    {"about", "around", "nearly", "almost", "over", "some", "roughly", "approximately", "than",
+     "only", "just", "exactly", "least"}
+)  # fmt: skip
+FUNCTION_WORDS = frozenset(
+    {"and", "or", "but", "when", "as", "in", "on", "at", "to", "for", "with", "after", "before",
+     "until", "till", "was", "were", "is", "that", "which", "while", "because", "he", "she",
+     "they", "we", "i", "it", "the", "a", "an", "there", "so", "then"}
+)  # fmt: skip
+HOLIDAY_BEFORE = re.compile(r"(?:Good|Black|Cyber|Super|Easter|Palm|Ash|Holy|Bloody)\s+$")

@@ -1,0 +1,73 @@
+"""The index is built once per data folder and shared: real processes racing for it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from filelock import FileLock
+
+from knowledge.build_once import lock_path
+from knowledge.corpus import Corpus
+from knowledge.library import index_dir, open_library
+from tests.store_support import ROOT
+
+OPEN = (
+    "import sys; from pathlib import Path; from knowledge.library import open_library; "
+    "library = open_library(None, Path(sys.argv[1])); "
+    "print('built' if library.rebuilt else 'loaded', len(library.index.search(['kim'], 3)))"
+)
+
+
+def _start(data: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", OPEN, str(data)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_processes_starting_together_build_the_index_once(corpus: Corpus, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    folder = index_dir(data, corpus.fingerprint)
+    folder.parent.mkdir(parents=True)
+    lock = lock_path(data, "index", corpus.fingerprint)
+    lock.parent.mkdir()
+    with FileLock(lock):  # as if a build were under way
+        processes = [_start(data) for _ in range(3)]
+        time.sleep(2.0)
+        assert all(p.poll() is None for p in processes)  # waiting, not building a copy
+        assert not folder.exists()
+    outputs = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        outputs.append(out.split()[0])
+    assert sorted(outputs) == ["built", "loaded", "loaded"]
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_half_written_index_is_never_loaded(corpus: Corpus, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    folder = index_dir(data, corpus.fingerprint)
+    crashed = folder.with_name(f".{folder.name}.x1y2.tmp")  # a build killed mid-write
+    crashed.mkdir(parents=True)
+    (crashed / "citebot.json").write_text("{")
+    library = open_library(None, data)
+    assert library.rebuilt and (folder / "citebot.json").is_file()
+    assert not open_library(None, data).rebuilt
+
+
+def test_rebuilding_leaves_running_processes_their_mapped_index(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    running = open_library(None, data)
+    before = running.index.search(["kim"], 3)
+    rebuilt = open_library(None, data, rebuild=True)  # what `citebot index` does
+    assert rebuilt.rebuilt
+    assert running.index.search(["kim"], 3) == before == rebuilt.index.search(["kim"], 3)
