@@ -319,6 +319,6 @@ def _quote(library: Library, unit: _Unit) -> Quote:
     stats = library.sentences
     c = unit.candidate
     passage = library.passages[c.passage]
-    source = library.corpus.source(passage.source_id)
+    source = library.data.source(passage.source_id)  # metadata only: no passage read
     start, end = stats.spans[unit.first].start, stats.spans[unit.last].end
     return quote_of(source, passage, start, end, round(c.score, 4))
