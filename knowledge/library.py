@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import weakref
-from collections import Counter
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -45,6 +45,7 @@ from knowledge.sentences import SentenceStats
 if TYPE_CHECKING:
     from knowledge.aliases import Aliases
     from knowledge.query_reading import QueryWords
+    from knowledge.reading_data import ReadingData
     from knowledge.semantic import Semantic
     from knowledge.spelling import Speller
     from knowledge.timeline import Timeline
@@ -149,52 +150,62 @@ class Library:
         )
 
     @cached_property
-    def speller(self) -> Speller:
-        """The corpus' spelling dictionary, saved per fingerprint beside the index."""
-        from knowledge.spelling import load_or_build_speller
+    def reading(self) -> ReadingData:
+        """Name casing, alias groups and spelling counts, saved by the build: no passage is
+        scanned to answer a process's first question."""
+        from knowledge.reading_data import load_reading
 
-        return load_or_build_speller(self.passages, self.fingerprint, self.data_dir)
+        try:
+            return load_reading(self.data.folder)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DataError(f"cannot read the reading data in {self.data.folder}: {exc}") from exc
 
     @cached_property
-    def name_counts(self) -> Counter[str]:
-        """The corpus' names and how often each is mentioned (knowledge/names.py)."""
-        from knowledge.names import name_counts
+    def speller(self) -> Speller:
+        """The corpus' spelling dictionary, counted by the build."""
+        from knowledge.spelling import Speller
 
-        return name_counts(self.corpus)
+        return Speller(self.reading.spelling)
 
     @cached_property
     def query_words(self) -> QueryWords:
         """What reading a question needs to know about this library's words."""
         from knowledge.embeddings import default_vectors
-        from knowledge.query_reading import QueryWords, name_casing
+        from knowledge.query_reading import QueryWords
 
-        stats = self.sentences
+        reading = self.reading
         speller = self.speller
-        named = [n for n, _ in self.name_counts.most_common()]
-        names, phrases, capitalised = name_casing(named, stats.texts)
         return QueryWords(
-            vocabulary=frozenset(speller.counts) | frozenset(stats.vocabulary),
+            vocabulary=Either(speller.counts, self.sentences.vocabulary),
             counts=speller.counts,
-            names=names,
-            phrases=phrases,
+            names=reading.names,
+            phrases=reading.phrases,
             speller=speller,
             english=default_vectors().tokens,
-            capitalised=capitalised,
+            capitalised=reading.capitalised,
         )
 
-    @cached_property
+    @property
     def aliases(self) -> Aliases:
         """Names that mean the same person or thing: learned from the sources, and the
-        corpus folder's aliases.txt."""
-        from knowledge.aliases import build_aliases
+        corpus folder's aliases.txt (gathered by the build)."""
+        return self.reading.aliases
 
-        return build_aliases(
-            self.name_counts,
-            self.query_words.capitalised,
-            self.sentences.texts,
-            self.corpus.aliases_text,
-            self.sentences.common_words,
-        )
+
+class Either(Collection[str]):
+    """Membership in either of two collections, without copying a large one into a set."""
+
+    def __init__(self, first: Collection[str], second: Collection[str]) -> None:
+        self._first, self._second = first, second
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._first or word in self._second
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._first, *self._second]))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def index_dir(data_dir: Path, fingerprint: str) -> Path:
@@ -234,7 +245,6 @@ def open_library(
         library = _build(folder, files, data_dir, fingerprint, strict, progress or Progress())
         if data_dir is not None:
             _remember(data_dir, key, fingerprint)
-            library.speller  # noqa: B018 - its dictionary is saved with the index, under the lock
         return library
 
     if data_dir is None:

@@ -19,7 +19,7 @@ from knowledge.corrections import (
     resolve_ref,
     rewording_score,
 )
-from knowledge.library import open_library
+from knowledge.library import SavedCorpus, open_library
 from knowledge.models import Answer
 
 AT = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
@@ -199,3 +199,34 @@ def test_passage_choices_follow_what_is_typed_or_the_reported_question(library) 
     asked = passage_choices(library, "", "Who is Ivanka Trump's husband?", limit=3)
     assert len(asked) == 3 and any("Kushner" in c.text for c in asked)
     assert len(passage_choices(library, "", None, limit=4)) == 4
+
+
+def test_references_and_moved_quotes_are_found_without_walking_the_sources(
+    tmp_path, monkeypatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("---\ntitle: A\n---\n\nCafé ends here.\n\nStart of it.\n")
+    (corpus / "b.md").write_text(
+        "---\ntitle: B\n---\n\nFirst one.\n\nSecond. Café ends here. Start of it.\n"
+    )
+    library = open_library(corpus, tmp_path / "data")
+
+    def walked(*args, **kwargs):
+        raise AssertionError("walked every source")
+
+    monkeypatch.setattr(SavedCorpus, "sources", property(walked))
+    monkeypatch.setattr(SavedCorpus, "source", walked)
+    ref, quote = resolve_ref(library, "b:2:2")
+    assert ref == PassageRef("b", 2, 2)
+    assert quote.text == "Café ends here." and quote.title == "B"
+    with pytest.raises(RefError, match="has paragraphs 1 to 2"):
+        resolve_ref(library, "b:3")
+    # Not at its reference any more: found where a paragraph holds it, after a multi-byte
+    # character (offsets are characters); a match across two paragraphs is no match.
+    moved = locate(library, PassageRef("b", 1), "Start of it.")
+    assert moved is not None and moved[0] == PassageRef("a", 2, 1)
+    assert locate(library, PassageRef("b", 1), "here.Start") is None  # a:1 then a:2
+    found = locate(library, PassageRef("b", 1), "ends here. Start")
+    assert found is not None and found[0] == PassageRef("b", 2, None)
+    assert (found[1].start, found[1].end) == (13, 29)
