@@ -21,7 +21,7 @@ from bot.cogs.timeline import TimelineQuery, TimelineQueryError, timeline_embeds
 from bot.lines import LineError, read_line
 from bot.render_text import visible
 from bot.service import Asker, Service, ServiceError
-from knowledge.answer import QuestionError
+from knowledge.answering.answer import QuestionError
 
 HELP = """\
 Type a question, or one of:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from bot import redact
 from bot.render_text import visible
 from bot.settings import Settings
-from knowledge.answer import QuestionError
+from knowledge.answering.answer import QuestionError
 from knowledge.corpus import CorpusError
 
 # Exit codes (README "Operating citebot"): 0 done; 1 internal failure or `db check` found
@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # A build longer than a couple of seconds reports its progress (knowledge/progress.py).
+    # A build longer than a couple of seconds reports its progress (knowledge/search/progress.py).
     logging.getLogger("knowledge.build").setLevel(logging.INFO)
     redact.install()
     handler: Handler = args.handler

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot.render_text import render_answer, visible
-from knowledge.library import Library, open_library
+from knowledge.search.library import Library, open_library
 
 if TYPE_CHECKING:
     from bot.service import Asker, Service

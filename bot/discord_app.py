@@ -20,7 +20,7 @@ from bot.cogs.common import Cooldowns, reply_ephemeral
 from bot.health import ShardHealth, write_health
 from bot.service import ServiceError
 from bot.settings import Settings
-from knowledge.answer import QuestionError
+from knowledge.answering.answer import QuestionError
 
 if TYPE_CHECKING:
     from bot.service import Service

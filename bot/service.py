@@ -41,9 +41,13 @@ from bot.store import (
     database_target,
     question_key,
 )
-from knowledge.answer import ANSWERER_VERSION, QuestionError, answer_question, clean_question
-from knowledge.corpus import default_corpus_dir
-from knowledge.corrections import (
+from knowledge.answering.answer import (
+    ANSWERER_VERSION,
+    QuestionError,
+    answer_question,
+    clean_question,
+)
+from knowledge.answering.corrections import (
     PassageChoice,
     PassageRef,
     RefError,
@@ -53,8 +57,9 @@ from knowledge.corrections import (
     passage_choices,
     resolve_ref,
 )
-from knowledge.library import Library, open_library, saved_build_key
+from knowledge.corpus import default_corpus_dir
 from knowledge.models import Answer, Quote
+from knowledge.search.library import Library, open_library, saved_build_key
 
 if TYPE_CHECKING:  # imported when first used: `citebot ask` need not pay for the date tagger
     from knowledge.timeline import Timeline

@@ -26,7 +26,7 @@ from typing import Any, Literal, NamedTuple, ParamSpec, Protocol, TypeVar
 
 from pydantic import BaseModel, computed_field
 
-from knowledge.analysis import fold
+from knowledge.text.analysis import fold
 
 log = logging.getLogger(__name__)
 

@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from knowledge.answer import (
+from knowledge.answering.answer import (
     DISAGREE_NOTE,
     MAX_QUESTION_CHARS,
     QuestionError,
     answer_question,
     clean_question,
 )
-from knowledge.library import open_library
+from knowledge.search.library import open_library
 
 QUESTIONS = [
     "Where did Kim Kardashian and Ivanka Trump first meet?",

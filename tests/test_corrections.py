@@ -1,4 +1,5 @@
-"""knowledge/corrections.py: passage references, corrected answers, telling rewordings apart."""
+"""knowledge/answering/corrections.py: passage references, corrected answers, telling
+rewordings apart."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from knowledge.corrections import (
+from knowledge.answering.corrections import (
     PARAPHRASE_THRESHOLD,
     PassageRef,
     RefError,
@@ -19,8 +20,8 @@ from knowledge.corrections import (
     resolve_ref,
     rewording_score,
 )
-from knowledge.library import SavedCorpus, open_library
 from knowledge.models import Answer
+from knowledge.search.library import SavedCorpus, open_library
 
 AT = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
 
@@ -131,7 +132,7 @@ def test_other_questions_are_not_rewordings(library, question: str, corrected: s
 
 
 def test_questions_are_read_as_the_answerer_reads_them(library) -> None:
-    """Chat forms ("bday", "wat") and typos ("ivanak") go through knowledge/query_reading.py,
+    """Chat forms ("bday", "wat") and typos ("ivanak") go through knowledge/text/query_reading.py,
     the one reading the answerer uses, not a private copy."""
     pairs = [
         ("wat did kim write on ivanka's bday", "what did kim write on ivanka's birthday"),

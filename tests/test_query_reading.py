@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.answer import answer_question
-from knowledge.chat_forms import LexiconError, default_lexicon, parse_lexicon, standard_form
-from knowledge.library import open_library
-from knowledge.query_reading import read_question
-from knowledge.ranking import Options
-from knowledge.spelling import word_counts
+from knowledge.answering.answer import answer_question
+from knowledge.answering.ranking import Options
+from knowledge.search.library import open_library
+from knowledge.text.chat_forms import LexiconError, default_lexicon, parse_lexicon, standard_form
+from knowledge.text.query_reading import read_question
+from knowledge.text.spelling import word_counts
 
 ARTICLE = """---
 title: The vote

@@ -10,13 +10,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-from knowledge.aliases import build_aliases
-from knowledge.answer import answer_question
-from knowledge.library import open_library
-from knowledge.names import name_counts
-from knowledge.query_reading import name_casing
-from knowledge.reading_data import READING
-from knowledge.spelling import word_counts
+from knowledge.answering.answer import answer_question
+from knowledge.search.library import open_library
+from knowledge.search.reading_data import READING
+from knowledge.text.aliases import build_aliases
+from knowledge.text.names import name_counts
+from knowledge.text.query_reading import name_casing
+from knowledge.text.spelling import word_counts
 
 CHAT = "when was alice jonhson pardoned"  # a lowercase name and a typo
 
@@ -25,30 +25,31 @@ SECOND_PROCESS = textwrap.dedent(
     import json, sys
     from pathlib import Path
 
-    import knowledge.aliases, knowledge.names, knowledge.query_reading, knowledge.spelling
-    from knowledge.library import SavedCorpus
-    from knowledge.library_data import PassageTable
+    import knowledge.text.aliases, knowledge.text.names
+    import knowledge.text.query_reading, knowledge.text.spelling
+    from knowledge.search.library import SavedCorpus
+    from knowledge.search.library_data import PassageTable
 
     def forbidden(*args, **kwargs):
         raise AssertionError("scanned the corpus")
 
     # Everything that walks every passage or sentence (or builds) is refused.
     for module, name in [
-        (knowledge.names, "name_counts"),
-        (knowledge.names.NameRuns, "add"),
-        (knowledge.query_reading.Casing, "add"),
-        (knowledge.aliases, "learned_pairs"),
-        (knowledge.spelling, "word_counts"),
+        (knowledge.text.names, "name_counts"),
+        (knowledge.text.names.NameRuns, "add"),
+        (knowledge.text.query_reading.Casing, "add"),
+        (knowledge.text.aliases, "learned_pairs"),
+        (knowledge.text.spelling, "word_counts"),
         (PassageTable, "__iter__"),
     ]:
         setattr(module, name, forbidden)
     SavedCorpus.sources = property(forbidden)
     SavedCorpus.passages = property(forbidden)
-    import knowledge.library_build
-    knowledge.library_build.build_library = forbidden
+    import knowledge.search.library_build
+    knowledge.search.library_build.build_library = forbidden
 
-    from knowledge.answer import answer_question
-    from knowledge.library import open_library
+    from knowledge.answering.answer import answer_question
+    from knowledge.search.library import open_library
 
     library = open_library(None, Path(sys.argv[1]))
     assert not library.rebuilt

@@ -10,7 +10,7 @@ import pytest
 from bot.cli import main
 from knowledge import timeline as tl
 from knowledge.corpus import load_corpus
-from knowledge.library import open_library
+from knowledge.search.library import open_library
 from knowledge.timeline import (
     FilterError,
     build_timeline,

@@ -14,7 +14,7 @@ from bot import render
 from bot.cogs.common import asker_from_interaction, asker_from_message, reply_ephemeral
 from bot.cogs.reports import view_for
 from bot.service import Asker, ServiceError
-from knowledge.answer import MAX_QUESTION_CHARS, QuestionError, clean_question
+from knowledge.answering.answer import MAX_QUESTION_CHARS, QuestionError, clean_question
 
 if TYPE_CHECKING:
     from bot.discord_app import CiteBot

@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from knowledge.names import named_things
+from knowledge.text.names import named_things
 from knowledge.timeline import (
     FilterError,
     about_terms,

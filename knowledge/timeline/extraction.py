@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from knowledge.analysis import analyze
 from knowledge.corpus import Corpus
 from knowledge.models import Passage, Source
 from knowledge.temporal import (
@@ -16,6 +15,7 @@ from knowledge.temporal import (
     TimeValue,
     tag_paragraphs,
 )
+from knowledge.text.analysis import analyze
 from knowledge.timeline.models import Mention
 
 

@@ -7,12 +7,12 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 
-from knowledge.analysis import analyze
 from knowledge.errors import UserError
 from knowledge.temporal import (
     TimeValue,
     parse_value,
 )
+from knowledge.text.analysis import analyze
 from knowledge.timeline.models import Event, Mention
 
 

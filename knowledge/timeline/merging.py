@@ -9,12 +9,12 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from knowledge.analysis import analyze
 from knowledge.corpus import Corpus
 from knowledge.temporal import (
     GRANULARITY_ORDER,
     TimeValue,
 )
+from knowledge.text.analysis import analyze
 from knowledge.timeline.extraction import ExtractedMention, collect_mentions
 from knowledge.timeline.models import Event, Mention, Timeline
 

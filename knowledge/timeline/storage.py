@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from knowledge.build_once import load_or_build, lock_path
 from knowledge.corpus import Corpus
 from knowledge.files import write_atomically
+from knowledge.search.build_once import load_or_build, lock_path
 from knowledge.temporal import TAGGER_VERSION
 from knowledge.timeline.merging import build_timeline
 from knowledge.timeline.models import TIMELINE_FORMAT, Timeline

@@ -1,10 +1,11 @@
 """What reading a question needs from the corpus, gathered during the library's streaming build.
 
-Name casing (knowledge/query_reading.py), alias groups (knowledge/aliases.py) and the spelling
-dictionary's word counts (knowledge/spelling.py) each need every sentence of the corpus. The
-build streams each sentence through them once; the results are saved as one JSON file in the
-library folder (stamped and verified with the rest, knowledge/library_data.py) and read on a
-process's first question, so serving never scans a passage.
+Name casing (knowledge/text/query_reading.py), alias groups (knowledge/text/aliases.py) and
+the spelling dictionary's word counts (knowledge/text/spelling.py) each need every sentence of
+the corpus. The build streams each sentence through them once; the results are saved as one
+JSON file in the library folder (stamped and verified with the rest,
+knowledge/search/library_data.py) and read on a process's first question, so serving never
+scans a passage.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.aliases import Aliases, build_aliases, states_alias
-from knowledge.names import NameRuns
-from knowledge.query_reading import Casing
+from knowledge.text.aliases import Aliases, build_aliases, states_alias
+from knowledge.text.names import NameRuns
+from knowledge.text.query_reading import Casing
 
 READING = "reading.json"
 

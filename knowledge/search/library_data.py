@@ -19,14 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge import integrity
-from knowledge.analysis import ANALYZER_VERSION
 from knowledge.errors import CitebotError
 from knowledge.files import write_atomically
-from knowledge.index import _Terms
 from knowledge.models import Passage, Source, Span
+from knowledge.search import integrity
+from knowledge.search.index import _Terms
+from knowledge.text.analysis import ANALYZER_VERSION
 
-DATA_FORMAT = "3"  # 2: file sizes and checksums; 3: reading.json (knowledge/reading_data.py)
+DATA_FORMAT = "3"  # 2: file sizes and checksums; 3: reading.json (knowledge/search/reading_data.py)
 META = "library.json"
 SOURCES = "sources.json"
 ARRAYS = (
@@ -314,7 +314,7 @@ class PassageTable(Sequence[Passage]):
 
 
 def save_meta(folder: Path, **fields) -> None:
-    """Written last, with every file's size and checksums (knowledge.integrity), so a damaged
+    """Written last, with every file's size and checksums (knowledge.search.integrity), so a damaged
     or swapped file is noticed on load without reading it whole."""
     files = {
         p.name: integrity.stamp(p).model_dump()

@@ -29,13 +29,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from knowledge.analysis import STOPWORDS, stem, words
+from knowledge.answering.question import analyze_question
+from knowledge.answering.ranking import rank, read
 from knowledge.errors import UserError
-from knowledge.library import Library
-from knowledge.mentions import Kind
 from knowledge.models import Answer, Corrected, Passage, Quote, quote_of
-from knowledge.question import analyze_question
-from knowledge.ranking import rank, read
+from knowledge.search.library import Library
+from knowledge.text.analysis import STOPWORDS, stem, words
+from knowledge.text.mentions import Kind
 
 PARAPHRASE_THRESHOLD = 0.65  # see bench.corrections: no false match on its 50 or 10,957 pairs
 # Below the threshold, a question is still a rewording when the answerer's own retrieval agrees

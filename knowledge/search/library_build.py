@@ -19,20 +19,20 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.analysis import STOPWORDS, fold, stem, words
-from knowledge.embeddings import WordVectors, default_vectors
-from knowledge.index import PassageIndex, _Builder
-from knowledge.lemmas import lemma_key
-from knowledge.library_data import (
+from knowledge.models import Passage, Source
+from knowledge.search.index import PassageIndex, _Builder
+from knowledge.search.library_data import (
     SOURCES,
     LibraryData,
     save_meta,
     write_strings,
 )
-from knowledge.models import Passage, Source
-from knowledge.progress import Progress
-from knowledge.reading_data import ReadingCollector
-from knowledge.semantic import near_table
+from knowledge.search.progress import Progress
+from knowledge.search.reading_data import ReadingCollector
+from knowledge.search.semantic import near_table
+from knowledge.text.analysis import STOPWORDS, fold, stem, words
+from knowledge.text.embeddings import WordVectors, default_vectors
+from knowledge.text.lemmas import lemma_key
 
 _TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][\w'\u2019\-]*")
 _CHUNK_TOKENS = 1 << 22  # content words buffered before they are reduced to (passage, word)

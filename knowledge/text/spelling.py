@@ -4,11 +4,11 @@ A question word that the sources never use and that is no English word either ("
 "ivanak") is most likely a typo of a word they do use; SymSpell finds the library words within
 a small edit distance (Damerau: a swap of two letters counts one). The word counts are taken
 once per corpus fingerprint, in the library's streaming build, and saved with its data
-(knowledge/reading_data.py); a process builds its SymSpell lookup from them on the first
+(knowledge/search/reading_data.py); a process builds its SymSpell lookup from them on the first
 question that needs it.
 
 Which suggestion is taken (never a valid English word corrected, names only into names with the
-same first letter) is decided in `knowledge/query_reading.py`.
+same first letter) is decided in `knowledge/text/query_reading.py`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from symspellpy import SymSpell, Verbosity
 
-from knowledge.analysis import words
 from knowledge.models import Passage
+from knowledge.text.analysis import words
 
 log = logging.getLogger(__name__)
 

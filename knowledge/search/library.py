@@ -3,7 +3,7 @@
 Opening a library whose data is saved reads no source file: the files' names, sizes and
 modification times (a stat each) are looked up in a small table of fingerprints already
 computed; only an unknown state of the folder is hashed (streamed), and only an unknown
-fingerprint is parsed and built (knowledge/library_build.py).
+fingerprint is parsed and built (knowledge/search/library_build.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from knowledge.build_once import load_or_build, lock_path
 from knowledge.corpus import (
     SKIPPED,
     CorpusError,
@@ -34,20 +33,21 @@ from knowledge.corpus import (
     stat_key,
 )
 from knowledge.files import write_atomically
-from knowledge.housekeeping import remove_old_builds
-from knowledge.index import _META as INDEX_META
-from knowledge.index import IndexError_, PassageIndex
-from knowledge.library_data import DataError, LibraryData, PassageTable, move_into_place
 from knowledge.models import Source
-from knowledge.progress import Progress
-from knowledge.sentences import SentenceStats
+from knowledge.search.build_once import load_or_build, lock_path
+from knowledge.search.housekeeping import remove_old_builds
+from knowledge.search.index import _META as INDEX_META
+from knowledge.search.index import IndexError_, PassageIndex
+from knowledge.search.library_data import DataError, LibraryData, PassageTable, move_into_place
+from knowledge.search.progress import Progress
+from knowledge.search.sentences import SentenceStats
 
 if TYPE_CHECKING:
-    from knowledge.aliases import Aliases
-    from knowledge.query_reading import QueryWords
-    from knowledge.reading_data import ReadingData
-    from knowledge.semantic import Semantic
-    from knowledge.spelling import Speller
+    from knowledge.search.reading_data import ReadingData
+    from knowledge.search.semantic import Semantic
+    from knowledge.text.aliases import Aliases
+    from knowledge.text.query_reading import QueryWords
+    from knowledge.text.spelling import Speller
     from knowledge.timeline import Timeline
 
 log = logging.getLogger(__name__)
@@ -132,8 +132,8 @@ class Library:
     @cached_property
     def semantic(self) -> Semantic:
         """Word vectors over this library's vocabulary, sentences and paragraphs."""
-        from knowledge.embeddings import default_vectors
-        from knowledge.semantic import Semantic
+        from knowledge.search.semantic import Semantic
+        from knowledge.text.embeddings import default_vectors
 
         near = self.data.strings["near"]
         pairs = [entry.split("\n") for entry in near]
@@ -153,7 +153,7 @@ class Library:
     def reading(self) -> ReadingData:
         """Name casing, alias groups and spelling counts, saved by the build: no passage is
         scanned to answer a process's first question."""
-        from knowledge.reading_data import load_reading
+        from knowledge.search.reading_data import load_reading
 
         try:
             return load_reading(self.data.folder)
@@ -163,15 +163,15 @@ class Library:
     @cached_property
     def speller(self) -> Speller:
         """The corpus' spelling dictionary, counted by the build."""
-        from knowledge.spelling import Speller
+        from knowledge.text.spelling import Speller
 
         return Speller(self.reading.spelling)
 
     @cached_property
     def query_words(self) -> QueryWords:
         """What reading a question needs to know about this library's words."""
-        from knowledge.embeddings import default_vectors
-        from knowledge.query_reading import QueryWords
+        from knowledge.text.embeddings import default_vectors
+        from knowledge.text.query_reading import QueryWords
 
         reading = self.reading
         speller = self.speller
@@ -250,7 +250,7 @@ def open_library(
     if data_dir is None:
         return build()
     # Processes sharing the data folder build it once: the others wait on the lock, then load
-    # what the first saved (knowledge/build_once.py).
+    # what the first saved (knowledge/search/build_once.py).
     return load_or_build(
         lock_path(data_dir, "index", fingerprint),
         lambda: _load(folder, data_dir, fingerprint, strict),
@@ -286,14 +286,14 @@ def _build(
     strict: bool,
     progress: Progress,
 ) -> Library:
-    from knowledge.library_build import build_library
+    from knowledge.search.library_build import build_library
 
     if data_dir is None:
         scratch = Path(tempfile.mkdtemp(prefix="citebot-"))
         work = scratch / LIBRARY_SUBDIR
     else:
         target = index_dir(data_dir, fingerprint)
-        # Hidden: knowledge.housekeeping removes only stale hidden entries, never a live build.
+        # Hidden: search.housekeeping removes only stale hidden entries, never a live build.
         scratch = target.with_name(f".{target.name}.{os.getpid()}.building")
         work = scratch / LIBRARY_SUBDIR
     shutil.rmtree(scratch, ignore_errors=True)

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from knowledge.answer_types import ages, durations, foreign_ages, own_age
-from knowledge.expansion import QueryTerm
-from knowledge.mentions import Kind, TypedSpan
-from knowledge.question import QuestionAnalysis
-from knowledge.sentences import SentenceStats
+from knowledge.answering.answer_types import ages, durations, foreign_ages, own_age
+from knowledge.answering.question import QuestionAnalysis
+from knowledge.search.expansion import QueryTerm
+from knowledge.search.sentences import SentenceStats
+from knowledge.text.mentions import Kind, TypedSpan
 
 if TYPE_CHECKING:
-    from knowledge.semantic import Semantic
+    from knowledge.search.semantic import Semantic
 
 _K1, _B = 1.2, 0.75
 TYPE_FEATURES = {kind: f"type_{kind.value}" for kind in Kind}

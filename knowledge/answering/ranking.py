@@ -12,16 +12,22 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from knowledge.analysis import stem
-from knowledge.answer_types import ages, own_age
-from knowledge.chat_forms import default_lexicon
-from knowledge.expansion import QueryTerm, query_terms, rm3_weights, search_terms, weighted_scores
-from knowledge.features import FEATURES, sentence_features
-from knowledge.library import Library
-from knowledge.query_reading import Reading, read_question
-from knowledge.question import QuestionAnalysis, analyze_question
-from knowledge.ranker import CONFIDENCE_FEATURES, RankerModel, default_model
-from knowledge.semantic import Semantic, matvec
+from knowledge.answering.answer_types import ages, own_age
+from knowledge.answering.features import FEATURES, sentence_features
+from knowledge.answering.question import QuestionAnalysis, analyze_question
+from knowledge.answering.ranker import CONFIDENCE_FEATURES, RankerModel, default_model
+from knowledge.search.expansion import (
+    QueryTerm,
+    query_terms,
+    rm3_weights,
+    search_terms,
+    weighted_scores,
+)
+from knowledge.search.library import Library
+from knowledge.search.semantic import Semantic, matvec
+from knowledge.text.analysis import stem
+from knowledge.text.chat_forms import default_lexicon
+from knowledge.text.query_reading import Reading, read_question
 
 ALIAS_CREDIT = 0.9
 _TYPE_FEATURES = [i for i, name in enumerate(FEATURES) if name.startswith("type_")]
@@ -42,7 +48,7 @@ class Options:
     soft_search: float = 0.0  # weight of near words (times their cosine) in paragraph search
     dense: int = 0  # extra candidate paragraphs by question-paragraph vector similarity
     model: RankerModel | None = None  # None: the shipped learned model
-    # Reading the question (knowledge/query_reading.py): chat forms, typos, lowercase names.
+    # Reading the question (knowledge/text/query_reading.py): chat forms, typos, lowercase names.
     chat_forms: bool = True  # "bday" -> "birthday", "rn" -> "right now"
     spelling: bool = True  # "eletcion" -> "election" against the library's vocabulary
     names: bool = True  # "kim" -> "Kim" when the library only writes it as a name

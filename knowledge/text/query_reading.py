@@ -1,10 +1,11 @@
 """Read a question the way a search engine reads its users' queries, before it is analysed.
 
-Three steps, each switchable in `Options` (knowledge/ranking.py):
+Three steps, each switchable in `Options` (knowledge/answering/ranking.py):
 
-- chat forms: "bday" -> "birthday", "rn" -> "right now", "u" -> "you" (knowledge/chat_forms.py);
+- chat forms: "bday" -> "birthday", "rn" -> "right now", "u" -> "you"
+  (knowledge/text/chat_forms.py);
 - spelling: a word neither the sources nor English know, within a small edit distance of a
-  word the sources use, is read as that word ("eletcion" -> "election", knowledge/spelling.py);
+  word the sources use, is read as that word ("eletcion" -> "election", knowledge/text/spelling.py);
 - names: a lowercase word that the library only ever writes as a name is read as that name
   ("kim" -> "Kim", "kims" -> "Kim's", "met gala" -> "Met Gala"), so that everything which
   relies on capitals (proper names, answer types) treats it as one.
@@ -24,10 +25,10 @@ from itertools import compress
 
 from simplemma import is_known
 
-from knowledge.analysis import STOPWORDS, fold
-from knowledge.chat_forms import standard_form
-from knowledge.lemmas import lemma
-from knowledge.spelling import Speller
+from knowledge.text.analysis import STOPWORDS, fold
+from knowledge.text.chat_forms import standard_form
+from knowledge.text.lemmas import lemma
+from knowledge.text.spelling import Speller
 
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019/\-][^\W_]*)*")
 _POSSESSIVE = re.compile(r"(?:['\u2019]s?)$")
@@ -80,7 +81,7 @@ def name_casing(
     written with a capital nearly always away from a sentence start (a reader's comment quoted
     in lowercase does not make a name a common word; ALL-CAPS shouting does not make "REAL" a
     name; "Beach" only ever inside a longer name is not one, "Kanye" is, being no English
-    word); from its multi-word names (knowledge/names.py), their cased words ("Met Gala":
+    word); from its multi-word names (knowledge/text/names.py), their cased words ("Met Gala":
     "met" alone stays a verb); and the words nearly always capitalised, alone or not."""
     casing = Casing()
     for sentence in sentences:

@@ -24,8 +24,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from knowledge.analysis import STOPWORDS, words
 from knowledge.errors import UserError
+from knowledge.text.analysis import STOPWORDS, words
 
 _DOMINANT = 0.8  # share of the full names with a word that one name must have
 _NAME_WORD = r"[A-Z][\w'\u2019.-]*"

@@ -11,14 +11,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from knowledge.analysis import STOPWORDS, stem
+from knowledge.answering.features import answer_mentions, detail_match, nearness
+from knowledge.answering.ranking import Candidate, Options, Ranking, rank
 from knowledge.errors import UserError
-from knowledge.expansion import QueryTerm
-from knowledge.features import answer_mentions, detail_match, nearness
-from knowledge.library import Library
-from knowledge.mentions import Kind, TypedSpan
 from knowledge.models import Answer, Quote, quote_of
-from knowledge.ranking import Candidate, Options, Ranking, rank
+from knowledge.search.expansion import QueryTerm
+from knowledge.search.library import Library
+from knowledge.text.analysis import STOPWORDS, stem
+from knowledge.text.mentions import Kind, TypedSpan
 
 # Part of the answer-cache key: bump whenever answer_question() can give a different answer to
 # the same question over the same corpus, so no cached answer from the old logic is served.
