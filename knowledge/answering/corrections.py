@@ -23,7 +23,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -239,7 +239,7 @@ _YES_NO = frozenset(
 )  # fmt: skip
 
 
-def _kind(question: str, common: frozenset[str]) -> tuple[Kind | None, bool, str | None]:
+def _kind(question: str, common: Collection[str]) -> tuple[Kind | None, bool, str | None]:
     """The expected answer kind, whether the question says it (a question word, or a yes/no
     question's verb first) and its head noun ("which store"), from the clause that
     starts with a question word ("ivanka switched religions when she got married? to what"
@@ -352,7 +352,7 @@ def _retrieval_agrees(
         a.kind is b.kind is Kind.NAME
         and (a.target or "").isalpha()
         and (b.target or "").isalpha()
-        and _word_similarity(library, a.target, b.target) < _SAME_TARGET
+        and _word_similarity(library, a.target or "", b.target or "") < _SAME_TARGET
     ):
         return False  # "which store sold X" is not "what is X's name"
     mine, sentences = shaper.ranking(question)

@@ -59,7 +59,7 @@ class Strings(Sequence[str]):
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         if i < 0:
@@ -299,7 +299,7 @@ class PassageTable(Sequence[Passage]):
     def __len__(self) -> int:
         return self._data.n_passages
 
-    def __getitem__(self, p):  # type: ignore[override]
+    def __getitem__(self, p):
         if isinstance(p, slice):
             return [self._get(i) for i in range(*p.indices(len(self)))]
         p = int(p)
