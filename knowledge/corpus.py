@@ -77,8 +77,8 @@ def source_files(folder: Path | str | None = None) -> tuple[Path, list[Path]]:
     folder = Path(folder) if folder is not None else default_corpus_dir()
     if not folder.is_dir():
         raise CorpusError(
-            f"corpus folder {folder} does not exist; pass --corpus DIR or set "
-            "CITEBOT_CORPUS to a folder of .txt or .md articles"
+            f"corpus folder {folder} does not exist; name a folder of .txt or .md articles "
+            "(or set CITEBOT_CORPUS to one)"
         )
     with os.scandir(folder) as entries:  # types from the directory entries: no stat
         names = sorted(
