@@ -26,7 +26,7 @@ def _cpu_seconds() -> float:
 
 
 def build(corpus: Path, data: Path) -> dict:
-    from knowledge.library import open_library
+    from knowledge.search.library import open_library
 
     start, cpu = time.perf_counter(), _cpu_seconds()
     library = open_library(corpus, data, rebuild=True)
@@ -44,20 +44,20 @@ def build(corpus: Path, data: Path) -> dict:
 def serve(corpus: Path, data: Path, questions: list[str]) -> dict:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    import knowledge.answer  # imports are start-up, not loading
-    from knowledge.library import open_library
+    import knowledge.answering.answer  # imports are start-up, not loading
+    from knowledge.search.library import open_library
 
     start = time.perf_counter()
     library = open_library(corpus, data)
     load_s = time.perf_counter() - start
     rss_load = memory_mb()["VmRSS"]
     t0 = time.perf_counter()
-    knowledge.answer.answer_question(library, questions[0])
+    knowledge.answering.answer.answer_question(library, questions[0])
     first_s = time.perf_counter() - t0
     latencies, cpu, answered = [], [], 0
     for question in questions:
         t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
-        answer = knowledge.answer.answer_question(library, question)
+        answer = knowledge.answering.answer.answer_question(library, question)
         cpu.append((time.thread_time_ns() - c0) / 1e6)
         latencies.append((time.perf_counter_ns() - t0) / 1e6)
         answered += answer.answered

@@ -200,7 +200,7 @@ def main() -> None:
         asyncio.run(_worker(args))
         return
 
-    from knowledge.library import open_library
+    from knowledge.search.library import open_library
 
     base = list(dict.fromkeys(_questions(open_library(None, None), 10_000)))
     questions = [f"{q[:-1]} {n}?" for n in range(args.questions // len(base) + 1) for q in base]

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 from scipy.special import erf
 
-from knowledge.analysis import fold
-from knowledge.embeddings import embeddings_path, load_vectors, wordpiece
+from knowledge.text.analysis import fold
+from knowledge.text.embeddings import embeddings_path, load_vectors, wordpiece
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 _KEEP = re.compile(r"^(?:##)?[a-z0-9]+$")

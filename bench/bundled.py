@@ -37,8 +37,8 @@ def questions() -> list[str]:
 
 
 def answer_latency(runs: int) -> dict:
-    from knowledge.answer import answer_question
-    from knowledge.library import open_library
+    from knowledge.answering.answer import answer_question
+    from knowledge.search.library import open_library
 
     library = open_library(None, None)
     asked = questions()
@@ -58,7 +58,7 @@ def cache_hit_latency(runs: int) -> dict | None:
         return None
     from bot.service import Service
     from bot.settings import Settings
-    from knowledge.library import open_library
+    from knowledge.search.library import open_library
 
     async def measure(data: Path) -> list[float]:
         settings = Settings()

@@ -29,9 +29,9 @@ from functools import cached_property
 
 import numpy as np
 
-from knowledge.analysis import STOPWORDS
-from knowledge.embeddings import WordVectors, default_vectors
-from knowledge.lemmas import lemma
+from knowledge.text.analysis import STOPWORDS
+from knowledge.text.embeddings import WordVectors, default_vectors
+from knowledge.text.lemmas import lemma
 
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f][\w'\u2019\-]*|[^\w\s]")
 _WH = frozenset(["what", "when", "where", "which", "who", "whom", "whose", "why", "how"])

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from bench.questions import load_questions
-from knowledge.chat_forms import default_lexicon
+from knowledge.text.chat_forms import default_lexicon
 
 _WORD = re.compile(r"[A-Za-z0-9']+")
 

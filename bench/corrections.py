@@ -21,8 +21,8 @@ from pathlib import Path
 
 from bot.service import Asker, Service
 from bot.settings import Settings
-from knowledge.corrections import PARAPHRASE_THRESHOLD, RETRIEVAL_FLOOR, match_score
-from knowledge.library import Library
+from knowledge.answering.corrections import PARAPHRASE_THRESHOLD, RETRIEVAL_FLOOR, match_score
+from knowledge.search.library import Library
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "data" / "corrections_eval.jsonl"
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         for row in result["changed"]:
             print(f"  changed  {row['id']:6} {row['question']}")
     if args.sweep:
-        from knowledge.library import open_library
+        from knowledge.search.library import open_library
 
         library = open_library(None, None)
         n_reword = sum(r["kind"] == "rewording" for r in rows)

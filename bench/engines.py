@@ -29,20 +29,21 @@ class Engine(Protocol):
 
 
 class Citebot:
-    """citebot's own index (knowledge.index.PassageIndex), texts analysed by analysis.analyze."""
+    """citebot's own index (knowledge.search.index.PassageIndex), texts analysed by
+    analysis.analyze."""
 
     name = "citebot"
     package = "citebot"
-    modules = ("knowledge.index",)
+    modules = ("knowledge.search.index",)
 
     def build(self, paragraphs: Iterable[str], folder: Path) -> None:
-        from knowledge.index import PassageIndex
+        from knowledge.search.index import PassageIndex
 
         PassageIndex.build_from_texts(paragraphs).save(folder)
 
     def load(self, folder: Path) -> Search:
-        from knowledge.analysis import analyze
-        from knowledge.index import PassageIndex
+        from knowledge.search.index import PassageIndex
+        from knowledge.text.analysis import analyze
 
         index = PassageIndex.load(folder)
         return lambda query, k: [doc for doc, _ in index.search(analyze(query), k)]
@@ -110,7 +111,7 @@ class Tantivy:
     def _register(index) -> None:
         import tantivy
 
-        from knowledge.analysis import STOPWORDS
+        from knowledge.text.analysis import STOPWORDS
 
         analyzer = (
             tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())

@@ -37,11 +37,11 @@ from bench.squad import (
     iter_subset,
     open_squad,
 )
-from knowledge.answer import compose
-from knowledge.library import Library, open_library
+from knowledge.answering.answer import compose
+from knowledge.answering.ranker import RankerModel, default_model, untrained_model
+from knowledge.answering.ranking import Options, rank
 from knowledge.models import Answer, Quote
-from knowledge.ranker import RankerModel, default_model, untrained_model
-from knowledge.ranking import Options, rank
+from knowledge.search.library import Library, open_library
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 MARK_BEGIN, MARK_END = "<!-- quality results -->", "<!-- /quality results -->"

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from knowledge.analysis import fold
-from knowledge.answer import answer_question
-from knowledge.library import Library, open_library
+from knowledge.answering.answer import answer_question
+from knowledge.answering.ranker import load_model
+from knowledge.answering.ranking import Options
 from knowledge.models import Answer
-from knowledge.ranker import load_model
-from knowledge.ranking import Options
+from knowledge.search.library import Library, open_library
+from knowledge.text.analysis import fold
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 DEFAULT_SETS = (

@@ -20,9 +20,9 @@ from pathlib import Path
 from bench.quality import article_items, evaluate_citebot, squad_items
 from bench.questions import DATA, DEFAULT_SETS
 from bench.squad import HELD_OUT_ARTICLES, iter_subset, open_squad
-from knowledge.library import open_library
-from knowledge.ranker import default_model
-from knowledge.ranking import Options
+from knowledge.answering.ranker import default_model
+from knowledge.answering.ranking import Options
+from knowledge.search.library import open_library
 
 STEPS = ("chat_forms", "spelling", "names", "aliases")
 OFF = dict.fromkeys(STEPS, False)

@@ -17,9 +17,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from knowledge.answer import answer_question
+from knowledge.answering.answer import answer_question
 from knowledge.corpus import load_corpus
-from knowledge.library import open_library
+from knowledge.search.library import open_library
 from knowledge.timeline import build_timeline
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"

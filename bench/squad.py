@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.library import Library, open_library
+from knowledge.search.library import Library, open_library
 
 DEFAULT_SQUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "squad" / "dev-v1.1.json"
 FALLBACK_SQUAD = Path("/work/shared/data/squad/dev-v1.1.json")

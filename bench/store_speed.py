@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.service import Asker, Service
 from bot.settings import Settings
 from bot.store import DB_FILENAME
-from knowledge.library import open_library
+from knowledge.search.library import open_library
 
 
 def _questions(library, count: int) -> list[str]:

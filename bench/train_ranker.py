@@ -41,16 +41,16 @@ from sklearn.linear_model import LogisticRegression
 from bench.chat_rewrite import ChatRewriter
 from bench.questions import DATA, load_questions
 from bench.squad import TRAIN_ARTICLES, SquadQuestion, holds_answer, open_squad
-from knowledge.features import FEATURES
-from knowledge.library import Library, open_library
-from knowledge.ranker import (
+from knowledge.answering.features import FEATURES
+from knowledge.answering.ranker import (
     CONFIDENCE_FEATURES,
     RankerModel,
     load_model,
     model_path,
     untrained_model,
 )
-from knowledge.ranking import Options, Ranking, rank
+from knowledge.answering.ranking import Options, Ranking, rank
+from knowledge.search.library import Library, open_library
 
 SEED = 20240501
 MAX_NEGATIVES = 40

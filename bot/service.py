@@ -50,15 +50,14 @@ from bot.store.vocabulary import (
     with_all,
 )
 from bot.timeline_query import MAX_YEAR, MIN_YEAR, Suggestions, TimelineQuery, TimelineQueryError
-from knowledge.answer import (
+from knowledge.answering.answer import (
     ANSWERER_VERSION,
     MAX_QUESTION_CHARS,
     QuestionError,
     answer_question,
     clean_question,
 )
-from knowledge.corpus import default_corpus_dir
-from knowledge.corrections import (
+from knowledge.answering.corrections import (
     PassageChoice,
     PassageRef,
     RefError,
@@ -68,9 +67,10 @@ from knowledge.corrections import (
     passage_choices,
     resolve_ref,
 )
+from knowledge.corpus import default_corpus_dir
 from knowledge.errors import UserError
-from knowledge.library import Library, open_library, saved_build_key
 from knowledge.models import Answer, Quote, Source
+from knowledge.search.library import Library, open_library, saved_build_key
 
 if TYPE_CHECKING:  # imported when first used: `citebot ask` need not pay for the date tagger
     from knowledge.timeline import Timeline
@@ -444,7 +444,7 @@ class Service:
         library = await self.ensure_library()
         if library.fingerprint not in self._suggestions:
             timeline = await self.timeline()
-            corpus = library.corpus  # a SavedCorpus reads as a Corpus (knowledge/library.py)
+            corpus = library.corpus  # a SavedCorpus reads as a Corpus (knowledge/search/library.py)
             found = await asyncio.to_thread(Suggestions.build, timeline, corpus)  # type: ignore[arg-type]
             self._suggestions = {library.fingerprint: found}
         return self._suggestions[library.fingerprint]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from knowledge.errors import UserError
-from knowledge.names import named_things
+from knowledge.text.names import named_things
 from knowledge.timeline import (
     MAX_YEAR,
     MIN_YEAR,

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.aliases import parse_alias_file
-from knowledge.analysis import ANALYZER_VERSION, split_sentences
 from knowledge.errors import CitebotError, UserError
 from knowledge.models import Passage, Source
+from knowledge.text.aliases import parse_alias_file
+from knowledge.text.analysis import ANALYZER_VERSION, split_sentences
 
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown")
 SKIPPED = "skipped "  # how the warning about a file that was not loaded begins
-# Not a source: the user's alias groups (knowledge/aliases.py), part of the fingerprint.
+# Not a source: the user's alias groups (knowledge/text/aliases.py), part of the fingerprint.
 ALIASES_FILE = "aliases.txt"
 _DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$")
 _FINAL_PUNCTUATION = tuple(".!?:;\"'\u201d\u2019)\u2026")
@@ -77,8 +77,8 @@ def source_files(folder: Path | str | None = None) -> tuple[Path, list[Path]]:
     folder = Path(folder) if folder is not None else default_corpus_dir()
     if not folder.is_dir():
         raise CorpusError(
-            f"corpus folder {folder} does not exist; pass --corpus DIR or set "
-            "CITEBOT_CORPUS to a folder of .txt or .md articles"
+            f"corpus folder {folder} does not exist; name a folder of .txt or .md articles "
+            "(or set CITEBOT_CORPUS to one)"
         )
     with os.scandir(folder) as entries:  # types from the directory entries: no stat
         names = sorted(

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from knowledge.corpus import Corpus, load_corpus
-from knowledge.library import Library, open_library
+from knowledge.search.library import Library, open_library
 
 # The fake Discord server (`fake_discord` fixture) for end-to-end tests.
 pytest_plugins = ("tests.fake_discord.fixtures",)

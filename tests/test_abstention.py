@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from knowledge.answer import NO_ANSWER_NOTE, answer_question
-from knowledge.ranker import ModelError, default_model, load_model, model_path
-from knowledge.ranking import Options
+from knowledge.answering.answer import NO_ANSWER_NOTE, answer_question
+from knowledge.answering.ranker import ModelError, default_model, load_model, model_path
+from knowledge.answering.ranking import Options
 
 
 def test_shipped_model_has_threshold_and_provenance():

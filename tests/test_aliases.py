@@ -6,11 +6,11 @@ from collections import Counter
 
 import pytest
 
-from knowledge.aliases import AliasError, build_aliases, parse_alias_file
-from knowledge.answer import answer_question
+from knowledge.answering.answer import answer_question
+from knowledge.answering.ranking import ALIAS_CREDIT, Options, rank
 from knowledge.corpus import CorpusError, load_corpus
-from knowledge.library import open_library
-from knowledge.ranking import ALIAS_CREDIT, Options, rank
+from knowledge.search.library import open_library
+from knowledge.text.aliases import AliasError, build_aliases, parse_alias_file
 
 ARTICLE = """---
 title: The album

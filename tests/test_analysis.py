@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import random
 
-from knowledge import analysis
-from knowledge.analysis import analyze, fold, split_sentences, stem, words
+from knowledge.text import analysis
+from knowledge.text.analysis import analyze, fold, split_sentences, stem, words
 
 
 def test_fold_strips_accents_and_curly_quotes():

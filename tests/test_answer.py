@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from knowledge.answer import (
+from knowledge.answering.answer import (
     DISAGREE_NOTE,
     MAX_QUESTION_CHARS,
     QuestionError,
     answer_question,
     clean_question,
 )
-from knowledge.library import open_library
+from knowledge.search.library import open_library
 
 QUESTIONS = [
     "Where did Kim Kardashian and Ivanka Trump first meet?",
@@ -190,3 +190,10 @@ def test_clean_question_trims_and_rejects_bad_input():
 def test_any_unicode_is_accepted(library):
     answer = answer_question(library, "¿Dónde se conocieron Kim y Ivanka? 👯")
     assert answer.question.startswith("¿Dónde")
+
+
+def test_one_number_written_two_ways_is_no_disagreement(library):
+    """'her 43rd birthday' and 'Kardashian, 43' state the same age: no 'sources differ'."""
+    answer = answer_question(library, "How old is Kim Kardashian?")
+    assert answer.answered and not answer.disagreement
+    assert "43" in answer.quotes[0].text

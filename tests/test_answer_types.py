@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.answer import answer_question
-from knowledge.answer_types import ages, durations, foreign_ages, own_age
-from knowledge.features import FEATURES, answer_mentions
-from knowledge.library import open_library
-from knowledge.mentions import Kind, find_mentions, quotations
-from knowledge.question import analyze_question
-from knowledge.ranking import Options
+from knowledge.answering.answer import answer_question
+from knowledge.answering.answer_types import ages, durations, foreign_ages, own_age
+from knowledge.answering.features import FEATURES, answer_mentions
+from knowledge.answering.question import analyze_question
+from knowledge.answering.ranking import Options
+from knowledge.search.library import open_library
+from knowledge.text.mentions import Kind, find_mentions, quotations
 from tests.test_features import features_for
 
 F = {name: i for i, name in enumerate(FEATURES)}
@@ -138,7 +138,7 @@ def test_a_name_of_stopwords_only_does_not_break_alias_learning():
     """SQuAD's "The Who"-like names are all stopwords: no alias, no crash (found in training)."""
     from collections import Counter
 
-    from knowledge.aliases import learned_pairs
+    from knowledge.text.aliases import learned_pairs
 
     assert learned_pairs(Counter({"The Who": 3, "Who": 2}), {"who"}, []) == []
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from knowledge.build_once import lock_path
 from knowledge.corpus import Corpus
-from knowledge.library import index_dir, open_library
+from knowledge.search.build_once import lock_path
+from knowledge.search.library import index_dir, open_library
 from tests.store_support import ROOT
 
 OPEN = (
-    "import sys; from pathlib import Path; from knowledge.library import open_library; "
+    "import sys; from pathlib import Path; from knowledge.search.library import open_library; "
     "library = open_library(None, Path(sys.argv[1])); "
     "print('built' if library.rebuilt else 'loaded', len(library.index.search(['kim'], 3)))"
 )

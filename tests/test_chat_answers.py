@@ -3,7 +3,7 @@ quote must carry what was asked, not the topic sentence or someone else's fact."
 
 from __future__ import annotations
 
-from knowledge.answer import answer_question
+from knowledge.answering.answer import answer_question
 
 
 def _first(library, question: str):

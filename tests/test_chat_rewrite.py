@@ -7,7 +7,7 @@ import random
 import numpy as np
 
 from bench.chat_rewrite import ChatRewriter, Rates, typo
-from knowledge.embeddings import WordVectors
+from knowledge.text.embeddings import WordVectors
 
 
 def _vectors() -> WordVectors:

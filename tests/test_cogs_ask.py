@@ -4,7 +4,7 @@ import pytest
 
 from bot.discord.cogs.ask import question_from_message, should_answer
 from bot.discord.cogs.common import Cooldowns
-from knowledge.answer import MAX_QUESTION_CHARS
+from knowledge.answering.answer import MAX_QUESTION_CHARS
 
 BOT = 1234
 

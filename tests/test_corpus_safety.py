@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from knowledge.answer import answer_question
+from knowledge.answering.answer import answer_question
 from knowledge.corpus import (
     MAX_PASSAGE_CHARS,
     load_corpus,
     read_source_file,
     split_long_paragraph,
 )
-from knowledge.library import open_library
+from knowledge.search.library import open_library
 
 ARTICLE = "date 2024-05-01 A headline here\nThe council met on Monday to discuss the new bridge.\n"
 

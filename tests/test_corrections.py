@@ -1,4 +1,5 @@
-"""knowledge/corrections.py: passage references, corrected answers, telling rewordings apart."""
+"""knowledge/answering/corrections.py: passage references, corrected answers, telling
+rewordings apart."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from knowledge.corrections import (
+from knowledge.answering.corrections import (
     PARAPHRASE_THRESHOLD,
     PassageRef,
     RefError,
@@ -19,8 +20,8 @@ from knowledge.corrections import (
     resolve_ref,
     rewording_score,
 )
-from knowledge.library import open_library
 from knowledge.models import Answer
+from knowledge.search.library import SavedCorpus, open_library
 
 AT = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
 
@@ -131,7 +132,7 @@ def test_other_questions_are_not_rewordings(library, question: str, corrected: s
 
 
 def test_questions_are_read_as_the_answerer_reads_them(library) -> None:
-    """Chat forms ("bday", "wat") and typos ("ivanak") go through knowledge/query_reading.py,
+    """Chat forms ("bday", "wat") and typos ("ivanak") go through knowledge/text/query_reading.py,
     the one reading the answerer uses, not a private copy."""
     pairs = [
         ("wat did kim write on ivanka's bday", "what did kim write on ivanka's birthday"),
@@ -199,3 +200,34 @@ def test_passage_choices_follow_what_is_typed_or_the_reported_question(library) 
     asked = passage_choices(library, "", "Who is Ivanka Trump's husband?", limit=3)
     assert len(asked) == 3 and any("Kushner" in c.text for c in asked)
     assert len(passage_choices(library, "", None, limit=4)) == 4
+
+
+def test_references_and_moved_quotes_are_found_without_walking_the_sources(
+    tmp_path, monkeypatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("---\ntitle: A\n---\n\nCafé ends here.\n\nStart of it.\n")
+    (corpus / "b.md").write_text(
+        "---\ntitle: B\n---\n\nFirst one.\n\nSecond. Café ends here. Start of it.\n"
+    )
+    library = open_library(corpus, tmp_path / "data")
+
+    def walked(*args, **kwargs):
+        raise AssertionError("walked every source")
+
+    monkeypatch.setattr(SavedCorpus, "sources", property(walked))
+    monkeypatch.setattr(SavedCorpus, "source", walked)
+    ref, quote = resolve_ref(library, "b:2:2")
+    assert ref == PassageRef("b", 2, 2)
+    assert quote.text == "Café ends here." and quote.title == "B"
+    with pytest.raises(RefError, match="has paragraphs 1 to 2"):
+        resolve_ref(library, "b:3")
+    # Not at its reference any more: found where a paragraph holds it, after a multi-byte
+    # character (offsets are characters); a match across two paragraphs is no match.
+    moved = locate(library, PassageRef("b", 1), "Start of it.")
+    assert moved is not None and moved[0] == PassageRef("a", 2, 1)
+    assert locate(library, PassageRef("b", 1), "here.Start") is None  # a:1 then a:2
+    found = locate(library, PassageRef("b", 1), "ends here. Start")
+    assert found is not None and found[0] == PassageRef("b", 2, None)
+    assert (found[1].start, found[1].end) == (13, 29)

@@ -506,7 +506,7 @@ async def test_report_resolve_with_a_passage_corrects_rewordings_in_that_server_
     visitor = other.add_member("vic")
     async with running_bot(fake, settings) as (_bot, service):
         # Abstains (the articles never say "reside"); "where do ivanka n jared live rn" used to,
-        # and is answered since questions are read as typed in chat (knowledge/query_reading).
+        # and is answered since questions are read as typed in chat (knowledge/text/query_reading).
         ix = await fake.slash("ask", {"question": "where do ivanka and jared reside"})
         answer = await ix.wait_original()
         labels = [c["label"] for c in FakeDiscord.components(answer) if c["type"] == 2]

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from knowledge.embeddings import (
+from knowledge.text.embeddings import (
     TAIL_WEIGHT,
     EmbeddingError,
     WordVectors,

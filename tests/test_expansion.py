@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.expansion import query_terms, rm3_weights, search_terms, weighted_scores
-from knowledge.library import open_library
-from knowledge.ranking import Options, rank
+from knowledge.answering.ranking import Options, rank
+from knowledge.search.expansion import query_terms, rm3_weights, search_terms, weighted_scores
+from knowledge.search.library import open_library
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.expansion import query_terms
-from knowledge.features import FEATURES, coverage, nearness, sentence_features
-from knowledge.library import open_library
-from knowledge.mentions import Kind, find_mentions
-from knowledge.question import analyze_question
+from knowledge.answering.features import FEATURES, coverage, nearness, sentence_features
+from knowledge.answering.question import analyze_question
+from knowledge.search.expansion import query_terms
+from knowledge.search.library import open_library
+from knowledge.text.mentions import Kind, find_mentions
 
 F = {name: i for i, name in enumerate(FEATURES)}
 

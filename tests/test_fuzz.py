@@ -28,7 +28,12 @@ from bot.service import (
     spreadsheet_cell,
 )
 from bot.store import question_key
-from knowledge.answer import MAX_QUESTION_CHARS, QuestionError, answer_question, clean_question
+from knowledge.answering.answer import (
+    MAX_QUESTION_CHARS,
+    QuestionError,
+    answer_question,
+    clean_question,
+)
 from knowledge.corpus import MAX_PASSAGE_CHARS, parse_source
 from knowledge.models import Answer, Quote
 from tests.fake_discord.limits import message_errors

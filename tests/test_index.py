@@ -4,10 +4,10 @@ import bm25s
 import numpy as np
 import pytest
 
-import knowledge.index as index_module
-from knowledge.analysis import analyze
-from knowledge.index import INDEX_FORMAT, IndexError_, PassageIndex
+import knowledge.search.index as index_module
 from knowledge.models import Passage
+from knowledge.search.index import INDEX_FORMAT, IndexError_, PassageIndex
+from knowledge.text.analysis import analyze
 
 
 def passages(*texts: str, section: str | None = None) -> list[Passage]:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import housekeeping
-from knowledge.index import IndexError_, PassageIndex
-from knowledge.library import index_dir, open_library
+from knowledge.search import housekeeping
+from knowledge.search.index import IndexError_, PassageIndex
+from knowledge.search.library import index_dir, open_library
 from knowledge.timeline import timeline_path
 from tests.cli_support import run_cli
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from knowledge.index import PassageIndex
-from knowledge.library import index_dir, open_library
+from knowledge.search.index import PassageIndex
+from knowledge.search.library import index_dir, open_library
 
 
 def write(folder, name, text):

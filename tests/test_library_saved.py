@@ -11,12 +11,12 @@ import pytest
 
 import bot.service
 import knowledge.corpus
-import knowledge.library
-import knowledge.progress
+import knowledge.search.library
+import knowledge.search.progress
 from bot.service import Service
-from knowledge.answer import answer_question
-from knowledge.library import LIBRARY_SUBDIR, index_dir, open_library
-from knowledge.progress import Progress
+from knowledge.answering.answer import answer_question
+from knowledge.search.library import LIBRARY_SUBDIR, index_dir, open_library
+from knowledge.search.progress import Progress
 from tests.store_support import ROOT, settings_for
 
 KOALAS = (
@@ -43,7 +43,7 @@ def _forbid_reading_sources(monkeypatch) -> None:
         raise AssertionError("a source file was read")
 
     monkeypatch.setattr(knowledge.corpus, "parse_source", refuse)
-    monkeypatch.setattr(knowledge.library, "content_fingerprint", refuse)
+    monkeypatch.setattr(knowledge.search.library, "content_fingerprint", refuse)
     monkeypatch.setattr(knowledge.corpus, "load_corpus", refuse)
     monkeypatch.setattr(knowledge.corpus, "read_source_file", refuse)
 
@@ -74,8 +74,8 @@ def test_a_new_process_answers_without_parsing(corpus, tmp_path):
         "import sys, knowledge.corpus as c\n"
         "def refuse(*a, **k): raise SystemExit('parsed a source')\n"
         "c.parse_source = refuse\n"
-        "from knowledge.library import open_library\n"
-        "from knowledge.answer import answer_question\n"
+        "from knowledge.search.library import open_library\n"
+        "from knowledge.answering.answer import answer_question\n"
         f"lib = open_library({str(corpus)!r}, __import__('pathlib').Path({str(data)!r}))\n"
         f"print(answer_question(lib, {QUESTION!r}).quotes[0].text)\n"
     )
@@ -160,8 +160,8 @@ async def test_a_cache_hit_loads_no_library(corpus, tmp_path, monkeypatch):
 
 
 def test_a_long_build_reports_progress_lines_when_not_a_terminal(corpus, caplog, monkeypatch):
-    monkeypatch.setattr(knowledge.progress, "DELAY", 0.0)
-    monkeypatch.setattr(knowledge.progress, "LOG_EVERY", 0.0)
+    monkeypatch.setattr(knowledge.search.progress, "DELAY", 0.0)
+    monkeypatch.setattr(knowledge.search.progress, "LOG_EVERY", 0.0)
     with caplog.at_level(logging.INFO, logger="knowledge.build"):
         open_library(corpus, None, progress=Progress())
     text = caplog.text

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from knowledge.corpus import load_corpus
-from knowledge.names import named_things
+from knowledge.text.names import named_things
 
 ARTICLE = """---
 title: A story

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.answer import answer_question
-from knowledge.chat_forms import LexiconError, default_lexicon, parse_lexicon, standard_form
-from knowledge.library import open_library
-from knowledge.query_reading import read_question
-from knowledge.ranking import Options
-from knowledge.spelling import load_counts, spelling_path, word_counts
+from knowledge.answering.answer import answer_question
+from knowledge.answering.ranking import Options
+from knowledge.search.library import open_library
+from knowledge.text.chat_forms import LexiconError, default_lexicon, parse_lexicon, standard_form
+from knowledge.text.query_reading import read_question
+from knowledge.text.spelling import word_counts
 
 ARTICLE = """---
 title: The vote
@@ -66,13 +66,11 @@ def test_chat_form_replaced_unless_the_sources_prefer_it():
 # -- the speller ---------------------------------------------------------------------------
 
 
-def test_speller_built_from_the_corpus_and_saved_beside_the_index(tiny, tmp_path):
-    path = spelling_path(tmp_path / "data", tiny.fingerprint)
-    assert path.is_file()  # written when the index was built
-    counts = load_counts(path, tiny.fingerprint)
+def test_speller_built_from_the_corpus_and_saved_with_the_library(tiny):
+    counts = tiny.speller.counts  # counted by the streaming build, saved in reading.json
+    assert (tiny.data.folder / "reading.json").is_file()
     assert counts == word_counts(tiny.passages)
     assert counts["election"] == 2 and counts["lovelace"] == 4
-    assert load_counts(path, "another-corpus") is None  # keyed by the fingerprint
     suggestions = tiny.speller.suggestions("eletcion")
     assert [s.word for s in suggestions] == ["election"] and suggestions[0].distance == 1
 

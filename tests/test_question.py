@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.mentions import Kind
-from knowledge.question import analyze_question
+from knowledge.answering.question import analyze_question
+from knowledge.text.mentions import Kind
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from bench.questions import DATA, evaluate, load_questions
-from knowledge.answer import answer_question
+from knowledge.answering.answer import answer_question
 
 # set: (top-1 floor, answer floor, max abstained answerable, min abstained unanswerable)
 FLOORS = {
     "questions.jsonl": (0.78, 0.72, 0.10, 0.75),
     "questions_people.jsonl": (0.62, 0.55, 0.16, 0.40),
     # questions.jsonl + questions_people.jsonl rewritten by bench.chatify (lowercase, chat
-    # forms, a typo every other question): reading them is knowledge/query_reading.py's job.
+    # forms, a typo every other question): reading them is knowledge/text/query_reading.py's job.
     "questions_chat_dev.jsonl": (0.58, 0.50, 0.20, 0.40),
 }
 

@@ -9,8 +9,8 @@ import discord
 import pytest
 
 from bot import render
-from knowledge.answer import DISAGREE_NOTE, NO_ANSWER_NOTE, answer_question
-from knowledge.corrections import PassageChoice, PassageRef
+from knowledge.answering.answer import DISAGREE_NOTE, NO_ANSWER_NOTE, answer_question
+from knowledge.answering.corrections import PassageChoice, PassageRef
 from knowledge.models import Answer, Quote, Source
 from knowledge.timeline import Mention
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.expansion import QueryTerm, query_terms
-from knowledge.features import FEATURES, sentence_features, soft_coverage
-from knowledge.library import open_library
-from knowledge.question import analyze_question
-from knowledge.ranking import Options, rank
+from knowledge.answering.features import FEATURES, sentence_features, soft_coverage
+from knowledge.answering.question import analyze_question
+from knowledge.answering.ranking import Options, rank
+from knowledge.search.expansion import QueryTerm, query_terms
+from knowledge.search.library import open_library
 
 F = {name: i for i, name in enumerate(FEATURES)}
 

@@ -20,7 +20,7 @@ from bot.render_text import render_answer
 from bot.service import Asker, Report, ServedAnswer, Service, ServiceError
 from bot.store import DB_FILENAME
 from knowledge.corpus import default_corpus_dir
-from knowledge.library import open_library
+from knowledge.search.library import open_library
 from tests.store_support import ROOT
 
 ADA = Asker(user_id="1001", display_name="Ada", guild_id="77", channel_id="88")

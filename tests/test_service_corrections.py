@@ -10,7 +10,7 @@ import pytest
 
 from bot.service import Asker, Service, ServiceError
 from bot.store import check_store, database_target
-from knowledge.library import open_library
+from knowledge.search.library import open_library
 from tests.store_support import settings_for
 
 HERE = Asker(user_id="1", display_name="Ada", guild_id="77", channel_id="88")

@@ -10,7 +10,7 @@ import pytest
 from bot.cli import main
 from knowledge import timeline as tl
 from knowledge.corpus import load_corpus
-from knowledge.library import open_library
+from knowledge.search.library import open_library
 from knowledge.timeline import (
     FilterError,
     build_timeline,
@@ -232,7 +232,7 @@ def test_timeline_is_computed_once_per_fingerprint_and_saved(tmp_path, monkeypat
     def fail(_corpus):
         raise AssertionError("rebuilt although saved")
 
-    monkeypatch.setattr(tl, "build_timeline", fail)
+    monkeypatch.setattr(tl.storage, "build_timeline", fail)
     assert load_or_build_timeline(corpus, tmp_path / "data") == first
 
 

@@ -24,7 +24,7 @@ def test_merging_compares_only_mentions_that_share_words_and_a_year(monkeypatch)
         calls += 1
         return relation(a, b)
 
-    monkeypatch.setattr(tl, "date_relation", counting)
+    monkeypatch.setattr(tl.merging, "date_relation", counting)
     timeline = tl.build_timeline(synthetic(600, events=300))
     # Every pair of the 1,200 mentions would be 720,000 comparisons; sharing words and a year,
     # a few per mention.

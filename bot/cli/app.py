@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # A build longer than a couple of seconds reports its progress (knowledge/progress.py).
+    # A build longer than a couple of seconds reports its progress (knowledge/search/progress.py).
     logging.getLogger("knowledge.build").setLevel(logging.INFO)
     redact.install()
     handler: Handler = args.handler

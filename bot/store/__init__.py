@@ -35,8 +35,8 @@ from bot.store.vocabulary import (
     Status,
     sql_in,
 )
-from knowledge.analysis import fold
 from knowledge.errors import CitebotError
+from knowledge.text.analysis import fold
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from knowledge.analysis import split_sentences
 from knowledge.models import Span
 from knowledge.temporal.resolvers import CALENDAR_RULES, Resolution, State, resolve
 from knowledge.temporal.rules import Candidate, find_candidates
 from knowledge.temporal.values import TemporalExpression, TimeValue
+from knowledge.text.analysis import split_sentences
 
 TAGGER_VERSION = "1"
 

@@ -23,19 +23,19 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from knowledge.analysis import STOPWORDS, stem, words
+from knowledge.answering.question import analyze_question
+from knowledge.answering.ranking import rank, read
 from knowledge.errors import UserError
-from knowledge.library import Library
-from knowledge.mentions import Kind
 from knowledge.models import Answer, Corrected, Passage, Quote, quote_of
-from knowledge.question import analyze_question
-from knowledge.ranking import rank, read
+from knowledge.search.library import Library
+from knowledge.text.analysis import STOPWORDS, stem, words
+from knowledge.text.mentions import Kind
 
 PARAPHRASE_THRESHOLD = 0.65  # see bench.corrections: no false match on its 50 or 10,957 pairs
 # Below the threshold, a question is still a rewording when the answerer's own retrieval agrees
@@ -85,19 +85,22 @@ def resolve_ref(library: Library, ref: PassageRef | str) -> tuple[PassageRef, Qu
     the quote it names: the sentence, or the whole paragraph."""
     if isinstance(ref, str):
         ref = parse_ref(ref)
-    sources = library.corpus.sources
-    source = next((s for s in sources if s.source_id == ref.source_id), None)
-    if source is None:
-        prefixed = [s for s in sources if s.source_id.startswith(ref.source_id)]
+    data = library.data
+    source_id = ref.source_id
+    if data.position(source_id, 1) is None:
+        prefixed = [s.source_id for s in data.sources if s.source_id.startswith(source_id)]
         if len(prefixed) != 1:
             what = "matches several sources" if prefixed else "is not a source"
             raise RefError(f"{ref.source_id!r} {what}; citebot sources lists the source ids")
-        source = prefixed[0]
-    passage = next((p for p in source.passages if p.paragraph == ref.paragraph), None)
-    if passage is None:
+        source_id = prefixed[0]
+    p = data.position(source_id, ref.paragraph)
+    if p is None:
         raise RefError(
-            f"{source.source_id} has paragraphs 1 to {len(source.passages)}, not {ref.paragraph}"
+            f"{source_id} has paragraphs 1 to {data.paragraph_count(source_id)}, "
+            f"not {ref.paragraph}"
         )
+    passage = library.passages[p]
+    source = data.source(source_id)
     ref = PassageRef(source.source_id, ref.paragraph, ref.sentence)
     if ref.sentence is None:
         return ref, _quote(library, passage, 0, len(passage.text))
@@ -121,22 +124,19 @@ def locate(library: Library, ref: PassageRef, text: str) -> tuple[PassageRef, Qu
         found, quote = None, None
     if found is not None and quote is not None and quote.text == text:
         return found, quote
-    for source in library.corpus.sources:
-        for passage in source.passages:
-            start = passage.text.find(text)
-            if start < 0:
-                continue
-            sentence = next(
-                (i for i, s in enumerate(passage.sentences, 1) if s.start == start),
-                None,
-            )
-            moved = PassageRef(source.source_id, passage.paragraph, sentence)
-            return moved, _quote(library, passage, start, start + len(text))
+    for p, start in library.data.find_text(text):  # the saved text, scanned as bytes
+        passage = library.passages[p]
+        sentence = next(
+            (i for i, s in enumerate(passage.sentences, 1) if s.start == start),
+            None,
+        )
+        moved = PassageRef(passage.source_id, passage.paragraph, sentence)
+        return moved, _quote(library, passage, start, start + len(text))
     return None
 
 
 def _quote(library: Library, passage: Passage, start: int, end: int) -> Quote:
-    return quote_of(library.corpus.source(passage.source_id), passage, start, end)
+    return quote_of(library.data.source(passage.source_id), passage, start, end)
 
 
 def corrected_answer(base: Answer, quote: Quote, by: str, at: dt.datetime) -> Answer:
@@ -202,7 +202,6 @@ class _Shaper:
         self.names = frozenset(words_.names) | words_.capitalised
         self.shape = lru_cache(maxsize=4096)(self._shape)
         self.ranking = lru_cache(maxsize=1024)(self._ranking)
-        self.positions = {(p.source_id, p.paragraph): i for i, p in enumerate(library.passages)}
 
     def _ranking(self, question: str) -> tuple[tuple[int, ...], frozenset[int]]:
         """What the answerer retrieves for a question: its best paragraphs (positions in
@@ -240,7 +239,7 @@ _YES_NO = frozenset(
 )  # fmt: skip
 
 
-def _kind(question: str, common: frozenset[str]) -> tuple[Kind | None, bool, str | None]:
+def _kind(question: str, common: Collection[str]) -> tuple[Kind | None, bool, str | None]:
     """The expected answer kind, whether the question says it (a question word, or a yes/no
     question's verb first) and its head noun ("which store"), from the clause that
     starts with a question word ("ivanka switched religions when she got married? to what"
@@ -353,12 +352,12 @@ def _retrieval_agrees(
         a.kind is b.kind is Kind.NAME
         and (a.target or "").isalpha()
         and (b.target or "").isalpha()
-        and _word_similarity(library, a.target, b.target) < _SAME_TARGET
+        and _word_similarity(library, a.target or "", b.target or "") < _SAME_TARGET
     ):
         return False  # "which store sold X" is not "what is X's name"
     mine, sentences = shaper.ranking(question)
     theirs, their_sentences = shaper.ranking(corrected)
-    moderators = shaper.positions.get(passage)
+    moderators = shaper.library.data.position(*passage)
     reported = theirs[0] if theirs else None  # the paragraph answered, then reported
     if not mine or moderators not in mine or mine[0] not in (moderators, reported):
         return False
@@ -442,13 +441,13 @@ def passage_choices(
 
 
 def _paragraph_choice(library: Library, passage: Passage) -> PassageChoice:
-    title = library.corpus.source(passage.source_id).title
+    title = library.data.source(passage.source_id).title
     return PassageChoice(PassageRef(passage.source_id, passage.paragraph), title, passage.text)
 
 
 def _sentence_choices(library: Library, ref: PassageRef) -> list[PassageChoice]:
-    source = library.corpus.source(ref.source_id)
-    passage = next(p for p in source.passages if p.paragraph == ref.paragraph)
+    source = library.data.source(ref.source_id)
+    passage = library.passages[library.data.position(ref.source_id, ref.paragraph)]
     whole = _paragraph_choice(library, passage)
     sentences = [
         PassageChoice(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import mmap
 import shutil
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
@@ -18,14 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge import integrity
-from knowledge.analysis import ANALYZER_VERSION
 from knowledge.errors import CitebotError
 from knowledge.files import write_atomically
-from knowledge.index import _Terms
 from knowledge.models import Passage, Source, Span
+from knowledge.search import integrity
+from knowledge.search.index import _Terms
+from knowledge.text.analysis import ANALYZER_VERSION
 
-DATA_FORMAT = "2"  # 2: file sizes and checksums
+DATA_FORMAT = "3"  # 2: file sizes and checksums; 3: reading.json (knowledge/search/reading_data.py)
 META = "library.json"
 SOURCES = "sources.json"
 ARRAYS = (
@@ -58,7 +59,7 @@ class Strings(Sequence[str]):
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         if i < 0:
@@ -229,6 +230,48 @@ class LibraryData:
             self._by_id = {s.source_id: i for i, s in enumerate(self.sources)}
         return self.sources[self._by_id[source_id]]
 
+    def position(self, source_id: str, paragraph: int) -> int | None:
+        """The passage position of a source's paragraph (1-based), None when there is none."""
+        if self._by_id is None:
+            self._by_id = {s.source_id: i for i, s in enumerate(self.sources)}
+        i = self._by_id.get(source_id)
+        if i is None or paragraph < 1:
+            return None
+        first = self.arrays["source_first"]
+        end = int(first[i + 1]) if i + 1 < len(first) else self.n_passages
+        p = int(first[i]) + paragraph - 1
+        return p if p < end else None
+
+    def paragraph_count(self, source_id: str) -> int:
+        """How many paragraphs a source has (0 for an unknown id)."""
+        p = self.position(source_id, 1)
+        if p is None:
+            return 0
+        i = int(self.arrays["source_of"][p])
+        first = self.arrays["source_first"]
+        end = int(first[i + 1]) if i + 1 < len(first) else self.n_passages
+        return end - p
+
+    def find_text(self, text: str) -> Iterator[tuple[int, int]]:
+        """(passage, character offset) of each passage holding `text`, in order: one scan of
+        the memory-mapped text blob, never a passage materialised that does not hold it."""
+        needle = text.encode("utf-8")
+        offsets = self.arrays["text_offsets"]
+        if not needle or not self.n_passages or not int(offsets[-1]):
+            return
+        with (
+            (self.folder / "text.bin").open("rb") as f,
+            mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as blob,
+        ):
+            at = 0
+            while (hit := blob.find(needle, at)) >= 0:
+                p = int(np.searchsorted(offsets, hit, side="right")) - 1
+                if hit + len(needle) <= int(offsets[p + 1]):  # not across two passages
+                    yield p, len(blob[int(offsets[p]) : hit].decode("utf-8"))
+                    at = int(offsets[p + 1])
+                else:
+                    at = hit + 1
+
     def source_with_passages(self, source_id: str) -> Source:
         """One source whole, its passages read from the saved data."""
         return self._whole_source(source_id)
@@ -256,7 +299,7 @@ class PassageTable(Sequence[Passage]):
     def __len__(self) -> int:
         return self._data.n_passages
 
-    def __getitem__(self, p):  # type: ignore[override]
+    def __getitem__(self, p):
         if isinstance(p, slice):
             return [self._get(i) for i in range(*p.indices(len(self)))]
         p = int(p)
@@ -271,7 +314,7 @@ class PassageTable(Sequence[Passage]):
 
 
 def save_meta(folder: Path, **fields) -> None:
-    """Written last, with every file's size and checksums (knowledge.integrity), so a damaged
+    """Written last, with every file's size and checksums (knowledge.search.integrity), so a damaged
     or swapped file is noticed on load without reading it whole."""
     files = {
         p.name: integrity.stamp(p).model_dump()

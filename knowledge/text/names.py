@@ -40,6 +40,8 @@ def _runs(sentence: str) -> list[Run]:
 
     last_end = -1
     for i, match in enumerate(_WORD.finditer(sentence)):
+        if not current and not match.group()[:1].isupper():
+            continue  # nothing open, nothing opened: the common case, skipped quickly
         word = match.group().rstrip(".-")
         adjacent = sentence[last_end : match.start()] == " "
         if not adjacent:
@@ -64,18 +66,32 @@ def named_things(corpus: Corpus, limit: int = 200) -> list[str]:
 
 def name_counts(corpus: Corpus) -> Counter[str]:
     """Names found in the passages and how often each is mentioned."""
-    lower: set[str] = set()
-    sentences: list[str] = []
+    runs = NameRuns()
     for passage in corpus.passages:
         for text in passage.sentence_texts() or [passage.text]:
-            sentences.append(text)
-            lower.update(w.lower() for w in _WORD.findall(text) if w[:1].islower())
-    counts: Counter[str] = Counter()
-    inside: set[str] = set()  # lone words seen away from a sentence start
-    for sentence in sentences:
+            runs.add(text)
+    return runs.counts()
+
+
+class NameRuns:
+    """Counts names sentence by sentence (a library's build streams its sentences through
+    it); which runs are names is settled at the end, once every lowercase word is known."""
+
+    def __init__(self) -> None:
+        self.lower: set[str] = set()
+        self.runs: Counter[tuple[tuple[str, ...], bool]] = Counter()  # (words, starts) -> n
+
+    def add(self, sentence: str) -> None:
+        self.lower.update([w.lower() for w in _WORD.findall(sentence) if w[:1].islower()])
         for run in _runs(sentence):
-            words = [_POSSESSIVE.sub("", w) for w, _ in run]
-            starts = run[0][1]
+            self.runs[tuple(_POSSESSIVE.sub("", w) for w, _ in run), run[0][1]] += 1
+
+    def counts(self) -> Counter[str]:
+        lower = self.lower
+        counts: Counter[str] = Counter()
+        inside: set[str] = set()  # lone words seen away from a sentence start
+        for (run, starts), n in self.runs.items():
+            words = list(run)
             while words and (words[0].lower() in lower and (len(words) == 1 or starts)):
                 words, starts = words[1:], False  # a common word capitalised at sentence start
             words = [w for w in words if w.lower() not in _CALENDAR] if len(words) == 1 else words
@@ -87,5 +103,5 @@ def name_counts(corpus: Corpus) -> Counter[str]:
                     continue
                 if not starts:
                     inside.add(name)
-            counts[name] += 1
-    return Counter({n: c for n, c in counts.items() if " " in n or n in inside})
+            counts[name] += n
+        return Counter({n: c for n, c in counts.items() if " " in n or n in inside})

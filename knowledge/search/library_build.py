@@ -19,19 +19,20 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.analysis import STOPWORDS, fold, stem, words
-from knowledge.embeddings import WordVectors, default_vectors
-from knowledge.index import PassageIndex, _Builder
-from knowledge.lemmas import lemma_key
-from knowledge.library_data import (
+from knowledge.models import Passage, Source
+from knowledge.search.index import PassageIndex, _Builder
+from knowledge.search.library_data import (
     SOURCES,
     LibraryData,
     save_meta,
     write_strings,
 )
-from knowledge.models import Passage, Source
-from knowledge.progress import Progress
-from knowledge.semantic import near_table
+from knowledge.search.progress import Progress
+from knowledge.search.reading_data import ReadingCollector
+from knowledge.search.semantic import near_table
+from knowledge.text.analysis import STOPWORDS, fold, stem, words
+from knowledge.text.embeddings import WordVectors, default_vectors
+from knowledge.text.lemmas import lemma_key
 
 _TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][\w'\u2019\-]*")
 _CHUNK_TOKENS = 1 << 22  # content words buffered before they are reduced to (passage, word)
@@ -126,6 +127,7 @@ class LibraryBuilder:
         self.index = _Builder()
         self.counts = _WordCounts(folder)
         self.common = _CommonWords()
+        self.reading = ReadingCollector()
         self._text = (folder / "text.bin").open("wb")
         self.text_offsets = array("q", [0])
         self.section_of = array("i")
@@ -172,9 +174,11 @@ class LibraryBuilder:
         self.passage_of.extend([p] * len(spans))
         self.first.append(len(self.sent_start))
         text_words = words(text)
-        self.index.add_words(words(section) + text_words if section else text_words)
+        all_words = words(section) + text_words if section else text_words
+        self.index.add_words(all_words)
         self.counts.add(text_words)
         self.common.add(text, spans)
+        self.reading.add([text[start:end] for start, end in spans], all_words)
 
     def finish(
         self, warnings: list[str], fingerprint: str, progress: Progress, **meta: object
@@ -194,6 +198,10 @@ class LibraryBuilder:
         (folder / SOURCES).write_text(json.dumps(self.sources))
         write_strings(folder, "sections", list(self.sections))
         write_strings(folder, "common", sorted(self.common.found))
+        progress.phase("reading data", None)
+        aliases_text = str(meta.get("aliases_text", ""))
+        self.reading.save(folder, self.common.found, aliases_text)
+        self.reading = ReadingCollector()
         vocabulary = sorted(self.counts.words[1:])
         write_strings(folder, "vocabulary", vocabulary)
         groups: defaultdict[str, set[str]] = defaultdict(set)

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from knowledge.analysis import STOPWORDS, stem
-from knowledge.index import PassageIndex, bm25_idf
-from knowledge.sentences import SentenceStats
+from knowledge.search.index import PassageIndex, bm25_idf
+from knowledge.search.sentences import SentenceStats
+from knowledge.text.analysis import STOPWORDS, stem
 
 if TYPE_CHECKING:
-    from knowledge.semantic import Semantic
+    from knowledge.search.semantic import Semantic
 
 RM3_DOCS = 5
 RM3_TERMS = 10

@@ -29,12 +29,12 @@ from typing import Literal
 
 import numpy as np
 
-from knowledge import housekeeping, integrity
-from knowledge.analysis import ANALYZER_VERSION, analyze, word_terms, words
-from knowledge.build_once import replace_folder
 from knowledge.errors import CitebotError
 from knowledge.files import write_atomically
 from knowledge.models import Passage
+from knowledge.search import housekeeping, integrity
+from knowledge.search.build_once import replace_folder
+from knowledge.text.analysis import ANALYZER_VERSION, analyze, word_terms, words
 
 INDEX_FORMAT = "3"  # 3: file sizes and checksums, a build id, the in-use marker
 _META = "citebot.json"
@@ -131,7 +131,7 @@ class PassageIndex:
     @classmethod
     def load(cls, folder: Path, *, mmap: bool = True) -> PassageIndex:
         """Load a saved index, checking its files against the sizes and checksums recorded
-        when it was saved (see knowledge.integrity); IndexError_ says what does not match."""
+        when it was saved (see knowledge.search.integrity); IndexError_ says what does not match."""
         folder = Path(folder)
         try:
             holder = housekeeping.hold(folder)

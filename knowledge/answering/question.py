@@ -11,8 +11,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from knowledge.analysis import STOPWORDS, words
-from knowledge.mentions import Kind, find_mentions
+from knowledge.text.analysis import STOPWORDS, words
+from knowledge.text.mentions import Kind, find_mentions
 
 # Head nouns of "which X" / "what X" questions that name an answer kind. Generic English.
 _TARGET_KINDS: dict[str, Kind] = {
@@ -240,7 +240,7 @@ class QuestionAnalysis:
     focus: list[str]  # content words, folded, in question order
     named: frozenset[str] = field(default_factory=frozenset)  # words of the question's mentions
     proper: list[frozenset[str]] = field(default_factory=list)  # its proper names' words
-    # A finer answer type where the kind alone picks wrong (knowledge/answer_types.py):
+    # A finer answer type where the kind alone picks wrong (knowledge/answering/answer_types.py):
     # "age", "duration", "speech" or "people"; None for the others.
     detail: str | None = None
     # Words of whoever the question asks about, with the full names the sources give them

@@ -15,8 +15,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from knowledge.answering.features import FEATURES
 from knowledge.errors import CitebotError
-from knowledge.features import FEATURES
 
 # Coverage counts a missing word by its nearest library word (the soft forms), so a paraphrase
 # ("spouse" for "husband") is not taken for missing evidence; names must still match exactly.

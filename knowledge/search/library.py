@@ -3,7 +3,7 @@
 Opening a library whose data is saved reads no source file: the files' names, sizes and
 modification times (a stat each) are looked up in a small table of fingerprints already
 computed; only an unknown state of the folder is hashed (streamed), and only an unknown
-fingerprint is parsed and built (knowledge/library_build.py).
+fingerprint is parsed and built (knowledge/search/library_build.py).
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ import os
 import shutil
 import tempfile
 import weakref
-from collections import Counter
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from knowledge.build_once import load_or_build, lock_path
 from knowledge.corpus import (
     SKIPPED,
     CorpusError,
@@ -34,19 +33,21 @@ from knowledge.corpus import (
     stat_key,
 )
 from knowledge.files import write_atomically
-from knowledge.housekeeping import remove_old_builds
-from knowledge.index import _META as INDEX_META
-from knowledge.index import IndexError_, PassageIndex
-from knowledge.library_data import DataError, LibraryData, PassageTable, move_into_place
 from knowledge.models import Source
-from knowledge.progress import Progress
-from knowledge.sentences import SentenceStats
+from knowledge.search.build_once import load_or_build, lock_path
+from knowledge.search.housekeeping import remove_old_builds
+from knowledge.search.index import _META as INDEX_META
+from knowledge.search.index import IndexError_, PassageIndex
+from knowledge.search.library_data import DataError, LibraryData, PassageTable, move_into_place
+from knowledge.search.progress import Progress
+from knowledge.search.sentences import SentenceStats
 
 if TYPE_CHECKING:
-    from knowledge.aliases import Aliases
-    from knowledge.query_reading import QueryWords
-    from knowledge.semantic import Semantic
-    from knowledge.spelling import Speller
+    from knowledge.search.reading_data import ReadingData
+    from knowledge.search.semantic import Semantic
+    from knowledge.text.aliases import Aliases
+    from knowledge.text.query_reading import QueryWords
+    from knowledge.text.spelling import Speller
     from knowledge.timeline import Timeline
 
 log = logging.getLogger(__name__)
@@ -131,8 +132,8 @@ class Library:
     @cached_property
     def semantic(self) -> Semantic:
         """Word vectors over this library's vocabulary, sentences and paragraphs."""
-        from knowledge.embeddings import default_vectors
-        from knowledge.semantic import Semantic
+        from knowledge.search.semantic import Semantic
+        from knowledge.text.embeddings import default_vectors
 
         near = self.data.strings["near"]
         pairs = [entry.split("\n") for entry in near]
@@ -149,52 +150,62 @@ class Library:
         )
 
     @cached_property
-    def speller(self) -> Speller:
-        """The corpus' spelling dictionary, saved per fingerprint beside the index."""
-        from knowledge.spelling import load_or_build_speller
+    def reading(self) -> ReadingData:
+        """Name casing, alias groups and spelling counts, saved by the build: no passage is
+        scanned to answer a process's first question."""
+        from knowledge.search.reading_data import load_reading
 
-        return load_or_build_speller(self.passages, self.fingerprint, self.data_dir)
+        try:
+            return load_reading(self.data.folder)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DataError(f"cannot read the reading data in {self.data.folder}: {exc}") from exc
 
     @cached_property
-    def name_counts(self) -> Counter[str]:
-        """The corpus' names and how often each is mentioned (knowledge/names.py)."""
-        from knowledge.names import name_counts
+    def speller(self) -> Speller:
+        """The corpus' spelling dictionary, counted by the build."""
+        from knowledge.text.spelling import Speller
 
-        return name_counts(self.corpus)
+        return Speller(self.reading.spelling)
 
     @cached_property
     def query_words(self) -> QueryWords:
         """What reading a question needs to know about this library's words."""
-        from knowledge.embeddings import default_vectors
-        from knowledge.query_reading import QueryWords, name_casing
+        from knowledge.text.embeddings import default_vectors
+        from knowledge.text.query_reading import QueryWords
 
-        stats = self.sentences
+        reading = self.reading
         speller = self.speller
-        named = [n for n, _ in self.name_counts.most_common()]
-        names, phrases, capitalised = name_casing(named, stats.texts)
         return QueryWords(
-            vocabulary=frozenset(speller.counts) | frozenset(stats.vocabulary),
+            vocabulary=Either(speller.counts, self.sentences.vocabulary),
             counts=speller.counts,
-            names=names,
-            phrases=phrases,
+            names=reading.names,
+            phrases=reading.phrases,
             speller=speller,
             english=default_vectors().tokens,
-            capitalised=capitalised,
+            capitalised=reading.capitalised,
         )
 
-    @cached_property
+    @property
     def aliases(self) -> Aliases:
         """Names that mean the same person or thing: learned from the sources, and the
-        corpus folder's aliases.txt."""
-        from knowledge.aliases import build_aliases
+        corpus folder's aliases.txt (gathered by the build)."""
+        return self.reading.aliases
 
-        return build_aliases(
-            self.name_counts,
-            self.query_words.capitalised,
-            self.sentences.texts,
-            self.corpus.aliases_text,
-            self.sentences.common_words,
-        )
+
+class Either(Collection[str]):
+    """Membership in either of two collections, without copying a large one into a set."""
+
+    def __init__(self, first: Collection[str], second: Collection[str]) -> None:
+        self._first, self._second = first, second
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._first or word in self._second
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._first, *self._second]))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def index_dir(data_dir: Path, fingerprint: str) -> Path:
@@ -234,13 +245,12 @@ def open_library(
         library = _build(folder, files, data_dir, fingerprint, strict, progress or Progress())
         if data_dir is not None:
             _remember(data_dir, key, fingerprint)
-            library.speller  # noqa: B018 - its dictionary is saved with the index, under the lock
         return library
 
     if data_dir is None:
         return build()
     # Processes sharing the data folder build it once: the others wait on the lock, then load
-    # what the first saved (knowledge/build_once.py).
+    # what the first saved (knowledge/search/build_once.py).
     return load_or_build(
         lock_path(data_dir, "index", fingerprint),
         lambda: _load(folder, data_dir, fingerprint, strict),
@@ -276,14 +286,14 @@ def _build(
     strict: bool,
     progress: Progress,
 ) -> Library:
-    from knowledge.library_build import build_library
+    from knowledge.search.library_build import build_library
 
     if data_dir is None:
         scratch = Path(tempfile.mkdtemp(prefix="citebot-"))
         work = scratch / LIBRARY_SUBDIR
     else:
         target = index_dir(data_dir, fingerprint)
-        # Hidden: knowledge.housekeeping removes only stale hidden entries, never a live build.
+        # Hidden: search.housekeeping removes only stale hidden entries, never a live build.
         scratch = target.with_name(f".{target.name}.{os.getpid()}.building")
         work = scratch / LIBRARY_SUBDIR
     shutil.rmtree(scratch, ignore_errors=True)

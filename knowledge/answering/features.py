@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from knowledge.answer_types import ages, durations, foreign_ages, own_age
-from knowledge.expansion import QueryTerm
-from knowledge.mentions import Kind, TypedSpan
-from knowledge.question import QuestionAnalysis
-from knowledge.sentences import SentenceStats
+from knowledge.answering.answer_types import ages, durations, foreign_ages, own_age
+from knowledge.answering.question import QuestionAnalysis
+from knowledge.search.expansion import QueryTerm
+from knowledge.search.sentences import SentenceStats
+from knowledge.text.mentions import Kind, TypedSpan
 
 if TYPE_CHECKING:
-    from knowledge.semantic import Semantic
+    from knowledge.search.semantic import Semantic
 
 _K1, _B = 1.2, 0.75
 TYPE_FEATURES = {kind: f"type_{kind.value}" for kind in Kind}
@@ -88,19 +88,8 @@ def sentence_features(
     seq = stats.terms[s]
     term_set = stats.term_sets[s]
     idf_total = sum(t.idf for t in terms) or 1.0
-    positions: list[list[int]] = []
-    bm25 = 0.0
     norm = _K1 * (1 - _B + _B * len(seq) / (stats.avg_len or 1.0))
-    for t in terms:
-        pos = (
-            [i for i, x in enumerate(seq) if x in t.variants]
-            if not t.variants.isdisjoint(term_set)
-            else []
-        )
-        positions.append(pos)
-        if pos:
-            tf = len(pos)
-            bm25 += t.idf * tf * (_K1 + 1) / (tf + norm)
+    positions, bm25 = _positions_and_bm25(seq, term_set, terms, norm)
     f[_INDEX["sent_bm25"]] = bm25 / idf_total / (_K1 + 1)
     f[_INDEX["sent_cov"]] = coverage(term_set, terms)
     f[_INDEX["rare_cov"]] = coverage(term_set, terms, power=2.0)
@@ -123,28 +112,69 @@ def sentence_features(
     if expansion:
         total = sum(expansion.values()) or 1.0
         f[_INDEX["rm3_cov"]] = sum(w for x, w in expansion.items() if x in term_set) / total
+    f[_INDEX["cov_x_para"]] = f[_INDEX["sent_cov"]] * f[_INDEX["para_cov"]]
+    _type_features(f, s, question, terms, stats)
+    _soft_features(f, term_set, stats.passage_sets[p], frozenset(window), terms)
+    if semantic is not None and question_vector is not None:
+        f[_INDEX["sent_sim"]] = float(semantic.sentence_vector(s) @ question_vector)
+        f[_INDEX["para_sim"]] = float(semantic.passage_matrix()[p] @ question_vector)
+    return f
+
+
+def _positions_and_bm25(
+    seq: Sequence[str], term_set: frozenset[str], terms: Sequence[QueryTerm], norm: float
+) -> tuple[list[list[int]], float]:
+    """Where each query term occurs in the sentence, and the sentence's BM25 for the query."""
+    positions: list[list[int]] = []
+    bm25 = 0.0
+    for t in terms:
+        pos = (
+            [i for i, x in enumerate(seq) if x in t.variants]
+            if not t.variants.isdisjoint(term_set)
+            else []
+        )
+        positions.append(pos)
+        if pos:
+            tf = len(pos)
+            bm25 += t.idf * tf * (_K1 + 1) / (tf + norm)
+    return positions, bm25
+
+
+def _type_features(
+    f: list[float],
+    s: int,
+    question: QuestionAnalysis,
+    terms: Sequence[QueryTerm],
+    stats: SentenceStats,
+) -> None:
+    """Does the sentence hold the kind of thing the question asks for (a date, a number...)?"""
     if question.accepts:
         for kind in {m.kind for m in answer_mentions(s, question, stats)}:
             f[_INDEX[TYPE_FEATURES[kind]]] = 1.0
-    f[_INDEX["cov_x_para"]] = f[_INDEX["sent_cov"]] * f[_INDEX["para_cov"]]
     if question.detail:
         f[_INDEX["type_detail"]] = detail_match(s, question, stats)
     typed = max((f[_INDEX[name]] for name in TYPE_FEATURES.values()), default=0.0)
     f[_INDEX["type_x_cov"]] = typed * f[_INDEX["sent_cov"]]
     if typed:
         f[_INDEX["type_near"]] = nearness(s, question, terms, stats)
+
+
+def _soft_features(
+    f: list[float],
+    term_set: frozenset[str],
+    passage_set: frozenset[str],
+    window: frozenset[str],
+    terms: Sequence[QueryTerm],
+) -> None:
+    """Coverage counting words near in meaning; the exact coverage when no term has any."""
     if any(t.near for t in terms):
         f[_INDEX["soft_cov"]] = soft_coverage(term_set, terms)
-        f[_INDEX["para_soft_cov"]] = soft_coverage(stats.passage_sets[p], terms)
+        f[_INDEX["para_soft_cov"]] = soft_coverage(passage_set, terms)
         f[_INDEX["window_soft_gain"]] = soft_coverage(window, terms) - f[_INDEX["soft_cov"]]
     else:
         f[_INDEX["soft_cov"]] = f[_INDEX["sent_cov"]]
         f[_INDEX["para_soft_cov"]] = f[_INDEX["para_cov"]]
         f[_INDEX["window_soft_gain"]] = f[_INDEX["window_gain"]]
-    if semantic is not None and question_vector is not None:
-        f[_INDEX["sent_sim"]] = float(semantic.sentence_vector(s) @ question_vector)
-        f[_INDEX["para_sim"]] = float(semantic.passage_matrix()[p] @ question_vector)
-    return f
 
 
 def answer_mentions(s: int, question: QuestionAnalysis, stats: SentenceStats) -> list[TypedSpan]:

@@ -7,20 +7,27 @@ scored by the learned ranker; paragraphs are then ordered by their best sentence
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from knowledge.analysis import stem
-from knowledge.answer_types import ages, own_age
-from knowledge.chat_forms import default_lexicon
-from knowledge.expansion import QueryTerm, query_terms, rm3_weights, search_terms, weighted_scores
-from knowledge.features import FEATURES, sentence_features
-from knowledge.library import Library
-from knowledge.query_reading import Reading, read_question
-from knowledge.question import QuestionAnalysis, analyze_question
-from knowledge.ranker import CONFIDENCE_FEATURES, RankerModel, default_model
-from knowledge.semantic import matvec
+from knowledge.answering.answer_types import ages, own_age
+from knowledge.answering.features import FEATURES, sentence_features
+from knowledge.answering.question import QuestionAnalysis, analyze_question
+from knowledge.answering.ranker import CONFIDENCE_FEATURES, RankerModel, default_model
+from knowledge.search.expansion import (
+    QueryTerm,
+    query_terms,
+    rm3_weights,
+    search_terms,
+    weighted_scores,
+)
+from knowledge.search.library import Library
+from knowledge.search.semantic import Semantic, matvec
+from knowledge.text.analysis import stem
+from knowledge.text.chat_forms import default_lexicon
+from knowledge.text.query_reading import Reading, read_question
 
 ALIAS_CREDIT = 0.9
 _TYPE_FEATURES = [i for i, name in enumerate(FEATURES) if name.startswith("type_")]
@@ -41,7 +48,7 @@ class Options:
     soft_search: float = 0.0  # weight of near words (times their cosine) in paragraph search
     dense: int = 0  # extra candidate paragraphs by question-paragraph vector similarity
     model: RankerModel | None = None  # None: the shipped learned model
-    # Reading the question (knowledge/query_reading.py): chat forms, typos, lowercase names.
+    # Reading the question (knowledge/text/query_reading.py): chat forms, typos, lowercase names.
     chat_forms: bool = True  # "bday" -> "birthday", "rn" -> "right now"
     spelling: bool = True  # "eletcion" -> "election" against the library's vocabulary
     names: bool = True  # "kim" -> "Kim" when the library only writes it as a name
@@ -109,14 +116,7 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     stats = library.sentences
     index = library.index
     reading = read(library, question, options)
-    analysis = analyze_question(
-        reading.text, stats.common_words, fine=options.fine_types and options.answer_types
-    )
-    analysis.text = question
-    if analysis.detail == "age":
-        analysis.asked = _asked(library, analysis)
-    if not options.answer_types:
-        analysis.answer_type = None
+    analysis = _analyse(library, reading, question, options)
     semantic = library.semantic if options.semantic else None
     names = {w for name in analysis.proper for w in name}
     terms = query_terms(
@@ -124,14 +124,7 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     )
     if options.aliases:
         terms = _with_aliases(library, terms, analysis.focus, options.lemmas)
-    total_idf = sum(t.idf for t in terms)
-    known_share = sum(t.idf for t in terms if t.known) / total_idf if total_idf else 0.0
-    known_soft = (
-        sum(t.idf * (1.0 if t.known else max(t.near.values(), default=0.0)) for t in terms)
-        / total_idf
-        if total_idf
-        else 0.0
-    )
+    known_share, known_soft = _known_shares(terms)
     proper = analysis.proper
     names_known = (
         sum(_known_name(library, n, options.aliases) for n in proper) / len(proper)
@@ -150,8 +143,54 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
         answer_bearing=options.answer_bearing,
         searched_for=reading.shown,
     )
-    search = [t for t in search_terms(terms) if index.doc_freq(t)]
     qvec = semantic.text_vector(analysis.focus) if semantic is not None else None
+    hits = _hits(library, ranking, semantic, qvec, options)
+    if not hits:
+        return ranking
+    _add_candidates(ranking, library, hits, semantic, qvec)
+    return ranking
+
+
+def _analyse(
+    library: Library, reading: Reading, question: str, options: Options
+) -> QuestionAnalysis:
+    """The question read for what it asks, with the switches of `options` applied."""
+    analysis = analyze_question(
+        reading.text,
+        library.sentences.common_words,
+        fine=options.fine_types and options.answer_types,
+    )
+    analysis.text = question
+    if analysis.detail == "age":
+        analysis.asked = _asked(library, analysis)
+    if not options.answer_types:
+        analysis.answer_type = None
+    return analysis
+
+
+def _known_shares(terms: Sequence[QueryTerm]) -> tuple[float, float]:
+    """The IDF share of the query the library knows: exactly, and counting near words."""
+    total_idf = sum(t.idf for t in terms)
+    known_share = sum(t.idf for t in terms if t.known) / total_idf if total_idf else 0.0
+    known_soft = (
+        sum(t.idf * (1.0 if t.known else max(t.near.values(), default=0.0)) for t in terms)
+        / total_idf
+        if total_idf
+        else 0.0
+    )
+    return known_share, known_soft
+
+
+def _hits(
+    library: Library,
+    ranking: Ranking,
+    semantic: Semantic | None,
+    qvec: np.ndarray | None,
+    options: Options,
+) -> list[tuple[int, float]]:
+    """The paragraphs to read, best first (sets `ranking.expansion` under RM3)."""
+    index, terms, analysis = library.index, ranking.terms, ranking.question
+    search = [t for t in search_terms(terms) if index.doc_freq(t)]
     if options.soft_search > 0 or options.dense > 0:  # experiments: every paragraph's score
         scores = index.scores(search) if search else np.zeros(index.n_docs, dtype=np.float32)
         if options.soft_search > 0:
@@ -164,27 +203,35 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     if analysis.detail == "age" and hits:
         more = index.search(search, 4 * options.paragraphs)
         hits = _add_ages(library, hits, more, analysis)
-    expansion: dict[str, float] = {}
     if options.rm3 and hits:
-        weights = rm3_weights(terms, hits, stats, index)
+        weights = rm3_weights(terms, hits, library.sentences, index)
         scores = weighted_scores(index, weights)
         hits = _top(scores, options.paragraphs)
         query = {v for t in terms for v in t.variants}
-        expansion = {w: x for w, x in weights.items() if w not in query}
-        ranking.expansion = expansion
-    if not hits:
-        return ranking
+        ranking.expansion = {w: x for w, x in weights.items() if w not in query}
+    return hits
+
+
+def _add_candidates(
+    ranking: Ranking,
+    library: Library,
+    hits: list[tuple[int, float]],
+    semantic: Semantic | None,
+    qvec: np.ndarray | None,
+) -> None:
+    """Score every sentence of the hit paragraphs; best first."""
+    stats, model = library.sentences, ranking.model
     best_para = hits[0][1]
     for rank_, (doc, score) in enumerate(hits):
         for s in stats.of_passage(doc):
             f = sentence_features(
                 s,
-                analysis,
-                terms,
+                ranking.question,
+                ranking.terms,
                 stats,
                 score,
                 best_para,
-                expansion,
+                ranking.expansion,
                 top_paragraph=rank_ == 0,
                 semantic=semantic,
                 question_vector=qvec,
@@ -192,7 +239,6 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
             ranking.candidates.append(Candidate(s, doc, f, model.score(f)))
     ranking.candidates.sort(key=lambda c: (-c.score, c.sentence))
     ranking.paragraphs = list(dict.fromkeys(c.passage for c in ranking.candidates))
-    return ranking
 
 
 def read(library: Library, question: str, options: Options | None = None) -> Reading:

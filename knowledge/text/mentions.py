@@ -13,8 +13,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from knowledge.analysis import STOPWORDS, fold, words
 from knowledge.temporal import find_dates
+from knowledge.text.analysis import STOPWORDS, fold, words
 
 
 class Kind(StrEnum):

@@ -2,7 +2,7 @@
 
 The index scores paragraphs; answering ranks sentences. The corpus-wide parts (sentence spans,
 words seen lowercase, lemma groups, vocabulary, mean sentence length) are built once per
-corpus and memory-mapped (knowledge/library_data.py); what only candidates need (a sentence's
+corpus and memory-mapped (knowledge/search/library_data.py); what only candidates need (a sentence's
 terms, term set, mentions, word positions) is computed for the sentences a question ranks and
 remembered in bounded caches.
 """
@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Generic, TypeVar
 
-from knowledge.analysis import analyze, fold, stem
-from knowledge.index import passage_text
-from knowledge.lemmas import lemma_key
-from knowledge.library_data import LibraryData, Strings, WordGroups
-from knowledge.mentions import TypedSpan, find_mentions
 from knowledge.models import Passage, Span
+from knowledge.search.index import passage_text
+from knowledge.search.library_data import LibraryData, Strings, WordGroups
+from knowledge.text.analysis import analyze, fold, stem
+from knowledge.text.lemmas import lemma_key
+from knowledge.text.mentions import TypedSpan, find_mentions
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 _CACHED = 1 << 16  # sentences whose derived objects are remembered
@@ -82,7 +82,7 @@ class SentenceStats:
     @classmethod
     def build(cls, passages: Sequence[Passage]) -> SentenceStats:
         """Stats of some passages, built in memory (tests and tools)."""
-        from knowledge.library_build import build_in_memory
+        from knowledge.search.library_build import build_in_memory
 
         return cls(build_in_memory(passages)[1])
 

@@ -13,8 +13,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from knowledge.analysis import STOPWORDS
 from knowledge.errors import UserError
+from knowledge.text.analysis import STOPWORDS
 
 
 class LexiconError(UserError, ValueError):

@@ -5,10 +5,10 @@
 - A **duration** ("how long") is an amount of time ("three-hour", "for over three hours",
   "nearly a decade"), not any date or number.
 - **Quoted speech** ("what did X say / write / tweet / post / caption") is a quotation
-  (`Kind.QUOTE` mentions, found in knowledge/mentions.py).
+  (`Kind.QUOTE` mentions, found in knowledge/text/mentions.py).
 - A **list of people** ("who was at ...", "who attended") is a sentence naming several people.
 
-Pure text patterns of general English; the question side is read in knowledge/question.py.
+Pure text patterns of general English; the question side is read in knowledge/answering/question.py.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from knowledge.analysis import STOPWORDS, words
-from knowledge.mentions import Kind, TypedSpan
+from knowledge.text.analysis import STOPWORDS, words
+from knowledge.text.mentions import Kind, TypedSpan
 
 _NUMBER_WORD = (
     r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"

@@ -1,10 +1,11 @@
 """Read a question the way a search engine reads its users' queries, before it is analysed.
 
-Three steps, each switchable in `Options` (knowledge/ranking.py):
+Three steps, each switchable in `Options` (knowledge/answering/ranking.py):
 
-- chat forms: "bday" -> "birthday", "rn" -> "right now", "u" -> "you" (knowledge/chat_forms.py);
+- chat forms: "bday" -> "birthday", "rn" -> "right now", "u" -> "you"
+  (knowledge/text/chat_forms.py);
 - spelling: a word neither the sources nor English know, within a small edit distance of a
-  word the sources use, is read as that word ("eletcion" -> "election", knowledge/spelling.py);
+  word the sources use, is read as that word ("eletcion" -> "election", knowledge/text/spelling.py);
 - names: a lowercase word that the library only ever writes as a name is read as that name
   ("kim" -> "Kim", "kims" -> "Kim's", "met gala" -> "Met Gala"), so that everything which
   relies on capitals (proper names, answer types) treats it as one.
@@ -17,16 +18,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 
 from simplemma import is_known
 
-from knowledge.analysis import STOPWORDS, fold
-from knowledge.chat_forms import standard_form
-from knowledge.lemmas import lemma
-from knowledge.spelling import Speller
+from knowledge.text.analysis import STOPWORDS, fold
+from knowledge.text.chat_forms import standard_form
+from knowledge.text.lemmas import lemma
+from knowledge.text.spelling import Speller
 
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019/\-][^\W_]*)*")
 _POSSESSIVE = re.compile(r"(?:['\u2019]s?)$")
@@ -42,7 +44,7 @@ class QueryWords:
     """What a library knows about words, for reading questions: its vocabulary, the cased form
     of the words it only writes as names, its multi-word names, and its speller."""
 
-    vocabulary: frozenset[str]  # folded words the sources use
+    vocabulary: Collection[str]  # folded words the sources use
     counts: Mapping[str, int]  # how often the sources use each (alphabetic) word
     names: dict[str, str]  # folded -> cased, for words only ever written as names
     phrases: dict[tuple[str, ...], tuple[str, ...]]  # folded name words -> cased words
@@ -73,43 +75,72 @@ class Reading:
 
 
 def name_casing(
-    named: list[str], sentences: list[str]
+    named: list[str], sentences: Iterable[str]
 ) -> tuple[dict[str, str], dict[tuple[str, ...], tuple[str, ...]], frozenset[str]]:
     """From a library's sentences, the cased form of each word used alone as a name and
     written with a capital nearly always away from a sentence start (a reader's comment quoted
     in lowercase does not make a name a common word; ALL-CAPS shouting does not make "REAL" a
     name; "Beach" only ever inside a longer name is not one, "Kanye" is, being no English
-    word); from its multi-word names (knowledge/names.py), their cased words ("Met Gala":
+    word); from its multi-word names (knowledge/text/names.py), their cased words ("Met Gala":
     "met" alone stays a verb); and the words nearly always capitalised, alone or not."""
-    upper: Counter[str] = Counter()
-    lower: Counter[str] = Counter()
-    forms: dict[str, Counter[str]] = {}
-    alone: Counter[str] = Counter()  # capitalised with no capitalised word either side
+    casing = Casing()
     for sentence in sentences:
-        tokens = [_POSSESSIVE.sub("", t) for t in _TOKEN.findall(sentence)]
+        casing.add(sentence)
+    return casing.result(named)
+
+
+class Casing:
+    """`name_casing`, sentence by sentence (a library's build streams its sentences through
+    it): raw tokens are counted as they come and folded once, at the end."""
+
+    def __init__(self) -> None:
+        self.upper: Counter[str] = Counter()
+        self.lower: Counter[str] = Counter()
+        self.alone: Counter[str] = Counter()  # capitalised with no capitalised word either side
+
+    def add(self, sentence: str) -> None:
+        tokens = [
+            _POSSESSIVE.sub("", t) if "'" in t or "\u2019" in t else t
+            for t in _TOKEN.findall(sentence)
+        ]
         capital = [t[:1].isupper() for t in tokens] + [False]
-        for i, token in enumerate(tokens[1:], 1):
+        self.lower.update(tokens[1:])  # capitalised ones are left out when settled
+        upper, alone = self.upper, self.alone
+        for i in compress(range(1, len(tokens)), capital[1:]):
+            token = tokens[i]
+            if len(token) > 1 and not token.isupper() and token.isalpha():
+                upper[token] += 1
+                alone[token] += not (capital[i + 1] or (i > 1 and capital[i - 1]))
+
+    def result(
+        self, named: list[str]
+    ) -> tuple[dict[str, str], dict[tuple[str, ...], tuple[str, ...]], frozenset[str]]:
+        upper: Counter[str] = Counter()
+        lower: Counter[str] = Counter()
+        alone: Counter[str] = Counter()
+        forms: dict[str, Counter[str]] = {}
+        for token, n in self.lower.items():
+            if not token[:1].isupper():
+                lower[fold(token)] += n
+        for token, n in self.upper.items():  # first seen first: ties keep the first form
             f = fold(token)
-            if not capital[i]:
-                lower[f] += 1
-            elif len(token) > 1 and not token.isupper() and token.isalpha():
-                upper[f] += 1
-                forms.setdefault(f, Counter())[token] += 1
-                alone[f] += not (capital[i + 1] or (i > 1 and capital[i - 1]))
-    capitalised = frozenset(
-        f for f, n in upper.items() if n >= _NAME_RATIO * lower[f] and f not in STOPWORDS
-    )
-    words_ = {
-        f: forms[f].most_common(1)[0][0]
-        for f in capitalised
-        if upper[f] >= _NAME_MIN and (alone[f] or not _known_english(f))
-    }
-    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for name in named:
-        parts = _TOKEN.findall(name)
-        if 1 < len(parts) <= _MAX_NAME_WORDS:
-            phrases.setdefault(tuple(fold(p) for p in parts), tuple(parts))
-    return words_, phrases, capitalised
+            upper[f] += n
+            forms.setdefault(f, Counter())[token] += n
+            alone[f] += self.alone[token]
+        capitalised = frozenset(
+            f for f, n in upper.items() if n >= _NAME_RATIO * lower[f] and f not in STOPWORDS
+        )
+        words_ = {
+            f: forms[f].most_common(1)[0][0]
+            for f in capitalised
+            if upper[f] >= _NAME_MIN and (alone[f] or not _known_english(f))
+        }
+        phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for name in named:
+            parts = _TOKEN.findall(name)
+            if 1 < len(parts) <= _MAX_NAME_WORDS:
+                phrases.setdefault(tuple(fold(p) for p in parts), tuple(parts))
+        return words_, phrases, capitalised
 
 
 def read_question(

@@ -22,9 +22,10 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
-from knowledge.analysis import STOPWORDS, words
 from knowledge.errors import UserError
+from knowledge.text.analysis import STOPWORDS, words
 
 _DOMINANT = 0.8  # share of the full names with a word that one name must have
 _NAME_WORD = r"[A-Z][\w'\u2019.-]*"
@@ -35,6 +36,13 @@ _STATED = [
     re.compile(rf"({_NAME}),? who goes by ({_NAME})"),
     re.compile(rf"({_NAME}) \(({_NAME})\)"),
 ]
+_HINTS = ("known as", "aka", "a.k.a", "who goes by", " (")  # in every stated alias
+
+
+def states_alias(sentence: str) -> bool:
+    """Whether a sentence states an alias (`learned_pairs` needs only these sentences)."""
+    return any(h in sentence for h in _HINTS) and any(p.search(sentence) for p in _STATED)
+
 
 Name = tuple[str, ...]  # folded content words
 
@@ -49,14 +57,28 @@ class Aliases:
     key: dict[Name, str]  # each multi-word name -> its distinctive word
     full_names: frozenset[Name] = frozenset()  # every multi-word name of the sources
 
+    @cached_property
+    def _by_word(self) -> dict[str, list[int]]:
+        """Each word of a member name or a distinctive word -> the groups it is in, in order:
+        a question looks at its own words' groups, never at every group."""
+        found: dict[str, list[int]] = {}
+        for i, group in enumerate(self.groups):
+            for word in {w for name in group for w in (*name, self._key(name))}:
+                found.setdefault(word, []).append(i)
+        return found
+
+    def _groups_of(self, words_: Iterable[str]) -> list[frozenset[Name]]:
+        by_word = self._by_word
+        return [self.groups[i] for i in sorted({i for w in words_ for i in by_word.get(w, ())})]
+
     def expansions(self, focus: Sequence[str]) -> dict[str, set[str]]:
         """For each question word that names a group member (the member itself, or its
         distinctive word), the other members' distinctive words. A word inside another full
         name of the question is not expanded ("west" of "North West" is not Kanye)."""
         present = set(focus)
-        taken = self._inside_other_names(focus)
+        inside = self._inside_names(focus)
         out: dict[str, set[str]] = {}
-        for group in self.groups:
+        for group in self._groups_of(present):
             keys = {self._key(name) for name in group}
             hits = {
                 self._key(name)
@@ -64,27 +86,28 @@ class Aliases:
                 if set(name) <= present or self._key(name) in present
             }
             for word in hits & present:
-                if (word, group) not in taken:
+                if all(name in group for name in inside.get(word, ())):
                     out.setdefault(word, set()).update(keys - {word})
         return {w: extra for w, extra in out.items() if extra}
 
     def alternatives(self, name: Collection[str]) -> list[frozenset[str]]:
         """The other names of the group a name belongs to, as sets of words."""
         wanted = set(name)
-        for group in self.groups:
+        for group in self._groups_of(wanted):
             if any(set(member) == wanted for member in group):
                 return [frozenset(m) for m in group if set(m) != wanted]
         return []
 
-    def _inside_other_names(self, focus: Sequence[str]) -> set[tuple[str, frozenset[Name]]]:
-        found = set()
+    def _inside_names(self, focus: Sequence[str]) -> dict[str, set[Name]]:
+        """Each question word inside a full name of the question -> those names (the word is
+        not expanded through a group that lacks one of them)."""
+        found: dict[str, set[Name]] = {}
         for n in (3, 2):
             for i in range(len(focus) - n + 1):
                 name = tuple(focus[i : i + n])
                 if name in self.full_names:
-                    for group in self.groups:
-                        if name not in group:
-                            found.update((w, group) for w in name)
+                    for w in name:
+                        found.setdefault(w, set()).add(name)
         return found
 
     def _key(self, name: Name) -> str:

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import simplemma
 
-from knowledge.analysis import stem
+from knowledge.text.analysis import stem
 
 
 @lru_cache(maxsize=131072)

@@ -1,5 +1,5 @@
 """Word meaning over one library: the words of its vocabulary nearest a question word, and
-IDF-weighted vectors of sentences, paragraphs and questions (see knowledge/embeddings.py).
+IDF-weighted vectors of sentences, paragraphs and questions (see knowledge/text/embeddings.py).
 
 A question word the text never uses ("spouse") is matched by the library's words nearest in
 meaning ("husband", "wife"), each credited by its cosine; a sentence or paragraph is compared
@@ -15,11 +15,11 @@ from functools import cache
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from knowledge.analysis import STOPWORDS, stem, words
-from knowledge.embeddings import WordVectors
-from knowledge.index import PassageIndex
-from knowledge.lemmas import lemma
-from knowledge.sentences import SentenceStats
+from knowledge.search.index import PassageIndex
+from knowledge.search.sentences import SentenceStats
+from knowledge.text.analysis import STOPWORDS, stem, words
+from knowledge.text.embeddings import WordVectors
+from knowledge.text.lemmas import lemma
 
 NEAR_FLOOR = 0.45  # cosine below which two words are not taken to mean the same thing
 NEAR_WORDS = 4  # library words kept per question word

@@ -7,17 +7,18 @@ sentences when the answer sits next door).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
-from knowledge.analysis import STOPWORDS, stem
+from knowledge.answering.features import answer_mentions, detail_match, nearness
+from knowledge.answering.ranking import Candidate, Options, Ranking, rank
 from knowledge.errors import UserError
-from knowledge.expansion import QueryTerm
-from knowledge.features import answer_mentions, detail_match, nearness
-from knowledge.library import Library
-from knowledge.mentions import Kind, TypedSpan
 from knowledge.models import Answer, Quote, quote_of
-from knowledge.ranking import Candidate, Options, Ranking, rank
+from knowledge.search.expansion import QueryTerm
+from knowledge.search.library import Library
+from knowledge.text.analysis import STOPWORDS, stem
+from knowledge.text.mentions import Kind, TypedSpan
 
 # Part of the answer-cache key: bump whenever answer_question() can give a different answer to
 # the same question over the same corpus, so no cached answer from the old logic is served.
@@ -33,6 +34,7 @@ _BEARING_MARGIN = 4.0  # a sentence with the asked person's age may be this far 
 _DISAGREE_MARGIN = 2.5  # a contradicting source may be further behind and still be shown
 _CLAIM_POOL = 12  # best-scored sentences whose facts are compared
 _CLAIM_GAP = 100  # characters: a fact further from the question's words is not about them
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")  # "43rd": the number 43 as an ordinal
 # Kinds whose facts can contradict each other; capitalised names differ too often to count.
 _CLAIM_KINDS = frozenset({Kind.DATE, Kind.NUMBER, Kind.PLACE})
 # Kinds whose facts can be compared across sources; reasons and manners are not facts.
@@ -234,7 +236,8 @@ def _concrete(m: TypedSpan) -> bool:
 
 
 def _content(words_: frozenset[str]) -> frozenset[str]:
-    return frozenset(w for w in words_ if w not in STOPWORDS)
+    """Content words of a claim, numbers by value: "43rd" and "43" state the same number."""
+    return frozenset(_ORDINAL.sub(r"\1", w) for w in words_ if w not in STOPWORDS)
 
 
 def _conflict(
@@ -318,6 +321,6 @@ def _quote(library: Library, unit: _Unit) -> Quote:
     stats = library.sentences
     c = unit.candidate
     passage = library.passages[c.passage]
-    source = library.corpus.source(passage.source_id)
+    source = library.data.source(passage.source_id)  # metadata only: no passage read
     start, end = stats.spans[unit.first].start, stats.spans[unit.last].end
     return quote_of(source, passage, start, end, round(c.score, 4))

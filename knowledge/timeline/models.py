@@ -1,0 +1,50 @@
+"""What a timeline is made of: dated mentions, events, and the saved timeline (the JSON
+contract of `citebot timeline --json`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+from knowledge.temporal import (
+    TAGGER_VERSION,
+    Anchor,
+    Granularity,
+)
+
+TIMELINE_FORMAT = "1"
+
+
+class Mention(BaseModel):
+    """One dated sentence, quoted verbatim, with the words that date it."""
+
+    source_id: str
+    paragraph: int
+    quote: str
+    expression: str
+    anchor: Anchor
+    value: str | None = Field(None, description="this mention's own date; null if unresolved")
+    approximate: bool = False
+    title: str = ""
+    date: dt.date | None = Field(None, description="the source's publication date")
+    start: int = Field(0, description="offset of the quote in its paragraph's text")
+    end: int = 0
+
+
+class Event(BaseModel):
+    value: str
+    start: dt.date
+    end: dt.date
+    granularity: Granularity
+    approximate: bool
+    label: str
+    mentions: list[Mention]
+
+
+class Timeline(BaseModel):
+    fingerprint: str = ""
+    format: str = TIMELINE_FORMAT
+    tagger: str = TAGGER_VERSION
+    events: list[Event] = Field(default_factory=list)
+    unresolved: list[Mention] = Field(default_factory=list)

@@ -1,0 +1,72 @@
+"""House rules checked on the source itself: short functions, and knowledge/ stays pure."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_LINES = 60
+# bot/ is to be added once its long functions are split (issue 12, branch restructure-bot).
+CHECKED = ("knowledge",)
+FORBIDDEN_IN_KNOWLEDGE = ("bot", "discord", "asyncio")
+
+
+def _modules(package: str, root: Path = ROOT) -> list[Path]:
+    return sorted((root / package).rglob("*.py"))
+
+
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def long_functions(packages: tuple[str, ...] = CHECKED, root: Path = ROOT) -> list[str]:
+    """`path:line name (n lines)` for every function longer than MAX_LINES, decorators excluded."""
+    found = []
+    for package in packages:
+        for path in _modules(package, root):
+            for node in ast.walk(_tree(path)):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    size = (node.end_lineno or node.lineno) - node.lineno + 1
+                    if size > MAX_LINES:
+                        where = path.relative_to(root).as_posix()
+                        found.append(f"{where}:{node.lineno} {node.name} ({size} lines)")
+    return found
+
+
+def imported_roots(path: Path) -> set[str]:
+    """Top-level names of every module `path` imports, at any depth (lazy imports too)."""
+    roots = set()
+    for node in ast.walk(_tree(path)):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_no_function_is_longer_than_sixty_lines():
+    assert long_functions() == []
+
+
+def test_the_length_check_sees_long_functions(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_LINES))
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text(f"def short():\n    pass\n\n\ndef long():\n{body}\n")
+    assert long_functions(("pkg",), tmp_path) == [f"pkg/m.py:5 long ({MAX_LINES + 1} lines)"]
+
+
+def test_knowledge_never_imports_bot_discord_or_asyncio():
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_roots(path) & set(FORBIDDEN_IN_KNOWLEDGE))
+        for path in _modules("knowledge")
+    }
+    assert {p: names for p, names in offenders.items() if names} == {}
+
+
+def test_the_import_check_sees_lazy_imports(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text(
+        "import os\n\n\ndef f():\n    from bot.service import Service\n    import discord.ext\n"
+    )
+    assert imported_roots(module) == {"os", "bot", "discord"}
