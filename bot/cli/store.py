@@ -40,7 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     add_common(report)
     report.set_defaults(handler=run_report)
+    _register_reports(sub)
+    _register_cache(sub)
+    _register_db(sub)
 
+
+def _register_reports(sub: argparse._SubParsersAction) -> None:
     reports = sub.add_parser("reports", help="list, resolve and export wrong-answer reports")
     reports.add_argument("--status", choices=_STATUSES, default="open")
     reports.add_argument("--json", action="store_true", help="print the reports as JSON")
@@ -72,6 +77,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_nested_common(export)
     export.set_defaults(handler=run_export)
 
+
+def _register_cache(sub: argparse._SubParsersAction) -> None:
     cache = sub.add_parser("cache", help="answer cache statistics and clearing")
     cache_actions = cache.add_subparsers(dest="cache_action", metavar="ACTION", required=True)
     stats = cache_actions.add_parser("stats", help="entries and hit rate since the file began")
@@ -82,6 +89,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(clear)
     clear.set_defaults(handler=run_cache_clear)
 
+
+def _register_db(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="database maintenance")
     db_actions = db.add_subparsers(dest="db_action", metavar="ACTION", required=True)
     check = db_actions.add_parser("check", help="integrity check of the database")

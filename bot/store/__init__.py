@@ -794,29 +794,11 @@ class Store:
                     ),
                 )
             else:
-                inserted = await tx.one(
-                    """INSERT INTO reports (answer_id, question, answer_text, reporter_key,
-                           reporter_id, reporter_name, guild_id, channel_id, category, reason,
-                           created_at, updated_at, status)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')
-                       RETURNING report_id""",
-                    (
-                        answer_id,
-                        question,
-                        answer_text,
-                        reporter_key,
-                        reporter_id,
-                        reporter_name,
-                        guild_id,
-                        channel_id,
-                        category,
-                        reason,
-                        now,
-                        now,
-                    ),
+                report_id = await _insert_report(
+                    tx,
+                    (answer_id, question, answer_text, reporter_key, reporter_id, reporter_name),
+                    (guild_id, channel_id, category, reason, now, now),
                 )
-                assert inserted is not None
-                report_id = inserted[0]
             report = await self._report(tx, report_id)
         assert report is not None
         return report
@@ -1068,6 +1050,20 @@ class Store:
                 counts[table] += 1
             await self.backend.after_import(tx)
         return counts
+
+
+async def _insert_report(tx: Tx, who: tuple[Any, ...], where: tuple[Any, ...]) -> int:
+    """A new open report (the answer and its reporter, then where, what and when); its id."""
+    inserted = await tx.one(
+        """INSERT INTO reports (answer_id, question, answer_text, reporter_key,
+               reporter_id, reporter_name, guild_id, channel_id, category, reason,
+               created_at, updated_at, status)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')
+           RETURNING report_id""",
+        (*who, *where),
+    )
+    assert inserted is not None
+    return inserted[0]
 
 
 async def check_store(target: str | Path) -> CheckResult:
