@@ -1,4 +1,4 @@
-"""bot/store.py on both backends (a real SQLite file, a real PostgreSQL database): cache, reports,
+"""bot/store/ on both backends (a real SQLite file, a real PostgreSQL database): cache, reports,
 migrations, locking; and, SQLite only, damaged files and unusable folders."""
 
 from __future__ import annotations
