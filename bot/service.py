@@ -203,13 +203,13 @@ class Service:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | None,
         settings: Settings,
         *,
         strict: bool = False,
         library: Library | None = None,
     ) -> None:
-        self._store = store
+        self._database = store  # None: opened for the sources alone (see `open`)
         self.settings = settings
         self.strict = strict
         self.answerer_version = answerer_version()
@@ -228,25 +228,37 @@ class Service:
         strict: bool = False,
         load_library: bool = True,
         library: Library | None = None,
+        database: bool = True,
     ) -> Service:
         """Open the store (CITEBOT_DATABASE_URL, or the data folder) and load the library in a
         worker thread.
 
         `load_library=False` defers loading to the first ask (report and moderation commands
-        never need it); `library` supplies one already loaded.
+        never need it); `library` supplies one already loaded. `database=False` opens no
+        database: for what reads the sources alone (sources, index, timeline), which then
+        work whatever state the database is in.
         """
-        store = await Store.open(database_target(settings.database_url, settings.data_dir))
+        store = None
+        if database:
+            store = await Store.open(database_target(settings.database_url, settings.data_dir))
         service = cls(store, settings, strict=strict, library=library)
         if load_library:
             try:
                 await service.ensure_library()
             except BaseException:
-                await store.close()
+                await service.close()
                 raise
         return service
 
+    @property
+    def _store(self) -> Store:
+        if self._database is None:
+            raise RuntimeError("this service was opened without its database")
+        return self._database
+
     async def close(self) -> None:
-        await self._store.close()
+        if self._database is not None:
+            await self._database.close()
 
     async def __aenter__(self) -> Service:
         return self
@@ -277,7 +289,7 @@ class Service:
                 self._library = await asyncio.to_thread(
                     _load_library, self.settings.corpus_dir, self.settings.data_dir, self.strict
                 )
-            if not self._corrections_checked:
+            if not self._corrections_checked and self._database is not None:
                 self.warnings = await self._retire_missing(self._library)
                 self._corrections_checked = True
         return self._library

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.store import DB_FILENAME
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Where did Kim Kardashian and Ivanka Trump first meet?"
@@ -140,3 +141,12 @@ def test_internal_failure_exits_1_with_one_line(capsys, monkeypatch):
     code, out, err = run(capsys, "ask", "hello there")
     assert code == 1 and out == ""
     assert "internal error" in err and "disk on fire" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", [["sources", "--json"], ["timeline", "--json"], ["index"]])
+def test_commands_reading_the_sources_alone_never_open_the_database(tmp_path, capsys, command):
+    """`sources`, `index` and `timeline` go through the service without its database: an
+    unusable database file (here empty, which every other command refuses) does not stop them."""
+    (tmp_path / DB_FILENAME).write_bytes(b"")
+    assert main([*command, "--data", str(tmp_path)]) == 0, capsys.readouterr().err
+    assert (tmp_path / DB_FILENAME).stat().st_size == 0

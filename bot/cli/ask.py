@@ -82,7 +82,10 @@ async def _ask_lines(service: Service, asker: Asker) -> int:
 
 
 def run_sources(args: argparse.Namespace) -> int:
-    rows = [row.model_dump() for row in run_service(args, lambda service: service.sources())]
+    rows = [
+        row.model_dump()
+        for row in run_service(args, lambda service: service.sources(), database=False)
+    ]
     if args.json:
         print(json.dumps({"sources": rows}, ensure_ascii=False))
         return 0
@@ -97,7 +100,9 @@ def run_sources(args: argparse.Namespace) -> int:
 
 
 def run_index(args: argparse.Namespace) -> int:
-    built = run_service(args, lambda service: service.rebuild_index(), load_library=False)
+    built = run_service(
+        args, lambda service: service.rebuild_index(), load_library=False, database=False
+    )
     print(
         f"indexed {built.sources} sources, {built.passages} passages, "
         f"{built.documents} documents; fingerprint {built.fingerprint}"

@@ -103,6 +103,7 @@ def run_service(
     work: Callable[[Service], Awaitable[T]],
     *,
     load_library: bool = True,
+    database: bool = True,
 ) -> T:
     """Open the service from the command's settings, run `work`, close it.
 
@@ -113,7 +114,10 @@ def run_service(
 
     async def main() -> T:
         service = await Service.open(
-            settings, strict=getattr(args, "strict", False), load_library=load_library
+            settings,
+            strict=getattr(args, "strict", False),
+            load_library=load_library,
+            database=database,
         )
         async with service:
             if load_library:

@@ -40,7 +40,7 @@ def run_timeline(args: argparse.Namespace) -> int:
         query = TimelineQuery.parse(args.year, args.start, args.end, args.about)
     except TimelineQueryError as exc:
         raise UsageError(str(exc)) from None
-    timeline = run_service(args, lambda service: service.timeline(query))
+    timeline = run_service(args, lambda service: service.timeline(query), database=False)
     events, undated = timeline.events, timeline.unresolved
     if args.json:
         payload = {
