@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
-pytest.importorskip("sklearn")
 
 from bench.squad import SquadQuestion
 from bench.train_ranker import ABSTAIN_COST, choose_threshold, with_chat
