@@ -102,7 +102,8 @@ def _link(title: str, url: str | None) -> str:
 
 def citation_md(quote: Quote) -> str:
     date = quote.date.isoformat() if quote.date else "undated"
-    return f"\u2014 {_link(quote.title, quote.url)} ({date}), paragraph {quote.paragraph}"
+    page = f", p. {quote.page}" if quote.page else ""
+    return f"\u2014 {_link(quote.title, quote.url)} ({date}){page}, paragraph {quote.paragraph}"
 
 
 def quote_md(text: str) -> str:

@@ -34,7 +34,8 @@ def visible(text: str) -> str:
 def citation(quote: Quote) -> str:
     date = quote.date.isoformat() if quote.date else "undated"
     url = f" <{quote.url}>" if quote.url else ""
-    return f"{quote.title} ({date}), paragraph {quote.paragraph}{url}"
+    page = f", p. {quote.page}" if quote.page else ""
+    return f"{quote.title} ({date}){page}, paragraph {quote.paragraph}{url}"
 
 
 SEARCHED_FOR = "Searched for:"

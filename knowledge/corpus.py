@@ -1,7 +1,8 @@
 """Load source articles from a folder into `Source` models.
 
-Two formats: the plain-text articles citebot ships (optional ` date YYYY-MM-DD` header, one
-paragraph per line) and Markdown with YAML front matter for users' own sources.
+The plain-text articles citebot ships (optional ` date YYYY-MM-DD` header, one paragraph per
+line), Markdown with YAML front matter, and web pages and PDFs (read by knowledge/sources/):
+`parse_file` picks the reader by the file's extension.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ import yaml
 
 from knowledge.errors import CitebotError, UserError
 from knowledge.models import Passage, Source
+from knowledge.sources.errors import check_kind
 from knowledge.text.aliases import parse_alias_file
 from knowledge.text.analysis import ANALYZER_VERSION, split_sentences
 
-SOURCE_SUFFIXES = (".txt", ".md", ".markdown")
+SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 SKIPPED = "skipped "  # how the warning about a file that was not loaded begins
 # Not a source: the user's alias groups (knowledge/text/aliases.py), part of the fingerprint.
 ALIASES_FILE = "aliases.txt"
@@ -134,9 +136,7 @@ def iter_sources(
         notes: list[str] = []
         try:
             raw = read_source_file(path, root)
-            source = parse_source(
-                path.stem, raw.decode("utf-8"), markdown=path.suffix != ".txt", notes=notes
-            )
+            source = parse_file(path.stem, path.suffix.lower(), raw, notes)
         except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
             message = f"{SKIPPED}{path}: {_describe(exc)}"
             if strict:
@@ -235,6 +235,53 @@ def _describe(exc: Exception) -> str:
     return str(exc)
 
 
+def parse_file(source_id: str, suffix: str, raw: bytes, notes: list[str]) -> Source:
+    """One source file's bytes, read by the reader its extension names."""
+    if suffix in (".html", ".htm"):
+        from knowledge.sources.html import read_page
+
+        page = read_page(raw, suffix)
+        source = _from_lines(source_id, page.lines, notes, title=page.title, kind="html")
+        return source.model_copy(
+            update={
+                "date": page.date,
+                "url": page.url,
+                "outlet": page.outlet,
+                "author": page.author,
+            }
+        )
+    if suffix == ".pdf":
+        from knowledge.sources.pdf import read_pdf
+
+        pdf = read_pdf(raw, suffix)
+        pages = [page for page, _ in pdf.paragraphs]
+        lines = [text for _, text in pdf.paragraphs]
+        source = _from_lines(source_id, lines, notes, title=pdf.title, kind="pdf", pages=pages)
+        return source.model_copy(update={"author": pdf.author})
+    check_kind(raw, None, suffix)
+    return parse_source(source_id, raw.decode("utf-8"), markdown=suffix != ".txt", notes=notes)
+
+
+def _from_lines(
+    source_id: str,
+    lines: list[str],
+    notes: list[str],
+    *,
+    title: str | None,
+    kind: str,
+    pages: list[int] | None = None,
+) -> Source:
+    passages = _passages(source_id, lines, notes, pages)
+    if not passages:
+        raise ValueError("no paragraphs of text found")
+    return Source(
+        source_id=source_id,
+        title=title or derive_title(passages[0].text),
+        kind=kind,
+        passages=passages,
+    )
+
+
 def parse_source(
     source_id: str, text: str, *, markdown: bool = False, notes: list[str] | None = None
 ) -> Source:
@@ -264,15 +311,8 @@ def _parse_plain(source_id: str, text: str, notes: list[str]) -> Source:
         title = first
     elif first:
         body = [first, *body]
-    passages = _passages(source_id, body, notes)
-    if not passages:
-        raise ValueError("no paragraphs of text found")
-    return Source(
-        source_id=source_id,
-        title=title or derive_title(passages[0].text),
-        date=date,
-        passages=passages,
-    )
+    source = _from_lines(source_id, body, notes, title=title, kind="text")
+    return source.model_copy(update={"date": date})
 
 
 def _parse_markdown(source_id: str, text: str, notes: list[str]) -> Source:
@@ -293,23 +333,20 @@ def _parse_markdown(source_id: str, text: str, notes: list[str]) -> Source:
             lines.append(block.lstrip("#").strip() + "\n")  # marker: explicit heading
         elif block:
             lines.append(block)
-    passages = _passages(source_id, lines, notes)
-    if not passages:
-        raise ValueError("no paragraphs of text found")
-    title = str(meta.get("title") or "").strip() or derive_title(passages[0].text)
+    title = str(meta.get("title") or "").strip() or None
+    source = _from_lines(source_id, lines, notes, title=title, kind="markdown")
     date = meta.get("date")
     if date is not None and not isinstance(date, dt.date):
         date = _parse_date(str(date))
     if isinstance(date, dt.datetime):
         date = date.date()
-    return Source(
-        source_id=source_id,
-        title=title,
-        date=date,
-        url=_optional_str(meta.get("url")),
-        outlet=_optional_str(meta.get("outlet")),
-        passages=passages,
-    )
+    cited = {
+        "date": date,
+        "url": _optional_str(meta.get("url")),
+        "outlet": _optional_str(meta.get("outlet")),
+        "author": _optional_str(meta.get("author")),
+    }
+    return source.model_copy(update=cited)
 
 
 def _optional_str(value: object) -> str | None:
@@ -323,8 +360,11 @@ def _parse_date(value: str) -> dt.date:
         raise ValueError(f"date {value!r} is not YYYY-MM-DD") from None
 
 
-def _passages(source_id: str, lines: list[str], notes: list[str]) -> list[Passage]:
-    """Turn body lines into numbered passages, attaching headings and dropping credits."""
+def _passages(
+    source_id: str, lines: list[str], notes: list[str], pages: list[int] | None = None
+) -> list[Passage]:
+    """Turn body lines into numbered passages, attaching headings and dropping credits;
+    `pages`, when given, is the page each line starts on (PDFs)."""
     passages: list[Passage] = []
     section: str | None = None
     for i, line in enumerate(lines):
@@ -357,6 +397,7 @@ def _passages(source_id: str, lines: list[str], notes: list[str]) -> list[Passag
                     text=piece,
                     section=section,
                     sentences=split_sentences(piece),
+                    page=pages[i] if pages else None,
                 )
             )
     return passages

@@ -28,6 +28,7 @@ class Passage(BaseModel):
     text: str
     section: str | None = None
     sentences: list[Span] = Field(default_factory=list)
+    page: int | None = Field(None, description="the PDF page the paragraph starts on")
 
     def sentence_texts(self) -> list[str]:
         return [self.text[s.start : s.end] for s in self.sentences]
@@ -41,6 +42,8 @@ class Source(BaseModel):
     date: dt.date | None = None
     url: str | None = None
     outlet: str | None = None
+    author: str | None = None
+    kind: str = Field("text", description="the file's format: text, markdown, html or pdf")
     passages: list[Passage] = Field(default_factory=list)
 
 
@@ -56,6 +59,7 @@ class Quote(BaseModel):
     url: str | None = None
     start: int = Field(0, description="offset of the quote in its paragraph's text")
     end: int = 0
+    page: int | None = Field(None, description="the PDF page the paragraph starts on")
 
 
 class Corrected(BaseModel):
@@ -77,6 +81,7 @@ def quote_of(source: Source, passage: Passage, start: int, end: int, score: floa
         url=source.url,
         start=start,
         end=end,
+        page=passage.page,
     )
 
 

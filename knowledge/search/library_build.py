@@ -132,6 +132,7 @@ class LibraryBuilder:
         self.text_offsets = array("q", [0])
         self.section_of = array("i")
         self.source_of = array("i")
+        self.page_of = array("i")  # 0: not from a PDF page
         self.source_first = array("q")
         self.first = array("q", [0])
         self.passage_of = array("i")
@@ -150,6 +151,8 @@ class LibraryBuilder:
                 "date": source.date.isoformat() if source.date else None,
                 "url": source.url,
                 "outlet": source.outlet,
+                "author": source.author,
+                "kind": source.kind,
             }
         )
         for passage in source.passages:
@@ -167,6 +170,7 @@ class LibraryBuilder:
         else:
             self.section_of.append(self.sections.setdefault(section, len(self.sections)))
         self.source_of.append(n_source)
+        self.page_of.append(passage.page or 0)
         spans = [(s.start, s.end) for s in passage.sentences] or [(0, len(text))]
         for start, end in spans:
             self.sent_start.append(start)
@@ -192,7 +196,7 @@ class LibraryBuilder:
         n_passages = len(self.section_of)
         for name in ("text_offsets", "source_first", "first"):
             np.save(folder / f"{name}.npy", np.frombuffer(getattr(self, name), dtype=np.int64))
-        for name in ("section_of", "source_of", "passage_of", "sent_start", "sent_end"):
+        for name in ("section_of", "source_of", "page_of", "passage_of", "sent_start", "sent_end"):
             np.save(folder / f"{name}.npy", np.frombuffer(getattr(self, name), dtype=np.int32))
         # ASCII escapes: a file name that is not valid UTF-8 survives as its escape.
         (folder / SOURCES).write_text(json.dumps(self.sources))

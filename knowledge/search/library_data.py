@@ -26,13 +26,16 @@ from knowledge.search import integrity
 from knowledge.search.index import _Terms
 from knowledge.text.analysis import ANALYZER_VERSION
 
-DATA_FORMAT = "3"  # 2: file sizes and checksums; 3: reading.json (knowledge/search/reading_data.py)
+# 2: file sizes and checksums; 3: reading.json (knowledge/search/reading_data.py); 4: PDF pages,
+# sources' author and kind
+DATA_FORMAT = "4"
 META = "library.json"
 SOURCES = "sources.json"
 ARRAYS = (
     "text_offsets",  # int64, passage p's UTF-8 text is text.bin[o[p]:o[p + 1]]
     "section_of",  # int32 per passage: its heading in `sections`, -1 for none
     "source_of",  # int32 per passage: its source in sources.json
+    "page_of",  # int32 per passage: the PDF page it starts on, 0 for none
     "source_first",  # int64 per source: its first passage
     "first",  # int64 per passage + 1: its first sentence (sentences of a passage are contiguous)
     "passage_of",  # int32 per sentence
@@ -165,7 +168,7 @@ class LibraryData:
         n, n_sent = self.n_passages, self.n_sentences
         problems = [
             len(s["text"]._bytes) != int(a["text_offsets"][-1]) if n else False,
-            len(a["section_of"]) != n or len(a["source_of"]) != n,
+            len(a["section_of"]) != n or len(a["source_of"]) != n or len(a["page_of"]) != n,
             len(a["first"]) != n + 1 or int(a["first"][-1]) != n_sent,
             len(a["sent_start"]) != n_sent or len(a["sent_end"]) != n_sent,
             a["passage_vectors"].shape[0] != n,
@@ -201,6 +204,7 @@ class LibraryData:
             text=self.passage_text(p),
             section=self.section(p),
             sentences=self.spans(p),
+            page=int(self.arrays["page_of"][p]) or None,
         )
 
     # -- sources --------------------------------------------------------------------------
@@ -219,6 +223,8 @@ class LibraryData:
                     date=dt.date.fromisoformat(r["date"]) if r.get("date") else None,
                     url=r.get("url"),
                     outlet=r.get("outlet"),
+                    author=r.get("author"),
+                    kind=r.get("kind", "text"),
                 )
                 for r in rows
             ]
