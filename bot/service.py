@@ -13,14 +13,17 @@ import hashlib
 import io
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from bot.fetch import fetch
+from bot.library_updates import LibraryUpdates
 from bot.render_text import render_answer
 from bot.settings import Settings
+from bot.source_folder import fetched_page, remove_source, save_source, writable_folder
 from bot.store import (
     MAX_REASON_CHARS,
     MAX_ROW_ID,
@@ -54,7 +57,6 @@ from knowledge.answering.answer import (
     ANSWERER_VERSION,
     MAX_QUESTION_CHARS,
     QuestionError,
-    answer_question,
     clean_question,
 )
 from knowledge.answering.corrections import (
@@ -67,10 +69,13 @@ from knowledge.answering.corrections import (
     passage_choices,
     resolve_ref,
 )
+from knowledge.answering.segments import answer_live
 from knowledge.corpus import default_corpus_dir
 from knowledge.errors import UserError
 from knowledge.models import Answer, Quote, Source
 from knowledge.search.library import Library, open_library, saved_build_key
+from knowledge.search.live import LiveLibrary, SourceChanges
+from knowledge.sources.naming import file_name_for_upload, file_name_for_url
 
 if TYPE_CHECKING:  # imported when first used: `citebot ask` need not pay for the date tagger
     from knowledge.timeline import Timeline
@@ -105,6 +110,7 @@ __all__ = [
 ]
 
 MAX_NOTE_CHARS = 1000
+_RECOMPUTE_ON_CHANGE = 3
 EXPORT_FORMATS = ("csv", "jsonl")
 
 
@@ -131,6 +137,26 @@ class SourceSummary(BaseModel):
     title: str
     date: str | None
     paragraphs: int
+    kind: str = "text"  # text, markdown, html or pdf
+    url: str | None = None
+
+
+def _summary(source: Source, paragraphs: int) -> SourceSummary:
+    return SourceSummary(
+        source_id=source.source_id,
+        title=source.title,
+        date=source.date.isoformat() if source.date else None,
+        paragraphs=paragraphs,
+        kind=source.kind,
+        url=source.url,
+    )
+
+
+Progress = Callable[[str], Awaitable[None]]  # told each step of a long change (Discord edits)
+
+
+async def _no_progress(step: str) -> None:
+    return None
 
 
 class IndexSummary(BaseModel):
@@ -181,17 +207,26 @@ _LIBRARIES_LOCK = threading.Lock()
 
 
 def _load_library(
-    corpus_dir: Path | None, data_dir: Path | None, strict: bool, rebuild: bool = False
+    corpus_dir: Path | None,
+    data_dir: Path | None,
+    strict: bool,
+    rebuild: bool = False,
+    fresh: bool = False,
 ) -> Library:
+    """The process's library of the folder; `fresh`: of the folder as it is now (opened again,
+    built if it changed), `rebuild`: built again whatever is saved."""
     key = (
         str(Path(corpus_dir).resolve()) if corpus_dir else "",
         str(Path(data_dir).resolve()) if data_dir else None,
         strict,
     )
     with _LIBRARIES_LOCK:
-        library = None if rebuild else _LIBRARIES.get(key)
+        library = None if rebuild or fresh else _LIBRARIES.get(key)
         if library is None:
-            library = open_library(corpus_dir, data_dir, strict=strict, rebuild=rebuild)
+            # The folder's last build when it changed since: the service applies the changes.
+            library = open_library(
+                corpus_dir, data_dir, strict=strict, rebuild=rebuild, earlier=not (rebuild or fresh)
+            )
             _LIBRARIES[key] = library
         return library
 
@@ -213,7 +248,9 @@ class Service:
         self.settings = settings
         self.strict = strict
         self.answerer_version = answerer_version()
-        self._library = library
+        self._library = library  # the base: the library as built (see `_updates`)
+        self._updates: LibraryUpdates | None = None
+        self.merge_in_background = False  # `citebot run` sets it: merge changes as it serves
         self._library_lock = asyncio.Lock()
         self._inflight: dict[CacheKey, asyncio.Future[tuple[str, Answer]]] = {}
         self.warnings: list[str] = []
@@ -257,6 +294,8 @@ class Service:
         return self._database
 
     async def close(self) -> None:
+        if self._updates is not None:
+            await self._updates.close()
         if self._database is not None:
             await self._database.close()
 
@@ -268,9 +307,32 @@ class Service:
 
     @property
     def library(self) -> Library:
+        """The library as served: the base with removed and changed sources hidden."""
         if self._library is None:
             raise RuntimeError("the library is not loaded yet: await service.ensure_library()")
-        return self._library
+        return self.live.visible
+
+    @property
+    def live(self) -> LiveLibrary:
+        """The library with the changes to the folder since it was built (bot/library_updates)."""
+        return self.updates.live
+
+    @property
+    def updates(self) -> LibraryUpdates:
+        if self._library is None:
+            raise RuntimeError("the library is not loaded yet: await service.ensure_library()")
+        if self._updates is None:
+            self._updates = LibraryUpdates(
+                LiveLibrary(self._library),
+                self._reopen_library,
+                strict=self.strict,
+                on_merged=self._merged,
+                auto_merge=self.merge_in_background,
+            )
+        return self._updates
+
+    def _merged(self, base: Library) -> None:
+        self._library = base
 
     @property
     def library_loaded(self) -> bool:
@@ -289,10 +351,18 @@ class Service:
                 self._library = await asyncio.to_thread(
                     _load_library, self.settings.corpus_dir, self.settings.data_dir, self.strict
                 )
+                if self._library.stale:
+                    await self.updates.apply()
             if not self._corrections_checked and self._database is not None:
                 self.warnings = await self._retire_missing(self._library)
                 self._corrections_checked = True
-        return self._library
+        return self.library
+
+    def _reopen_library(self) -> Library:
+        """The folder as it is now, built in full (the background merge); the service serves
+        it from then on."""
+        settings = self.settings
+        return _load_library(settings.corpus_dir, settings.data_dir, self.strict, fresh=True)
 
     # -- answers ----------------------------------------------------------------------------
     @staticmethod
@@ -349,7 +419,9 @@ class Service:
         """`looked`: this key was just looked up and missed (a miss is counted once)."""
         hit = None if looked else await self._store.lookup(key)
         if hit is not None:
-            return hit.answer_id, Answer.model_validate_json(hit.answer_json), True
+            cached = Answer.model_validate_json(hit.answer_json)
+            if still_valid(cached, self.live):
+                return hit.answer_id, cached, True
         future = self._inflight.get(key)
         if future is None:
             future = asyncio.ensure_future(self._compute(key, library, cleaned))
@@ -365,6 +437,8 @@ class Service:
         rewording), with its quote found in the current corpus; a correction whose passage is
         gone is retired on the way."""
         corrections = await self._store.active_corrections(guild_id, _corpus_key(library))
+        hidden = self.live.hidden  # a removed or changed source's correction waits
+        corrections = [c for c in corrections if c.source_id not in hidden]
         while corrections:
             chosen = next(
                 (c for c in corrections if question_key(c.question) == key.question_key), None
@@ -400,7 +474,13 @@ class Service:
         return _served(answer, answer_id, cleaned, False)
 
     async def _compute(self, key: CacheKey, library: Library, question: str) -> tuple[str, Answer]:
-        answer = await asyncio.to_thread(answer_question, library, question)
+        # Computed again when the sources changed meanwhile: a source removed while the answer
+        # was being computed is never quoted (up to a few times, should they keep changing).
+        for _ in range(_RECOMPUTE_ON_CHANGE):
+            live = self.live
+            answer = await asyncio.to_thread(answer_live, live, question)
+            if self.live is live:
+                break
         answer_id = await self._store.save(key, answer.question, answer.model_dump_json())
         return answer_id, answer
 
@@ -466,17 +546,57 @@ class Service:
         return self.library.corpus.source(source_id)
 
     async def sources(self) -> list[SourceSummary]:
-        """The loaded sources with their paragraph counts (`citebot sources`)."""
-        library = await self.ensure_library()
-        return [
-            SourceSummary(
-                source_id=s.source_id,
-                title=s.title,
-                date=s.date.isoformat() if s.date else None,
-                paragraphs=n,
-            )
-            for s, n in zip(library.sources, library.data.paragraph_counts(), strict=True)
-        ]
+        """The sources served, with their paragraph counts (`citebot sources`, /sources list)."""
+        await self.ensure_library()
+        return [_summary(s, n) for s, n in self.live.sources()]
+
+    async def apply_source_changes(self) -> SourceChanges:
+        """Bring the served library in line with the corpus folder (the watcher, add, remove)."""
+        await self.ensure_library()
+        return await self.updates.apply()
+
+    async def add_source_file(
+        self, name: str, raw: bytes, *, replace: bool = False, progress: Progress | None = None
+    ) -> SourceSummary:
+        """Check a file (an upload, a copied path) and save it into the corpus folder; a loaded
+        library takes it at once. Raises a UserError saying why a file is refused."""
+        progress = progress or _no_progress
+        folder = writable_folder(self.settings.corpus_dir)
+        file_name = file_name_for_upload(name)
+        await progress(f"reading {file_name}")
+        source = await asyncio.to_thread(save_source, folder, file_name, raw, replace=replace)
+        return await self._added(source, progress)
+
+    async def add_source_url(
+        self, url: str, *, replace: bool = False, progress: Progress | None = None
+    ) -> SourceSummary:
+        """Fetch a page (public addresses only, unless CITEBOT_ALLOW_PRIVATE_URLS) and save it
+        into the corpus folder with the address it came from."""
+        progress = progress or _no_progress
+        folder = writable_folder(self.settings.corpus_dir)
+        await progress("fetching the page")
+        page = await fetch(url.strip(), allow_private=self.settings.allow_private_urls)
+        file_name = file_name_for_url(page.url, page.suffix)
+        await progress(f"reading {file_name} ({len(page.content):,} bytes)")
+        raw = fetched_page(page.url, page.content, page.suffix)
+        source = await asyncio.to_thread(save_source, folder, file_name, raw, replace=replace)
+        return await self._added(source, progress)
+
+    async def _added(self, source: Source, progress: Progress) -> SourceSummary:
+        paragraphs = len(source.passages)
+        if self.library_loaded:
+            await progress(f"indexing {paragraphs} paragraphs")
+            await self.apply_source_changes()
+        return _summary(source, paragraphs)
+
+    async def remove_source(self, source_id: str) -> list[str]:
+        """Delete a source's file from the corpus folder; a loaded library stops quoting it at
+        once. Returns the file names removed."""
+        folder = writable_folder(self.settings.corpus_dir)
+        removed = await asyncio.to_thread(remove_source, folder, source_id.strip())
+        if self.library_loaded:
+            await self.apply_source_changes()
+        return [path.name for path in removed]
 
     async def rebuild_index(self) -> IndexSummary:
         """Rebuild the search index from the sources and report what it holds (`citebot
@@ -485,6 +605,10 @@ class Service:
             _load_library, self.settings.corpus_dir, self.settings.data_dir, self.strict, True
         )
         self._library = library
+        if self._updates is not None:
+            await self._updates.close()
+            self._updates = None
+        library = self.library
         return IndexSummary(
             sources=len(library.sources),
             passages=len(library.passages),
@@ -728,6 +852,17 @@ def _corpus_key(library: Library) -> str:
 def _corpus_key_of(folder: Path | str | None) -> str:
     resolved = Path(folder or default_corpus_dir()).resolve()
     return "bundled" if resolved == default_corpus_dir().resolve() else str(resolved)
+
+
+def still_valid(answer: Answer, live: LiveLibrary) -> bool:
+    """Whether a cached answer may be served over the library as it is now: it quotes no source
+    changed or removed since the base was built, and, if it abstained, no source was added
+    since (one might answer it now)."""
+    changed = live.changed
+    quoted = {q.source_id for q in (*answer.quotes, *answer.closest)}
+    if quoted & changed:
+        return False
+    return answer.answered or live.segment is None
 
 
 def _locate(library: Library, correction: Correction) -> Quote | None:

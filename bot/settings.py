@@ -48,6 +48,21 @@ class Settings(BaseSettings):
         alias="CITEBOT_MODERATOR_ROLE",
         description="role name allowed to review reports, besides Manage Messages",
     )
+    source_role: str | None = Field(
+        None,
+        alias="CITEBOT_SOURCE_ROLE",
+        description="role name allowed to add and remove sources, besides the bot's owners",
+    )
+    allow_private_urls: bool = Field(
+        False,
+        alias="CITEBOT_ALLOW_PRIVATE_URLS",
+        description="let `sources add URL` reach private and loopback addresses (tests, intranets)",
+    )
+    watch_corpus: bool = Field(
+        True,
+        alias="CITEBOT_WATCH_CORPUS",
+        description="`citebot run` applies changes to the corpus folder while it runs",
+    )
     ask_channels: Snowflakes = Field(
         default_factory=list,
         alias="CITEBOT_ASK_CHANNELS",

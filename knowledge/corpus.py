@@ -137,6 +137,7 @@ def iter_sources(
         try:
             raw = read_source_file(path, root)
             source = parse_file(path.stem, path.suffix.lower(), raw, notes)
+            source.file, source.digest = path.name, file_digest(raw)
         except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
             message = f"{SKIPPED}{path}: {_describe(exc)}"
             if strict:
@@ -145,6 +146,11 @@ def iter_sources(
             continue
         warnings.extend(f"{path}: {note}" for note in notes)
         yield source
+
+
+def file_digest(raw: bytes) -> str:
+    """A source file's bytes, summarised: equal digests, same source."""
+    return hashlib.sha256(raw).hexdigest()[:24]
 
 
 def fingerprinted(folder: Path, files: list[Path]) -> list[Path]:

@@ -45,6 +45,10 @@ class Source(BaseModel):
     author: str | None = None
     kind: str = Field("text", description="the file's format: text, markdown, html or pdf")
     passages: list[Passage] = Field(default_factory=list)
+    # Where the source was read from: its file name and a digest of its bytes, so a library
+    # knows which sources a changed folder changes (knowledge/search/live.py). Not in the JSON.
+    file: str | None = Field(None, exclude=True)
+    digest: str | None = Field(None, exclude=True)
 
 
 class Quote(BaseModel):

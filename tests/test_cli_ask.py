@@ -137,7 +137,7 @@ def test_internal_failure_exits_1_with_one_line(capsys, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(bot.service, "answer_question", broken)
+    monkeypatch.setattr(bot.service, "answer_live", broken)
     code, out, err = run(capsys, "ask", "hello there")
     assert code == 1 and out == ""
     assert "internal error" in err and "disk on fire" in err and "Traceback" not in err

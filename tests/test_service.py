@@ -88,13 +88,13 @@ async def test_a_changed_corpus_is_never_served_an_old_answer(settings, tmp_path
 
 async def test_answers_are_composed_off_the_event_loop(service: Service, monkeypatch) -> None:
     threads: list[int] = []
-    real = bot.service.answer_question
+    real = bot.service.answer_live
 
     def recording(library, question):
         threads.append(threading.get_ident())
         return real(library, question)
 
-    monkeypatch.setattr(bot.service, "answer_question", recording)
+    monkeypatch.setattr(bot.service, "answer_live", recording)
     await service.ask(QUESTION)
     assert threads and threads[0] != threading.get_ident()
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot import redact
-from bot.cli import ask, chat, corrections, discord_bot, store, timeline
+from bot.cli import ask, chat, corrections, discord_bot, sources, store, timeline
 from bot.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, safe
 from knowledge.errors import UserError
 
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in (
         ask.register,
+        sources.register,
         timeline.register,
         store.register,
         corrections.register,

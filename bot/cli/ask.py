@@ -1,4 +1,4 @@
-"""`citebot ask`, `citebot sources`, `citebot index`."""
+"""`citebot ask`, `citebot index`."""
 
 from __future__ import annotations
 
@@ -21,11 +21,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     add_common(ask)
     ask.set_defaults(handler=run_ask)
-
-    sources = sub.add_parser("sources", help="list the loaded sources")
-    sources.add_argument("--json", action="store_true")
-    add_common(sources)
-    sources.set_defaults(handler=run_sources)
 
     index = sub.add_parser("index", help="rebuild the search index and print counts")
     add_common(index)
@@ -79,24 +74,6 @@ async def _ask_lines(service: Service, asker: Asker) -> int:
             except UserError as exc:
                 payload = {"question": line.strip()[:80], "error": str(exc)}
         print(json.dumps(payload, ensure_ascii=False), flush=True)
-
-
-def run_sources(args: argparse.Namespace) -> int:
-    rows = [
-        row.model_dump()
-        for row in run_service(args, lambda service: service.sources(), database=False)
-    ]
-    if args.json:
-        print(json.dumps({"sources": rows}, ensure_ascii=False))
-        return 0
-    for row in rows:
-        print(
-            visible(
-                f"{row['source_id']}  {row['date'] or 'undated':10}  {row['paragraphs']:3} ¶  "
-                f"{row['title']}"
-            )
-        )
-    return 0
 
 
 def run_index(args: argparse.Namespace) -> int:

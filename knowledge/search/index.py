@@ -65,6 +65,8 @@ class PassageIndex:
         n_docs: int,
         build_id: str | None = None,
         holder: housekeeping.Holder | None = None,
+        avg_len: float | None = None,
+        background: PassageIndex | None = None,
     ) -> None:
         # Changes with every build, even of the same passages: answers cached from one build
         # are never served by another (the old one may have been damaged).
@@ -75,6 +77,10 @@ class PassageIndex:
         self._indptr = indptr  # int64, pairs of term t are [indptr[t], indptr[t + 1])
         self._terms = _Terms(terms, term_offsets)
         self.n_docs = n_docs
+        self.avg_len = avg_len  # mean document length in terms (None: saved by an older build)
+        # A segment of new passages is scored with the statistics of its library and itself
+        # (knowledge/search/live.py): IDF over both, so its scores compare with the library's.
+        self.background = background
 
     # -- building -----------------------------------------------------------------------------
     @classmethod
@@ -117,6 +123,7 @@ class PassageIndex:
             "build": self.build_id,
             "n_docs": self.n_docs,
             "n_terms": len(self._terms),
+            "avg_len": self.avg_len,
             "k1": K1,
             "b": B,
             "files": {name: integrity.stamp(tmp / name).model_dump() for name in _FILES},
@@ -173,7 +180,15 @@ class PassageIndex:
             or not int(indptr[-1]) == len(arrays["data"]) == len(arrays["indices"])
         ):
             raise IndexError_(f"index in {folder} is inconsistent (partly written?)")
-        return cls(terms=terms, n_docs=n_docs, build_id=build_id, holder=holder, **arrays)
+        avg_len = meta.get("avg_len")
+        return cls(
+            terms=terms,
+            n_docs=n_docs,
+            build_id=build_id,
+            holder=holder,
+            avg_len=float(avg_len) if avg_len is not None else None,
+            **arrays,
+        )
 
     # -- querying -----------------------------------------------------------------------------
     def _term_ids(self, terms: Sequence[str]) -> list[int]:
@@ -229,7 +244,11 @@ class PassageIndex:
         return int(self._indptr[term_id + 1] - self._indptr[term_id])
 
     def idf(self, term: str) -> float:
-        """Lucene's IDF, the same weight BM25 gives the term; unseen terms get the maximum."""
+        """Lucene's IDF, the same weight BM25 gives the term; unseen terms get the maximum.
+        A segment's IDF counts its library's documents too."""
+        if self.background is not None:
+            df = self.doc_freq(term) + self.background.doc_freq(term)
+            return bm25_idf(df, self.n_docs + self.background.n_docs)
         return bm25_idf(self.doc_freq(term), self.n_docs)
 
 
@@ -369,7 +388,9 @@ class _Builder:
         self._chunks.append((present, runs, (keys - term * n + first).astype(np.int32), tf))
         self._chunk_first_doc = end
 
-    def finish(self) -> PassageIndex:
+    def finish(self, background: PassageIndex | None = None) -> PassageIndex:
+        """The index; with a `background` library, IDF and mean length are those of both (a
+        segment scored as if it were part of that library)."""
         self._flush()
         self._word_ids = {}
         n_docs = len(self._lengths)
@@ -389,9 +410,13 @@ class _Builder:
         np.cumsum(df, out=indptr[1:])
         # The same float steps as bm25s (idf per term in double then float32; tf part in double).
         distinct, which = np.unique(df, return_inverse=True)
-        idf = np.array([bm25_idf(v, n_docs) for v in distinct.tolist()], dtype=np.float32)[which]
         lengths = np.array(self._lengths, dtype=np.int64)
-        avg_len = lengths.mean() if n_docs else np.float64(0.0)
+        own_avg = lengths.mean() if n_docs else np.float64(0.0)
+        if background is not None:
+            idf, avg_len = _with_background(df, encoded, lengths, background)
+        else:
+            idf = np.array([bm25_idf(v, n_docs) for v in distinct.tolist()], dtype=np.float32)
+            idf, avg_len = idf[which], own_avg
 
         data = np.empty(int(indptr[-1]), dtype=np.float32)
         indices = np.empty(int(indptr[-1]), dtype=np.int32)
@@ -413,4 +438,22 @@ class _Builder:
             terms=b"".join(encoded),
             term_offsets=term_offsets,
             n_docs=n_docs,
+            avg_len=float(own_avg),
+            background=background,
         )
+
+
+def _with_background(
+    df: np.ndarray, encoded: list[bytes], lengths: np.ndarray, background: PassageIndex
+) -> tuple[np.ndarray, np.float64]:
+    """Per-term IDF and mean length over a segment and its library together."""
+    n_docs = len(lengths) + background.n_docs
+    own = [background.doc_freq(term.decode("utf-8")) for term in encoded]
+    idf = np.array(
+        [bm25_idf(int(d) + o, n_docs) for d, o in zip(df.tolist(), own, strict=True)],
+        dtype=np.float32,
+    )
+    if background.avg_len is None:
+        return idf, lengths.mean() if len(lengths) else np.float64(0.0)
+    total = float(lengths.sum()) + background.avg_len * background.n_docs
+    return idf, np.float64(total / n_docs)

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 LIBRARY_SUBDIR = "library"  # beside the index files in index/<fingerprint>/
 _STATES = "corpus-states"  # $CITEBOT_DATA/corpus-states/<stat key>: that folder state's fingerprint
+_LATEST = "corpus-latest"  # $CITEBOT_DATA/corpus-latest/<folder key>: its last full build
 
 
 class SavedCorpus:
@@ -90,6 +91,8 @@ class Library:
     rebuilt: bool = False
     data_dir: Path | None = None
     strict: bool = False
+    # An earlier build of the folder, opened as the base of its changes (knowledge/search/live.py).
+    stale: bool = False
     _timeline: Timeline | None = field(default=None, repr=False)
 
     @property
@@ -219,10 +222,13 @@ def open_library(
     strict: bool = False,
     rebuild: bool = False,
     progress: Progress | None = None,
+    earlier: bool = False,
 ) -> Library:
     """Open the saved library of the corpus; build and save it when missing, stale or damaged.
 
     With `data_dir=None` everything lives in a temporary folder (tests, read-only installs).
+    `earlier`: when the folder changed since its last build, that build is opened (marked
+    `stale`) for the caller to apply the changes to, instead of building the folder again.
     """
     folder, files = source_files(corpus_dir)
     if not files:
@@ -239,12 +245,18 @@ def open_library(
         library = _load(folder, data_dir, fingerprint, strict)
         if library is not None:
             _remember(data_dir, key, fingerprint)
+            _remember(data_dir, _folder_key(folder), fingerprint, _LATEST)
             return library
+        if earlier:
+            library = _load_latest(folder, data_dir, strict)
+            if library is not None:
+                return library
 
     def build() -> Library:
         library = _build(folder, files, data_dir, fingerprint, strict, progress or Progress())
         if data_dir is not None:
             _remember(data_dir, key, fingerprint)
+            _remember(data_dir, _folder_key(folder), fingerprint, _LATEST)
         return library
 
     if data_dir is None:
@@ -340,19 +352,32 @@ def _build(
     return Library(index, data, folder, rebuilt=True, data_dir=data_dir, strict=strict)
 
 
-def _known_fingerprint(data_dir: Path, key: str) -> str | None:
+def _known_fingerprint(data_dir: Path, key: str, table: str = _STATES) -> str | None:
     try:
-        found = (Path(data_dir) / _STATES / key).read_text().strip()
+        found = (Path(data_dir) / table / key).read_text().strip()
     except OSError:
         return None
     return found if found.isalnum() else None
 
 
-def _remember(data_dir: Path, key: str | None, fingerprint: str) -> None:
+def _load_latest(folder: Path, data_dir: Path, strict: bool) -> Library | None:
+    """The folder's last full build, if it is still saved, marked stale."""
+    fingerprint = _known_fingerprint(data_dir, _folder_key(folder), _LATEST)
+    library = _load(folder, data_dir, fingerprint, strict) if fingerprint else None
+    if library is not None:
+        library.stale = True
+    return library
+
+
+def _folder_key(folder: Path) -> str:
+    return hashlib.sha256(os.fsencode(folder.resolve())).hexdigest()[:32]
+
+
+def _remember(data_dir: Path, key: str | None, fingerprint: str, table_name: str = _STATES) -> None:
     """Record which fingerprint this state of the corpus folder has; best effort."""
     if key is None:
         return
-    table = Path(data_dir) / _STATES
+    table = Path(data_dir) / table_name
     try:
         table.mkdir(parents=True, exist_ok=True)
         write_atomically(table / key, fingerprint)

@@ -121,9 +121,12 @@ class _WordCounts:
 class LibraryBuilder:
     """Consumes sources one at a time and writes the library's arrays into `folder`."""
 
-    def __init__(self, folder: Path, vectors: WordVectors) -> None:
+    def __init__(
+        self, folder: Path, vectors: WordVectors, background: PassageIndex | None = None
+    ) -> None:
         self.folder = folder
         self.vectors = vectors
+        self.background = background
         self.index = _Builder()
         self.counts = _WordCounts(folder)
         self.common = _CommonWords()
@@ -153,6 +156,8 @@ class LibraryBuilder:
                 "outlet": source.outlet,
                 "author": source.author,
                 "kind": source.kind,
+                "file": source.file,
+                "digest": source.digest,
             }
         )
         for passage in source.passages:
@@ -191,7 +196,7 @@ class LibraryBuilder:
         self._text.close()
         folder = self.folder
         progress.phase("indexing", None)
-        index = self.index.finish()
+        index = self.index.finish(self.background)
         self.index = _Builder()
         n_passages = len(self.section_of)
         for name in ("text_offsets", "source_first", "first"):
@@ -274,11 +279,13 @@ def build_library(
     fingerprint: str,
     progress: Progress,
     vectors: WordVectors | None = None,
+    background: PassageIndex | None = None,
     **meta: object,
 ) -> tuple[PassageIndex, LibraryData]:
-    """Stream `sources` into `folder` (created); the index is returned unsaved."""
+    """Stream `sources` into `folder` (created); the index is returned unsaved. A segment of a
+    library is built with that library's index as `background` (its BM25 statistics)."""
     folder.mkdir(parents=True, exist_ok=True)
-    builder = LibraryBuilder(folder, vectors or default_vectors())
+    builder = LibraryBuilder(folder, vectors or default_vectors(), background)
     for source in sources:
         builder.add_source(source)
     index = builder.finish(warnings, fingerprint, progress, **meta)

@@ -225,6 +225,8 @@ class LibraryData:
                     outlet=r.get("outlet"),
                     author=r.get("author"),
                     kind=r.get("kind", "text"),
+                    file=r.get("file"),
+                    digest=r.get("digest"),
                 )
                 for r in rows
             ]

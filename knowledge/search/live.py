@@ -1,0 +1,210 @@
+"""A library that takes changes while it serves, without rebuilding what did not change.
+
+The saved build (the base) stays memory-mapped as it is. Sources removed or changed since it was
+built are hidden: their passages can no longer be found, so they are never quoted. New and
+changed sources are parsed and built on their own into a small segment, scored with the BM25
+statistics of the base and the segment together (IDF and mean length over both), so a segment's
+scores compare with the base's. Each change rebuilds only the segment, from the pending sources
+(parsed once each, remembered by their bytes' digest); a full build of the folder, run in the
+background when the segment grows (bot/service.py), becomes the next base, whose scores are a
+fresh build's by construction.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.corpus import file_digest, iter_sources, read_source_file, source_files
+from knowledge.models import Source
+from knowledge.search.index import PassageIndex
+from knowledge.search.library import Library
+from knowledge.search.library_build import build_library
+from knowledge.search.progress import Progress
+
+# What a Library computes once and a masked copy of it can share.
+_SHARED = ("passages", "corpus", "sentences", "semantic", "reading", "speller", "query_words")
+
+
+class MaskedIndex:
+    """An index whose hidden documents are never found (removed or changed sources)."""
+
+    def __init__(self, index: PassageIndex, hidden: np.ndarray) -> None:
+        self._index = index
+        self._hidden = hidden
+        self._n_hidden = int(hidden.sum())
+
+    def __getattr__(self, name: str):
+        return getattr(self._index, name)
+
+    def scores(self, terms) -> np.ndarray:
+        scores = self._index.scores(terms)
+        scores[self._hidden] = 0.0
+        return scores
+
+    def search(self, terms, k: int = 10) -> list[tuple[int, float]]:
+        hits = self._index.search(terms, k + self._n_hidden)
+        return [(d, s) for d, s in hits if not self._hidden[d]][:k]
+
+
+def masked(library: Library, hidden_ids: Iterable[str]) -> Library:
+    """The library with the passages of `hidden_ids` never found, sharing its loaded parts."""
+    data = library.data
+    hidden = np.zeros(data.n_passages, dtype=bool)
+    for source_id in hidden_ids:
+        first = data.position(source_id, 1)
+        if first is not None:
+            hidden[first : first + data.paragraph_count(source_id)] = True
+    view = Library(
+        MaskedIndex(library.index, hidden),  # type: ignore[arg-type]
+        data,
+        library.folder,
+        data_dir=library.data_dir,
+        strict=library.strict,
+        _timeline=library._timeline,
+    )
+    for name in _SHARED:
+        if name in library.__dict__:
+            view.__dict__[name] = library.__dict__[name]
+    return view
+
+
+@dataclass(frozen=True)
+class SourceChanges:
+    """What a refresh found in the folder, by source id."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+@dataclass
+class _Digests:
+    """Each file's digest, remembered by its stat, so a refresh reads only files that changed."""
+
+    known: dict[str, tuple[tuple[int, int, int], str]] = field(default_factory=dict)
+
+    def of(self, path: Path, root: Path) -> str | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        key = (st.st_size, st.st_mtime_ns, st.st_ino)
+        found = self.known.get(str(path))
+        if found is not None and found[0] == key:
+            return found[1]
+        try:
+            digest = file_digest(read_source_file(path, root))
+        except (OSError, ValueError):
+            return None
+        self.known[str(path)] = (key, digest)
+        return digest
+
+
+class LiveLibrary:
+    """The base library, its hidden sources and the segment of new or changed ones."""
+
+    def __init__(
+        self,
+        base: Library,
+        *,
+        hidden: frozenset[str] = frozenset(),
+        segment: Library | None = None,
+        parsed: dict[str, Source] | None = None,
+        digests: _Digests | None = None,
+    ) -> None:
+        self.base = base
+        self.hidden = hidden
+        self.segment = segment
+        self.visible = masked(base, hidden) if hidden else base
+        self._parsed = parsed or {}  # digest -> source, for the pending sources
+        self.digests = digests or _Digests()
+        data = base.data
+        self.hidden_passages = sum(data.paragraph_count(i) for i in hidden)
+
+    @property
+    def changed(self) -> frozenset[str]:
+        """Sources whose passages differ from the base's: cached answers quoting them are stale."""
+        added = {s.source_id for s in self.segment.sources} if self.segment else set()
+        return self.hidden | added
+
+    @property
+    def segment_passages(self) -> int:
+        return self.segment.data.n_passages if self.segment is not None else 0
+
+    def sources(self) -> list[tuple[Source, int]]:
+        """Every source served, with its paragraph count: the base's unhidden ones, then the
+        segment's."""
+        rows = [
+            (s, n)
+            for s, n in zip(self.base.sources, self.base.data.paragraph_counts(), strict=True)
+            if s.source_id not in self.hidden
+        ]
+        if self.segment is not None:
+            rows += zip(self.segment.sources, self.segment.data.paragraph_counts(), strict=True)
+        return rows
+
+    def refreshed(self, *, strict: bool = False) -> tuple[LiveLibrary, SourceChanges]:
+        """The library as the corpus folder is now: only new or changed files are parsed, and
+        only the segment is built again."""
+        folder, files = source_files(self.base.folder)
+        root = folder.resolve()
+        current: dict[str, tuple[Path, str]] = {}
+        for path in files:
+            digest = self.digests.of(path, root)
+            if digest is not None:
+                current[path.stem] = (path, digest)
+        in_base = {s.source_id: s.digest for s in self.base.sources}
+        hidden = frozenset(i for i, d in in_base.items() if current.get(i, (None, None))[1] != d)
+        pending = {i: pd for i, pd in current.items() if in_base.get(i) != pd[1]}
+        warnings: list[str] = []
+        parsed = {d: self._parsed[d] for _, d in pending.values() if d in self._parsed}
+        unparsed = [path for path, d in pending.values() if d not in parsed]
+        for source in iter_sources(unparsed, warnings, strict=strict):
+            parsed[source.digest or ""] = source
+        sources = [parsed[d] for _, d in sorted(pending.values()) if d in parsed]
+        segment = _segment(self.base, sources) if sources else None
+        live = LiveLibrary(
+            self.base, hidden=hidden, segment=segment, parsed=parsed, digests=self.digests
+        )
+        return live, _changes(self.served(), live.served(), warnings)
+
+    def served(self) -> dict[str, str | None]:
+        """Each served source's id and digest."""
+        return {s.source_id: s.digest for s, _ in self.sources()}
+
+
+def _changes(
+    before: dict[str, str | None], after: dict[str, str | None], warnings: list[str]
+) -> SourceChanges:
+    """Sources added, changed and removed between two states (id -> digest)."""
+    return SourceChanges(
+        added=tuple(sorted(after.keys() - before.keys())),
+        changed=tuple(sorted(i for i in after.keys() & before.keys() if after[i] != before[i])),
+        removed=tuple(sorted(before.keys() - after.keys())),
+        warnings=tuple(warnings),
+    )
+
+
+def _segment(base: Library, sources: list[Source]) -> Library:
+    """The new or changed sources built on their own, scored with the base's statistics."""
+    parent = Path(base.data_dir) / "segments" if base.data_dir is not None else None
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="segment-", dir=parent))
+    index, data = build_library(
+        sources, scratch, [], "segment", Progress.quiet(), background=base.index
+    )
+    weakref.finalize(data, shutil.rmtree, scratch, True)
+    return Library(index, data, base.folder, strict=base.strict)
