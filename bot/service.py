@@ -73,7 +73,7 @@ from knowledge.answering.segments import answer_live
 from knowledge.corpus import default_corpus_dir
 from knowledge.errors import UserError
 from knowledge.models import Answer, Quote, Source
-from knowledge.search.library import Library, open_library, saved_build_key
+from knowledge.search.library import Library, corpus_fingerprint, open_library, saved_build_key
 from knowledge.search.live import LiveLibrary, SourceChanges
 from knowledge.sources.naming import file_name_for_upload, file_name_for_url
 
@@ -334,6 +334,13 @@ class Service:
     def _merged(self, base: Library) -> None:
         self._library = base
 
+    def merge_changes_in_background(self) -> None:
+        """A long-running service (`citebot run`) merges the changed sources into a full build
+        in the background once they grow; a one-off command never waits for that."""
+        self.merge_in_background = True
+        if self._updates is not None:
+            self._updates.auto_merge = True
+
     @property
     def library_loaded(self) -> bool:
         return self._library is not None
@@ -351,12 +358,20 @@ class Service:
                 self._library = await asyncio.to_thread(
                     _load_library, self.settings.corpus_dir, self.settings.data_dir, self.strict
                 )
-                if self._library.stale:
+                if self._library.stale or await asyncio.to_thread(self._folder_changed):
                     await self.updates.apply()
             if not self._corrections_checked and self._database is not None:
                 self.warnings = await self._retire_missing(self._library)
                 self._corrections_checked = True
         return self.library
+
+    def _folder_changed(self) -> bool:
+        """Whether the folder changed since the library (perhaps this process's, opened by
+        another service earlier) was built: one stat per file when its state is known."""
+        settings = self.settings
+        return self.library.fingerprint != corpus_fingerprint(
+            settings.corpus_dir, settings.data_dir
+        )
 
     def _reopen_library(self) -> Library:
         """The folder as it is now, built in full (the background merge); the service serves
@@ -390,7 +405,9 @@ class Service:
             if hit is not None:
                 return _served(_stored_answer(hit), hit.answer_id, cleaned, True)
         library = await self.ensure_library()
-        key = CacheKey(question_key(cleaned), library.build_key, self.answerer_version)
+        key = CacheKey(
+            question_key(cleaned), library.build_key + self.live.state_key, self.answerer_version
+        )
         found = await self._correction_for(library, key, cleaned, guild)
         if found is not None:
             return await self._ask_corrected(key, library, cleaned, *found)
@@ -419,9 +436,10 @@ class Service:
         """`looked`: this key was just looked up and missed (a miss is counted once)."""
         hit = None if looked else await self._store.lookup(key)
         if hit is not None:
-            cached = Answer.model_validate_json(hit.answer_json)
-            if still_valid(cached, self.live):
-                return hit.answer_id, cached, True
+            return hit.answer_id, Answer.model_validate_json(hit.answer_json), True
+        earlier = await self._answered_before_the_changes(key, library)
+        if earlier is not None:
+            return earlier[0], earlier[1], True
         future = self._inflight.get(key)
         if future is None:
             future = asyncio.ensure_future(self._compute(key, library, cleaned))
@@ -429,6 +447,19 @@ class Service:
             future.add_done_callback(lambda _: self._inflight.pop(key, None))
         answer_id, answer = await asyncio.shield(future)
         return answer_id, answer, False
+
+    async def _answered_before_the_changes(
+        self, key: CacheKey, library: Library
+    ) -> tuple[str, Answer] | None:
+        """The answer cached over the library as built, when the sources changed since but
+        none that it quotes (an abstention: none added either)."""
+        if key.fingerprint == library.build_key:
+            return None
+        hit = await self._store.lookup(key._replace(fingerprint=library.build_key))
+        if hit is None:
+            return None
+        cached = Answer.model_validate_json(hit.answer_json)
+        return (hit.answer_id, cached) if still_valid(cached, self.live) else None
 
     async def _correction_for(
         self, library: Library, key: CacheKey, cleaned: str, guild_id: str | None

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import math
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -19,6 +20,7 @@ from bot.discord.cogs import add_cogs
 from bot.discord.cogs.common import Cooldowns, reply_ephemeral
 from bot.health import ShardHealth, write_health
 from bot.settings import Settings
+from bot.watch import watch_corpus
 from knowledge.errors import UserError
 
 if TYPE_CHECKING:
@@ -105,6 +107,7 @@ class CiteBot(commands.Bot):
         )
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         self._latency_log: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self._connected: dict[int, bool] = {}  # per shard, for the health file
         self.tree.interaction_check = self._accepting  # type: ignore[method-assign]
         self.stopping: asyncio.Event | None = None  # set by run_bot on SIGTERM or SIGINT
@@ -128,10 +131,16 @@ class CiteBot(commands.Bot):
         await add_cogs(self)
         if self.settings.latency_log_seconds:
             self._latency_log = asyncio.create_task(self._log_latency_every(), name="latency-log")
+        service, folder = self._service, self.settings.corpus_dir
+        if service is not None and folder is not None and self.settings.watch_corpus:
+            service.merge_changes_in_background()
+            watching = watch_corpus(service, Path(folder))
+            self._watcher = asyncio.create_task(watching, name="corpus-watch")
 
     async def close(self) -> None:
-        if self._latency_log is not None:
-            self._latency_log.cancel()
+        for task in (self._latency_log, self._watcher):
+            if task is not None:
+                task.cancel()
         await super().close()
 
     async def on_ready(self) -> None:

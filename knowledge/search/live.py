@@ -12,6 +12,7 @@ fresh build's by construction.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -138,6 +139,17 @@ class LiveLibrary:
         """Sources whose passages differ from the base's: cached answers quoting them are stale."""
         added = {s.source_id for s in self.segment.sources} if self.segment else set()
         return self.hidden | added
+
+    @property
+    def state_key(self) -> str:
+        """ "" for the library as built, else a short digest of its changes: what cached answers
+        computed over this state are keyed by, beside the build's key."""
+        if not self.changed:
+            return ""
+        parts = sorted(f"-{i}" for i in self.hidden)
+        if self.segment is not None:
+            parts += sorted(f"+{s.source_id}:{s.digest}" for s in self.segment.sources)
+        return "+" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
 
     @property
     def segment_passages(self) -> int:
