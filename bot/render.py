@@ -540,3 +540,37 @@ def report_thanks(report: Any) -> str:
         f"Thanks, a moderator will review it (report #{report.report_id} "
         f"on answer `{report.answer_id}`)."
     )
+
+
+# ---------------------------------------------------------------- sources
+
+COLOUR_SOURCES = discord.Colour.dark_teal()
+SOURCE_TITLE_CHARS = 90
+
+
+def source_line(row: Any) -> str:
+    """One source as /sources list shows it: id, linked title, date, kind and paragraphs."""
+    title = escape_shorten(row.title, SOURCE_TITLE_CHARS)
+    label = f"[**{title}**]({row.url.translate(_LINK_SAFE)})" if row.url else f"**{title}**"
+    date = row.date or "undated"
+    facts = f"{date} \u00b7 {row.kind} \u00b7 {row.paragraphs} \u00b6"
+    source_id = shorten(row.source_id, 60).replace("`", "'")
+    return f"`{source_id}` {label} \u00b7 {facts}"
+
+
+def sources_embed(rows: Sequence[Any]) -> discord.Embed:
+    """The sources, as many as fit in one embed, and how many more there are."""
+    embed = discord.Embed(title=f"Sources ({len(rows)})", colour=COLOUR_SOURCES)
+    lines: list[str] = []
+    used = 0
+    for row in rows:
+        line = source_line(row)
+        if used + len(line) + 1 > DESCRIPTION_LIMIT - 80:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    rest = len(rows) - len(lines)
+    if rest:
+        lines.append(f"*{rest} more not shown; `citebot sources` lists them all.*")
+    embed.description = "\n".join(lines) if lines else "*No sources.*"
+    return embed

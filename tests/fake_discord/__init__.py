@@ -132,9 +132,10 @@ Not modelled: channel permission overwrites, threads, sharding beyond one shard,
 from .interactions import FakeDiscordError, SentInteraction
 from .records import FaultRule, RecordedFile, RecordedRequest
 from .server import FakeDiscord
-from .world import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser
+from .world import FakeAttachment, FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser
 
 __all__ = [
+    "FakeAttachment",
     "FakeChannel",
     "FakeDiscord",
     "FakeDiscordError",

@@ -26,6 +26,7 @@ from .interactions import (
 from .world import (
     BOT_PERMISSIONS,
     MENTION_EVERYONE,
+    FakeAttachment,
     FakeChannel,
     FakeMember,
     FakeUser,
@@ -231,8 +232,25 @@ class UserActions:
         FakeChannel, FakeRole values are sent as resolved entities)."""
         ch, _plain, member = self._context(user, channel)
         synced = self._command_for(command.split()[0], ch, member, 1)
+        for value in (options or {}).values():
+            if isinstance(value, FakeAttachment):
+                self._upload(value, ch)
         data = command_data(command, options or {}, synced, new_snowflake())
         return await self._send_interaction(APPLICATION_COMMAND, data, user, ch)
+
+    def _upload(self, attachment: FakeAttachment, channel: FakeChannel) -> None:
+        """Store an attached file's bytes, served at its URL as Discord's CDN serves it."""
+        attachment_id = new_snowflake()
+        self.attachments[attachment_id] = attachment.data
+        url = f"{self.base_url}/attachments/{channel.id}/{attachment_id}/{attachment.filename}"
+        attachment.payload = {
+            "id": str(attachment_id),
+            "filename": attachment.filename,
+            "size": len(attachment.data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": attachment.content_type,
+        }
 
     async def autocomplete(
         self,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .records import RecordedRequest
-from .world import FakeChannel, FakeMember, FakeRole, FakeUser
+from .world import FakeAttachment, FakeChannel, FakeMember, FakeRole, FakeUser
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
@@ -23,7 +23,7 @@ PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2,
 CHAT_INPUT, USER_COMMAND, MESSAGE_COMMAND = 1, 2, 3
 # Option types
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN = 1, 2, 3, 4, 5
-USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 6, 7, 8, 9, 10
+USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 6, 7, 8, 9, 10, 11
 # Callback types
 DEFERRED_CHANNEL_MESSAGE, CHANNEL_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE = 5, 4, 6, 7
 AUTOCOMPLETE_RESULT, MODAL = 8, 9
@@ -110,6 +110,8 @@ class SentInteraction:
 
 
 def _option_type(value: Any) -> int:
+    if isinstance(value, FakeAttachment):
+        return ATTACHMENT
     if isinstance(value, bool):
         return BOOLEAN
     if isinstance(value, int):
@@ -142,6 +144,9 @@ def _resolve(value: Any, resolved: dict[str, dict[str, Any]]) -> str:
     if isinstance(value, FakeRole):
         resolved.setdefault("roles", {})[str(value.id)] = value.payload()
         return str(value.id)
+    if isinstance(value, FakeAttachment) and value.payload is not None:
+        resolved.setdefault("attachments", {})[value.payload["id"]] = value.payload
+        return value.payload["id"]
     raise FakeDiscordError(f"cannot resolve {value!r}")
 
 
@@ -169,7 +174,7 @@ def _leaf_options(
                 raise FakeDiscordError(f"/{command} option {name!r} has no autocomplete")
             options.append({"name": name, "type": kind, "value": value, "focused": True})
             continue
-        if kind in (USER, CHANNEL, ROLE, MENTIONABLE):
+        if kind in (USER, CHANNEL, ROLE, MENTIONABLE, ATTACHMENT):
             value = _resolve(value, resolved)
         elif spec is not None and spec.get("choices"):
             allowed = [c["value"] for c in spec["choices"]]

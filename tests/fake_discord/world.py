@@ -209,6 +209,16 @@ class FakeMember:
 
 
 @dataclass(eq=False)
+class FakeAttachment:
+    """A file a user attaches to a slash command option; the fake serves its bytes."""
+
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+    payload: dict[str, Any] | None = None  # set when sent (its id and URL on the fake)
+
+
+@dataclass(eq=False)
 class FakeGuild:
     id: int
     name: str

@@ -14,8 +14,10 @@ async def add_cogs(bot: CiteBot) -> None:
     from bot.discord.cogs.feedback import AnsweredButton
     from bot.discord.cogs.moderation import ModerationCog
     from bot.discord.cogs.reports import ReportButton, ReportsCog
+    from bot.discord.cogs.sources import SourcesCog
     from bot.discord.cogs.timeline import TimelineCog
 
-    for cog in (AskCog(bot), TimelineCog(bot), ReportsCog(bot), ModerationCog(bot), AdminCog(bot)):
-        await bot.add_cog(cog)
+    cogs = (AskCog, TimelineCog, ReportsCog, ModerationCog, SourcesCog, AdminCog)
+    for cog in cogs:
+        await bot.add_cog(cog(bot))
     bot.add_dynamic_items(ReportButton, AnsweredButton)
