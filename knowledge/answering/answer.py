@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from knowledge.answering.features import answer_mentions, detail_match, nearness
 from knowledge.answering.ranking import Candidate, Options, Ranking, rank
+from knowledge.text.language import looks_foreign
 from knowledge.errors import UserError
 from knowledge.models import Answer, Quote, quote_of
 from knowledge.search.expansion import QueryTerm
@@ -25,6 +26,10 @@ from knowledge.text.mentions import Kind, TypedSpan
 ANSWERER_VERSION = "2"
 MAX_QUESTION_CHARS = 500
 NO_ANSWER_NOTE = "I couldn't find that in the sources."
+FOREIGN_NOTE = (
+    "The sources are read in English, and this question seems to be in another language: "
+    "please ask it in English."
+)
 DISAGREE_NOTE = "The sources differ on this; each side is quoted with its source."
 _MAX_QUOTES = 3
 _CLOSEST = 2
@@ -66,7 +71,10 @@ def clean_question(question: str) -> str:
 
 def answer_question(library: Library, question: str, options: Options | None = None) -> Answer:
     question = clean_question(question)
-    return compose(library, rank(library, question, options or Options()))
+    answer = compose(library, rank(library, question, options or Options()))
+    if not answer.answered and looks_foreign(question):  # say why, not just "not found"
+        answer.note = FOREIGN_NOTE
+    return answer
 
 
 @dataclass
