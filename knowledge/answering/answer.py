@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from knowledge.answering.features import answer_mentions, detail_match, nearness
 from knowledge.answering.ranking import Candidate, Options, Ranking, rank
-from knowledge.text.language import looks_foreign
 from knowledge.errors import UserError
 from knowledge.models import Answer, Quote, quote_of
 from knowledge.search.expansion import QueryTerm
 from knowledge.search.library import Library
 from knowledge.text.analysis import STOPWORDS, stem
+from knowledge.text.language import looks_foreign
 from knowledge.text.mentions import Kind, TypedSpan
 
 # Part of the answer-cache key: bump whenever answer_question() can give a different answer to

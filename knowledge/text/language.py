@@ -32,7 +32,9 @@ _FUNCTION_WORDS = {
     "nl": "de het een en is zijn was wie wat waar wanneer waarom hoe met voor van op niet "
     "ze hij zij heeft hebben deze dit",
 }
-_ENGLISH_TOO = frozenset("a o as is was die also see hat do son come".split())
+_ENGLISH_TOO = frozenset(
+    ["a", "o", "as", "is", "was", "die", "also", "see", "hat", "do", "son", "come"]
+)
 FOREIGN_WORDS = {
     lang: frozenset(w for w in words.split() if w not in STOPWORDS and w not in _ENGLISH_TOO)
     for lang, words in _FUNCTION_WORDS.items()
