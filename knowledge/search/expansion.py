@@ -68,7 +68,8 @@ def query_terms(
             continue
         variants = stats.variants(word) if lemmas else frozenset({s})
         df = max(index.doc_freq(v) for v in variants)
-        idf = bm25_idf(df, index.n_docs)
+        # Over the whole library: a segment of new sources weighs words as its library does.
+        idf = bm25_idf(max(index.total_doc_freq(v) for v in variants), index.total_docs)
         near = semantic.near(word, variants) if semantic is not None and word not in names else {}
         out[s] = QueryTerm(word, s, variants, idf, df > 0, near)
     return list(out.values())

@@ -246,10 +246,17 @@ class PassageIndex:
     def idf(self, term: str) -> float:
         """Lucene's IDF, the same weight BM25 gives the term; unseen terms get the maximum.
         A segment's IDF counts its library's documents too."""
-        if self.background is not None:
-            df = self.doc_freq(term) + self.background.doc_freq(term)
-            return bm25_idf(df, self.n_docs + self.background.n_docs)
-        return bm25_idf(self.doc_freq(term), self.n_docs)
+        return bm25_idf(self.total_doc_freq(term), self.total_docs)
+
+    def total_doc_freq(self, term: str) -> int:
+        """Documents holding `term` here and, for a segment, in its library."""
+        own = self.doc_freq(term)
+        return own + self.background.doc_freq(term) if self.background is not None else own
+
+    @property
+    def total_docs(self) -> int:
+        """Documents here and, for a segment, in its library: what IDF counts."""
+        return self.n_docs + (self.background.n_docs if self.background is not None else 0)
 
 
 def _record_stamps(folder: Path, meta: dict, stamps: dict[str, integrity.FileStamp]) -> None:

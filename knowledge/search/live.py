@@ -219,4 +219,9 @@ def _segment(base: Library, sources: list[Source]) -> Library:
         sources, scratch, [], "segment", Progress.quiet(), background=base.index
     )
     weakref.finalize(data, shutil.rmtree, scratch, True)
+    # Sentence lengths are normalised by the mean over the library and the segment together.
+    sentences = base.data.n_sentences + data.n_sentences
+    data.avg_len = (
+        base.data.avg_len * base.data.n_sentences + data.avg_len * data.n_sentences
+    ) / max(sentences, 1)
     return Library(index, data, base.folder, strict=base.strict)
