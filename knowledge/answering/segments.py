@@ -22,8 +22,8 @@ def better_answer(first: Answer, second: Answer) -> Answer:
     become one showing the closest passages of both."""
     if first.answered != second.answered:
         return first if first.answered else second
-    if first.answered:
-        return first if first.confidence >= second.confidence else second
+    if first.answered:  # the better first quote, by the ranker's score, as one library would
+        return first if first.quotes[0].score >= second.quotes[0].score else second
     keep = max(len(first.closest), len(second.closest))
     closest = sorted([*first.closest, *second.closest], key=lambda q: -q.score)[:keep]
     return first.model_copy(

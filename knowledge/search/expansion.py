@@ -67,9 +67,10 @@ def query_terms(
         if s in out:
             continue
         variants = stats.variants(word) if lemmas else frozenset({s})
-        df = max(index.doc_freq(v) for v in variants)
-        # Over the whole library: a segment of new sources weighs words as its library does.
-        idf = bm25_idf(max(index.total_doc_freq(v) for v in variants), index.total_docs)
+        # Over the whole library: a segment of new sources, and the library beside it, weigh
+        # and know words as a fresh build of both would (knowledge/search/live.py).
+        df = max(index.total_doc_freq(v) for v in variants)
+        idf = bm25_idf(df, index.total_docs)
         near = semantic.near(word, variants) if semantic is not None and word not in names else {}
         out[s] = QueryTerm(word, s, variants, idf, df > 0, near)
     return list(out.values())

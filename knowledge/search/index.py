@@ -251,12 +251,14 @@ class PassageIndex:
     def total_doc_freq(self, term: str) -> int:
         """Documents holding `term` here and, for a segment, in its library."""
         own = self.doc_freq(term)
-        return own + self.background.doc_freq(term) if self.background is not None else own
+        if self.background is None:
+            return own
+        return own + self.background.total_doc_freq(term)
 
     @property
     def total_docs(self) -> int:
         """Documents here and, for a segment, in its library: what IDF counts."""
-        return self.n_docs + (self.background.n_docs if self.background is not None else 0)
+        return self.n_docs + (self.background.total_docs if self.background is not None else 0)
 
 
 def _record_stamps(folder: Path, meta: dict, stamps: dict[str, integrity.FileStamp]) -> None:
@@ -454,13 +456,13 @@ def _with_background(
     df: np.ndarray, encoded: list[bytes], lengths: np.ndarray, background: PassageIndex
 ) -> tuple[np.ndarray, np.float64]:
     """Per-term IDF and mean length over a segment and its library together."""
-    n_docs = len(lengths) + background.n_docs
-    own = [background.doc_freq(term.decode("utf-8")) for term in encoded]
+    n_docs = len(lengths) + background.total_docs
+    own = [background.total_doc_freq(term.decode("utf-8")) for term in encoded]
     idf = np.array(
         [bm25_idf(int(d) + o, n_docs) for d, o in zip(df.tolist(), own, strict=True)],
         dtype=np.float32,
     )
     if background.avg_len is None:
         return idf, lengths.mean() if len(lengths) else np.float64(0.0)
-    total = float(lengths.sum()) + background.avg_len * background.n_docs
+    total = float(lengths.sum()) + background.avg_len * background.total_docs
     return idf, np.float64(total / n_docs)

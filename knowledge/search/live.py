@@ -25,7 +25,7 @@ import numpy as np
 
 from knowledge.corpus import file_digest, iter_sources, read_source_file, source_files
 from knowledge.models import Source
-from knowledge.search.index import PassageIndex
+from knowledge.search.index import PassageIndex, bm25_idf
 from knowledge.search.library import Library
 from knowledge.search.library_build import build_library
 from knowledge.search.progress import Progress
@@ -35,12 +35,17 @@ _SHARED = ("passages", "corpus", "sentences", "semantic", "reading", "speller", 
 
 
 class MaskedIndex:
-    """An index whose hidden documents are never found (removed or changed sources)."""
+    """An index whose hidden documents are never found (removed or changed sources), and whose
+    statistics leave them out and count a segment's documents in (`extra`): the document
+    frequencies and count IDF is computed from, as a fresh build of the folder would have them."""
 
-    def __init__(self, index: PassageIndex, hidden: np.ndarray) -> None:
+    def __init__(
+        self, index: PassageIndex, hidden: np.ndarray, extra: PassageIndex | None = None
+    ) -> None:
         self._index = index
         self._hidden = hidden
         self._n_hidden = int(hidden.sum())
+        self._extra = extra
 
     def __getattr__(self, name: str):
         return getattr(self._index, name)
@@ -54,9 +59,34 @@ class MaskedIndex:
         hits = self._index.search(terms, k + self._n_hidden)
         return [(d, s) for d, s in hits if not self._hidden[d]][:k]
 
+    def doc_freq(self, term: str) -> int:
+        """Documents holding `term`, the hidden ones left out."""
+        term_id = self._index._terms.find(term)
+        if term_id is None:
+            return 0
+        docs, _ = self._index._postings(term_id)
+        return (
+            len(docs) - int(np.count_nonzero(self._hidden[docs])) if self._n_hidden else len(docs)
+        )
 
-def masked(library: Library, hidden_ids: Iterable[str]) -> Library:
-    """The library with the passages of `hidden_ids` never found, sharing its loaded parts."""
+    def total_doc_freq(self, term: str) -> int:
+        extra = self._extra.doc_freq(term) if self._extra is not None else 0
+        return self.doc_freq(term) + extra
+
+    @property
+    def total_docs(self) -> int:
+        extra = self._extra.n_docs if self._extra is not None else 0
+        return self._index.n_docs - self._n_hidden + extra
+
+    def idf(self, term: str) -> float:
+        return bm25_idf(self.total_doc_freq(term), self.total_docs)
+
+
+def masked(
+    library: Library, hidden_ids: Iterable[str], extra: PassageIndex | None = None
+) -> Library:
+    """The library with the passages of `hidden_ids` never found and left out of its statistics,
+    and a segment's counted in (`extra`), sharing its loaded parts."""
     data = library.data
     hidden = np.zeros(data.n_passages, dtype=bool)
     for source_id in hidden_ids:
@@ -64,7 +94,7 @@ def masked(library: Library, hidden_ids: Iterable[str]) -> Library:
         if first is not None:
             hidden[first : first + data.paragraph_count(source_id)] = True
     view = Library(
-        MaskedIndex(library.index, hidden),  # type: ignore[arg-type]
+        MaskedIndex(library.index, hidden, extra),  # type: ignore[arg-type]
         data,
         library.folder,
         data_dir=library.data_dir,
@@ -72,7 +102,7 @@ def masked(library: Library, hidden_ids: Iterable[str]) -> Library:
         _timeline=library._timeline,
     )
     for name in _SHARED:
-        if name in library.__dict__:
+        if name in library.__dict__ and name != "semantic":  # the semantic part holds the index
             view.__dict__[name] = library.__dict__[name]
     return view
 
@@ -128,7 +158,8 @@ class LiveLibrary:
         self.base = base
         self.hidden = hidden
         self.segment = segment
-        self.visible = masked(base, hidden) if hidden else base
+        extra = segment.index if segment is not None else None
+        self.visible = masked(base, hidden, extra) if hidden or extra is not None else base
         self._parsed = parsed or {}  # digest -> source, for the pending sources
         self.digests = digests or _Digests()
         data = base.data
@@ -186,7 +217,7 @@ class LiveLibrary:
         for source in iter_sources(unparsed, warnings, strict=strict):
             parsed[source.digest or ""] = source
         sources = [parsed[d] for _, d in sorted(pending.values()) if d in parsed]
-        segment = _segment(self.base, sources) if sources else None
+        segment = _segment(masked(self.base, hidden), sources) if sources else None
         live = LiveLibrary(
             self.base, hidden=hidden, segment=segment, parsed=parsed, digests=self.digests
         )
@@ -210,7 +241,8 @@ def _changes(
 
 
 def _segment(base: Library, sources: list[Source]) -> Library:
-    """The new or changed sources built on their own, scored with the base's statistics."""
+    """The new or changed sources built on their own, scored with the statistics of the base
+    (as masked: its hidden sources left out) and the segment together."""
     parent = Path(base.data_dir) / "segments" if base.data_dir is not None else None
     if parent is not None:
         parent.mkdir(parents=True, exist_ok=True)
