@@ -167,6 +167,15 @@ async def load_run(service, article: dict, others: list[str], askers: int = 4) -
     return counts
 
 
+def _forget_other_builds(data: Path, folder: Path) -> None:
+    from knowledge.search.library import corpus_fingerprint
+
+    keep = corpus_fingerprint(folder, data)
+    for build in (data / "index").iterdir():
+        if build.is_dir() and build.name != keep and not build.name.startswith("."):
+            shutil.rmtree(build, ignore_errors=True)
+
+
 def first_quotes(live, questions: list[str]) -> list[tuple[str, int, str] | None]:
     from knowledge.answering.segments import answer_live
 
@@ -265,6 +274,7 @@ async def run(size: int, workdir: Path) -> dict:
     shutil.copytree(base, folder, copy_function=os.link)
     data = workdir / "data"
     result: dict = {"size": size, "machine": machine(), "base_s": build_base(folder, data)}
+    _forget_other_builds(data, folder)  # so the merge builds, as it would the first time
     settings = Settings()
     settings.data_dir, settings.corpus_dir = data, folder
     async with await Service.open(settings) as service:

@@ -32,6 +32,7 @@ CONTENT_TYPES = {
     "application/pdf": ".pdf",
     "text/plain": ".txt",
     "text/markdown": ".md",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
 }
 
 

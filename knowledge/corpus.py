@@ -1,7 +1,8 @@
 """Load source articles from a folder into `Source` models.
 
 The plain-text articles citebot ships (optional ` date YYYY-MM-DD` header, one paragraph per
-line), Markdown with YAML front matter, and web pages and PDFs (read by knowledge/sources/):
+line), Markdown with YAML front matter, and web pages, PDFs and Word documents (read by
+knowledge/sources/):
 `parse_file` picks the reader by the file's extension.
 """
 
@@ -25,7 +26,7 @@ from knowledge.sources.errors import check_kind
 from knowledge.text.aliases import parse_alias_file
 from knowledge.text.analysis import ANALYZER_VERSION, split_sentences
 
-SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 SKIPPED = "skipped "  # how the warning about a file that was not loaded begins
 # Not a source: the user's alias groups (knowledge/text/aliases.py), part of the fingerprint.
 ALIASES_FILE = "aliases.txt"
@@ -264,6 +265,12 @@ def parse_file(source_id: str, suffix: str, raw: bytes, notes: list[str]) -> Sou
         lines = [text for _, text in pdf.paragraphs]
         source = _from_lines(source_id, lines, notes, title=pdf.title, kind="pdf", pages=pages)
         return source.model_copy(update={"author": pdf.author})
+    if suffix == ".docx":
+        from knowledge.sources.docx import read_docx
+
+        doc = read_docx(raw, suffix)
+        source = _from_lines(source_id, doc.lines, notes, title=doc.title, kind="docx")
+        return source.model_copy(update={"author": doc.author})
     check_kind(raw, None, suffix)
     return parse_source(source_id, raw.decode("utf-8"), markdown=suffix != ".txt", notes=notes)
 

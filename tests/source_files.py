@@ -176,3 +176,18 @@ def hyphenated_pdf() -> bytes:
         c.showPage()
     c.save()
     return out.getvalue()
+
+
+def docx_bytes(paragraphs: list[str], *, title: str, heading: str) -> bytes:
+    """A Word document as Word writes one: a heading style, body paragraphs, properties."""
+    from docx import Document
+
+    document = Document()
+    document.core_properties.title = title
+    document.core_properties.author = "Trust Secretary"
+    document.add_heading(heading, level=1)
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -15,6 +15,7 @@ from tests.source_files import (
     NEWS_PARAGRAPHS,
     PDF_PARAGRAPHS,
     bad_charset_page,
+    docx_bytes,
     hyphenated_pdf,
     news_page,
     pdf_bytes,
@@ -65,6 +66,18 @@ def test_pdf_hyphenation_and_a_paragraph_running_over_a_page_break():
     assert [p.page for p in source.passages] == [1, 1]
 
 
+def test_word_document_paragraphs_heading_and_properties():
+    raw = docx_bytes(PDF_PARAGRAPHS, title="Canal Trust annual report", heading="The year")
+    source = parse_file("trust", ".docx", raw, [])
+    assert [p.text for p in source.passages] == PDF_PARAGRAPHS
+    assert {p.section for p in source.passages} == {"The year"}
+    assert (source.title, source.author, source.kind) == (
+        "Canal Trust annual report",
+        "Trust Secretary",
+        "docx",
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
@@ -78,6 +91,8 @@ def test_pdf_hyphenation_and_a_paragraph_running_over_a_page_break():
             "text found",
         ),
         ("notes.txt", pdf_bytes(PDF_PARAGRAPHS), "it is a PDF"),
+        ("letter.docx", b"not a zip file at all", "not a readable Word document"),
+        ("letter.pdf", docx_bytes(["Text."], title="x", heading="y"), "ZIP archive"),
     ],
 )
 def test_unreadable_file_is_skipped_with_one_line_naming_it(tmp_path, name, content, reason):

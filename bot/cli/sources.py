@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=run_list)
     add = actions.add_parser(
         "add",
-        help="add a file (.txt .md .html .htm .pdf) or a web page by its http(s) link",
+        help="add a file (.txt .md .html .htm .pdf .docx) or a web page by its http(s) link",
     )
     add.add_argument("what", help="a file path, or an http:// or https:// link")
     add.add_argument("--replace", action="store_true", help="replace a source of the same id")

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from knowledge.errors import UserError
 
-ADDABLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+ADDABLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 MAX_ID_CHARS = 80
 _NOT_ID = re.compile(r"[^a-z0-9]+")
 
