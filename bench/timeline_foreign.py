@@ -99,10 +99,10 @@ def _body(path: Path) -> str:
 
 def load_gold(data: Path) -> tuple[list[Span], list[Span], dict[str, str]]:
     """(calendar DATE gold, every gold expression, normalised text per document)."""
-    rows = [GoldTimex.model_validate(r) for r in json.loads((data / "gold.json").read_text())["gold"]]
-    texts = {
-        path.stem: _normalise(_body(path)) for path in sorted((data / "corpus").glob("*.md"))
-    }
+    rows = [
+        GoldTimex.model_validate(r) for r in json.loads((data / "gold.json").read_text())["gold"]
+    ]
+    texts = {path.stem: _normalise(_body(path)) for path in sorted((data / "corpus").glob("*.md"))}
     calendar, every = [], []
     for row in rows:
         doc = Path(row.file).stem

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from knowledge.temporal.words import (
     APPROX,
     DAY,
+    DECADE_WORDS,
     FULL_MONTH,
     FUNCTION_WORDS,
     HOLIDAY_BEFORE,
@@ -25,9 +26,12 @@ from knowledge.temporal.words import (
     NON_PLURAL_S,
     NOT_A_YEAR_BEFORE,
     NOT_NUMBER_AFTER,
+    ORDINAL_WORDS,
     QTY,
     QUANTIFIERS,
+    QUARTER_ORDINALS,
     SEASON,
+    SPELLED_YEAR,
     STREET,
     STRONG_YEAR_BEFORE,
     UNIT,
@@ -91,13 +95,29 @@ def _year_context_ok(text: str, m: re.Match[str]) -> bool:
         return False
     next_word = re.match(r"\s+([a-z]+)\b", after)
     word = next_word.group(1) if next_word else ""
-    if (word.endswith("s") and word not in NON_PLURAL_S) or word in IRREGULAR_PLURALS:
+    plural = word.endswith("s") and not word.endswith(("ss", "is", "us"))  # "a 2009 analysis"
+    if (plural and word not in NON_PLURAL_S) or word in IRREGULAR_PLURALS:
         return False  # "2000 people", "1500 miles"
     if prev_word in QUANTIFIERS and word and word not in FUNCTION_WORDS:
         return False  # "about 2000 attended": a count; "about 2013, when..." stays a year
     if prev_word in STRONG_YEAR_BEFORE:
         return 1000 <= year <= 2099
     return 1900 <= year <= 2099
+
+
+def _year_range_ok(text: str, m: re.Match[str]) -> bool:
+    """ "1957-58", "2009-2010": a later year, not a price, a score or a year and month."""
+    first, tail = int(m["y"]), m["y2"]
+    last = int(tail) if len(tail) == 4 else first - first % 100 + int(tail)
+    if len(tail) == 2 and int(tail) <= 12:
+        return False  # "2009-10" may be October 2009
+    before = text[: m.start()]
+    return first < last <= first + 50 and not re.search(r"[\d$£€#%]\s?$|[\d][.,]$", before)
+
+
+def _past_unit_ok(text: str, m: re.Match[str]) -> bool:
+    # "over the past year" and "for the last month" are stretches of time, not dates.
+    return not re.search(r"(?i)\b(?:over|for|throughout|during|within)\s+$", text[: m.start()])
 
 
 def _weekday_ok(text: str, m: re.Match[str]) -> bool:
@@ -152,6 +172,68 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:(?i:the)\s+)?(?:(?P<mod>early|mid|late)(?:-|\s+))?(?P<dec>1[0-9]\d0|20\d0)s\b"
         r"|\b(?i:the)\s+(?:(?P<mod2>early|mid|late)(?:-|\s+))?['\u2019](?P<yy>\d)0s\b",
         6,
+    ),
+    _rule(
+        "year-range",
+        rf"\b{YEAR}\s?[-\u2013]\s?(?P<y2>[12]\d{{3}}|\d{{2}})\b(?![-\u2013/]\d|[.,]\d)",
+        7,
+        _year_range_ok,
+    ),
+    _rule(
+        "month-range",
+        rf"\b(?:(?i:from)\s+)?(?P<mon>{FULL_MONTH})\s*(?:\s(?i:through|to|until|till|thru)\s|"
+        rf"[-\u2013])\s*(?P<mon2>{FULL_MONTH})\b(?:,?\s+{YEAR}\b)?",
+        8,
+    ),
+    _rule(
+        "century",
+        r"\b(?:(?i:the)\s+)?(?:(?P<mod>early|mid|late)(?:-|\s+))?(?P<n>\d{1,2}(?:st|nd|rd|th)"
+        rf"|(?i:{'|'.join(ORDINAL_WORDS)}))[\s-](?i:century)\b",
+        7,
+    ),
+    _rule(
+        "decade-word",
+        r"\b(?i:the)\s+(?:(?P<mod>early|mid|late)(?:-|\s+))?['\u2019]?"
+        rf"(?P<dw>(?i:{'|'.join(DECADE_WORDS)}))\b",
+        6,
+    ),
+    _rule(
+        "spelled-year",
+        rf"\b(?:(?P<mon>{FULL_MONTH})\s+|(?i:the\s+year)\s+)?(?i:{SPELLED_YEAR})\b(?![\s-]+(?:\w+s|percent|million|billion)\b)",
+        6,
+    ),
+    _rule(
+        "quarter",
+        r"\b(?:(?P<rel>(?i:this|last|next))\s+year['\u2019]s\s+|(?P<y>[12]\d{3})\s+)?"
+        rf"(?:(?i:fiscal)[-\s]+)?(?P<which>(?i:{'|'.join(QUARTER_ORDINALS)}))[-\s](?i:quarter)\b"
+        r"(?!\s+of\b)",
+        7,
+    ),
+    _rule(
+        "quarter-anaphor",
+        r"(?i)\b(?P<det>the|that|this|its)\s+(?:(?P<ago>(?:comparable\s+)?year[-\s](?:ago|earlier))"
+        r"\s+|(?P<mod>latest|current|same|most\s+recent)\s+)?(?P<unit>quarter|period)\b",
+        3,
+    ),
+    _rule(
+        "period-edge",
+        r"\b(?i:the\s+)?(?P<edge>(?i:end|beginning|start|middle))\s+(?i:of)\s+(?:"
+        rf"(?P<mon>{FULL_MONTH})(?:,?\s+{YEAR})?|(?:(?P<dir>(?i:the|this|next|last))\s+)?"
+        r"(?P<unit>(?i:year|month|week))\b)"
+        r"|\b(?P<ye>(?i:year)[-\s]end)\b",
+        5,
+    ),
+    _rule(
+        "fiscal-year",
+        r"(?i)\b(?:(?P<dir>this|the\s+current|the|last|next|the\s+previous|the\s+past)\s+)?"
+        rf"fiscal[-\s](?:(?:year\s+)?{YEAR}|year)\b",
+        5,
+    ),
+    _rule(
+        "past-unit",
+        r"(?i)\bthe\s+(?:last|past)\s+(?P<unit>week|month|year)\b(?!\s+(?:or|and)\b)",
+        4,
+        _past_unit_ok,
     ),
     _rule("year", rf"\b{YEAR}\b", 1, _year_context_ok),
     _rule(

@@ -71,8 +71,14 @@ def weekend_near(reference: dt.date, direction: str) -> dt.date:
     return saturday
 
 
-def nearest_year(reference: dt.date, month: int, day: int, weekday: int | None) -> dt.date | None:
-    """The month-day nearest the reference date, agreeing with a named weekday when given."""
+def nearest_year(
+    reference: dt.date, month: int, day: int, weekday: int | None, lean: str = "past"
+) -> dt.date | None:
+    """The month-day nearest the reference date, agreeing with a named weekday when given.
+
+    Without a weekday the tense decides: looking ahead ("future"), the next such day; else
+    the nearer one, a past day counting as half as far (news mostly reports what happened).
+    """
     options = []
     for year in (reference.year - 1, reference.year, reference.year + 1):
         try:
@@ -83,6 +89,16 @@ def nearest_year(reference: dt.date, month: int, day: int, weekday: int | None) 
         return None
     if weekday is not None and any(o.weekday() == weekday for o in options):
         options = [o for o in options if o.weekday() == weekday]
+    elif lean == "future" and any(o >= reference for o in options):
+        return min(o for o in options if o >= reference)
+    else:
+        return min(
+            options,
+            key=lambda o: (
+                (o - reference).days if o > reference else (reference - o).days / 2,
+                o > reference,
+            ),
+        )
     return min(options, key=lambda o: (abs((o - reference).days), o > reference))
 
 

@@ -99,3 +99,47 @@ FUNCTION_WORDS = frozenset(
      "they", "we", "i", "it", "the", "a", "an", "there", "so", "then"}
 )  # fmt: skip
 HOLIDAY_BEFORE = re.compile(r"(?:Good|Black|Cyber|Super|Easter|Palm|Ash|Holy|Bloody)\s+$")
+
+# Dates written out in words ("nineteen ninety-six", "the nineties", "the 20th century").
+TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+              "seventy": 70, "eighty": 80, "ninety": 90}  # fmt: skip
+TEENS_WORDS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+               "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+               "nineteen": 19}  # fmt: skip
+UNIT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+              "eight": 8, "nine": 9}  # fmt: skip
+DECADE_WORDS = {f"{word[:-1]}ies": tens for word, tens in TENS_WORDS.items()}  # "nineties": 90
+ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+                 "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11,
+                 "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+                 "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+                 "twentieth": 20, "twenty-first": 21}  # fmt: skip
+_WORDS = "|".join
+SPELLED_YEAR = (
+    rf"(?P<hi>{_WORDS(TEENS_WORDS)}|twenty)[\s-]+(?P<lo>(?:{_WORDS(TENS_WORDS)})"
+    rf"(?:[\s-]+(?:{_WORDS(UNIT_WORDS)}))?|{_WORDS(TEENS_WORDS)}|o[\s-]?(?:{_WORDS(UNIT_WORDS)}))"
+    rf"|two\s+thousand(?:\s+(?:and\s+)?(?P<lo2>{_WORDS(UNIT_WORDS)}|{_WORDS(TEENS_WORDS)}))?"
+)
+QUARTER_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+
+# Tense: a past-tense verb right next to a date ("on Friday announced", "said Monday") dates
+# it in the past even when the clause goes on about the future; modal and plan words, or a
+# deadline ("by May", "until March"), lean forward.
+PAST_AUXILIARIES = re.compile(r"(?i)\b(?:was|were|had|did|said|told|went|came|made|took)\b")
+IRREGULAR_PAST = frozenset(
+    {"said", "told", "met", "left", "went", "came", "took", "gave", "made", "held", "began",
+     "won", "lost", "saw", "fell", "rose", "sold", "bought", "paid", "sent", "spent", "found",
+     "became", "got", "struck", "was", "were", "had", "did", "fled", "flew", "led", "ran",
+     "spoke", "wrote", "broke", "chose", "drove", "thought", "brought", "taught", "caught",
+     "fought", "stood", "understood", "kept", "felt", "heard", "meant", "quit", "shot"}
+)  # fmt: skip
+NOT_PAST_ED = frozenset(
+    {"need", "needed", "feed", "seed", "speed", "indeed", "hundred", "proceed", "succeed",
+     "exceed", "red", "bed", "shed", "wed", "bred", "freed", "agreed", "scheduled", "expected",
+     "planned", "proposed", "intended", "supposed", "slated", "set", "due"}
+)  # fmt: skip
+FORWARD_CUE = re.compile(
+    r"(?i)\b(?:would|could|might|should|due\s+to|expects?|hopes?\s+to|intends?\s+to"
+    r"|aims?\s+to|plans?|slated|as\s+(?:early|soon)\s+as)\b"
+)
+PRESENT_CUE = re.compile(r"(?i)\b(?:is|are|am|opens?|runs?|lasts?|starts?|begins?)\b")
