@@ -118,7 +118,7 @@ def build_figure(events: Sequence[Event], title: str = "Timeline") -> Figure:
         0.1 / height,
         "\u00d7N: sources telling it \u00b7 faint band: approximate",
         color=MUTED,
-        fontsize=7,
+        fontsize=7.5,
         va="bottom",
         gid="legend",
     )
@@ -183,7 +183,7 @@ def _draw_marks(axes, events: Sequence[Event]) -> None:
             textcoords="offset points",
             va="center",
             ha="left",
-            fontsize=7,
+            fontsize=7.5,
             color=MUTED,
             gid=f"count-{row}",
             annotation_clip=False,
