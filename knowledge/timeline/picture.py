@@ -126,68 +126,44 @@ def build_figure(events: Sequence[Event], title: str = "Timeline") -> Figure:
     return figure
 
 
-def _draw_marks(axes, events: Sequence[Event]) -> None:
-    import matplotlib.dates as mdates
+_FUZZ = {"height": 0.62, "color": MARK, "alpha": 0.16, "linewidth": 0}
+_BAR = {"height": 0.42, "color": MARK, "linewidth": 0}
+_DOT = {"marker": "o", "markersize": 5.5, "color": MARK, "linestyle": "none"}
+_HOLLOW = {"marker": "o", "markersize": 6, "markerfacecolor": BACKGROUND,
+           "markeredgecolor": MARK, "markeredgewidth": 1.6, "linestyle": "none"}  # fmt: skip
+_COUNT = {"xytext": (4, 0), "textcoords": "offset points", "va": "center", "ha": "left",
+          "fontsize": 7.5, "color": MUTED, "annotation_clip": False}  # fmt: skip
 
+
+def _draw_marks(axes, events: Sequence[Event]) -> None:
     first = min(e.start for e in events)
     last = max(e.end for e in events)
     shortest = max((last - first).days, 60) * 0.012  # a month on a 30-year axis stays visible
     for row, event in enumerate(events):
-        start, end = (mdates.date2num(d) for d in _mark_span(event))
-        if end - start < shortest:
-            middle = (start + end) / 2
-            start, end = middle - shortest / 2, middle + shortest / 2
-        likely_start, likely_end = (
-            mdates.date2num(d) for d in (event.likely_start, event.likely_end + dt.timedelta(1))
-        )
-        gid = f"event-{row}"
-        if event.approximate:
-            axes.barh(
-                row,
-                end - start,
-                left=start,
-                height=0.62,
-                color=MARK,
-                alpha=0.16,
-                linewidth=0,
-                gid=f"{gid}-fuzz",
-            )
-            axes.plot(
-                [(likely_start + likely_end) / 2],
-                [row],
-                marker="o",
-                markersize=6,
-                markerfacecolor=BACKGROUND,
-                markeredgecolor=MARK,
-                markeredgewidth=1.6,
-                linestyle="none",
-                gid=gid,
-            )
-        elif event.granularity in ("day", "week"):
-            axes.plot(
-                [(start + end) / 2],
-                [row],
-                marker="o",
-                markersize=5.5,
-                color=MARK,
-                linestyle="none",
-                gid=gid,
-            )
-        else:
-            axes.barh(row, end - start, left=start, height=0.42, color=MARK, linewidth=0, gid=gid)
+        end = _draw_mark(axes, row, event, shortest)
         sources = len({m.source_id for m in event.mentions})
-        axes.annotate(
-            f"\u00d7{sources}",
-            xy=(end, row),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            ha="left",
-            fontsize=7.5,
-            color=MUTED,
-            gid=f"count-{row}",
-            annotation_clip=False,
-        )
+        axes.annotate(f"\u00d7{sources}", xy=(end, row), gid=f"count-{row}", **_COUNT)
+
+
+def _draw_mark(axes, row: int, event: Event, shortest: float) -> float:
+    """One event's mark on its row; returns where it ends on the axis (for its count)."""
+    import matplotlib.dates as mdates
+
+    start, end = (mdates.date2num(d) for d in _mark_span(event))
+    if end - start < shortest:
+        middle = (start + end) / 2
+        start, end = middle - shortest / 2, middle + shortest / 2
+    gid = f"event-{row}"
+    if event.approximate:
+        likely = (event.likely_start, event.likely_end + dt.timedelta(days=1))
+        guess = sum(mdates.date2num(d) for d in likely) / 2
+        axes.barh(row, end - start, left=start, gid=f"{gid}-fuzz", **_FUZZ)
+        axes.plot([guess], [row], gid=gid, **_HOLLOW)
+    elif event.granularity in ("day", "week"):
+        axes.plot([(start + end) / 2], [row], gid=gid, **_DOT)
+    else:
+        axes.barh(row, end - start, left=start, gid=gid, **_BAR)
+    return end
 
 
 def _style_axes(axes, events: Sequence[Event]) -> None:
