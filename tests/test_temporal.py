@@ -341,12 +341,24 @@ def test_a_year_ago_beside_a_quarter_is_that_quarter_a_year_back():
     assert [e.value.value for e in exprs] == ["1989-Q3", "1988-Q3"]
 
 
-def test_the_latest_quarter_needs_a_quarter_before_it():
-    assert find_dates("The latest quarter was weak.", MARCH_1998) == []
+def test_the_quarter_needs_a_quarter_before_it():
+    assert find_dates("The quarter was weak.", MARCH_1998) == []
     exprs = tag_paragraphs(
-        ["Third-quarter profit rose.", "The latest quarter was strong."], dt.date(1989, 11, 2)
+        ["Third-quarter profit rose.", "The quarter was strong; the year-ago period was not."],
+        dt.date(1989, 11, 2),
     )
-    assert [e.value.value for p in exprs for e in p] == ["1989-Q3", "1989-Q3"]
+    assert [e.value.value for p in exprs for e in p] == ["1989-Q3", "1989-Q3", "1988-Q3"]
+
+
+def test_the_latest_quarter_is_the_last_one_over():
+    assert value_of("The latest quarter was weak.", dt.date(1989, 11, 2)) == "1989-Q3"
+    assert value_of("Sales in the current quarter are flat.", dt.date(1989, 11, 2)) == "1989-Q4"
+
+
+def test_a_year_earlier_after_a_year_ago_is_the_same_compared_period():
+    text = "Third-quarter profit fell to $3 from $4 a year ago; sales were $9, up from $8 a year earlier."
+    exprs = find_dates(text, dt.date(1989, 11, 2))
+    assert [e.value.value for e in exprs] == ["1989-Q3", "1988-Q3", "1988-Q3"]
 
 
 def test_month_range_is_one_range_of_the_right_year():

@@ -101,14 +101,15 @@ def resolve(
     # Quoted "next week" is relative to when it was said, if the paragraph names that day.
     reference = state.speech_day if in_quote and state.speech_day else publication
     clause = _clause(sentence, c.start)
-    past = _past_beside(sentence, c.start - sentence[1], c.end - sentence[1])
+    deadline = bool(_DEADLINE_BEFORE.search(text[: c.start]))
+    past = not deadline and _past_beside(sentence, c.start - sentence[1], c.end - sentence[1])
     context = Context(
         candidate=c,
         text=text,
         state=state,
         future=bool(FUTURE_CUE.search(clause)) and not past,
         past=past,
-        forward=bool(FORWARD_CUE.search(clause)) and not past,
+        forward=deadline or (bool(FORWARD_CUE.search(clause)) and not past),
         present=bool(PRESENT_CUE.search(clause))
         and not past
         and not PAST_AUXILIARIES.search(clause),
@@ -121,6 +122,13 @@ def resolve(
 _CLAUSE_BREAK = re.compile(r"[,;:()\u2014]|\s(?:that|and|but|while|because|although|though)\s")
 
 
+_BORROWED_WORDS = 6
+# "postponed until Tuesday", "the deadline was extended to Friday": a day still to come.
+_DEADLINE_BEFORE = re.compile(
+    r"(?i)\b(?:until|till|extended\s+to|postponed\s+to)\s+(?:\S+\s+){0,3}$"
+)
+
+
 def _clause(sentence: tuple[str, int], at: int) -> str:
     """The clause holding position `at`; a bare fronted adverbial ("On Friday, ...") borrows
     the clause after it, since it is that clause's verb that tells past from future."""
@@ -130,9 +138,11 @@ def _clause(sentence: tuple[str, int], at: int) -> str:
     for lo, hi in itertools.pairwise(cuts):
         if lo <= at < hi:
             clause = text[lo:hi]
-            if len(clause.split()) <= 3 and hi < len(text):
-                nxt = next((c for c in cuts if c > hi), len(text))
-                clause += text[hi:nxt]
+            if len(clause.split()) <= 3:  # borrow until the next clause has a verb's room
+                for nxt in (c for c in cuts if c > hi):
+                    clause = text[lo:nxt]
+                    if len(text[hi:nxt].split()) >= _BORROWED_WORDS:
+                        break
             return clause
     return text
 
@@ -141,6 +151,8 @@ _WORD = re.compile(r"[A-Za-z']+")
 
 
 def _is_past_verb(word: str) -> bool:
+    if word[:1].isupper():
+        return False  # "the United States", "Ahmed": names, not verbs
     word = word.lower()
     if word in IRREGULAR_PAST:
         return True
@@ -483,24 +495,53 @@ def _quarter(x: Context) -> Resolution:
     current = (x.reference.month - 1) // 3 + 1
     if not c.optional("rel") and not (x.future or x.forward) and quarter > current:
         year -= 1  # reported results: a quarter not yet begun is last year's
+    if c.optional("ago"):
+        year -= 1  # "the year-ago third quarter"
     return x.reference_anchor, quarter_value(year, quarter), False
 
 
+def _latest_quarter(reference: dt.date) -> TimeValue:
+    """The last quarter over by the reference date, give or take the weeks results take."""
+    day = reference - dt.timedelta(days=_RESULTS_LAG_DAYS)
+    return quarter_value(day.year, (day.month - 1) // 3 + 1)
+
+
+_RESULTS_LAG_DAYS = 45
+
+
 def _quarter_anaphor(x: Context) -> Resolution:
-    """ "the quarter", "the latest quarter", "the year-ago period": the quarter last named in
-    the article (a year back for "year-ago"); "this quarter" is the reference's own."""
+    """ "the quarter", "the year-ago period", "the 1988 quarter": the quarter the article last
+    named (a year back, or in that year); "the latest quarter" the last one over by the
+    reference date, "the current quarter" and "this quarter" the one holding it."""
     c = x.candidate
-    ago, unit, det = c.optional("ago"), c.group("unit").lower(), c.group("det").lower()
-    if x.reference is not None and det == "this" and not ago and unit == "quarter":
-        here = x.reference
+    ago, unit, det, mod = (
+        c.optional("ago"),
+        c.group("unit").lower(),
+        c.group("det"),
+        c.optional("mod"),
+    )
+    here = x.reference
+    if here is not None and unit == "quarter" and (mod == "current" or det.lower() == "this"):
         return x.reference_anchor, quarter_value(here.year, (here.month - 1) // 3 + 1), False
+    if here is not None and mod in ("latest", "most recent"):
+        return x.reference_anchor, _latest_quarter(here), False
     named = x.state.quarter
-    modified = bool(ago or c.optional("mod"))
-    if named is None or (unit == "period" and not modified):
+    if named is None or (unit == "period" and not (ago or mod or c.groups.get("y"))):
         return "previous-event", None, False
-    if ago:
-        return "previous-event", _years_back(named, 1), False
-    return "previous-event", named, False
+    if c.groups.get("y"):
+        number = (named.start.month - 1) // 3 + 1
+        return "absolute", quarter_value(int(c.group("y")), number), False
+    return "previous-event", _years_back(named, 1) if ago else named, False
+
+
+def _year_ago(x: Context) -> Resolution:
+    """ "year-ago results", "from year-earlier levels": a year before the period compared."""
+    anchor = x.state.in_sentence or x.state.quarter
+    if anchor is not None and anchor.granularity in ("month", "season", "quarter", "half"):
+        return "previous-event", _years_back(anchor, 1), False
+    if x.reference is None:
+        return x.reference_anchor, None, False
+    return x.reference_anchor, year_value(x.reference.year - 1), False
 
 
 _EDGE_MODIFIER = {"end": "late", "beginning": "early", "start": "early", "middle": "mid"}
@@ -600,12 +641,16 @@ RELATIVE_RESOLVERS: dict[str, Resolver] = {
     "month-range": _month_range,
     "quarter": _quarter,
     "quarter-anaphor": _quarter_anaphor,
+    "year-ago": _year_ago,
     "period-edge": _period_edge,
     "fiscal-year": _fiscal_year,
     "past-unit": _past_unit,
 }
 # Dropped, not listed as undated, when nothing before them says which period they mean.
 NEEDS_ANTECEDENT = frozenset({"quarter-anaphor"})
+# Rules whose value is a period compared with the one reported (kept out of what later
+# comparisons lean on, so "a year earlier" after "a year ago" does not go back two years).
+COMPARISONS = frozenset({"offset", "offset-ago", "year-ago"})
 RESOLVERS: dict[str, Resolver] = CALENDAR_RESOLVERS | RELATIVE_RESOLVERS
 # Resolved first in each paragraph, so an offset can lean on the date right after it.
 CALENDAR_RULES = frozenset(CALENDAR_RESOLVERS)

@@ -204,16 +204,23 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "quarter",
-        r"\b(?:(?P<rel>(?i:this|last|next))\s+year['\u2019]s\s+|(?P<y>[12]\d{3})\s+)?"
+        r"\b(?:(?P<rel>(?i:this|last|next))\s+year['\u2019]s\s+|(?P<y>[12]\d{3})\s+"
+        r"|(?P<ago>(?i:year[-\s](?:ago|earlier)))\s+)?"
         rf"(?:(?i:fiscal)[-\s]+)?(?P<which>(?i:{'|'.join(QUARTER_ORDINALS)}))[-\s](?i:quarter)\b"
         r"(?!\s+of\b)",
         7,
     ),
     _rule(
         "quarter-anaphor",
-        r"(?i)\b(?P<det>the|that|this|its)\s+(?:(?P<ago>(?:comparable\s+)?year[-\s](?:ago|earlier))"
-        r"\s+|(?P<mod>latest|current|same|most\s+recent)\s+)?(?P<unit>quarter|period)\b",
+        r"(?i)\b(?P<det>the|that|this|its)\s+(?:(?P<y>[12]\d{3})\s+|(?P<ago>(?:comparable\s+|"
+        r"corresponding\s+)?year[-\s](?:ago|earlier))\s+|(?P<mod>latest|current|same|most\s+recent)"
+        r"\s+)?(?P<unit>quarter|period)\b",
         3,
+    ),
+    _rule(
+        "year-ago",
+        r"(?i)\b(?P<ago>year[-\s](?:ago|earlier))\b(?![-\s](?:quarter|period)\b)",
+        2,
     ),
     _rule(
         "period-edge",

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from knowledge.models import Span
 from knowledge.temporal.resolvers import (
     CALENDAR_RULES,
+    COMPARISONS,
     NEEDS_ANTECEDENT,
     Resolution,
     State,
@@ -77,9 +78,11 @@ def _tag(text: str, state: State) -> list[TemporalExpression]:
             continue
         out.append(expr)
         if value is not None:
-            state.previous = state.in_sentence = value
-            if value.granularity == "quarter" and c.rule != "quarter-anaphor":
-                state.quarter = value
+            state.previous = value
+            if c.rule not in COMPARISONS:  # a year-ago figure is compared, not reported
+                state.in_sentence = value
+                if value.granularity == "quarter" and c.rule != "quarter-anaphor":
+                    state.quarter = value
             if value.granularity == "day" and not in_quote:
                 state.speech_day = value.start
     state.pending = []

@@ -64,7 +64,7 @@ EXACT_WORDS = frozenset({"only", "just"})  # "just a year later" is not vaguer t
 
 FUTURE_CUE = re.compile(
     r"(?i)\b(?:will|won't|shall|'ll|going\s+to|plans?\s+to|planning\s+to|(?:is|are)\s+set\s+to"
-    r"|scheduled|upcoming|expected\s+to|next)\b|\u2019ll\b"
+    r"|set\s+to|scheduled|upcoming|expected\s+to|next)\b|\u2019ll\b"
 )
 STREET = re.compile(
     r"\s+(?:[A-Z][\w.'-]*\s+){0,3}(?:Avenue|Ave\.?|Street|St\.|Road|Rd\.?|Boulevard|Blvd\.?"
@@ -140,6 +140,6 @@ NOT_PAST_ED = frozenset(
 )  # fmt: skip
 FORWARD_CUE = re.compile(
     r"(?i)\b(?:would|could|might|should|due\s+to|expects?|hopes?\s+to|intends?\s+to"
-    r"|aims?\s+to|plans?|slated|as\s+(?:early|soon)\s+as)\b"
+    r"|aims?\s+to|plans?|planned\s+to|slated|as\s+(?:early|soon)\s+as)\b"
 )
 PRESENT_CUE = re.compile(r"(?i)\b(?:is|are|am|opens?|runs?|lasts?|starts?|begins?)\b")
