@@ -329,6 +329,13 @@ FRIDAY = dt.date(1998, 2, 13)
         ("Profit rose in fiscal 1989.", None, "1989"),
         ("A 2009 analysis found no link.", None, "2009"),
         ("Third-quarter profit rose.", dt.date(1989, 11, 2), "1989-Q3"),
+        ("Sales rose over Thanksgiving.", dt.date(2000, 1, 7), "1999-11-25"),
+        ("Voters go to the polls on Election Day.", dt.date(1998, 10, 26), "1998-11-03"),
+        ("Easter 1998 was cold.", None, "1998-04-12"),
+        ("Prices fell in the summer.", dt.date(1989, 10, 26), "1989-SU"),
+        ("Results for the full year were weak.", dt.date(1989, 10, 26), "1989"),
+        ("It happened a week or so ago.", dt.date(1991, 2, 25), "1991-W08"),
+        ("The tour ends this September.", dt.date(1998, 2, 5), "1998-09"),
         ("The fourth quarter was weak.", MARCH_1998, "1997-Q4"),
     ],
 )
@@ -356,7 +363,10 @@ def test_the_latest_quarter_is_the_last_one_over():
 
 
 def test_a_year_earlier_after_a_year_ago_is_the_same_compared_period():
-    text = "Third-quarter profit fell to $3 from $4 a year ago; sales were $9, up from $8 a year earlier."
+    text = (
+        "Third-quarter profit fell to $3 from $4 a year ago; "
+        "sales were $9, up from $8 a year earlier."
+    )
     exprs = find_dates(text, dt.date(1989, 11, 2))
     assert [e.value.value for e in exprs] == ["1989-Q3", "1988-Q3", "1988-Q3"]
 

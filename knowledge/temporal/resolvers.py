@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from dateutil.relativedelta import relativedelta
 
 from knowledge.temporal.rules import Candidate
-from knowledge.temporal.shifts import nearest_year, season_from, shift, weekend_near
+from knowledge.temporal.shifts import (
+    holiday_date,
+    nearest_year,
+    season_from,
+    shift,
+    weekend_near,
+)
 from knowledge.temporal.values import (
     MODIFIERS,
     Anchor,
@@ -39,6 +45,7 @@ from knowledge.temporal.words import (
     EXACT_WORDS,
     FORWARD_CUE,
     FUTURE_CUE,
+    HOLIDAYS,
     IRREGULAR_PAST,
     MONTHS,
     NOT_PAST_ED,
@@ -449,6 +456,8 @@ def _month_alone_year(x: Context, pub: dt.date, month: int, prep: str) -> int:
     be published in May", "by May"), else the latest one begun by the publication."""
     ahead = x.future or x.forward or (prep in _DEADLINE_WORDS and not x.past) or x.present
     year = pub.year
+    if prep == "this":
+        return year
     if prep == "next" or (prep not in ("last", "since") and ahead):
         year += 1 if month < pub.month or (prep == "next" and month <= pub.month) else 0
     elif month > pub.month or (prep == "last" and month >= pub.month):
@@ -596,6 +605,55 @@ def _past_unit(x: Context) -> Resolution:
     return x.reference_anchor, period_containing(unit, middle), False
 
 
+_HOLIDAY_KEYS = [(re.compile(pattern, re.IGNORECASE), key) for pattern, key in HOLIDAYS.items()]
+
+
+def _holiday(x: Context) -> Resolution:
+    """ "Thanksgiving", "last Christmas", "Election Day 1998": that day in the year the text
+    names, else the nearest one (a past one counting as half as far, as for "March 5")."""
+    c = x.candidate
+    key = next(k for p, k in _HOLIDAY_KEYS if p.fullmatch(c.group("name")))
+    if c.groups.get("y"):
+        return "absolute", day_value(holiday_date(key, int(c.group("y")))), False
+    ref = x.reference
+    if ref is None:
+        return x.reference_anchor, None, False
+    days = [holiday_date(key, year) for year in (ref.year - 1, ref.year, ref.year + 1)]
+    direction = c.optional("dir")
+    if direction == "last":
+        days = [d for d in days if d < ref]
+        return x.reference_anchor, day_value(days[-1]), False
+    if direction == "next" or x.future or x.forward:
+        return x.reference_anchor, day_value(min(d for d in days if d >= ref)), False
+    nearest = min(days, key=lambda d: (d - ref).days if d > ref else (ref - d).days / 2)
+    return x.reference_anchor, day_value(nearest), False
+
+
+def _season_alone(x: Context) -> Resolution:
+    """ "the summer", "this past spring": the coming one when the clause looks ahead, else the
+    latest begun by the reference ("this past": the latest over)."""
+    ref = x.reference
+    if ref is None:
+        return x.reference_anchor, None, False
+    code = SEASON_WORDS[x.candidate.group("season").lower()]
+    seasons = [season_value(year, code) for year in (ref.year - 1, ref.year, ref.year + 1)]
+    if "past" in x.candidate.optional("dir"):
+        chosen = [s for s in seasons if s.end < ref][-1]
+    elif x.future or x.forward:
+        chosen = next(s for s in seasons if s.end >= ref)
+    else:
+        chosen = [s for s in seasons if s.start <= ref][-1]
+    return x.reference_anchor, chosen, False
+
+
+def _current_unit(x: Context) -> Resolution:
+    """ "the current year", "the full year": the period holding the reference date."""
+    if x.reference is None:
+        return x.reference_anchor, None, False
+    unit = x.candidate.group("unit").lower()
+    return x.reference_anchor, period_containing(unit, x.reference), False
+
+
 def _years_back(anchor: TimeValue, years: int) -> TimeValue:
     """The same quarter, month, half or season `years` earlier."""
     moved = anchor.start - relativedelta(years=years)
@@ -642,6 +700,9 @@ RELATIVE_RESOLVERS: dict[str, Resolver] = {
     "quarter": _quarter,
     "quarter-anaphor": _quarter_anaphor,
     "year-ago": _year_ago,
+    "holiday": _holiday,
+    "season-alone": _season_alone,
+    "current-unit": _current_unit,
     "period-edge": _period_edge,
     "fiscal-year": _fiscal_year,
     "past-unit": _past_unit,

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 
 from knowledge.temporal.words import (
     APPROX,
+    COUNT_NOUNS,
     DAY,
     DECADE_WORDS,
     FULL_MONTH,
     FUNCTION_WORDS,
     HOLIDAY_BEFORE,
+    HOLIDAYS,
     IRREGULAR_PLURALS,
     MON,
     NON_PLURAL_S,
@@ -199,7 +201,8 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "spelled-year",
-        rf"\b(?:(?P<mon>{FULL_MONTH})\s+|(?i:the\s+year)\s+)?(?i:{SPELLED_YEAR})\b(?![\s-]+(?:\w+s|percent|million|billion)\b)",
+        rf"\b(?:(?P<mon>{FULL_MONTH})\s+|(?i:the\s+year)\s+)?(?i:{SPELLED_YEAR})\b"
+        rf"(?![\s-]+(?:{COUNT_NOUNS})\b)",
         6,
     ),
     _rule(
@@ -242,10 +245,28 @@ RULES: tuple[Rule, ...] = (
         4,
         _past_unit_ok,
     ),
+    _rule(
+        "holiday",
+        r"\b(?:(?P<dir>(?i:last|next|this))\s+)?(?P<name>"
+        + "|".join(f"(?:{name})" for name in HOLIDAYS)
+        + rf")(?:,?\s+{YEAR})?\b",
+        5,
+    ),
+    _rule(
+        "season-alone",
+        r"\b(?:(?i:(?P<dir>this\s+past|this|the|that))\s+)(?:(?i:early|late|mid)[-\s]?)?"
+        rf"{SEASON}\b(?!\s+(?:of\b|\d))",
+        2,
+    ),
+    _rule(
+        "current-unit",
+        r"(?i)\bthe\s+(?:current|full|present)\s+(?P<unit>year|month|week)\b",
+        4,
+    ),
     _rule("year", rf"\b{YEAR}\b", 1, _year_context_ok),
     _rule(
         "offset-ago",
-        rf"(?i)\b(?:{APPROX}\s+)?{QTY}\s+{UNIT}\s+ago\b",
+        rf"(?i)\b(?:{APPROX}\s+)?{QTY}\s+{UNIT}\s+(?:or\s+so\s+)?ago\b",
         5,
     ),
     _rule(

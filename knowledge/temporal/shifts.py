@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dateutil.easter import easter
 from dateutil.relativedelta import relativedelta
 
 from knowledge.temporal.values import (
@@ -112,3 +113,24 @@ def season_from(reference: dt.date, word: str, sign: int) -> TimeValue:
     elif sign < 0 and current.end >= reference:
         current = season_value(year - 1, code)
     return current
+
+
+def holiday_date(holiday: str, year: int) -> dt.date:
+    """The day of a named holiday (keys of knowledge.temporal.words.HOLIDAYS) in a year."""
+    fixed = {"christmas": (12, 25), "christmas-eve": (12, 24), "new-years-day": (1, 1),
+             "new-years-eve": (12, 31), "independence-day": (7, 4), "veterans-day": (11, 11),
+             "halloween": (10, 31), "valentines-day": (2, 14)}  # fmt: skip
+    if holiday in fixed:
+        return dt.date(year, *fixed[holiday])
+    if holiday == "easter":
+        return easter(year)
+    if holiday == "memorial-day":  # the last Monday of May
+        return dt.date(year, 5, 31) - dt.timedelta(days=dt.date(year, 5, 31).weekday())
+    month, weekday, nth, after = {
+        "thanksgiving": (11, 3, 4, 0),  # the fourth Thursday of November
+        "labor-day": (9, 0, 1, 0),  # the first Monday of September
+        "election-day": (11, 0, 1, 1),  # the Tuesday after the first Monday of November
+    }[holiday]
+    first = dt.date(year, month, 1)
+    day = first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+    return day + dt.timedelta(days=after)

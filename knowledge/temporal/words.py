@@ -143,3 +143,24 @@ FORWARD_CUE = re.compile(
     r"|aims?\s+to|plans?|planned\s+to|slated|as\s+(?:early|soon)\s+as)\b"
 )
 PRESENT_CUE = re.compile(r"(?i)\b(?:is|are|am|opens?|runs?|lasts?|starts?|begins?)\b")
+# Words after a spelled-out number that make it a count ("nineteen twenty-dollar bills").
+COUNT_NOUNS = (
+    r"dollars?|people|percent|per\s+cent|million|billion|thousand|hundred|times|miles|tons"
+    r"|years|months|weeks|days|hours|minutes|points|votes|members"
+)
+# Holidays of the US calendar by the names news uses (knowledge.temporal.shifts dates them).
+HOLIDAYS = {
+    r"Thanksgiving(?:\s+Day)?": "thanksgiving",
+    r"Christmas\s+Eve": "christmas-eve",
+    r"Christmas(?:\s+Day)?": "christmas",
+    r"New\s+Year['\u2019]s\s+Eve": "new-years-eve",
+    r"New\s+Year['\u2019]s(?:\s+Day)?": "new-years-day",
+    r"Election\s+Day": "election-day",
+    r"Easter(?:\s+Sunday)?": "easter",
+    r"Independence\s+Day|the\s+Fourth\s+of\s+July": "independence-day",
+    r"Labor\s+Day": "labor-day",
+    r"Memorial\s+Day": "memorial-day",
+    r"Veterans['\u2019]?\s+Day": "veterans-day",
+    r"Halloween": "halloween",
+    r"Valentine['\u2019]s\s+Day": "valentines-day",
+}
