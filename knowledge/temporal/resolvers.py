@@ -108,7 +108,9 @@ def resolve(
     # Quoted "next week" is relative to when it was said, if the paragraph names that day.
     reference = state.speech_day if in_quote and state.speech_day else publication
     clause = _clause(sentence, c.start)
-    deadline = bool(_DEADLINE_BEFORE.search(text[: c.start]))
+    deadline = bool(_DEADLINE_BEFORE.search(text[: c.start])) and not PAST_AUXILIARIES.search(
+        clause
+    )
     past = not deadline and _past_beside(sentence, c.start - sentence[1], c.end - sentence[1])
     context = Context(
         candidate=c,
@@ -126,7 +128,9 @@ def resolve(
     return RESOLVERS[c.rule](context)
 
 
-_CLAUSE_BREAK = re.compile(r"[,;:()\u2014]|\s(?:that|and|but|while|because|although|though)\s")
+_CLAUSE_BREAK = re.compile(
+    r"[,;:()\u2014]|[.!?]\s|\s(?:that|and|but|while|because|although|though)\s"
+)
 
 
 _BORROWED_WORDS = 6
@@ -167,21 +171,21 @@ def _is_past_verb(word: str) -> bool:
 
 
 def _past_beside(sentence: tuple[str, int], start: int, end: int) -> bool:
-    """A past-tense verb within two words before or after the date ("said Monday", "on
+    """A past-tense verb within three words before or two after the date ("said Monday", "on
     Friday announced", "met Monday"): HeidelTime's tense of the governing verb, read without
     a parser."""
     text = sentence[0]
-    before = _WORD.findall(re.split(r"[,;:()\u2014]", text[:start])[-1])[-3:]
+    before = _WORD.findall(re.split(r"[,;:()\u2014]", text[:start])[-1])[-_PAST_WINDOW - 1 :]
     after = _WORD.findall(re.split(r"[,;:()\u2014.]", text[end:])[0])[:2]
-    words = [w.lower() for w in before + after]
+    words = before + after
     # "to be published", "has been named": a participle after an auxiliary is not a past tense.
     return any(
-        _is_past_verb(w) and (i == 0 or words[i - 1] not in _NOT_PAST_BEFORE)
-        for i, w in enumerate(words)
-        if i > 0 or len(before) < 3
+        _is_past_verb(words[i]) and (i == 0 or words[i - 1].lower() not in _NOT_PAST_BEFORE)
+        for i in range(max(len(before) - _PAST_WINDOW, 0), len(words))
     )
 
 
+_PAST_WINDOW = 3
 _NOT_PAST_BEFORE = frozenset({"be", "been", "being", "is", "are", "am", "has", "have", "will"})
 
 

@@ -139,8 +139,8 @@ NOT_PAST_ED = frozenset(
      "planned", "proposed", "intended", "supposed", "slated", "set", "due"}
 )  # fmt: skip
 FORWARD_CUE = re.compile(
-    r"(?i)\b(?:would|could|might|should|due\s+to|expects?|hopes?\s+to|intends?\s+to"
-    r"|aims?\s+to|plans?|planned\s+to|slated|as\s+(?:early|soon)\s+as)\b"
+    r"(?i)\b(?:would|might|should|due\s+to|expects?|hopes?\s+to|intends?\s+to"
+    r"|aims?\s+to|slated|as\s+(?:early|soon)\s+as)\b"
 )
 PRESENT_CUE = re.compile(r"(?i)\b(?:is|are|am|opens?|runs?|lasts?|starts?|begins?)\b")
 # Words after a spelled-out number that make it a count ("nineteen twenty-dollar bills").
