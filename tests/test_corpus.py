@@ -153,3 +153,16 @@ def test_derive_title_cuts_at_a_word_boundary():
     title = derive_title(long)
     assert title.endswith("\u2026") and len(title) <= 81 and not title[:-1].endswith(" ")
     assert long.startswith(title[:-1])
+
+
+def test_a_dateline_opens_the_paragraph_after_it_instead_of_being_a_heading():
+    text = (
+        "---\ntitle: T\n---\nJOHANNESBURG, August 7 (Xinhua) --\n\n"
+        "South Africa deplored the blasts.\n\nA second paragraph.\n"
+    )
+    source = parse_source("x", text, markdown=True)
+    assert [p.text for p in source.passages] == [
+        "JOHANNESBURG, August 7 (Xinhua) -- South Africa deplored the blasts.",
+        "A second paragraph.",
+    ]
+    assert source.passages[0].section is None

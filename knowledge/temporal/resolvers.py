@@ -298,6 +298,12 @@ def _year(x: Context) -> Resolution:
     return "absolute", year_value(int(x.candidate.group("y"))), False
 
 
+def _week_of(x: Context) -> Resolution:
+    """ "the week of March 6": the ISO week holding that day."""
+    anchor, day, _ = _month_and_day(x)
+    return anchor, week_value(day.start) if day else None, False
+
+
 def _year_range(x: Context) -> Resolution:
     c = x.candidate
     first, tail = int(c.group("y")), c.group("y2")
@@ -409,6 +415,10 @@ def _anaphoric(x: Context) -> Resolution:
 def _deictic_unit(x: Context) -> Resolution:
     c = x.candidate
     direction, unit = c.group("dir").lower(), c.group("unit").lower()
+    compared = x.state.in_sentence if (direction, unit) == ("last", "year") else None
+    if compared is not None and compared.granularity in ("month", "season", "quarter", "half"):
+        # "third-quarter sales rose from last year": last year's third quarter
+        return "previous-event", _years_back(compared, 1), False
     if x.reference is None:
         return x.reference_anchor, None, False
     sign = {"last": -1, "next": 1, "coming": 1}.get(direction, 0)
@@ -474,7 +484,7 @@ def _month_alone(x: Context) -> Resolution:
     if pub is None:
         return "publication", None, False
     c = x.candidate
-    month, prep = _month_number(c.group("mon")), c.group("prep").lower().rstrip("-")
+    month, prep = _month_number(c.group("mon")), c.optional("prep").rstrip("-") or "in"
     year = _month_alone_year(x, pub, month, prep)
     return "publication", month_value(year, month, modifier=_mod_word(prep)), False
 
@@ -700,6 +710,8 @@ RELATIVE_RESOLVERS: dict[str, Resolver] = {
     "deictic-day": _deictic_day,
     "weekday": _weekday,
     "month-alone": _month_alone,
+    "month-possessive": _month_alone,
+    "week-of": _week_of,
     "month-range": _month_range,
     "quarter": _quarter,
     "quarter-anaphor": _quarter_anaphor,

@@ -306,6 +306,12 @@ RULES: tuple[Rule, ...] = (
         2,
         _weekday_ok,
     ),
+    _rule("month-possessive", rf"\b(?P<mon>{FULL_MONTH})['\u2019]s\b", 2),
+    _rule(
+        "week-of",
+        rf"\b(?i:the\s+week\s+of)\s+{MON}\s+{DAY}\b(?:,?\s+{YEAR}\b)?{NOT_NUMBER_AFTER}",
+        9,
+    ),
     _rule(
         "month-alone",
         r"\b(?P<prep>(?i:in|since|until|till|by|during|through|last|next|this|early|late|mid)-?)"

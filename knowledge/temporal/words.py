@@ -142,7 +142,7 @@ FORWARD_CUE = re.compile(
     r"(?i)\b(?:would|might|should|due\s+to|expects?|hopes?\s+to|intends?\s+to"
     r"|aims?\s+to|slated|as\s+(?:early|soon)\s+as)\b"
 )
-PRESENT_CUE = re.compile(r"(?i)\b(?:is|are|am|opens?|runs?|lasts?|starts?|begins?)\b")
+PRESENT_CUE = re.compile(r"(?i)\b(?:is|are|am|opens|runs|lasts|starts|begins)\b")
 # Words after a spelled-out number that make it a count ("nineteen twenty-dollar bills").
 COUNT_NOUNS = (
     r"dollars?|people|percent|per\s+cent|million|billion|thousand|hundred|times|miles|tons"
