@@ -332,10 +332,10 @@ def _join_datelines(lines: list[str]) -> list[str]:
     joined: list[str] = []
     for line in lines:
         previous = joined[-1] if joined else ""
-        if previous and not previous.endswith("\n") and _DATELINE_END.search(previous):
-            if not line.endswith("\n"):
-                joined[-1] = f"{previous.rstrip()} {line.strip()}"
-                continue
+        headings = previous.endswith("\n") or line.endswith("\n")
+        if previous and not headings and _DATELINE_END.search(previous):
+            joined[-1] = f"{previous.rstrip()} {line.strip()}"
+            continue
         joined.append(line)
     return joined
 
