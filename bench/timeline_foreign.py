@@ -38,7 +38,8 @@ from pydantic import BaseModel
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "timebank"
 _CALENDAR = re.compile(
-    r"\d{4}(?:-\d{2}(?:-\d{2})?|-W\d{1,2}(?:-WE)?|-Q[1-4]|-H[12]|-(?:SP|SU|FA|WI))?|\d{3}X?|\d{2}"
+    r"\d{4}(?:-\d{2}(?:-\d{2})?|-W\d{1,2}(?:-WE)?|-Q[1-4]|-H[12]|-(?:SP|SU|FA|WI))?|\d{3}X?"
+    r"|\d{2}(?:XX)?"
 )
 
 
@@ -80,7 +81,7 @@ def normalise_value(value: str | None) -> str | None:
     if re.fullmatch(r"\d{3}X?", value):
         return value[:3] + "X"
     if re.fullmatch(r"\d{2}", value):
-        return value + "XX"
+        return value + "XX"  # TimeML's century "19" is citebot's "19XX"
     return re.sub(r"-W(\d)(?!\d)", r"-W0\1", value)
 
 
