@@ -77,10 +77,39 @@ class Rule:
     pattern: re.Pattern[str]
     priority: int = 0  # breaks ties between overlapping matches of equal length
     check: _Check | None = None  # rejects a match its context shows is not a date
+    needle: re.Pattern[str] | None = None  # a word every match holds: texts without it skip
 
 
 def _rule(name: str, pattern: str, priority: int = 0, check: _Check | None = None) -> Rule:
-    return Rule(name, re.compile(pattern), priority, check)
+    return Rule(name, re.compile(pattern), priority, check, _NEEDLES.get(name))
+
+
+# Cheap tests before a rule's pattern: the words its every match must hold (most texts lack
+# them, and these patterns try long alternations at every word).
+_NEEDLES = {
+    name: re.compile(needle, re.IGNORECASE)
+    for name, needle in {
+        "offset-ago": r"\bago\b",
+        "offset": r"later|earlier|after|before|prior|previously",
+        "century": r"century",
+        "decade-word": r"ies\b",
+        "spelled-year": r"teen|twenty|thousand",
+        "quarter": r"quarter",
+        "quarter-anaphor": r"quarter|period",
+        "year-ago": r"year",
+        "period-edge": r"end\b|beginning|start|middle",
+        "fiscal-year": r"fiscal",
+        "past-unit": r"\b(?:last|past)\b",
+        "current-unit": r"current|full|present",
+        "week-of": r"week\s+of",
+        "year-range": r"\d[-\u2013]",
+        "month-possessive": r"['\u2019]s\b",
+        "season-alone": r"spring|summer|fall|autumn|winter",
+        "modified-period": r"early|late|mid",
+        "part-of-year": r"half|quarter",
+        "anaphoric": r"following|next|subsequent|previous|preceding|prior|same|that|before|after",
+    }.items()
+}
 
 
 def _year_context_ok(text: str, m: re.Match[str]) -> bool:
@@ -324,6 +353,8 @@ RULES: tuple[Rule, ...] = (
 def find_candidates(text: str) -> list[Candidate]:
     found: list[Candidate] = []
     for rule in RULES:
+        if rule.needle is not None and not rule.needle.search(text):
+            continue
         for m in rule.pattern.finditer(text):
             if rule.check is not None and not rule.check(text, m):
                 continue
