@@ -327,7 +327,7 @@ _DATELINE_END = re.compile(r"(?:--|\u2014|\u2013)\s*$")
 
 
 def _join_datelines(lines: list[str]) -> list[str]:
-    """A line ending in a dash ("JOHANNESBURG, August 7 (Xinhua) --") opens the paragraph
+    """A line ending in a dash ("LISBON, May 3 (Agency) --") opens the paragraph
     after it: a news dateline, not a heading."""
     joined: list[str] = []
     for line in lines:

@@ -157,12 +157,12 @@ def test_derive_title_cuts_at_a_word_boundary():
 
 def test_a_dateline_opens_the_paragraph_after_it_instead_of_being_a_heading():
     text = (
-        "---\ntitle: T\n---\nJOHANNESBURG, August 7 (Xinhua) --\n\n"
-        "South Africa deplored the blasts.\n\nA second paragraph.\n"
+        "---\ntitle: T\n---\nLISBON, May 3 (Wire) --\n\n"
+        "The council met late.\n\nA second paragraph.\n"
     )
     source = parse_source("x", text, markdown=True)
     assert [p.text for p in source.passages] == [
-        "JOHANNESBURG, August 7 (Xinhua) -- South Africa deplored the blasts.",
+        "LISBON, May 3 (Wire) -- The council met late.",
         "A second paragraph.",
     ]
     assert source.passages[0].section is None
