@@ -336,6 +336,15 @@ FRIDAY = dt.date(1998, 2, 13)
         ("Results for the full year were weak.", dt.date(1989, 10, 26), "1989"),
         ("It happened a week or so ago.", dt.date(1991, 2, 25), "1991-W08"),
         ("The tour ends this September.", dt.date(1998, 2, 5), "1998-09"),
+        ("The job figures for January were strong.", dt.date(1998, 2, 6), "1998-01"),
+        ("Police studied the October attack.", dt.date(1999, 4, 19), "1998-10"),
+        ("We expect that to continue into 1990.", None, "1990"),
+        ("The paper wrote on Thursday, Jan. 6: enough.", dt.date(2000, 1, 6), "2000-01-06"),
+        (
+            "It posted a loss for the third quarter of $226 million.",
+            dt.date(1989, 11, 2),
+            "1989-Q3",
+        ),
         ("The fourth quarter was weak.", MARCH_1998, "1997-Q4"),
     ],
 )

@@ -711,6 +711,7 @@ RELATIVE_RESOLVERS: dict[str, Resolver] = {
     "weekday": _weekday,
     "month-alone": _month_alone,
     "month-possessive": _month_alone,
+    "month-attributive": _month_alone,
     "week-of": _week_of,
     "month-range": _month_range,
     "quarter": _quarter,

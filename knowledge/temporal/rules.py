@@ -239,7 +239,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:(?P<rel>(?i:this|last|next))\s+year['\u2019]s\s+|(?P<y>[12]\d{3})\s+"
         r"|(?P<ago>(?i:year[-\s](?:ago|earlier)))\s+)?"
         rf"(?:(?i:fiscal)[-\s]+)?(?P<which>(?i:{'|'.join(QUARTER_ORDINALS)}))[-\s](?i:quarter)\b"
-        r"(?!\s+of\b)",
+        r"(?!\s+of\s+(?:(?i:fiscal)\s+)?[12]\d{3})",
         7,
     ),
     _rule(
@@ -343,8 +343,14 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "month-alone",
-        r"\b(?P<prep>(?i:in|since|until|till|by|during|through|last|next|this|early|late|mid)-?)"
-        rf"\s*\b(?P<mon>{FULL_MONTH})\b(?!\s+\d)",
+        r"\b(?P<prep>(?i:in|since|until|till|by|during|through|last|next|this|early|late|mid|for"
+        r"|from|after|before|around)-?)"
+        rf"\s*\b(?P<mon>{FULL_MONTH})\b(?!\s+\d)(?!\s+[A-Z])",
+        2,
+    ),
+    _rule(  # "the October crash", "a June agreement": a month naming a noun's time
+        "month-attributive",
+        rf"\b(?:the|a|an|its|his|her|their)\s+(?P<mon>{FULL_MONTH})(?=\s+[a-z]{{3,}})",
         2,
     ),
 )

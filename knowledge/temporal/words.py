@@ -49,7 +49,7 @@ MON = rf"(?P<mon>{FULL_MONTH}|{ABBR_MONTH})"
 WD = rf"(?P<wd>{'|'.join(calendar.day_name)}|(?:Mon|Tues|Tue|Wed|Thurs|Thur|Thu|Fri|Sat|Sun)\.)"
 DAY = r"(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?"
 YEAR = r"(?P<y>[12]\d{3})"
-NOT_NUMBER_AFTER = r"(?![\d:]|[.,]\d)"
+NOT_NUMBER_AFTER = r"(?!\d|[.,:]\d)"
 QTY = (
     r"(?P<qty>a\s+few|a\s+couple(?:\s+of)?|several|an?|one|two|three|four|five|six|seven|eight"
     r"|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|\d{1,3})"
@@ -73,7 +73,7 @@ STREET = re.compile(
 )
 NOT_A_YEAR_BEFORE = frozenset(
     {"no", "number", "nos", "room", "suite", "route", "flight", "page", "pp", "p", "unit",
-     "apartment", "apt", "highway", "interstate", "model", "into", "at", "code", "score",
+     "apartment", "apt", "highway", "interstate", "model", "at", "code", "score",
      "exit", "mile", "gate", "box", "bus", "pier", "platform", "channel", "version", "v"}
 )  # fmt: skip
 STRONG_YEAR_BEFORE = frozenset(
