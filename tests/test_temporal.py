@@ -339,6 +339,8 @@ FRIDAY = dt.date(1998, 2, 13)
         ("The job figures for January were strong.", dt.date(1998, 2, 6), "1998-01"),
         ("Police studied the October attack.", dt.date(1999, 4, 19), "1998-10"),
         ("We expect that to continue into 1990.", None, "1990"),
+        ("Earlier in the year sales fell.", dt.date(2000, 2, 24), "2000"),
+        ("Debt is to be cut by year's end.", dt.date(2000, 2, 24), "2000"),
         ("The paper wrote on Thursday, Jan. 6: enough.", dt.date(2000, 1, 6), "2000-01-06"),
         (
             "It posted a loss for the third quarter of $226 million.",
@@ -355,6 +357,14 @@ def test_foreign_news_kinds(text, reference, value):
 def test_a_year_ago_beside_a_quarter_is_that_quarter_a_year_back():
     exprs = find_dates("Third-quarter profit rose to $5 from $4 a year ago.", dt.date(1989, 11, 2))
     assert [e.value.value for e in exprs] == ["1989-Q3", "1988-Q3"]
+
+
+def test_the_next_morning_is_the_day_after():
+    exprs = tag_paragraphs(
+        ["He was arrested on Feb. 22, 2000.", "He appeared in court the next morning."],
+        dt.date(2000, 2, 24),
+    )
+    assert [e.value.value for p in exprs for e in p] == ["2000-02-22", "2000-02-23"]
 
 
 def test_the_quarter_needs_a_quarter_before_it():

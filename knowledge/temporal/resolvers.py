@@ -394,10 +394,14 @@ def _following_absolute(x: Context) -> TimeValue | None:
     return None
 
 
+_PARTS_OF_DAY = frozenset({"morning", "afternoon", "evening", "night"})
+
+
 def _anaphoric(x: Context) -> Resolution:
     c = x.candidate
     direction = c.optional("dir", "dir2", "dir3")
     unit = c.optional("unit", "unit2", "unit3")
+    unit = "day" if unit in _PARTS_OF_DAY else unit  # "the next morning" is the next day
     sign = {"following": 1, "next": 1, "subsequent": 1, "after": 1, "previous": -1,
             "preceding": -1, "prior": -1, "before": -1}.get(direction, 0)  # fmt: skip
     anchor = x.state.previous
@@ -664,7 +668,7 @@ def _current_unit(x: Context) -> Resolution:
     """ "the current year", "the full year": the period holding the reference date."""
     if x.reference is None:
         return x.reference_anchor, None, False
-    unit = x.candidate.group("unit").lower()
+    unit = x.candidate.optional("unit", "unit2")
     return x.reference_anchor, period_containing(unit, x.reference), False
 
 

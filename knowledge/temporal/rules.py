@@ -100,7 +100,7 @@ _NEEDLES = {
         "period-edge": r"end\b|beginning|start|middle",
         "fiscal-year": r"fiscal",
         "past-unit": r"\b(?:last|past)\b",
-        "current-unit": r"current|full|present",
+        "current-unit": r"current|full|present|in\s+the\s+(?:year|month|week)",
         "week-of": r"week\s+of",
         "year-range": r"\d[-\u2013]",
         "month-possessive": r"['\u2019]s\b",
@@ -259,7 +259,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(?i:the\s+)?(?P<edge>(?i:end|beginning|start|middle))\s+(?i:of)\s+(?:"
         rf"(?P<mon>{FULL_MONTH})(?:,?\s+{YEAR})?|(?:(?P<dir>(?i:the|this|next|last))\s+)?"
         r"(?P<unit>(?i:year|month|week))\b)"
-        r"|\b(?P<ye>(?i:year)[-\s]end)\b",
+        r"|\b(?P<ye>(?i:year)(?:[-\s]|['\u2019]s\s+)end)\b",
         5,
     ),
     _rule(
@@ -289,7 +289,8 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "current-unit",
-        r"(?i)\bthe\s+(?:current|full|present)\s+(?P<unit>year|month|week)\b",
+        r"(?i)\bthe\s+(?:current|full|present)\s+(?P<unit>year|month|week)\b"
+        r"|\b(?:earlier|later)\s+in\s+the\s+(?P<unit2>year|month|week)\b",
         4,
     ),
     _rule("year", rf"\b{YEAR}\b", 1, _year_context_ok),
@@ -309,8 +310,9 @@ RULES: tuple[Rule, ...] = (
         "anaphoric",
         r"(?i)\b(?:(?:earlier|later)\s+)?(?:the|that)\s+(?P<dir>following|next|subsequent|previous"
         r"|preceding|prior|same)\s+(?P<unit>day|week|weekend|month|year|spring|summer|fall"
-        r"|autumn|winter)\b"
-        r"|\b(?:(?:earlier|later)\s+)?(?P<dir2>that)\s+(?P<unit2>day|week|month|year)\b"
+        r"|autumn|winter|morning|afternoon|evening|night)\b"
+        r"|\b(?:(?:earlier|later)\s+)?(?P<dir2>that)\s+(?P<unit2>day|week|month|year|morning"
+        r"|afternoon|evening|night)\b"
         r"|\bthe\s+(?P<unit3>day|week|month|year)\s+(?P<dir3>before|after)\b",
         4,
     ),
