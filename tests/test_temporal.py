@@ -340,6 +340,9 @@ FRIDAY = dt.date(1998, 2, 13)
         ("Police studied the October attack.", dt.date(1999, 4, 19), "1998-10"),
         ("We expect that to continue into 1990.", None, "1990"),
         ("Earlier in the year sales fell.", dt.date(2000, 2, 24), "2000"),
+        ("In September, it announced plans to buy a rival.", dt.date(1989, 10, 30), "1989-09"),
+        ("The club has decided to admit them in early March.", dt.date(1999, 2, 10), "1999-03"),
+        ("Orders for November are strong.", dt.date(1989, 10, 30), "1989-11"),
         ("Debt is to be cut by year's end.", dt.date(2000, 2, 24), "2000"),
         ("The paper wrote on Thursday, Jan. 6: enough.", dt.date(2000, 1, 6), "2000-01-06"),
         (

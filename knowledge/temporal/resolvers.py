@@ -44,6 +44,7 @@ from knowledge.temporal.words import (
     DECADE_WORDS,
     EXACT_WORDS,
     FORWARD_CUE,
+    FULL_MONTH,
     FUTURE_CUE,
     HOLIDAYS,
     IRREGULAR_PAST,
@@ -89,6 +90,7 @@ class Context:
     past: bool  # a past-tense verb stands right beside it ("on Friday announced")
     forward: bool  # its clause leans forward without a future tense ("would", "due to")
     present: bool  # its clause is in the present tense ("the pool is open in June")
+    told_past: bool  # its clause is told in the past ("was", "had", "said", or a verb beside)
     reference: dt.date | None  # what "today" or "next week" count from
     reference_anchor: Anchor  # and what kind of anchor that is
 
@@ -112,6 +114,7 @@ def resolve(
         clause
     )
     past = not deadline and _past_beside(sentence, c.start - sentence[1], c.end - sentence[1])
+    told_past = past or bool(PAST_AUXILIARIES.search(clause))
     context = Context(
         candidate=c,
         text=text,
@@ -119,9 +122,8 @@ def resolve(
         future=bool(FUTURE_CUE.search(clause)) and not past,
         past=past,
         forward=deadline or (bool(FORWARD_CUE.search(clause)) and not past),
-        present=bool(PRESENT_CUE.search(clause))
-        and not past
-        and not PAST_AUXILIARIES.search(clause),
+        present=bool(PRESENT_CUE.search(clause)) and not told_past,
+        told_past=told_past,
         reference=reference,
         reference_anchor="previous-event" if reference is not publication else "publication",
     )
@@ -176,7 +178,10 @@ def _past_beside(sentence: tuple[str, int], start: int, end: int) -> bool:
     a parser."""
     text = sentence[0]
     before = _WORD.findall(re.split(r"[,;:()\u2014]", text[:start])[-1])[-_PAST_WINDOW - 1 :]
-    after = _WORD.findall(re.split(r"[,;:()\u2014.]", text[end:])[0])[:2]
+    rest = text[end:]
+    if len(_WORD.findall(text[:start])) <= 1:  # fronted "In September, it announced": the
+        rest = rest.lstrip(" ,")  # verb after the comma is the date's
+    after = _WORD.findall(re.split(r"[,;:()\u2014.]", rest)[0])[:2]
     words = before + after
     # "to be published", "has been named": a participle after an auxiliary is not a past tense.
     return any(
@@ -416,10 +421,15 @@ def _anaphoric(x: Context) -> Resolution:
     return "previous-event", shift(anchor, unit, sign, False), False
 
 
+_MONTH_BEFORE = re.compile(rf"\b(?:{FULL_MONTH})\s+$")
+
+
 def _deictic_unit(x: Context) -> Resolution:
     c = x.candidate
     direction, unit = c.group("dir").lower(), c.group("unit").lower()
     compared = x.state.in_sentence if (direction, unit) == ("last", "year") else None
+    if _MONTH_BEFORE.search(x.text[: c.start]):
+        compared = None  # "July last year" names last year's July, not a comparison
     if compared is not None and compared.granularity in ("month", "season", "quarter", "half"):
         # "third-quarter sales rose from last year": last year's third quarter
         return "previous-event", _years_back(compared, 1), False
@@ -478,8 +488,12 @@ def _month_alone_year(x: Context, pub: dt.date, month: int, prep: str) -> int:
         return year
     if prep == "next" or (prep not in ("last", "since") and ahead):
         year += 1 if month < pub.month or (prep == "next" and month <= pub.month) else 0
-    elif month > pub.month or (prep == "last" and month >= pub.month):
-        year -= 1
+    elif prep in ("last", "since") or x.told_past:
+        year -= 1 if month > pub.month or (prep == "last" and month >= pub.month) else 0
+    else:  # no tense to go by: the nearer one, a past month counting as a third as far
+        ahead_by = (month - pub.month) % 12
+        year += 1 if month < pub.month and ahead_by < (12 - ahead_by) / 3 else 0
+        year -= 1 if month > pub.month and ahead_by >= (12 - ahead_by) / 3 else 0
     return year
 
 
