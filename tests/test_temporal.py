@@ -343,6 +343,8 @@ FRIDAY = dt.date(1998, 2, 13)
         ("In September, it announced plans to buy a rival.", dt.date(1989, 10, 30), "1989-09"),
         ("The club has decided to admit them in early March.", dt.date(1999, 2, 10), "1999-03"),
         ("Orders for November are strong.", dt.date(1989, 10, 30), "1989-11"),
+        ("Crowds came in Easter week.", dt.date(2000, 4, 17), "2000-W16"),
+        ("They vote this coming Sunday.", dt.date(1998, 3, 5), "1998-03-08"),
         ("Debt is to be cut by year's end.", dt.date(2000, 2, 24), "2000"),
         ("The paper wrote on Thursday, Jan. 6: enough.", dt.date(2000, 1, 6), "2000-01-06"),
         (
@@ -360,6 +362,11 @@ def test_foreign_news_kinds(text, reference, value):
 def test_a_year_ago_beside_a_quarter_is_that_quarter_a_year_back():
     exprs = find_dates("Third-quarter profit rose to $5 from $4 a year ago.", dt.date(1989, 11, 2))
     assert [e.value.value for e in exprs] == ["1989-Q3", "1988-Q3"]
+
+
+def test_through_a_month_in_a_report_is_so_far():
+    exprs = find_dates("Sales rose this year through August.", dt.date(1989, 10, 27))
+    assert [e.value.value for e in exprs] == ["1989", "1989-08"]
 
 
 def test_the_next_morning_is_the_day_after():

@@ -463,7 +463,8 @@ def _weekday(x: Context) -> Resolution:
     if reference is None:
         return x.reference_anchor, None, False
     target = WEEKDAYS[x.candidate.group("wd")]
-    direction = x.candidate.optional("dir")
+    direction = x.candidate.optional("dir").split()[-1] if x.candidate.optional("dir") else ""
+    direction = "next" if direction == "coming" else direction
     gap = (reference.weekday() - target) % 7  # days back to the last such weekday
     if direction == "this":
         day = reference + dt.timedelta(days=target - reference.weekday())
@@ -476,7 +477,7 @@ def _weekday(x: Context) -> Resolution:
     return x.reference_anchor, day_value(day), False
 
 
-_DEADLINE_WORDS = frozenset({"by", "until", "till", "through"})
+_DEADLINE_WORDS = frozenset({"by", "until", "till"})
 
 
 def _month_alone_year(x: Context, pub: dt.date, month: int, prep: str) -> int:
@@ -645,6 +646,14 @@ def _holiday(x: Context) -> Resolution:
     names, else the nearest one (a past one counting as half as far, as for "March 5")."""
     c = x.candidate
     key = next(k for p, k in _HOLIDAY_KEYS if p.fullmatch(c.group("name")))
+    if c.groups.get("week"):  # "Easter week": the ISO week holding the day
+        anchor, day, _ = _holiday_day(x, key)
+        return anchor, week_value(day.start) if day else None, False
+    return _holiday_day(x, key)
+
+
+def _holiday_day(x: Context, key: str) -> Resolution:
+    c = x.candidate
     if c.groups.get("y"):
         return "absolute", day_value(holiday_date(key, int(c.group("y")))), False
     ref = x.reference

@@ -278,7 +278,7 @@ RULES: tuple[Rule, ...] = (
         "holiday",
         r"\b(?:(?P<dir>(?i:last|next|this))\s+)?(?P<name>"
         + "|".join(f"(?:{name})" for name in HOLIDAYS)
-        + rf")(?:,?\s+{YEAR})?\b",
+        + rf")(?:\s+(?P<week>week)|,?\s+{YEAR})?\b",
         5,
     ),
     _rule(
@@ -331,7 +331,7 @@ RULES: tuple[Rule, ...] = (
     _rule("deictic-day", r"(?i)\b(?P<word>yesterday|today|tonight|tomorrow)\b", 3),
     _rule(
         "weekday",
-        r"\b(?:(?i:(?P<dir>last|next|this|on|early|late))\s+)?(?P<wd>"
+        r"\b(?:(?i:(?P<dir>last|next|this\s+coming|coming|this|on|early|late))\s+)?(?P<wd>"
         + "|".join(calendar.day_name)
         + r")\b(?!['\u2019]s\s+[A-Z])",
         2,
