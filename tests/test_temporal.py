@@ -364,6 +364,11 @@ def test_a_year_ago_beside_a_quarter_is_that_quarter_a_year_back():
     assert [e.value.value for e in exprs] == ["1989-Q3", "1988-Q3"]
 
 
+def test_many_years_ago_beside_a_month_is_a_year_not_a_comparison():
+    exprs = find_dates("He took power in January 1959, 41 years ago.", dt.date(2000, 1, 15))
+    assert [e.value.value for e in exprs] == ["1959-01", "1959"]
+
+
 def test_through_a_month_in_a_report_is_so_far():
     exprs = find_dates("Sales rose this year through August.", dt.date(1989, 10, 27))
     assert [e.value.value for e in exprs] == ["1989", "1989-08"]

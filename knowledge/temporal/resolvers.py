@@ -365,7 +365,7 @@ def _offset_ago(x: Context) -> Resolution:
     unit = _unit(x.candidate)
     approximate = vague or unit == "decade"
     compared = _comparison_anchor(x)
-    if compared is not None and not vague:
+    if compared is not None and amount == 1 and not vague:  # "a year ago", not "41 years ago"
         return "previous-event", _years_back(compared, amount), False
     if x.reference is None:
         return x.reference_anchor, None, approximate
@@ -380,7 +380,7 @@ def _offset(x: Context) -> Resolution:
     approximate = vague or unit == "decade"
     sign = -1 if c.group("dir").lower() in ("earlier", "before", "prior", "previously") else 1
     compared = _comparison_anchor(x)
-    if compared is not None and not vague:
+    if compared is not None and amount == 1 and not vague:  # "a year ago", not "41 years ago"
         return "previous-event", _years_back(compared, sign * -amount), False
     anchor = _following_absolute(x) or x.state.previous
     if anchor is None:
