@@ -133,7 +133,7 @@ class Suggestions:
             {
                 year
                 for e in events
-                if e.granularity != "decade"  # "a decade later" names no particular year
+                if e.granularity not in ("decade", "century")  # no particular year
                 for year in range(e.start.year, e.end.year + 1)
             }
         )
