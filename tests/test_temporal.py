@@ -369,6 +369,18 @@ def test_many_years_ago_beside_a_month_is_a_year_not_a_comparison():
     assert [e.value.value for e in exprs] == ["1959-01", "1959"]
 
 
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("The 1957-58 season was bad; a year later it improved.", ["1957/1958", "1959"]),
+        ("From 2009-2010 it grew; two years earlier it shrank.", ["2009/2010", "2007"]),
+        ("The 19th century ended; a year later the mill closed.", ["18XX", "18XX"]),
+    ],
+)
+def test_offsets_from_a_range_or_a_century(text, values):
+    assert [e.value.value for e in find_dates(text, dt.date(2020, 1, 1))] == values
+
+
 def test_through_a_month_in_a_report_is_so_far():
     exprs = find_dates("Sales rose this year through August.", dt.date(1989, 10, 27))
     assert [e.value.value for e in exprs] == ["1989", "1989-08"]

@@ -13,7 +13,9 @@ from dateutil.relativedelta import relativedelta
 from knowledge.temporal.values import (
     RANK,
     TimeValue,
+    century_value,
     decade_value,
+    parse_value,
     period_containing,
     season_value,
     week_value,
@@ -27,6 +29,9 @@ def shift(anchor: TimeValue, unit: str, amount: int, approximate: bool) -> TimeV
     The result is never finer than the anchor: "two weeks after" a year stays in that year,
     "a year after" the second half of 2018 is 2019.
     """
+    if "/" in anchor.value:  # a range: "a year later" counts from its end, "earlier" its start
+        first, last = (parse_value(part) for part in anchor.value.split("/"))
+        anchor = (last if amount > 0 else first) or anchor
     approximate = approximate or anchor.approximate
     unit_granularity = "year" if unit == "decade" else unit
     delta = relativedelta(
@@ -46,6 +51,10 @@ def shift(anchor: TimeValue, unit: str, amount: int, approximate: bool) -> TimeV
         moved = anchor.start + dt.timedelta(weeks=whole if amount > 0 else -whole)
         return week_value(moved, approximate, weekend=anchor.value.endswith("-WE"))
     months = anchor_months.get(anchor.granularity)
+    if anchor.granularity == "century":  # only whole centuries move it
+        whole = int(abs(amount) * unit_days // 36525)
+        moved = anchor.start + relativedelta(years=100 * whole * (1 if amount > 0 else -1))
+        return century_value(moved.year, approximate)
     if months is None:  # a decade anchor: only whole decades move it
         whole = int(abs(amount) * unit_days // 3652.5)
         moved = anchor.start + relativedelta(years=10 * whole * (1 if amount > 0 else -1))
