@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from knowledge.errors import UserError
 
-class SourceFormatError(ValueError):
-    """The file is not a readable article of its kind; the message says why, in a few words."""
+
+class SourceFormatError(UserError, ValueError):
+    """The file is not a readable article of its kind; the message says why, in a few words
+    (a ValueError too: the loader skips a file for any ValueError)."""
 
 
 _MAGIC = (
