@@ -79,12 +79,15 @@ class Asker:
         return self._memo[question]
 
     def after(self, message: str, previous: Answer | None) -> tuple[str, Answer]:
-        """The message answered in its context: (the question as understood, the answer)."""
-        rewritten = standalone(self.library, message, previous) if previous else None
-        answer = self(rewritten or message)
-        if rewritten:
-            answer = answer.model_copy(update={"question": message, "searched_for": rewritten})
-        return rewritten or message, answer
+        """The message answered in its context, as the service does
+        (knowledge.answering.conversation.answer_in_context), with the memo: (the question as
+        understood, the answer)."""
+        rewritten = standalone(self.library, message, previous)
+        if rewritten is None:
+            return message, self(message)
+        answer = self(rewritten)
+        searched = answer.searched_for or answer.question
+        return rewritten, answer.model_copy(update={"question": message, "searched_for": searched})
 
 
 def load_dialogues(path: Path) -> list[Dialogue]:
