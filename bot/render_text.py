@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import shutil
 import textwrap
@@ -41,15 +42,18 @@ SEARCHED_FOR = "Searched for:"
 
 
 def searched_for_parts(answer: Answer) -> list[tuple[str, bool]]:
-    """The question as searched, in pieces: (text, was it corrected). Corrections replace
-    one word by one word, so the words line up with the question's; [] when none was."""
-    if not answer.searched_for:
+    """The question as searched, in pieces: (text, was it changed), a corrected word or the
+    words a follow-up took from its context; [] when it was searched as asked."""
+    if not answer.searched_for or answer.searched_for == answer.question:
         return []
     asked = answer.question.split()
     searched = answer.searched_for.split()
-    if len(asked) != len(searched):
-        return [(answer.searched_for, False)]
-    return [(word, word != typed) for typed, word in zip(asked, searched, strict=True)]
+    matcher = difflib.SequenceMatcher(a=[w.lower() for w in asked], b=[w.lower() for w in searched])
+    parts: list[tuple[str, bool]] = []
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        if j2 > j1:
+            parts.append((" ".join(searched[j1:j2]), tag != "equal"))
+    return parts
 
 
 def corrected_note(answer: Answer) -> str | None:

@@ -57,6 +57,7 @@ from knowledge.answering.answer import (
     answer_question,
     clean_question,
 )
+from knowledge.answering.conversation import standalone
 from knowledge.answering.corrections import (
     PassageChoice,
     PassageRef,
@@ -304,14 +305,19 @@ class Service:
         except QuestionError as exc:
             raise ServiceError(str(exc)) from exc
 
-    async def ask(self, question: str, asker: Asker | None = None) -> ServedAnswer:
+    async def ask(
+        self, question: str, asker: Asker | None = None, after: str | None = None
+    ) -> ServedAnswer:
         """Answer from the cache when possible, else compute in a worker thread and cache it.
 
         Identical questions asked at the same time share one computation. In a guild (or, for
         None, on the command line) with moderators' corrections, a question that is the corrected
         one or a rewording of it gets the corrected quote first. Nothing about the asker is
-        stored.
+        stored. `after`: the id of the answer this question follows up (a reply, a thread); a
+        question that depends on it is answered as rewritten to stand alone, and cached as that.
         """
+        if after is not None:
+            return await self._ask_after(question, asker, after)
         cleaned = self.check_question(question)
         guild = asker.guild_id if asker else None
         tried: CacheKey | None = None
@@ -326,6 +332,23 @@ class Service:
             return await self._ask_corrected(key, library, cleaned, *found)
         answer_id, answer, cached = await self._answer(key, library, cleaned, looked=key == tried)
         return _served(answer, answer_id, cleaned, cached)
+
+    async def _ask_after(self, question: str, asker: Asker | None, after: str) -> ServedAnswer:
+        """The question read in the context of answer `after`: rewritten when it depends on it
+        ("and when was that?"), with what was searched for and the answer it follows up."""
+        cleaned = self.check_question(question)
+        previous = await self.get_answer(after)
+        if previous is None:
+            raise ServiceError(_unknown_answer(after))
+        library = await self.ensure_library()
+        rewritten = await asyncio.to_thread(standalone, library, cleaned, previous)
+        if rewritten is None or len(rewritten) > MAX_QUESTION_CHARS:
+            return await self.ask(cleaned, asker)
+        served = await self.ask(rewritten, asker)
+        searched = served.searched_for or served.question
+        return served.model_copy(
+            update={"question": cleaned, "searched_for": searched, "follow_up_of": after}
+        )
 
     async def _cached_without_library(
         self, cleaned: str, guild_id: str | None

@@ -96,5 +96,10 @@ class Answer(BaseModel):
         None, description="set when a moderator's correction chose the first quote"
     )
     searched_for: str | None = Field(
-        None, description="the question as searched, with its spelling corrected, if it was"
+        None,
+        description="the question as searched, if it differs from the one asked: spelling "
+        "corrected, or a follow-up rewritten to stand alone",
+    )
+    follow_up_of: str | None = Field(
+        None, description="the answer id whose context completed this follow-up question"
     )

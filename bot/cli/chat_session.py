@@ -41,7 +41,9 @@ Type a question, or one of:
   /reports reject REPORT_ID NOTE
   /reports corrections [active|withdrawn|retired|all]   /reports withdraw CORRECTION_ID
   /reports export [FILE.csv]
-  /help  /quit"""
+  /new   (forget the previous answer: the next question starts a new conversation)
+  /help  /quit
+A question that follows up the previous answer ("and when was that?") is read with it."""
 
 LISTED = with_all(STATUSES)
 LISTED_CORRECTIONS = with_all(CORRECTION_STATUSES)
@@ -75,6 +77,7 @@ class ChatSession:
     def __init__(self, service: Service, out: TextIO, user: str) -> None:
         self.service, self.out = service, out
         self.asker = Asker(display_name=user)
+        self.previous: str | None = None  # the last answer's id: follow-ups are read after it
 
     def say(self, text: str) -> None:
         print(visible(text), file=self.out, flush=True)
@@ -94,6 +97,9 @@ class ChatSession:
                 return False
             if command == "/help":
                 self.say(HELP)
+            elif command == "/new":
+                self.previous = None
+                self.say("New conversation: the next question is read on its own.")
             elif command == "/ask":
                 await self.ask(rest)
             elif command == "/timeline":
@@ -109,7 +115,9 @@ class ChatSession:
         return True
 
     async def ask(self, question: str) -> None:
-        self.show(render.answer_embed(await self.service.ask(question, self.asker)))
+        served = await self.service.ask(question, self.asker, after=self.previous)
+        self.previous = served.answer_id
+        self.show(render.answer_embed(served))
 
     async def timeline(self, text: str) -> None:
         found, rest = options(text, ("year", "from", "to", "about"))

@@ -24,6 +24,7 @@ from knowledge.text.mentions import Kind, TypedSpan, find_mentions
 _NAME_KINDS = frozenset({Kind.NAME, Kind.PERSON})
 _PRONOUN = re.compile(r"\b(?:she|her|hers|herself|he|him|his|himself)\b", re.IGNORECASE)
 _FEMININE = frozenset(["she", "her", "hers", "herself"])
+_MODIFIERS = re.compile(r"\b(?:the|a|an) ((?:(?:\d+|[A-Z][\w'\u2019-]*) ){1,2})$")
 _GENDER_PASSAGES = 10  # passages about a name read for its pronouns
 _GENDER_MARGIN = 2.0  # one pronoun must outnumber the other this many times
 
@@ -64,7 +65,7 @@ def context_of(library: Library, previous: Answer) -> Context:
     return Context(
         question=question,
         names=names,
-        answer=_trimmed(answer),
+        answer=_with_modifiers(quote, answer),
         answer_is_person=analysis.wh in ("who", "whom") and answer is not None,
         answer_is_date=answer is not None and answer.kind is Kind.DATE,
         answer_is_place=answer is not None and answer.kind is Kind.PLACE,
@@ -83,6 +84,16 @@ def _names(library: Library, text: str) -> list[str]:
 
 def _strip_possessive(name: str) -> str:
     return re.sub(r"['\u2019]s?$", "", name)
+
+
+def _with_modifiers(text: str, span: TypedSpan | None) -> str | None:
+    """The span with the numbers or names just before it, from its article on ("the 2014
+    Gala" for "Gala"): what tells it apart from others of its name."""
+    if span is None:
+        return None
+    m = _MODIFIERS.search(text[: span.start])
+    start = m.start(1) if m else span.start
+    return text[start : span.end].strip(" ,.;:")
 
 
 def _trimmed(span: TypedSpan | None) -> str | None:
