@@ -350,6 +350,14 @@ class Service:
             update={"question": cleaned, "searched_for": searched, "follow_up_of": after}
         )
 
+    async def link_message(self, message_id: int | str, answer_id: str, asker: Asker) -> None:
+        """Remember which answer a Discord message shows (a reply to it is a follow-up)."""
+        await self._store.link_message(str(message_id), answer_id, asker.guild_id, asker.channel_id)
+
+    async def answer_of_message(self, message_id: int | str) -> str | None:
+        """The answer a Discord message of the bot shows, or None."""
+        return await self._store.answer_of_message(str(message_id))
+
     async def _cached_without_library(
         self, cleaned: str, guild_id: str | None
     ) -> tuple[StoredAnswer | None, CacheKey | None]:

@@ -285,13 +285,15 @@ class Store:
 
     @_guarded
     async def clear_cache(self) -> int:
-        """Empty the cache; answers that reports or feedback refer to are kept for moderators."""
+        """Empty the cache; answers that reports or feedback refer to are kept for moderators,
+        and those a Discord message shows, for follow-ups."""
         async with self._write() as tx:
             cleared = await tx.execute("DELETE FROM cache")
             await tx.execute(
                 """DELETE FROM answers
                    WHERE answer_id NOT IN (SELECT answer_id FROM reports)
-                     AND answer_id NOT IN (SELECT answer_id FROM feedback)"""
+                     AND answer_id NOT IN (SELECT answer_id FROM feedback)
+                     AND answer_id NOT IN (SELECT answer_id FROM answer_messages)"""
             )
         return cleared
 
@@ -496,6 +498,30 @@ class Store:
             row = await tx.one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
         assert row is not None
         return Correction.model_validate(dict(row))
+
+    # -- conversations ----------------------------------------------------------------------
+    @_guarded
+    async def link_message(
+        self, message_id: str, answer_id: str, guild_id: str | None, channel_id: str | None
+    ) -> None:
+        """Remember that a Discord message shows this answer; a thread's id is linked again to
+        each answer given in it, so a follow-up there follows the latest."""
+        async with self._write() as tx:
+            await tx.execute(
+                """INSERT INTO answer_messages (message_id, answer_id, guild_id, channel_id,
+                       created_at) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (message_id) DO UPDATE SET answer_id = excluded.answer_id""",
+                (message_id, answer_id, guild_id, channel_id, _now()),
+            )
+
+    @_guarded
+    async def answer_of_message(self, message_id: str) -> str | None:
+        """The answer id a Discord message (or thread) shows, if it shows one."""
+        async with self.backend.read() as tx:
+            row = await tx.one(
+                "SELECT answer_id FROM answer_messages WHERE message_id = ?", (message_id,)
+            )
+        return row[0] if row is not None else None
 
     # -- feedback ---------------------------------------------------------------------------
     @_guarded

@@ -108,6 +108,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE UNIQUE INDEX feedback_once_per_user ON feedback
             (answer_id, source_id, paragraph, user_key, coalesce(guild_id, ''))""",
     ),
+    # 5: which Discord message shows which answer, so a reply to it (or a message in the thread
+    # opened for it) is read as a follow-up of that answer, across restarts.
+    (
+        """CREATE TABLE answer_messages (
+            message_id TEXT PRIMARY KEY,
+            answer_id TEXT NOT NULL REFERENCES answers (answer_id),
+            guild_id TEXT,
+            channel_id TEXT,
+            created_at TEXT NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Every table, parents before children: what `citebot db export` copies (append new tables).
@@ -119,6 +130,7 @@ TABLES: tuple[str, ...] = (
     "feedback",
     "counters",
     "meta",
+    "answer_messages",
 )
 # The tables `citebot db check` counts rows of.
 COUNTED: tuple[str, ...] = ("answers", "cache", "reports", "corrections", "feedback")
