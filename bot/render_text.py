@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import shutil
 import textwrap
@@ -46,14 +45,22 @@ def searched_for_parts(answer: Answer) -> list[tuple[str, bool]]:
     words a follow-up took from its context; [] when it was searched as asked."""
     if not answer.searched_for or answer.searched_for == answer.question:
         return []
-    asked = answer.question.split()
-    searched = answer.searched_for.split()
-    matcher = difflib.SequenceMatcher(a=[w.lower() for w in asked], b=[w.lower() for w in searched])
+    asked = set(_keys(answer.question.split()))
     parts: list[tuple[str, bool]] = []
-    for tag, _, _, j1, j2 in matcher.get_opcodes():
-        if j2 > j1:
-            parts.append((" ".join(searched[j1:j2]), tag != "equal"))
+    for word, key in zip(
+        answer.searched_for.split(), _keys(answer.searched_for.split()), strict=True
+    ):
+        changed = key not in asked
+        if parts and parts[-1][1] == changed:
+            parts[-1] = (f"{parts[-1][0]} {word}", changed)
+        else:
+            parts.append((word, changed))
     return parts
+
+
+def _keys(words: list[str]) -> list[str]:
+    """Words compared without case or the punctuation around them ("When?" is "when")."""
+    return [w.lower().strip("?!.,;:'\"") for w in words]
 
 
 def corrected_note(answer: Answer) -> str | None:

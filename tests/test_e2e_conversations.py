@@ -3,10 +3,12 @@ across a restart and when the replied-to message is gone."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
+from bot.service import Service
 from bot.settings import Settings
 from tests.fake_discord import FakeDiscord
 from tests.test_e2e_discord import QUESTION, running_bot, settings_for
@@ -20,6 +22,17 @@ def settings(fake_discord: FakeDiscord, tmp_path: Path) -> Settings:
     return settings_for(fake_discord, tmp_path / "data")
 
 
+async def linked(service: Service, message_id: int | str) -> str:
+    """The answer a message or thread is linked to, once the bot has stored the link (it
+    does so right after Discord accepts the message, so a fast test can be ahead of it)."""
+    for _ in range(100):
+        found = await service.answer_of_message(message_id)
+        if found is not None:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"message {message_id} never linked to an answer")
+
+
 def embed_text(body: dict) -> str:
     (embed,) = body["embeds"]
     return " ".join(str(v) for v in embed.values())
@@ -29,14 +42,16 @@ async def test_a_reply_chain_is_a_conversation_across_a_restart(fake_discord, se
     fake = fake_discord
     me, channel = fake.bot_user.mention, fake.channel.id
     posted = rf"/channels/{channel}/messages"
-    async with running_bot(fake, settings):
+    async with running_bot(fake, settings) as (_bot, service):
         await fake.send_message(f"{me} {QUESTION}", author=fake.member)
         first = await fake.wait_for_request("POST", posted, ok=True)
+        await linked(service, first.response["id"])
         assert SEARCHED not in embed_text(first.json)
         await fake.send_message(
             f"{me} what year was that", author=fake.member, reply_to=first.response
         )
         second = await fake.wait_for_request("POST", posted, ok=True, nth=1)
+        await linked(service, second.response["id"])
         text = embed_text(second.json)
         assert SEARCHED in text and "Met Gala" in text
         # A complete question in the same chain is answered on its own.
@@ -64,3 +79,39 @@ async def test_a_reply_to_someone_elses_message_is_a_question_alone(fake_discord
         await fake.send_message(f"{me} when was that?", author=fake.member, reply_to=other)
         reply = await fake.wait_for_request("POST", rf"/channels/{channel}/messages", ok=True)
         assert SEARCHED not in embed_text(reply.json)
+
+
+async def test_a_thread_opened_for_an_answer_is_a_conversation(fake_discord, tmp_path):
+    fake = fake_discord
+    settings = settings_for(fake, tmp_path / "data", CITEBOT_ASK_THREADS=str(fake.guild.id))
+    me, channel = fake.bot_user.mention, fake.channel.id
+    async with running_bot(fake, settings) as (_bot, service):
+        asked = await fake.send_message(f"{me} {QUESTION}", author=fake.member)
+        opened = await fake.wait_for_request(
+            "POST", rf"/channels/{channel}/messages/{asked['id']}/threads", ok=True
+        )
+        assert opened.json["name"] == QUESTION
+        thread = fake.guild.get_channel(int(asked["id"]))  # a thread takes its message's id
+        assert thread is not None and thread.parent is fake.channel
+        in_thread = rf"/channels/{thread.id}/messages"
+        first = await fake.wait_for_request("POST", in_thread, ok=True)
+        assert SEARCHED not in embed_text(first.json)
+        assert await linked(service, thread.id) == await linked(service, first.response["id"])
+        # In the thread no mention is needed, and the follow-up is read after the answer.
+        await fake.send_message("when?", author=fake.member, channel=thread)
+        second = await fake.wait_for_request("POST", in_thread, ok=True, nth=1)
+        await linked(service, second.response["id"])
+        assert "Searched for: when *did Kim Kardashian" in embed_text(second.json)
+        # /ask in the thread follows the latest answer there.
+        ix = await fake.slash("ask", {"question": "and where?"}, user=fake.member, channel=thread)
+        followup = (await ix.wait_followup()).json
+        assert "Searched for: where *did Kim Kardashian" in embed_text(followup)
+        # A message outside the thread without a mention is not a question.
+        await fake.send_message("when?", author=fake.member)
+        await asyncio.sleep(0.3)
+        posted_in_channel = [
+            r
+            for r in fake.requests
+            if r.method == "POST" and r.path == f"/api/v10/channels/{channel}/messages"
+        ]
+        assert posted_in_channel == []
