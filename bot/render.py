@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.render_text import SEARCHED_FOR, corrected_note, searched_for_parts
+from bot.render_text import SEARCHED_FOR, community_note, corrected_note, searched_for_parts
 from knowledge.models import Answer, Quote, Source
 from knowledge.timeline import Mention, Timeline, best_mention, trim_quote
 
@@ -162,6 +162,8 @@ def answer_description(answer: Answer, budget: int = DESCRIPTION_LIMIT) -> str:
         parts.append(searched)
     if corrected := corrected_note(answer):
         parts.append(f"*{corrected}*")
+    if community := community_note(answer):
+        parts.append(f"*{community}*")
     if answer.note:
         parts.append(f"*{escape(answer.note)}*")
     quotes = answer.quotes if answer.answered else answer.closest

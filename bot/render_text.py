@@ -63,6 +63,14 @@ def _keys(words: list[str]) -> list[str]:
     return [w.lower().strip("?!.,;:'\"") for w in words]
 
 
+def community_note(answer: Answer) -> str | None:
+    """The label of an answer whose first quote members confirmed, before any moderator."""
+    if answer.community is None or answer.corrected is not None:
+        return None
+    n = answer.community.members
+    return f"{n} member{'s' if n != 1 else ''} found this answered them."
+
+
 def corrected_note(answer: Answer) -> str | None:
     """The label of an answer whose first quote a moderator chose (the date in UTC)."""
     if answer.corrected is None:
@@ -77,6 +85,8 @@ def render_answer(answer: Answer, width: int = 88) -> str:
         lines.append(f"{SEARCHED_FOR} {shown}")
     if corrected := corrected_note(answer):
         lines.append(corrected)
+    if community := community_note(answer):
+        lines.append(community)
     if answer.note:
         lines.append(answer.note)
     quotes = answer.quotes if answer.answered else answer.closest

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         alias="CITEBOT_ASK_THREADS",
         description="server ids where a mention is answered in a new thread named after it",
     )
+    confirm_min_members: int = Field(
+        3,
+        ge=1,
+        alias="CITEBOT_CONFIRM_MIN_MEMBERS",
+        description="members whose 'This answered me' puts a passage first for a question",
+    )
     cooldown_questions: int = Field(1, ge=1, alias="CITEBOT_COOLDOWN_QUESTIONS")
     cooldown_seconds: float = Field(
         5.0, ge=0, alias="CITEBOT_COOLDOWN_SECONDS", description="0 turns the cooldown off"
