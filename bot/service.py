@@ -49,6 +49,7 @@ from bot.store.vocabulary import (
     CORRECTION_STATUSES,
     STATUSES,
     Category,
+    CommunityStatus,
     CorrectionStatus,
     Status,
     with_all,
@@ -86,6 +87,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "ALL",
     "CATEGORIES",
+    "COMMUNITY_STATUSES",
     "CORRECTION_STATUSES",
     "MAX_NOTE_CHARS",
     "MAX_QUESTION_CHARS",
@@ -95,6 +97,7 @@ __all__ = [
     "STATUSES",
     "Asker",
     "Category",
+    "CommunityStatus",
     "Correction",
     "CorrectionStatus",
     "Feedback",
@@ -816,6 +819,12 @@ class Service:
         """Community answers for moderators, oldest first; `guild_id` None lists every
         server's."""
         return await self._store.community_answers(_community_filter(status), guild_id)
+
+    async def community_shown(self, guild_id: str | None = None) -> list[CommunityAnswer]:
+        """The pending community answers enough members confirmed that they are served first:
+        what the review queue shows moderators."""
+        pending = await self.community_answers("pending", guild_id)
+        return [c for c in pending if c.score >= self.settings.confirm_min_members]
 
     async def close_community(
         self, community_id: int, moderator: str, *, confirm: bool, guild_id: str | None = None

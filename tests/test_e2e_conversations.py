@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot import render
+from bot.discord.cogs.reports import CUSTOM_ID_PREFIX
 from bot.service import Service
 from bot.settings import Settings
 from tests.fake_discord import FakeDiscord
@@ -31,6 +33,14 @@ async def linked(service: Service, message_id: int | str) -> str:
             return found
         await asyncio.sleep(0.05)
     raise AssertionError(f"message {message_id} never linked to an answer")
+
+
+def answer_id_of(message: dict) -> str:
+    """The answer a message shows, from its report button."""
+    (report,) = [
+        c for c in FakeDiscord.components(message) if c.get("label") == "Report wrong answer"
+    ]
+    return report["custom_id"].removeprefix(CUSTOM_ID_PREFIX)
 
 
 def embed_text(body: dict) -> str:
@@ -115,3 +125,73 @@ async def test_a_thread_opened_for_an_answer_is_a_conversation(fake_discord, tmp
             if r.method == "POST" and r.path == f"/api/v10/channels/{channel}/messages"
         ]
         assert posted_in_channel == []
+
+
+COMMUNITY_QUESTION = "how do kim and ivanka stay in touch"  # abstains, two closest passages
+COMMUNITY_REWORDING = "how do ivanka and kim keep in touch"
+
+
+async def test_three_members_confirm_a_passage_a_moderator_makes_it_a_correction(
+    fake_discord, settings
+):
+    fake = fake_discord
+    other = fake.world.add_guild("Other Guild")
+    other_channel = other.add_text_channel("general")
+    visitor = other.add_member("vic")
+    bob, carol, dave = (fake.guild.add_member(name) for name in ("bob", "carol", "dave"))
+    async with running_bot(fake, settings) as (_bot, service):
+        ix = await fake.slash("ask", {"question": COMMUNITY_QUESTION}, user=fake.member)
+        answer = await ix.wait_original()
+        stored = await service.get_answer(answer_id_of(answer))
+        chosen = stored.closest[1].text
+        for who in (fake.member, bob, carol):
+            clicked = await fake.click(answer, label="This answered me (2)", user=who)
+            assert "passage 2 answered you" in (await clicked.wait_original())["content"]
+
+        reworded = await fake.slash("ask", {"question": COMMUNITY_REWORDING}, user=dave)
+        (embed,) = (await reworded.wait_original())["embeds"]
+        marked, first = embed["description"].split("\n\n")[:2]
+        assert marked == "*3 members found this answered them.*"
+        assert render.plain(first).startswith("> " + chosen[:40])
+
+        await fake.send_message(
+            f"{fake.bot_user.mention} {COMMUNITY_REWORDING}", author=visitor, channel=other_channel
+        )
+        elsewhere = await fake.wait_for_request(
+            "POST", rf"/channels/{other_channel.id}/messages", ok=True
+        )
+        assert "members found this" not in elsewhere.json["embeds"][0]["description"]
+
+        listing = await fake.slash("reports list", {}, user=fake.moderator)
+        community = (await listing.wait_original())["embeds"][1]
+        assert community["title"] == "Community answers (pending)"
+        assert community["fields"][0]["name"].startswith("#1 \u00b7 3 answered, 0 reported")
+        done = await fake.slash("reports confirm", {"id": 1}, user=fake.moderator)
+        assert "confirmed as correction #1" in (await done.wait_original())["content"]
+
+        again = await fake.slash("ask", {"question": COMMUNITY_REWORDING}, user=dave)
+        (embed,) = (await again.wait_original())["embeds"]
+        assert embed["description"].startswith("*Corrected by a moderator on ")
+        assert "members found this" not in embed["description"]
+        assert render.plain(embed["description"].split("\n\n")[1]).startswith("> " + chosen[:40])
+
+
+async def test_clicks_are_rate_limited_like_reports(fake_discord, tmp_path):
+    fake = fake_discord
+    settings = settings_for(
+        fake,
+        tmp_path / "data",
+        CITEBOT_REPORT_COOLDOWN_REPORTS="1",
+        CITEBOT_REPORT_COOLDOWN_SECONDS="600",
+    )
+    async with running_bot(fake, settings) as (_bot, service):
+        ix = await fake.slash("ask", {"question": COMMUNITY_QUESTION}, user=fake.member)
+        answer = await ix.wait_original()
+        first = await fake.click(answer, label="This answered me (1)", user=fake.member)
+        assert "passage 1 answered you" in (await first.wait_original())["content"]
+        second = await fake.click(answer, label="This answered me (2)", user=fake.member)
+        refused = await second.wait_callback()
+        assert "You're reporting quickly" in refused.json["data"]["content"]
+        (pending,) = await service.community_answers("pending")
+        stored = await service.get_answer(answer_id_of(answer))
+        assert pending.members == 1 and pending.paragraph == stored.closest[0].paragraph

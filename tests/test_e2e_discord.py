@@ -310,7 +310,8 @@ async def test_moderators_list_resolve_and_export_their_own_servers_reports(fake
 
         export = await fake.slash("reports export", {}, user=fake.moderator)
         await export.wait_original()
-        (upload,) = [f for r in export.requests for f in r.files]
+        upload, community = [f for r in export.requests for f in r.files]
+        assert community.text().startswith("community_id,")  # none yet: the header alone
         rows = list(csv.DictReader(io.StringIO(upload.text())))
         assert [r["report_id"] for r in rows] == [str(mine.report_id)]
         assert rows[0]["status"] == "rejected" and upload.filename.endswith(".csv")
