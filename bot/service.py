@@ -97,6 +97,7 @@ __all__ = [
     "STATUSES",
     "Asker",
     "Category",
+    "CommunityAnswer",
     "CommunityStatus",
     "Correction",
     "CorrectionStatus",

@@ -111,3 +111,57 @@ async def test_the_threshold_is_a_setting_and_survives_a_restart(settings, libra
         exported = await service.export_community("csv", "all", GUILD)
         assert exported.splitlines()[0].startswith("community_id,guild_id")
         assert len(exported.splitlines()) == 2
+
+
+async def cli_clicks(library) -> None:
+    """Three command-line users (the command line's own 'server') click passage 2."""
+    from bot.settings import Settings
+
+    async with await Service.open(Settings(), library=library) as service:
+        for n in (1, 2, 3):
+            asker = Asker(display_name=f"user {n}")
+            answer = await service.ask(QUESTION, asker)
+            await service.answered_me(answer.answer_id, 2, asker)
+
+
+def test_moderators_review_community_answers_from_the_command_line(library, capsys):
+    import asyncio
+    import json
+
+    from bot.cli import main
+
+    asyncio.run(cli_clicks(library))
+    assert main(["reports", "--json"]) == 0
+    (shown,) = json.loads(capsys.readouterr().out)["community"]
+    assert shown["members"] == 3 and shown["status"] == "pending"
+    assert main(["reports"]) == 0
+    assert "Community answers served first" in capsys.readouterr().out
+    assert main(["reports", "confirm", str(shown["community_id"]), "--moderator", "Mo"]) == 0
+    assert "confirmed: correction #" in capsys.readouterr().out
+    assert main(["reports", "community", "--status", "confirmed", "--json"]) == 0
+    (confirmed,) = json.loads(capsys.readouterr().out)["community"]
+    assert confirmed["moderator"] == "Mo" and confirmed["correction_id"] is not None
+    assert main(["reports", "dismiss", str(shown["community_id"])]) == 2  # a usage error
+    assert "already confirmed" in capsys.readouterr().err
+    assert main(["reports", "export", "--community", "--format", "jsonl"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["status"] == "confirmed"
+
+
+async def test_chat_lists_and_dismisses_community_answers(library):
+    import io
+
+    from bot.cli.chat_session import ChatSession
+    from bot.settings import Settings
+
+    await cli_clicks(library)
+    out = io.StringIO()
+    async with await Service.open(Settings(), library=library) as service:
+        session = ChatSession(service, out, "mo")
+        await session.handle("/reports community")
+        assert "#1 \u00b7 3 answered, 0 reported" in out.getvalue()
+        await session.handle("/reports dismiss 1")
+        assert "Community answer #1 dismissed" in out.getvalue()
+        await session.handle("/reports dismiss x")
+        assert "usage: /reports dismiss COMMUNITY_ID" in out.getvalue()
+        assert (await service.ask(QUESTION, Asker(display_name="x"))).community is None

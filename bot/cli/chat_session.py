@@ -20,6 +20,7 @@ from bot.lines import LineError, read_line
 from bot.render_text import visible
 from bot.service import (
     CATEGORIES,
+    COMMUNITY_STATUSES,
     CORRECTION_STATUSES,
     STATUSES,
     Asker,
@@ -41,12 +42,14 @@ Type a question, or one of:
   /reports reject REPORT_ID NOTE
   /reports corrections [active|withdrawn|retired|all]   /reports withdraw CORRECTION_ID
   /reports export [FILE.csv]
+  /reports community [pending|confirmed|dismissed|all]   /reports confirm|dismiss COMMUNITY_ID
   /new   (forget the previous answer: the next question starts a new conversation)
   /help  /quit
 A question that follows up the previous answer ("and when was that?") is read with it."""
 
 LISTED = with_all(STATUSES)
 LISTED_CORRECTIONS = with_all(CORRECTION_STATUSES)
+LISTED_COMMUNITY = with_all(COMMUNITY_STATUSES)
 _ANSWER_OPTION = re.compile(r"(?:^|\s)answer[:=](\S+)")
 
 
@@ -153,7 +156,8 @@ class ChatSession:
                 raise ChatError(f"status must be one of {', '.join(LISTED)}")
             found = await self.service.reports(None if status == "all" else status)
             feedback = await self.service.feedback()
-            for embed in render.review_embeds(found, status, feedback):
+            shown = await self.service.community_shown()
+            for embed in render.review_embeds(found, status, feedback, shown):
                 self.show(embed)
         elif action in ("resolve", "reject"):
             answer = None
@@ -185,21 +189,41 @@ class ChatSession:
             )
             self.say(f"Correction #{correction.correction_id} withdrawn.")
         elif action == "export":
-            data = await self.service.export_reports("csv", None)
-            target = rest.strip()
-            if not target:
-                self.say(data)
-                return
-            try:
-                write_atomically(Path(target), data)
-            except OSError as exc:
-                raise ChatError(f"cannot write {target}: {exc.strerror or exc}") from None
-            self.say(f"wrote {target}")
+            await self.export(rest.strip())
+        elif action in ("community", "confirm", "dismiss"):
+            await self.community(action, rest.strip())
         else:
             raise ChatError(
-                "usage: /reports [list|resolve|reject|corrections|withdraw|export] ...; "
-                "/help shows more"
+                "usage: /reports [list|resolve|reject|corrections|withdraw|export|community|"
+                "confirm|dismiss] ...; /help shows more"
             )
+
+    async def export(self, target: str) -> None:
+        data = await self.service.export_reports("csv", None)
+        if not target:
+            self.say(data)
+            return
+        try:
+            write_atomically(Path(target), data)
+        except OSError as exc:
+            raise ChatError(f"cannot write {target}: {exc.strerror or exc}") from None
+        self.say(f"wrote {target}")
+
+    async def community(self, action: str, rest: str) -> None:
+        """/reports community [STATUS], /reports confirm|dismiss ID."""
+        if action == "community":
+            status = rest or "pending"
+            if status not in LISTED_COMMUNITY:
+                raise ChatError(f"status must be one of {', '.join(LISTED_COMMUNITY)}")
+            found = await self.service.community_answers(status)
+            self.show(render.community_embed(found, status))
+            return
+        if not re.fullmatch(r"[0-9]+", rest):
+            raise ChatError(f"usage: /reports {action} COMMUNITY_ID")
+        closed = await self.service.close_community(
+            int(rest), self.asker.display_name, confirm=action == "confirm"
+        )
+        self.say(render.community_outcome(closed))
 
 
 async def chat(
