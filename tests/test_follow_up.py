@@ -85,6 +85,13 @@ def test_a_bare_question_word_asks_the_previous_question_again():
     assert rewrite("who else?", c) == "who else did Ada Lovelace meet Charles Babbage"
 
 
+def test_a_bare_question_phrase_asks_for_another_detail():
+    c = context(question="when did Marie Curie move to Paris", names=["Marie Curie"])
+    assert rewrite("what year?", c) == "what year did Marie Curie move to Paris"
+    assert rewrite("in which city", c) == "in which city did Marie Curie move to Paris"
+    assert rewrite("what happened", c) is None  # a verb, not a question phrase
+
+
 def test_ellipsis_swaps_the_person():
     c = context(question="how old was Marie Curie", names=["Marie Curie"])
     assert rewrite("and Pierre Curie?", c, ["Pierre Curie"]) == "how old was Pierre Curie"

@@ -106,6 +106,7 @@ _PERSON_NOUNS = frozenset(
 
 
 _MAX_TOPIC_WORDS = 5
+_PREPOSITIONS = frozenset("in on at from with for to by during since until after before".split())
 _ADVERBS = frozenset(
     [
         "ever",
@@ -210,12 +211,17 @@ def _offset_after_words(text: str, n: int) -> int:
 
 
 def _is_bare_wh(low: list[str]) -> bool:
-    """ "why?", "when exactly?", "who else?", "how come?", "how old?", "where was that?"."""
-    if low[0] not in WH or len(low) > 3:
+    """ "why?", "when exactly?", "who else?", "how come?", "how old?", "what year?",
+    "in which city?", "where was that?": a question phrase alone."""
+    if low[0] in _PREPOSITIONS:
+        low = low[1:]
+    if not low or low[0] not in WH or len(low) > 3:
         return False
     rest = low[1:]
-    if low[0] == "how" and rest and rest[0] not in _BARE_EXTRA:
-        rest = rest[1:]  # "how old?", "how long?", "how many?"
+    if low[0] in ("how", "what", "which") and rest and rest[0] not in _BARE_EXTRA:
+        if low[0] != "how" and not _is_noun_like(rest[0]):
+            return False
+        rest = rest[1:]  # "how old?", "how long?", "what year?", "which city?"
     return all(w in _BARE_EXTRA for w in rest)
 
 
