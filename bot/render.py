@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.render_text import SEARCHED_FOR, community_note, corrected_note, searched_for_parts
+from bot.render_text import (
+    SEARCHED_FOR,
+    community_note,
+    corrected_note,
+    italic_runs,
+    searched_for_parts,
+)
 from knowledge.models import Answer, Quote, Source
 from knowledge.timeline import Mention, Timeline, best_mention, trim_quote
 
@@ -141,19 +147,20 @@ SEARCHED_FOR_CHARS = 300  # the question is at most 500; the line stays a short 
 
 
 def searched_for_md(answer: Answer) -> str | None:
-    """ "Searched for: when was the *election*", corrected words in italics, escaped."""
+    """ "Searched for: when was the *election*", corrected words (or a follow-up's words from
+    its context) in italics, escaped."""
     parts = searched_for_parts(answer)
     if not parts:
         return None
-    words: list[str] = []
+    words: list[tuple[str, bool]] = []
     used = 0
     for word, corrected in parts:
         used += len(word) + 1
         if used > SEARCHED_FOR_CHARS:
-            words.append(ELLIPSIS)
+            words.append((ELLIPSIS, False))
             break
-        words.append(f"*{escape(word)}*" if corrected else escape(word))
-    return f"{SEARCHED_FOR} {' '.join(words)}"
+        words.append((escape(word), corrected))
+    return f"{SEARCHED_FOR} {italic_runs(words)}"
 
 
 def answer_description(answer: Answer, budget: int = DESCRIPTION_LIMIT) -> str:

@@ -41,21 +41,23 @@ SEARCHED_FOR = "Searched for:"
 
 
 def searched_for_parts(answer: Answer) -> list[tuple[str, bool]]:
-    """The question as searched, in pieces: (text, was it changed), a corrected word or the
-    words a follow-up took from its context; [] when it was searched as asked."""
+    """The question as searched, word by word: (word, was it changed), a corrected word or one a
+    follow-up took from its context; [] when it was searched as asked."""
     if not answer.searched_for or answer.searched_for == answer.question:
         return []
     asked = set(_keys(answer.question.split()))
-    parts: list[tuple[str, bool]] = []
-    for word, key in zip(
-        answer.searched_for.split(), _keys(answer.searched_for.split()), strict=True
-    ):
-        changed = key not in asked
-        if parts and parts[-1][1] == changed:
-            parts[-1] = (f"{parts[-1][0]} {word}", changed)
-        else:
-            parts.append((word, changed))
-    return parts
+    searched = answer.searched_for.split()
+    return [(w, key not in asked) for w, key in zip(searched, _keys(searched), strict=True)]
+
+
+def italic_runs(words: list[tuple[str, bool]]) -> str:
+    """Words joined, each run of changed ones in one pair of asterisks ("*Kim Kardashian*")."""
+    out: list[str] = []
+    for i, (word, changed) in enumerate(words):
+        opens = changed and (i == 0 or not words[i - 1][1])
+        closes = changed and (i == len(words) - 1 or not words[i + 1][1])
+        out.append(("*" if opens else "") + word + ("*" if closes else ""))
+    return " ".join(out)
 
 
 def _keys(words: list[str]) -> list[str]:
@@ -81,8 +83,7 @@ def corrected_note(answer: Answer) -> str | None:
 def render_answer(answer: Answer, width: int = 88) -> str:
     lines: list[str] = []
     if parts := searched_for_parts(answer):
-        shown = " ".join(f"*{word}*" if corrected else word for word, corrected in parts)
-        lines.append(f"{SEARCHED_FOR} {shown}")
+        lines.append(f"{SEARCHED_FOR} {italic_runs(parts)}")
     if corrected := corrected_note(answer):
         lines.append(corrected)
     if community := community_note(answer):

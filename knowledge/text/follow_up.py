@@ -106,7 +106,23 @@ _PERSON_NOUNS = frozenset(
 
 
 _MAX_TOPIC_WORDS = 5
-_PREPOSITIONS = frozenset("in on at from with for to by during since until after before".split())
+_PREPOSITIONS = frozenset(
+    [
+        "in",
+        "on",
+        "at",
+        "from",
+        "with",
+        "for",
+        "to",
+        "by",
+        "during",
+        "since",
+        "until",
+        "after",
+        "before",
+    ]
+)
 _ADVERBS = frozenset(
     [
         "ever",
