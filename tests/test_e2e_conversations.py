@@ -195,3 +195,17 @@ async def test_clicks_are_rate_limited_like_reports(fake_discord, tmp_path):
         (pending,) = await service.community_answers("pending")
         stored = await service.get_answer(answer_id_of(answer))
         assert pending.members == 1 and pending.paragraph == stored.closest[0].paragraph
+
+
+async def test_this_answered_me_on_the_quote_of_an_answer_counts(fake_discord, settings):
+    fake = fake_discord
+    async with running_bot(fake, settings) as (_bot, service):
+        ix = await fake.slash("ask", {"question": QUESTION}, user=fake.member)
+        answer = await ix.wait_original()
+        labels = [c["label"] for c in FakeDiscord.components(answer) if c["type"] == 2]
+        assert labels == ["This answered me", "Report wrong answer"]
+        clicked = await fake.click(answer, label="This answered me", user=fake.member)
+        assert "passage 1 answered you" in (await clicked.wait_original())["content"]
+        stored = await service.get_answer(answer_id_of(answer))
+        (pending,) = await service.community_answers("pending", str(fake.guild.id))
+        assert pending.members == 1 and pending.quote == stored.quotes[0].text

@@ -72,7 +72,9 @@ def report_rows(database: Path) -> list[dict]:
 
 
 def button_answer_id(message: dict) -> str:
-    (button,) = [c for c in FakeDiscord.components(message) if c["type"] == 2]
+    buttons = [c for c in FakeDiscord.components(message) if c["type"] == 2]
+    *answered, button = buttons  # "This answered me" buttons come first
+    assert all(b["label"].startswith("This answered me") for b in answered)
     assert button["label"] == "Report wrong answer"
     assert button["custom_id"].startswith(CUSTOM_ID_PREFIX)
     return button["custom_id"].removeprefix(CUSTOM_ID_PREFIX)

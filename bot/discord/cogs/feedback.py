@@ -1,4 +1,5 @@
-""" "This answered me": one button per closest passage under a low-confidence answer. A click is
+""" "This answered me": one button per closest passage under a low-confidence answer, one on the
+quote of an answer. A click is
 stored as feedback on that answer (per server, like reports) for moderators' review queue, and
 counts as the member's vote for that passage (bot/community.py); clicks are rate-limited like
 reports."""
@@ -33,10 +34,10 @@ class AnsweredButton(
     """The answer id and passage number live in the custom_id: old buttons work after a
     restart."""
 
-    def __init__(self, answer_id: str, passage: int) -> None:
+    def __init__(self, answer_id: str, passage: int, *, numbered: bool = True) -> None:
         super().__init__(
             discord.ui.Button(
-                label=f"{LABEL} ({passage})",
+                label=f"{LABEL} ({passage})" if numbered else LABEL,
                 style=discord.ButtonStyle.success,
                 custom_id=f"{CUSTOM_ID_PREFIX}{answer_id}:{passage}",
             )
