@@ -115,6 +115,7 @@ __all__ = [
 ]
 
 MAX_NOTE_CHARS = 1000
+_MAX_ANSWER_ID_CHARS = 64  # answer ids are 10 characters; a longer one is no id
 EXPORT_FORMATS = ("csv", "jsonl")
 
 
@@ -355,9 +356,10 @@ class Service:
         """The question read in the context of answer `after`: rewritten when it depends on it
         ("and when was that?"), with what was searched for and the answer it follows up."""
         cleaned = self.check_question(question)
-        previous = await self.get_answer(after)
+        after = _decoded(after, "answer id").strip()
+        previous = await self.get_answer(after) if len(after) <= _MAX_ANSWER_ID_CHARS else None
         if previous is None:
-            raise ServiceError(_unknown_answer(after))
+            raise ServiceError(_unknown_answer(after[:_MAX_ANSWER_ID_CHARS]))
         library = await self.ensure_library()
         rewritten = await asyncio.to_thread(standalone, library, cleaned, previous)
         if rewritten is None or len(rewritten) > MAX_QUESTION_CHARS:

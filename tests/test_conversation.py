@@ -76,3 +76,10 @@ async def test_chat_reads_a_follow_up_with_the_previous_answer_until_new(service
     out.seek(0)
     await session.handle("what year was that")
     assert "Searched for" not in out.getvalue()
+
+
+def test_a_bad_after_id_is_one_clear_line(capsys):
+    for bad in ("\udcff", "x" * 5000):  # bytes that are not UTF-8; far too long to be an id
+        assert main(["ask", "--after", bad, "why?"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("citebot: error: ") and len(err) < 300 and "Traceback" not in err
