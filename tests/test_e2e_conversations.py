@@ -24,15 +24,16 @@ def settings(fake_discord: FakeDiscord, tmp_path: Path) -> Settings:
     return settings_for(fake_discord, tmp_path / "data")
 
 
-async def linked(service: Service, message_id: int | str) -> str:
-    """The answer a message or thread is linked to, once the bot has stored the link (it
-    does so right after Discord accepts the message, so a fast test can be ahead of it)."""
+async def linked(service: Service, message_id: int | str, to: str | None = None) -> str:
+    """The answer a message or thread is linked to (`to`, if given), once the bot has stored
+    the link (it does so right after Discord accepts the message, so a test can be ahead)."""
+    found = None
     for _ in range(100):
         found = await service.answer_of_message(message_id)
-        if found is not None:
+        if found is not None and to in (None, found):
             return found
         await asyncio.sleep(0.05)
-    raise AssertionError(f"message {message_id} never linked to an answer")
+    raise AssertionError(f"message {message_id} linked to {found}, not {to or 'an answer'}")
 
 
 def answer_id_of(message: dict) -> str:
@@ -116,6 +117,8 @@ async def test_a_thread_opened_for_an_answer_is_a_conversation(fake_discord, tmp
         ix = await fake.slash("ask", {"question": "and where?"}, user=fake.member, channel=thread)
         followup = (await ix.wait_followup()).json
         assert "Searched for: where *did Kim Kardashian" in embed_text(followup)
+        shown = await ix.wait_original()
+        await linked(service, thread.id, to=answer_id_of(shown))  # now the latest
         # A message outside the thread without a mention is not a question.
         await fake.send_message("when?", author=fake.member)
         await asyncio.sleep(0.3)
@@ -209,3 +212,24 @@ async def test_this_answered_me_on_the_quote_of_an_answer_counts(fake_discord, s
         stored = await service.get_answer(answer_id_of(answer))
         (pending,) = await service.community_answers("pending", str(fake.guild.id))
         assert pending.members == 1 and pending.quote == stored.quotes[0].text
+
+
+async def test_a_members_own_thread_does_not_become_a_question_thread(fake_discord, tmp_path):
+    fake = fake_discord
+    settings = settings_for(fake, tmp_path / "data", CITEBOT_ASK_THREADS=str(fake.guild.id))
+    async with running_bot(fake, settings) as (_bot, service):
+        started = await fake.send_message("let's talk about kim", author=fake.member)
+        thread = fake.guild.add_thread(fake.channel, int(started["id"]), "kim", fake.member.user.id)
+        await fake.dispatch("THREAD_CREATE", {**thread.payload(), "newly_created": True})
+        ix = await fake.slash("ask", {"question": QUESTION}, user=fake.member, channel=thread)
+        answer = await ix.wait_original()
+        await linked(service, answer["id"])
+        assert await service.answer_of_message(thread.id) is None
+        await fake.send_message("when?", author=fake.member, channel=thread)
+        await asyncio.sleep(0.3)
+        posted = [
+            r
+            for r in fake.requests
+            if r.method == "POST" and r.path.endswith(f"/channels/{thread.id}/messages")
+        ]
+        assert posted == []

@@ -30,20 +30,22 @@ async def previous_answer(bot: CiteBot, message_id: int | None, channel: object)
     reference's id, so a deleted or unresolved message still counts), else the latest answer
     in the thread it is asked in (a thread started on a message has that message's id)."""
     service = bot.service
-    if message_id is not None:
-        found = await service.answer_of_message(message_id)
-        if found is not None:
-            return found
-    if isinstance(channel, discord.Thread):
-        return await service.answer_of_message(channel.id)
-    return None
+    found = await service.answer_of_message(message_id) if message_id is not None else None
+    if found is None and isinstance(channel, discord.Thread):
+        found = await service.answer_of_message(channel.id)
+    if found is not None and await service.get_answer(found) is None:
+        return None  # no longer stored (an imported database): the question stands alone
+    return found
 
 
-async def link_sent(bot: CiteBot, sent: discord.Message, answer_id: str, asker: Asker) -> None:
-    """Remember the answer a sent message shows, and in a thread, the thread's latest one."""
-    await bot.service.link_message(sent.id, answer_id, asker)
-    if isinstance(sent.channel, discord.Thread):
-        await bot.service.link_message(sent.channel.id, answer_id, asker)
+async def link_sent(
+    bot: CiteBot, sent_id: int, channel: object, answer_id: str, asker: Asker
+) -> None:
+    """Remember the answer a sent message shows, and in a thread the bot opened, the thread's
+    latest one (a member's own thread stays theirs: there, replies are the conversation)."""
+    await bot.service.link_message(sent_id, answer_id, asker)
+    if isinstance(channel, discord.Thread) and bot.user and channel.owner_id == bot.user.id:
+        await bot.service.link_message(channel.id, answer_id, asker)
 
 
 def question_from_message(content: str, bot_id: int) -> str:
@@ -90,7 +92,7 @@ class AskCog(commands.Cog, name="Ask"):
             wait=True,
         )
         if not private:
-            await link_sent(self.bot, sent, answer.answer_id, asker)
+            await link_sent(self.bot, sent.id, interaction.channel, answer.answer_id, asker)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -143,7 +145,8 @@ class AskCog(commands.Cog, name="Ask"):
             )
             await message.reply(render.INTERNAL_ERROR, mention_author=False)
             return
-        await link_sent(self.bot, await self.send_answer(message, answer), answer.answer_id, asker)
+        sent = await self.send_answer(message, answer)
+        await link_sent(self.bot, sent.id, sent.channel, answer.answer_id, asker)
 
     async def send_answer(self, message: discord.Message, answer: ServedAnswer) -> discord.Message:
         """A reply to the question; in a server that asks for it, a new thread named after the
