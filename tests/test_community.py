@@ -165,3 +165,20 @@ async def test_chat_lists_and_dismisses_community_answers(library):
         await session.handle("/reports dismiss x")
         assert "usage: /reports dismiss COMMUNITY_ID" in out.getvalue()
         assert (await service.ask(QUESTION, Asker(display_name="x"))).community is None
+
+
+async def test_message_links_survive_a_restart_on_both_backends(settings, library):
+    """A Discord message's answer (what a reply follows up), and a thread relinked to its
+    latest answer, on SQLite and PostgreSQL alike."""
+    async with await Service.open(settings, library=library) as service:
+        first = await service.ask(QUESTION, member(1))
+        later = await service.ask(REWORDING, member(1))
+        await service.link_message(111, first.answer_id, member(1))
+        await service.link_message(222, first.answer_id, member(1))
+        await service.link_message(222, later.answer_id, member(1))  # the thread moves on
+        await service.clear_cache()  # linked answers are kept for follow-ups
+    async with await Service.open(settings, library=library) as service:
+        assert await service.answer_of_message(111) == first.answer_id
+        assert await service.answer_of_message("222") == later.answer_id
+        assert await service.answer_of_message(333) is None
+        assert await service.get_answer(first.answer_id) is not None
