@@ -3,6 +3,9 @@ conversations about topics the bundled articles do not cover."""
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from knowledge.text.follow_up import Context, rewrite
 
 GENDERS = {"Marie Curie": "f", "Pierre Curie": "m", "Ada Lovelace": "f", "Charles Babbage": "m"}
@@ -111,3 +114,10 @@ def test_a_pronoun_after_the_messages_own_name_is_its_own():
 def test_nobody_to_point_at_leaves_the_pronoun():
     c = context(question="when was the engine built")
     assert rewrite("how old was she", c) is None
+
+
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_any_message_after_any_question_is_read_without_error(message, question):
+    c = context(question=question, names=[w for w in question.split()[:2] if w.istitle()])
+    out = rewrite(message, c)
+    assert out is None or (isinstance(out, str) and out.strip())
