@@ -422,12 +422,18 @@ class Service:
         """Every stored row, to move this database to another backend (`citebot db export`)."""
         return await self._store.export_rows(write)
 
-    async def import_database(
-        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool = False
+    async def import_database(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Load an export into this (empty) database (`citebot db import`)."""
+        return await self._store.import_rows(rows)
+
+    async def restore_database(
+        self,
+        rows: Iterable[tuple[str, dict[str, Any]]],
+        keep: Callable[[list[tuple[str, dict[str, Any]]]], None],
     ) -> dict[str, int]:
-        """Load an export into this (empty) database (`citebot db import`); `replace` drops what
-        it holds first (`citebot db restore` on PostgreSQL)."""
-        return await self._store.import_rows(rows, replace=replace)
+        """Replace every row by an export's (`citebot db restore` on PostgreSQL), refused while
+        another process has the database open; `keep` saves the replaced rows first."""
+        return await self._store.replace_rows(rows, keep)
 
     # -- timeline ---------------------------------------------------------------------------
     async def timeline(

@@ -39,7 +39,13 @@ from bot.store.errors import (
     StoreError,
     busy_message,
 )
-from bot.store.maintenance import backup_database, check_database, check_store, restore_database
+from bot.store.maintenance import (
+    aside_name,
+    backup_database,
+    check_database,
+    check_store,
+    restore_database,
+)
 from bot.store.models import (
     BackupResult,
     CacheKey,
@@ -90,6 +96,7 @@ __all__ = [
     "Tx",
     "Write",
     "answer_ref",
+    "aside_name",
     "backup_database",
     "busy_message",
     "check_database",

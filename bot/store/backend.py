@@ -113,6 +113,11 @@ class Backend(Protocol):
         """How many tables that are not citebot's the database holds (refused when unversioned)."""
         ...
 
+    def sole_use(self) -> AbstractAsyncContextManager[None]:
+        """For the block, no other process has the database open (and none can open it:
+        they wait), or a StoreError at once: what a restore needs."""
+        ...
+
     async def after_import(self, tx: Tx) -> None:
         """Bring auto-numbering past imported ids."""
         ...

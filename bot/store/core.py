@@ -552,6 +552,9 @@ class Store:
     async def export_rows(self, write: Callable[[str, dict[str, Any]], None]) -> dict[str, int]:
         """Hand every row of every table to `write(table, row)`, parents first, from one
         consistent snapshot; returns the row count per table."""
+        return await self._export(write)
+
+    async def _export(self, write: Callable[[str, dict[str, Any]], None]) -> dict[str, int]:
         counts: dict[str, int] = {}
         async with self.backend.read() as tx:
             for table in TABLES:
@@ -562,12 +565,29 @@ class Store:
         return counts
 
     @_guarded
-    async def import_rows(
-        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool = False
+    async def import_rows(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Load exported rows into this database, all or nothing; only into a database with
+        no answers and no reports yet (an import never merges with real data)."""
+        return await self._import(rows, replace=False)
+
+    @_guarded
+    async def replace_rows(
+        self,
+        rows: Iterable[tuple[str, dict[str, Any]]],
+        keep: Callable[[list[tuple[str, dict[str, Any]]]], None],
     ) -> dict[str, int]:
-        """Load exported rows into this database, all or nothing. Only into a database with no
-        answers and no reports yet (an import never merges with real data), unless `replace`
-        (restoring a backup), which drops what it holds in the same transaction."""
+        """Restore a backup: with no other process holding the database (StoreError if one
+        does; those opening it meanwhile wait), hand every current row to `keep` (which saves
+        them, or raises to stop here), then replace them by `rows`, all or nothing."""
+        async with self.backend.sole_use():
+            current: list[tuple[str, dict[str, Any]]] = []
+            await self._export(lambda table, row: current.append((table, row)))
+            keep(current)
+            return await self._import(rows, replace=True)
+
+    async def _import(
+        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool
+    ) -> dict[str, int]:
         counts = dict.fromkeys(TABLES, 0)
         self._hits, self._misses = Counter(), 0  # counted against what is being replaced
         async with self.backend.transaction(Write(durable=True)) as tx:
@@ -582,19 +602,23 @@ class Store:
             for table in reversed(TABLES):
                 await tx.execute(f"DELETE FROM {table}")  # what a new database starts with
             for table, row in rows:
-                if table not in counts:
-                    raise StoreError(f"the export names an unknown table {table!r}")
-                columns = list(row)
-                if not all(_IDENTIFIER.fullmatch(column) for column in columns):
-                    raise StoreError(f"the export names a bad column in table {table}")
-                await tx.execute(
-                    f"INSERT INTO {table} ({', '.join(columns)}) "
-                    f"VALUES ({', '.join('?' * len(columns))})",
-                    [row[column] for column in columns],
-                )
+                await tx.execute(*_insert_statement(counts, table, row))
                 counts[table] += 1
             await self.backend.after_import(tx)
         return counts
+
+
+def _insert_statement(
+    counts: dict[str, int], table: str, row: dict[str, Any]
+) -> tuple[str, list[Any]]:
+    """The INSERT of one exported row, its table and columns checked against injection."""
+    if table not in counts:
+        raise StoreError(f"the export names an unknown table {table!r}")
+    columns = list(row)
+    if not all(_IDENTIFIER.fullmatch(column) for column in columns):
+        raise StoreError(f"the export names a bad column in table {table}")
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    return sql, [row[column] for column in columns]
 
 
 async def _insert_report(tx: Tx, who: tuple[Any, ...], where: tuple[Any, ...]) -> int:

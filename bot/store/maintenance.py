@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 from bot.store.backend import is_postgres_url
 from bot.store.models import BackupResult, CheckResult
+
+
+def aside_name(name: str, why: str) -> str:
+    """The name a file is kept under when citebot moves it aside: NAME.WHY-<UTC time>."""
+    return f"{name}.{why}-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
 async def check_store(target: str | Path) -> CheckResult:

@@ -10,7 +10,6 @@ user_version.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import functools
 import os
 import sqlite3
@@ -30,8 +29,10 @@ from bot.store.backend import (
     waiting_noted,
 )
 from bot.store.errors import RESTORE_HELP, StoreBusyError, StoreError, busy_message
+from bot.store.in_use import InUse, sole_use
+from bot.store.maintenance import aside_name
 from bot.store.models import BackupResult, CheckResult
-from bot.store.schema import COUNTED, SCHEMA_VERSION, spell
+from bot.store.schema import COUNTED, MIGRATIONS, SCHEMA_VERSION, spell
 
 TOKENS = {
     "{serial_key}": "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -114,6 +115,23 @@ def _ms(seconds: float) -> int:
     return int(seconds * 1000)
 
 
+async def _open_connection(path: Path, busy_timeout: float) -> aiosqlite.Connection:
+    try:
+        if not path.exists():
+            await asyncio.to_thread(_create, path)
+        if path.stat().st_size == 0:
+            raise StoreError(empty_database_message(path))
+        # Probe first: aiosqlite leaves its worker thread behind when connecting fails.
+        await asyncio.to_thread(_probe, path)
+        db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise _translate(exc, path, busy_timeout) from exc
+    except OSError as exc:
+        raise StoreError(f"cannot create the database {path} ({exc.strerror or exc})") from exc
+    db.row_factory = sqlite3.Row
+    return db
+
+
 class _Tx:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
@@ -136,8 +154,11 @@ class SqliteBackend:
 
     errors = (sqlite3.Error,)
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, busy_timeout: float) -> None:
+    def __init__(
+        self, db: aiosqlite.Connection, path: Path, busy_timeout: float, in_use: InUse
+    ) -> None:
         self._db = db
+        self._in_use = in_use
         self.path = path
         self.location = str(path)
         self.busy_timeout = busy_timeout
@@ -149,27 +170,19 @@ class SqliteBackend:
         _prepare_folder(path.parent)
         if path.exists() and not path.is_file():
             raise StoreError(f"{path} is not a file; move it aside or set CITEBOT_DATA elsewhere")
+        in_use = await InUse.take(path, busy_timeout)  # before the file: a restore may move it
         try:
-            if not path.exists():
-                await asyncio.to_thread(_create, path)
-            if path.stat().st_size == 0:
-                raise StoreError(empty_database_message(path))
-            # Probe first: aiosqlite leaves its worker thread behind when connecting fails.
-            await asyncio.to_thread(_probe, path)
-            db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise _translate(exc, path, busy_timeout) from exc
-        except OSError as exc:
-            raise StoreError(f"cannot create the database {path} ({exc.strerror or exc})") from exc
-        db.row_factory = sqlite3.Row
-        backend = cls(db, path, busy_timeout)
+            backend = cls(await _open_connection(path, busy_timeout), path, busy_timeout, in_use)
+        except BaseException:
+            in_use.close()
+            raise
         try:
             await backend._setup()
         except sqlite3.Error as exc:
-            await db.close()
+            await backend.close()
             raise _translate(exc, path, busy_timeout) from exc
         except BaseException:
-            await db.close()
+            await backend.close()
             raise
         return backend
 
@@ -177,7 +190,15 @@ class SqliteBackend:
         return _translate(exc, self.path, self.busy_timeout)
 
     async def close(self) -> None:
-        await self._db.close()
+        try:
+            await self._db.close()
+        finally:
+            self._in_use.close()
+
+    @asynccontextmanager
+    async def sole_use(self) -> AsyncIterator[None]:
+        with self._in_use.sole(self.location):
+            yield
 
     async def _setup(self) -> None:
         await self._db.execute(f"PRAGMA busy_timeout = {_ms(self.busy_timeout)}")
@@ -298,6 +319,8 @@ def check_database(path: Path) -> CheckResult:
             }
             if version == 0 and tables:
                 problems.append("an SQLite database, but not citebot's")
+            if 0 < version <= SCHEMA_VERSION:
+                problems += schema_problems(db, version)
             problems += [row[0] for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
             problems += [
                 f"{table} row {rowid} refers to a missing {parent}"
@@ -314,6 +337,60 @@ def check_database(path: Path) -> CheckResult:
         problems=problems,
         counts=counts,
     )
+
+
+Columns = tuple[tuple[str, str, int, int], ...]  # name, declared type, not null, primary key
+
+
+def _tables(db: sqlite3.Connection) -> dict[str, Columns]:
+    names = [
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {
+        name: tuple(
+            sorted(
+                (column, kind.upper(), notnull, pk)
+                for column, kind, notnull, pk in db.execute(
+                    'SELECT name, type, "notnull", pk FROM pragma_table_info(?)', (name,)
+                )
+            )
+        )
+        for name in names
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _schema_tables(version: int) -> dict[str, Columns]:
+    """The tables and columns MIGRATIONS[:version] make."""
+    with closing(sqlite3.connect(":memory:")) as db:
+        for step in MIGRATIONS[:version]:
+            for statement in step:
+                db.execute(dialect(statement))
+        return _tables(db)
+
+
+def schema_problems(db: sqlite3.Connection, version: int) -> list[str]:
+    """How the tables and columns of `db` differ from those of schema `version`."""
+    expected, found = _schema_tables(version), _tables(db)
+    problems = [
+        f"table {t} is missing (schema {version} has it)" for t in expected.keys() - found.keys()
+    ]
+    problems += [
+        f"table {t} is not in citebot's schema {version}" for t in found.keys() - expected.keys()
+    ]
+    for table in sorted(expected.keys() & found.keys()):
+        if expected[table] != found[table]:
+            want, have = ({c[0] for c in cols} for cols in (expected[table], found[table]))
+            differ = [f"missing {', '.join(sorted(want - have))}"] if want - have else []
+            differ += [f"unexpected {', '.join(sorted(have - want))}"] if have - want else []
+            problems.append(
+                f"table {table} does not have schema {version}'s columns "
+                f"({'; '.join(differ) or 'their types or constraints differ'})"
+            )
+    return sorted(problems)
 
 
 def backup_database(path: Path, target: Path) -> BackupResult:
@@ -342,39 +419,48 @@ def backup_database(path: Path, target: Path) -> BackupResult:
 
 
 def restore_database(backup: Path, path: Path) -> str | None:
-    """Replace the database at `path` by a backup made with `backup_database`.
+    """Replace the database at `path` by a backup made with `backup_database`, refused while
+    another process has it open (see bot/store/in_use.py).
 
-    A healthy database is overwritten in place with the backup API (other connections see the
-    restored content). A damaged or empty one is first renamed aside, never deleted; returns
-    where it went (None when nothing was moved).
+    The backup is checked first: integrity, and its tables and columns against the schema
+    version it states. It is copied beside the database, then the database it replaces (with
+    its -wal and -shm files) is moved aside, never deleted, and the copy takes its name.
+    Returns where the replaced database went (None when there was none).
     """
     _require_usable(backup)
     result = check_database(backup)
-    if not result.ok or result.schema_version is None or not result.counts:
-        raise StoreError(f"{backup} is not a usable citebot backup: {'; '.join(result.problems)}")
-    moved = None
-    if path.exists() and not check_database(path).ok:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        moved_path = path.with_name(f"{path.name}.damaged-{stamp}")
-        for suffix in ("", "-wal", "-shm"):  # a stale WAL must never be replayed on the backup
-            side = Path(f"{path}{suffix}")
-            if side.exists():
-                os.replace(side, Path(f"{moved_path}{suffix}"))
-        moved = str(moved_path)
-    try:
-        if not path.exists():
-            _prepare_folder(path.parent)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.restore")
-            try:
-                _copy_database(backup, tmp)
-                os.replace(tmp, path)
-            finally:
-                tmp.unlink(missing_ok=True)
-        else:
-            _copy_database(backup, path)
-    except sqlite3.Error as exc:
-        raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
+    if not result.ok or not result.schema_version:
+        why = "; ".join(result.problems[:3]) or "no schema version: not a citebot database"
+        raise StoreError(f"{backup} is not a usable citebot backup ({why}); nothing was changed")
+    _prepare_folder(path.parent)
+    with sole_use(path):
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.restore")
+        try:
+            _copy_database(backup, tmp)
+            moved = _move_aside(path)
+            os.replace(tmp, path)
+        except sqlite3.Error as exc:
+            raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
+        except OSError as exc:
+            raise StoreError(f"cannot restore {path} ({exc.strerror or exc})") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
     return moved
+
+
+def _move_aside(path: Path) -> str | None:
+    """Rename the database, with its -wal and -shm files (a WAL must never be replayed on
+    another database), to NAME.replaced-<UTC time>, or .damaged-<UTC time> if it is."""
+    if not path.exists():
+        return None
+    aside = path.with_name(
+        aside_name(path.name, "replaced" if check_database(path).ok else "damaged")
+    )
+    for suffix in ("", "-wal", "-shm"):
+        side = Path(f"{path}{suffix}")
+        if side.exists():
+            os.replace(side, Path(f"{aside}{suffix}"))
+    return str(aside)
 
 
 def _copy_database(source_path: Path, target_path: Path) -> None:
