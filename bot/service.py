@@ -521,7 +521,8 @@ class Service:
         stored = await self._store.answer(_decoded(answer_id, "answer id").strip())
         if stored is None:
             raise ServiceError(_unknown_answer(answer_id))
-        shown = _served(_stored_answer(stored), stored.answer_id, question or stored.question, True)
+        wording = _decoded(question, "question") if question else stored.question
+        shown = _served(_stored_answer(stored), stored.answer_id, wording, True)
         try:
             return await self._store.add_report(
                 answer_id=stored.answer_id,
@@ -698,7 +699,7 @@ class Service:
         if not 1 <= passage <= len(shown):
             raise ServiceError(f"answer {stored.answer_id} showed {len(shown)} passages")
         quote = shown[passage - 1]
-        name = " ".join(asker.display_name.split()) or "someone"
+        name = " ".join(_decoded(asker.display_name, "user name").split()) or "someone"
         try:
             return await self._store.add_feedback(
                 answer_id=stored.answer_id,
@@ -772,9 +773,12 @@ def _unknown_correction(correction_id: int) -> str:
 
 def _decoded(text: str, what: str) -> str:
     """Refuse text holding bytes that were not UTF-8 (Python carries them as lone surrogates,
-    which no database, terminal or Discord message can hold)."""
+    which no database, terminal or Discord message can hold) or a NUL character (which
+    PostgreSQL cannot store, and nobody means to type)."""
     if any("\ud800" <= c <= "\udfff" for c in text):
         raise ServiceError(f"the {what} is not valid UTF-8 text; check the terminal's encoding")
+    if "\0" in text:
+        raise ServiceError(f"the {what} holds a NUL character (\\0); remove it")
     return text
 
 

@@ -89,6 +89,7 @@ class Backend(Protocol):
 
     location: str  # shown to users: a file path, or a URL without its password
     busy_timeout: float
+    stores_nul: bool  # whether text may hold NUL characters (PostgreSQL's cannot)
 
     @property
     def errors(self) -> tuple[type[BaseException], ...]:

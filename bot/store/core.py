@@ -601,11 +601,30 @@ class Store:
                 )
             for table in reversed(TABLES):
                 await tx.execute(f"DELETE FROM {table}")  # what a new database starts with
+            nuls = 0
             for table, row in rows:
+                if not self.backend.stores_nul:
+                    row, removed = _without_nul(row)
+                    nuls += removed
                 await tx.execute(*_insert_statement(counts, table, row))
                 counts[table] += 1
             await self.backend.after_import(tx)
+        if nuls:
+            log.warning(
+                "removed %d NUL characters from the imported text: %s cannot store them",
+                nuls,
+                self.location,
+            )
         return counts
+
+
+def _without_nul(row: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The row with every NUL character removed from its text (the rule for importing into
+    a database that cannot store them), and how many were removed."""
+    removed = sum(v.count("\0") for v in row.values() if isinstance(v, str))
+    if not removed:
+        return row, 0
+    return {k: v.replace("\0", "") if isinstance(v, str) else v for k, v in row.items()}, removed
 
 
 def _insert_statement(

@@ -163,6 +163,7 @@ class PostgresBackend:
     (see IN_USE_KEY) for as long as the store is open."""
 
     errors = ERRORS
+    stores_nul = False
 
     def __init__(
         self, pool: asyncpg.Pool, holder: asyncpg.Connection, location: str, busy_timeout: float

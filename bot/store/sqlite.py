@@ -153,6 +153,7 @@ class SqliteBackend:
     """One aiosqlite connection; calls are serialised on it (one per process is enough)."""
 
     errors = (sqlite3.Error,)
+    stores_nul = True
 
     def __init__(
         self, db: aiosqlite.Connection, path: Path, busy_timeout: float, in_use: InUse
