@@ -85,6 +85,14 @@ class InUse:
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_SH)
 
+    def alone(self) -> bool:
+        """Whether no other process has the database open, at this moment."""
+        try:
+            with self.sole(""):
+                return True
+        except StoreError:
+            return False
+
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 import sqlite3
 import threading
@@ -28,11 +29,14 @@ from bot.store.backend import (
     Write,
     waiting_noted,
 )
+from bot.store.disk_full import check_snapshot, disk_full_message, no_room, snapshot_uri
 from bot.store.errors import RESTORE_HELP, StoreBusyError, StoreError, busy_message
 from bot.store.in_use import InUse, sole_use
 from bot.store.maintenance import aside_name
 from bot.store.models import BackupResult, CheckResult
 from bot.store.schema import COUNTED, MIGRATIONS, SCHEMA_VERSION, spell
+
+log = logging.getLogger(__name__)
 
 TOKENS = {
     "{serial_key}": "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -57,6 +61,8 @@ def _translate(exc: BaseException, path: Path, busy_timeout: float) -> StoreErro
     primary = code & 0xFF if isinstance(code, int) else None
     if primary in _BUSY or "database is locked" in lowered:
         return StoreBusyError(busy_message(str(path), busy_timeout, f"fuser {path}"))
+    if no_room(exc, path.parent):
+        return StoreError(disk_full_message(path))
     if primary in _CANNOT_WRITE or "readonly" in lowered or "unable to open" in lowered:
         return StoreError(
             f"cannot write the database {path} ({message}); make its folder writable, or set "
@@ -156,10 +162,17 @@ class SqliteBackend:
     stores_nul = True
 
     def __init__(
-        self, db: aiosqlite.Connection, path: Path, busy_timeout: float, in_use: InUse
+        self,
+        db: aiosqlite.Connection,
+        path: Path,
+        busy_timeout: float,
+        in_use: InUse,
+        *,
+        read_only: str | None = None,
     ) -> None:
         self._db = db
         self._in_use = in_use
+        self._read_only = read_only  # why every write is refused (a full disk), if it is
         self.path = path
         self.location = str(path)
         self.busy_timeout = busy_timeout
@@ -173,19 +186,43 @@ class SqliteBackend:
             raise StoreError(f"{path} is not a file; move it aside or set CITEBOT_DATA elsewhere")
         in_use = await InUse.take(path, busy_timeout)  # before the file: a restore may move it
         try:
-            backend = cls(await _open_connection(path, busy_timeout), path, busy_timeout, in_use)
+            return await cls._open(path, busy_timeout, in_use)
         except BaseException:
             in_use.close()
             raise
+
+    @classmethod
+    async def _open(cls, path: Path, busy_timeout: float, in_use: InUse) -> SqliteBackend:
+        db = await _open_connection(path, busy_timeout)
+        backend = cls(db, path, busy_timeout, in_use)
         try:
             await backend._setup()
         except sqlite3.Error as exc:
-            await backend.close()
+            await db.close()
+            if no_room(exc, path.parent):
+                return await cls._open_snapshot(path, busy_timeout, in_use)
             raise _translate(exc, path, busy_timeout) from exc
         except BaseException:
-            await backend.close()
+            await db.close()
             raise
         return backend
+
+    @classmethod
+    async def _open_snapshot(cls, path: Path, busy_timeout: float, in_use: InUse) -> SqliteBackend:
+        """On a full disk: the database as its main file holds it, read-only, when that is
+        all of it and no other process has it open (see bot/store/disk_full.py)."""
+        full = disk_full_message(path)
+        uri = snapshot_uri(path)
+        if uri is None or not in_use.alone():
+            raise StoreError(full)
+        try:
+            await asyncio.to_thread(check_snapshot, uri)
+            db = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _translate(exc, path, busy_timeout) from exc
+        db.row_factory = sqlite3.Row
+        log.info("the disk holding %s is full: reading it read-only, as it is", path)
+        return cls(db, path, busy_timeout, in_use, read_only=full)
 
     def translate(self, exc: BaseException) -> StoreError:
         return _translate(exc, self.path, self.busy_timeout)
@@ -252,6 +289,8 @@ class SqliteBackend:
         survives a power cut; cache writes skip the sync (WAL keeps them safe from crashes, and
         a lost cache entry is only recomputed).
         """
+        if self._read_only is not None:
+            raise StoreError(self._read_only)
         async with self._lock:
             if write.durable:
                 await self._db.execute("PRAGMA synchronous = FULL")
@@ -281,7 +320,8 @@ class SqliteBackend:
             try:
                 yield _Tx(self._db)
             finally:
-                await self._db.execute("COMMIT")
+                if self._db.in_transaction:  # SQLite ends it itself after some I/O errors
+                    await self._db.execute("COMMIT")
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
