@@ -20,7 +20,7 @@ from bot.cli.common import (
 )
 from bot.render_text import visible
 from bot.service import CATEGORIES, STATUSES, Category, with_all
-from knowledge.files import write_atomically
+from knowledge.files import write_atomically, write_output
 
 if TYPE_CHECKING:
     from bot.service import Feedback, Report, Service
@@ -250,7 +250,7 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
         return
     try:
-        write_atomically(output, text)
+        write_output(output, text)
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
 

@@ -34,14 +34,14 @@ def check_database(path: Path) -> CheckResult:
 
 
 def backup_database(path: Path, target: Path) -> BackupResult:
-    """Copy an SQLite database safely while it is in use (see bot.store.sqlite)."""
-    from bot.store.sqlite import backup_database as backup
+    """Copy an SQLite database safely while it is in use (see bot.store.sqlite_files)."""
+    from bot.store.sqlite_files import backup_database as backup
 
     return backup(Path(path), Path(target))
 
 
 def restore_database(backup: Path, path: Path) -> str | None:
-    """Replace an SQLite database by a backup (see bot.store.sqlite)."""
-    from bot.store.sqlite import restore_database as restore
+    """Replace an SQLite database by a backup (see bot.store.sqlite_files)."""
+    from bot.store.sqlite_files import restore_database as restore
 
     return restore(Path(backup), Path(path))

@@ -22,7 +22,6 @@ from pathlib import Path
 import aiosqlite
 
 from bot.store.backend import (
-    BUSY_TIMEOUT_S,
     PLAIN_WRITE,
     QUICK_TIMEOUT_S,
     Params,
@@ -31,9 +30,8 @@ from bot.store.backend import (
 )
 from bot.store.disk_full import check_snapshot, disk_full_message, no_room, snapshot_uri
 from bot.store.errors import RESTORE_HELP, StoreBusyError, StoreError, busy_message
-from bot.store.in_use import InUse, sole_use
-from bot.store.maintenance import aside_name
-from bot.store.models import BackupResult, CheckResult
+from bot.store.in_use import InUse
+from bot.store.models import CheckResult
 from bot.store.schema import COUNTED, MIGRATIONS, SCHEMA_VERSION, spell
 
 log = logging.getLogger(__name__)
@@ -432,98 +430,6 @@ def schema_problems(db: sqlite3.Connection, version: int) -> list[str]:
                 f"({'; '.join(differ) or 'their types or constraints differ'})"
             )
     return sorted(problems)
-
-
-def backup_database(path: Path, target: Path) -> BackupResult:
-    """Copy the database with SQLite's online backup API: consistent while other processes
-    read and write it. The copy is checked, then moved into place (a reader of `target` sees
-    the old backup or the whole new one)."""
-    _require_usable(path)
-    if target.exists() and target.resolve() == path.resolve():
-        raise StoreError(f"{target} is the database itself; back up to another file")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with closing(_connect_read_only(path)) as source, closing(sqlite3.connect(tmp)) as copy:
-            source.backup(copy)
-            _check_copy(copy, tmp)
-            counts = _counts(copy)
-        os.replace(tmp, target)
-    except sqlite3.Error as exc:
-        raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
-    except OSError as exc:
-        raise StoreError(f"cannot write the backup {target} ({exc.strerror or exc})") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    return BackupResult(
-        source=str(path), target=str(target), bytes=target.stat().st_size, counts=counts
-    )
-
-
-def restore_database(backup: Path, path: Path) -> str | None:
-    """Replace the database at `path` by a backup made with `backup_database`, refused while
-    another process has it open (see bot/store/in_use.py).
-
-    The backup is checked first: integrity, and its tables and columns against the schema
-    version it states. It is copied beside the database, then the database it replaces (with
-    its -wal and -shm files) is moved aside, never deleted, and the copy takes its name.
-    Returns where the replaced database went (None when there was none).
-    """
-    _require_usable(backup)
-    result = check_database(backup)
-    if not result.ok or not result.schema_version:
-        why = "; ".join(result.problems[:3]) or "no schema version: not a citebot database"
-        raise StoreError(f"{backup} is not a usable citebot backup ({why}); nothing was changed")
-    _prepare_folder(path.parent)
-    with sole_use(path):
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.restore")
-        try:
-            _copy_database(backup, tmp)
-            moved = _move_aside(path)
-            os.replace(tmp, path)
-        except sqlite3.Error as exc:
-            raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
-        except OSError as exc:
-            raise StoreError(f"cannot restore {path} ({exc.strerror or exc})") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
-    return moved
-
-
-def _move_aside(path: Path) -> str | None:
-    """Rename the database, with its -wal and -shm files (a WAL must never be replayed on
-    another database), to NAME.replaced-<UTC time>, or .damaged-<UTC time> if it is."""
-    if not path.exists():
-        return None
-    aside = path.with_name(
-        aside_name(path.name, "replaced" if check_database(path).ok else "damaged")
-    )
-    for suffix in ("", "-wal", "-shm"):
-        side = Path(f"{path}{suffix}")
-        if side.exists():
-            os.replace(side, Path(f"{aside}{suffix}"))
-    return str(aside)
-
-
-def _copy_database(source_path: Path, target_path: Path) -> None:
-    with (
-        closing(_connect_read_only(source_path)) as source,
-        closing(sqlite3.connect(target_path, timeout=BUSY_TIMEOUT_S)) as target,
-    ):
-        source.backup(target)
-        _check_copy(target, target_path)
-
-
-def _require_usable(path: Path) -> None:
-    if not path.is_file():
-        raise StoreError(f"no database at {path}")
-    if path.stat().st_size == 0:
-        raise StoreError(empty_database_message(path))
-
-
-def _check_copy(db: sqlite3.Connection, path: Path) -> None:
-    problems = [row[0] for row in db.execute("PRAGMA quick_check") if row[0] != "ok"]
-    if problems:
-        raise StoreError(f"the copy {path} does not check out: {'; '.join(problems[:3])}")
 
 
 def _counts(db: sqlite3.Connection) -> dict[str, int]:
