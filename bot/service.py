@@ -68,7 +68,7 @@ from knowledge.answering.corrections import (
     resolve_ref,
 )
 from knowledge.corpus import default_corpus_dir
-from knowledge.errors import UserError
+from knowledge.errors import UserError, echoed
 from knowledge.models import Answer, Quote, Source
 from knowledge.search.library import Library, open_library, saved_build_key
 
@@ -512,7 +512,7 @@ class Service:
         saw, when it differs from the stored one (cache hits echo each asker's wording)."""
         if category not in CATEGORIES:
             raise ServiceError(
-                f"unknown category {category!r}; choose one of {', '.join(CATEGORIES)}"
+                f"unknown category {echoed(category)}; choose one of {', '.join(CATEGORIES)}"
             )
         reason = _limited(reason, MAX_REASON_CHARS, "reason")
         name = " ".join(_decoded(reporter.display_name, "reporter name").split())
@@ -568,7 +568,12 @@ class Service:
         if not 1 <= report_id <= MAX_ROW_ID:
             raise ServiceError(_unknown_report(report_id))
         correction = None
-        if answer is not None and answer.strip():
+        if answer is not None:
+            if not answer.strip():  # an unset shell variable, say: never a silent "no passage"
+                raise ServiceError(
+                    "the passage that answers is empty; name one as SOURCE_ID:PARAGRAPH"
+                    "[:SENTENCE] (citebot sources lists the ids), or leave it out"
+                )
             if status != "resolved":
                 raise ServiceError("a passage that answers can only be named when resolving")
             ref, quote = await self.check_passage(answer)
@@ -599,7 +604,7 @@ class Service:
     ) -> str:
         """Reports as CSV (spreadsheet-safe) or JSON Lines (exact)."""
         if fmt not in EXPORT_FORMATS:
-            raise ServiceError(f"unknown export format {fmt!r}; use csv or jsonl")
+            raise ServiceError(f"unknown export format {echoed(fmt)}; use csv or jsonl")
         reports = await self.reports(status, guild_id)
         if fmt == "jsonl":
             return "".join(report.model_dump_json() + "\n" for report in reports)
@@ -639,7 +644,8 @@ class Service:
         None every guild."""
         if status is not None and status != ALL and status not in CORRECTION_STATUSES:
             raise ServiceError(
-                f"unknown status {status!r}; use one of {', '.join(CORRECTION_STATUSES)} or all"
+                f"unknown status {echoed(status)}; use one of "
+                f"{', '.join(CORRECTION_STATUSES)} or all"
             )
         await self.ensure_library()  # retires corrections whose passage is gone
         return await self._store.corrections(None if status == "all" else status, guild_id)
@@ -749,7 +755,7 @@ def _stored_answer(stored: StoredAnswer) -> Answer:
 
 def _unknown_answer(answer_id: str) -> str:
     return (
-        f"no answer with id {answer_id.strip()!r}; copy the id shown under the answer "
+        f"no answer with id {echoed(answer_id)}; copy the id shown under the answer "
         "(citebot ask --json prints it as answer_id)"
     )
 
@@ -799,7 +805,9 @@ def _status_filter(status: str | None) -> str | None:
     if status is None or status == "all":
         return None
     if status not in STATUSES:
-        raise ServiceError(f"unknown status {status!r}; use one of {', '.join(STATUSES)} or all")
+        raise ServiceError(
+            f"unknown status {echoed(status)}; use one of {', '.join(STATUSES)} or all"
+        )
     return status
 
 

@@ -302,6 +302,10 @@ def run_db_check(args: argparse.Namespace) -> int:
     if args.json:
         print(result.model_dump_json())
         return 0 if result.ok else EXIT_FAILURE
+    if not result.reachable:  # a setting or the server, not the data: no restore to advise
+        print(visible(f"citebot: error: cannot check the database: {result.problems[0]}"),
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAILURE
     if result.ok and not result.exists:
         print(f"{result.path}: no database yet (it is created by the first ask or report)")
     elif result.ok:

@@ -76,15 +76,16 @@ def _rowcount(status: str) -> int:
 
 def _translate(exc: BaseException, location: str, busy_timeout: float) -> StoreError:
     message = str(exc) or type(exc).__name__
-    busy = (
-        asyncpg.LockNotAvailableError,
-        asyncpg.DeadlockDetectedError,
-        asyncpg.QueryCanceledError,
-        TimeoutError,
-    )
+    busy = (asyncpg.LockNotAvailableError, asyncpg.DeadlockDetectedError, TimeoutError)
     if isinstance(exc, busy):
         return StoreBusyError(
             busy_message(location, busy_timeout, "SELECT * FROM pg_locks WHERE NOT granted")
+        )
+    if isinstance(exc, asyncpg.QueryCanceledError):  # a statement_timeout, or an operator
+        return StoreError(
+            f"PostgreSQL cancelled a statement of citebot on {location} ({message}), and nothing "
+            "was changed: a statement_timeout (in the URL's options, or set on the server or "
+            "user) too short for citebot, or an operator's pg_cancel_backend; raise or remove it"
         )
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
         return StoreError(
@@ -190,7 +191,7 @@ class PostgresBackend:
                 holder.terminate()
             if isinstance(exc, ERRORS):
                 raise _translate(exc, location, busy_timeout) from None
-            if isinstance(exc, ValueError):  # a malformed URL
+            if isinstance(exc, ValueError | OverflowError):  # a malformed URL
                 raise StoreError(
                     f"CITEBOT_DATABASE_URL is not a usable PostgreSQL URL: {exc}"
                 ) from None
@@ -293,9 +294,14 @@ async def check_postgres(url: str, *, timeout: float = 15.0) -> CheckResult:
         conn = await asyncpg.connect(url, **_connect_options(timeout))
     except ERRORS as exc:
         problem = str(_translate(exc, location, timeout))
-        return CheckResult(path=location, exists=False, ok=False, problems=[problem])
-    except ValueError as exc:
-        return CheckResult(path=location, exists=False, ok=False, problems=[str(exc)])
+        return CheckResult(
+            path=location, exists=False, ok=False, reachable=False, problems=[problem]
+        )
+    except (ValueError, OverflowError) as exc:
+        problem = f"CITEBOT_DATABASE_URL is not a usable PostgreSQL URL: {exc}"
+        return CheckResult(
+            path=location, exists=False, ok=False, reachable=False, problems=[problem]
+        )
     problems: list[str] = []
     counts: dict[str, int] = {}
     try:
