@@ -49,6 +49,19 @@ def create_beside(path: Path, suffix: str = ".tmp") -> tuple[int, Path]:
     raise FileExistsError(f"no free temporary name beside {path}")
 
 
+def folder_beside(path: Path, suffix: str = ".tmp") -> Path:
+    """A new, empty, hidden folder beside `path`, mode 0o777 less the umask (tempfile.mkdtemp
+    would make it 0o700 whatever the umask says)."""
+    for _ in range(100):
+        folder = path.with_name(f".{path.name}.{secrets.token_hex(4)}{suffix}")
+        try:
+            folder.mkdir(0o777)
+        except FileExistsError:
+            continue
+        return folder
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def destination(path: Path) -> tuple[Literal["file", "stream"], Path]:
     """Where writing to a user-named `path` goes, and how: ("stream", path) for a pipe, a
     character device or an open stream's name (written into as it is), ("file", real path) for
