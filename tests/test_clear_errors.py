@@ -90,3 +90,19 @@ def test_db_check_that_cannot_log_in_says_so_and_advises_no_restore(
         done, "cannot check the database", "PostgreSQL refused the login", code=1
     )  # 1: db check's "not healthy", as for a damaged one
     assert "restore" not in error and "wrong" not in error
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("reports", "resolve", "x" * 100_000, "--note", "n"),
+        ("reports", "--status", "x" * 100_000),
+        ("corrections", "withdraw", "x" * 100_000),
+    ],
+    ids=["report id", "status", "correction id"],
+)
+def test_a_value_the_parser_refuses_is_cut_in_its_message(tmp_path: Path, args) -> None:
+    done = run_cli(tmp_path / "D", *args)
+    assert done.returncode == 2
+    error = done.stderr.splitlines()[-1]
+    assert len(error) < LINE and "'" + "x" * 40 + "\u2026'" in error
