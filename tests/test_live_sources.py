@@ -181,11 +181,15 @@ async def test_asks_during_changes_never_quote_a_removed_source(service: Service
             answer = await service.ask(f"{TOWER} ({n})")
             seen.append((asked_after_removal, _quoted(answer)))
 
+    async def until(condition) -> None:  # however slow the machine: wait for the asks
+        while not condition():
+            await asyncio.sleep(0.02)
+
     askers = [asyncio.ensure_future(asking()) for _ in range(3)]
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(until(lambda: any("tower" in q for _, q in seen)), 120)
     await service.remove_source("tower")
     removed_at.append(1)
-    await asyncio.sleep(0.5)
+    await asyncio.wait_for(until(lambda: sum(r for r, _ in seen) >= 6), 120)
     stop.set()
     await asyncio.gather(*askers)
     after = [quoted for removed, quoted in seen if removed]
