@@ -3,8 +3,8 @@
 A sample session is a ```console block: each `$ citebot ...` line is run, in order, against the
 bundled corpus with one fresh data folder, and the lines under it (up to the next `$`) must be
 what it prints. Placeholders in angle brackets stand for what changes from run to run
-(`<answer id>`, `<time>`, `<login>`); the first occurrence of one is captured and a later
-occurrence, in output or in a command, means the same value.
+(`<answer id>`, `<time>`, `<login>`). The first `<answer id>` shown is captured and a later one,
+in output or in a command, means the same answer; every `<time>` and `<login>` stands alone.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ PLACEHOLDERS = {
     "time": r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC",
     "login": r"\S+",
 }
+SAME_EVERYWHERE = {"answer id"}
 PLACEHOLDER = re.compile(r"<(" + "|".join(PLACEHOLDERS) + r")>")
 CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
 LINK = re.compile(r"\]\(([^)\s]+)\)|<img [^>]*src=\"([^\"]+)\"")
@@ -57,7 +58,9 @@ def output_pattern(expected: list[str], bound: dict[str, str]) -> re.Pattern[str
         parts.append(re.escape(text[position : match.start()]))
         name = match.group(1)
         group = name.replace(" ", "_")
-        if name in bound:
+        if name not in SAME_EVERYWHERE:
+            parts.append(f"(?:{PLACEHOLDERS[name]})")
+        elif name in bound:
             parts.append(re.escape(bound[name]))
         elif name in captured:
             parts.append(f"(?P={group})")
