@@ -275,6 +275,19 @@ def _parse_plain(source_id: str, text: str, notes: list[str]) -> Source:
     )
 
 
+def _front_matter(text: str) -> object:
+    """The YAML between the '---' lines; PyYAML's multi-line message (with a caret) becomes one
+    line naming the file's line (`text` starts on the opening '---' line)."""
+    try:
+        return yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        hint = " (put a value with ': ' in quotes)" if "mapping values" in problem else ""
+        raise ValueError(f"front matter{where}: {problem}{hint}") from None
+
+
 def _parse_markdown(source_id: str, text: str, notes: list[str]) -> Source:
     meta: dict = {}
     body = text
@@ -282,7 +295,7 @@ def _parse_markdown(source_id: str, text: str, notes: list[str]) -> Source:
         parts = re.split(r"^---\s*$", text, maxsplit=2, flags=re.MULTILINE)
         if len(parts) < 3:
             raise ValueError("front matter starts with '---' but has no closing '---' line")
-        meta = yaml.safe_load(parts[1]) or {}
+        meta = _front_matter(parts[1])
         if not isinstance(meta, dict):
             raise ValueError("front matter must be 'key: value' lines")
         body = parts[2]
