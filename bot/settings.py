@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DISCORD_API_BASE_URL = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+MAX_SHARDS = 100_000  # Discord asks for one shard per 1,000 servers at most; no bot needs more
 
 
 def default_data_dir() -> Path:
@@ -55,13 +56,21 @@ class Settings(BaseSettings):
     )
     cooldown_questions: int = Field(1, ge=1, alias="CITEBOT_COOLDOWN_QUESTIONS")
     cooldown_seconds: float = Field(
-        5.0, ge=0, alias="CITEBOT_COOLDOWN_SECONDS", description="0 turns the cooldown off"
+        5.0,
+        ge=0,
+        allow_inf_nan=False,
+        alias="CITEBOT_COOLDOWN_SECONDS",
+        description="0 turns the cooldown off",
     )
     # Sharding (issue 14): the total shard count, and the ids this process runs (all if empty).
-    shard_count: int | None = Field(None, ge=1, alias="CITEBOT_SHARD_COUNT")
+    shard_count: int | None = Field(None, ge=1, le=MAX_SHARDS, alias="CITEBOT_SHARD_COUNT")
     shard_ids: Snowflakes = Field(default_factory=list, alias="CITEBOT_SHARD_IDS")
     latency_log_seconds: float = Field(
-        300.0, ge=0, alias="CITEBOT_LATENCY_LOG_SECONDS", description="0 turns the log off"
+        300.0,
+        ge=0,
+        allow_inf_nan=False,
+        alias="CITEBOT_LATENCY_LOG_SECONDS",
+        description="0 turns the log off",
     )
     health_file: Path | None = Field(
         None, alias="CITEBOT_HEALTH_FILE", description="where the bot notes its shards' state"
@@ -70,6 +79,7 @@ class Settings(BaseSettings):
     report_cooldown_seconds: float = Field(
         60.0,
         ge=0,
+        allow_inf_nan=False,
         alias="CITEBOT_REPORT_COOLDOWN_SECONDS",
         description="reports per member per window (button, menu and /report); 0 turns it off",
     )
@@ -101,7 +111,10 @@ class Settings(BaseSettings):
         outside = [i for i in value if i >= count]
         if outside:
             raise ValueError(f"shard {outside[0]} does not exist: ids go from 0 to {count - 1}")
-        return sorted(set(value))
+        twice = sorted({i for i in value if value.count(i) > 1})
+        if twice:
+            raise ValueError(f"shard {twice[0]} is listed twice")
+        return sorted(value)
 
     @field_validator("discord_token", mode="before")
     @classmethod

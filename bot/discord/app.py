@@ -18,7 +18,7 @@ from bot import render
 from bot.discord import lifecycle
 from bot.discord.cogs import add_cogs
 from bot.discord.cogs.common import Cooldowns, reply_ephemeral
-from bot.health import ShardHealth, write_health
+from bot.health import ShardHealth, health_interval, write_health
 from bot.settings import Settings
 from knowledge.errors import UserError
 
@@ -50,6 +50,7 @@ def apply_api_urls(settings: Settings) -> None:
 
 
 MAX_TOKEN_CHARS = 200  # Discord bot tokens are about 70 characters
+MIN_TOKEN_CHARS = 50
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9._-]+")  # base64url parts joined by dots
 
 
@@ -73,13 +74,17 @@ def token_problem(token: str) -> str | None:
         return "starts with 'Bot ' (citebot adds that prefix itself)"
     if len(token) > MAX_TOKEN_CHARS:
         return f"is {len(token):,} characters long, far longer than a Discord token (about 70)"
-    if _TOKEN_CHARS.fullmatch(token):
-        return None
-    if any(c.isspace() for c in token):
-        return "contains spaces or line breaks (pasted with other text?)"
-    if any(c in "\"'`" for c in token):
-        return "contains quotes (remove them)"
-    return "contains characters a Discord token never has (only letters, digits, '.', '_', '-')"
+    if not _TOKEN_CHARS.fullmatch(token):
+        if any(c.isspace() for c in token):
+            return "contains spaces or line breaks (pasted with other text?)"
+        if any(c in "\"'`" for c in token):
+            return "contains quotes (remove them)"
+        return "contains characters a Discord token never has (only letters, digits, '.', '_', '-')"
+    if len(token) < MIN_TOKEN_CHARS:
+        return f"is {len(token)} characters long, far shorter than a Discord token (about 70)"
+    if len(token.split(".")) != 3 or not all(token.split(".")):
+        return "is not three parts joined by dots, as a Discord token is (copied in part?)"
+    return None
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -127,7 +132,7 @@ class CiteBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await add_cogs(self)
-        if self.settings.latency_log_seconds:
+        if self.settings.latency_log_seconds or self.settings.health_file is not None:
             self._latency_log = asyncio.create_task(self._log_latency_every(), name="latency-log")
 
     async def close(self) -> None:
@@ -200,12 +205,15 @@ class CiteBot(commands.Bot):
         return [(self.shard_id or 0, self.latency)]
 
     async def _log_latency_every(self) -> None:
+        """Log each shard's latency (unless the log is off) and rewrite the health file, which
+        goes stale without it even when the log is off."""
         await self.wait_until_ready()
         while not self.is_closed():
             for shard_id, latency in self.shard_latencies():
-                log.info("shard %d latency %s", shard_id, _ms(latency))
+                if self.settings.latency_log_seconds:
+                    log.info("shard %d latency %s", shard_id, _ms(latency))
             self._write_health()
-            await asyncio.sleep(self.settings.latency_log_seconds)
+            await asyncio.sleep(health_interval(self.settings.latency_log_seconds))
 
     async def on_command_error(
         self, context: commands.Context, exception: commands.CommandError
