@@ -9,7 +9,6 @@ No port to open, and `citebot health` starts without discord.py.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import stat
 from pathlib import Path
