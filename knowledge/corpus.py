@@ -295,10 +295,10 @@ def _parse_markdown(source_id: str, text: str, notes: list[str]) -> Source:
         parts = re.split(r"^---\s*$", text, maxsplit=2, flags=re.MULTILINE)
         if len(parts) < 3:
             raise ValueError("front matter starts with '---' but has no closing '---' line")
-        meta = _front_matter(parts[1])
-        if not isinstance(meta, dict):
+        found = _front_matter(parts[1])
+        if not isinstance(found, dict):
             raise ValueError("front matter must be 'key: value' lines")
-        body = parts[2]
+        meta, body = found, parts[2]
     blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", body)]
     lines: list[str] = []
     for block in blocks:
