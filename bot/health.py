@@ -15,6 +15,8 @@ from pathlib import Path
 
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
+from knowledge.files import process_alive
+
 HEALTH_SECONDS = 60.0  # how often the file is rewritten when the latency log is off
 MAX_CLOCK_SKEW_S = 5.0  # a note this far in the future was not written by this machine's clock
 MAX_NOTE_BYTES = 1 << 20  # far more than any shard count needs; a bound for /dev/zero
@@ -69,16 +71,6 @@ def read_note(path: Path) -> bytes:
         return file.read(MAX_NOTE_BYTES + 1)
 
 
-def _process_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return pid > 0  # exists but belongs to someone else; a bad pid is reported as dead
-    return True
-
-
 def check_health(path: Path, max_age_s: float) -> tuple[bool, str]:
     """(healthy, one line saying why)."""
     try:
@@ -105,7 +97,7 @@ def _judge(path: Path, health: Health, max_age_s: float) -> tuple[bool, str]:
         return False, f"{path} says it was written {-age:.0f} s in the future: not trusted"
     if age > max_age_s:
         return False, f"{path} was last written {age:.0f} s ago: the bot is stuck or stopped"
-    if not _process_running(health.pid):
+    if not process_alive(health.pid):
         return False, f"process {health.pid} that wrote {path} is not running"
     down = sorted(shard for shard, state in health.shards.items() if not state.connected)
     if not health.shards or down:

@@ -26,3 +26,16 @@ def write_atomically(path: Path, data: str | bytes, *, encoding: str = "utf-8") 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (OverflowError, ValueError):
+        return False
+    return pid > 0
