@@ -13,12 +13,14 @@ import hashlib
 import io
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from bot import metrics
 from bot.render_text import render_answer
 from bot.settings import Settings
 from bot.store import (
@@ -115,6 +117,7 @@ class Asker(BaseModel):
     display_name: str
     guild_id: str | None = None
     channel_id: str | None = None
+    face: metrics.Face = "cli"  # counted in the metrics, never stored
 
 
 class ServedAnswer(Answer):
@@ -122,6 +125,15 @@ class ServedAnswer(Answer):
 
     answer_id: str
     cached: bool
+
+    @property
+    def outcome(self) -> metrics.Outcome:
+        """What the asker got, as the metrics and logs count it."""
+        if self.corrected is not None:
+            return "corrected"
+        if self.cached:
+            return "cached"
+        return "answered" if self.answered else "abstained"
 
 
 class SourceSummary(BaseModel):
@@ -286,9 +298,12 @@ class Service:
         holds (their warnings are kept in `warnings` for the faces to show)."""
         async with self._library_lock:
             if self._library is None:
+                began = time.perf_counter()
                 self._library = await asyncio.to_thread(
                     _load_library, self.settings.corpus_dir, self.settings.data_dir, self.strict
                 )
+                how = "built" if self._library.rebuilt else "loaded"
+                metrics.LIBRARY_SECONDS.labels(how=how).set(time.perf_counter() - began)
             if not self._corrections_checked and self._database is not None:
                 self.warnings = await self._retire_missing(self._library)
                 self._corrections_checked = True
@@ -305,6 +320,15 @@ class Service:
             raise ServiceError(str(exc)) from exc
 
     async def ask(self, question: str, asker: Asker | None = None) -> ServedAnswer:
+        """Answer from the cache when possible, else compute in a worker thread and cache it
+        (counted in the metrics by outcome and face; see `_ask`)."""
+        began = time.perf_counter()
+        served = await self._ask(question, asker)
+        face = asker.face if asker else "cli"
+        metrics.record_ask(served.outcome, face, time.perf_counter() - began)
+        return served
+
+    async def _ask(self, question: str, asker: Asker | None) -> ServedAnswer:
         """Answer from the cache when possible, else compute in a worker thread and cache it.
 
         Identical questions asked at the same time share one computation. In a guild (or, for
@@ -517,7 +541,7 @@ class Service:
             raise ServiceError(_unknown_answer(answer_id))
         shown = _served(_stored_answer(stored), stored.answer_id, question or stored.question, True)
         try:
-            return await self._store.add_report(
+            report = await self._store.add_report(
                 answer_id=stored.answer_id,
                 question=shown.question,
                 answer_text=render_answer(shown).strip("\n"),
@@ -530,6 +554,8 @@ class Service:
             )
         except RecordNotFound as exc:  # the cache was cleared in between
             raise ServiceError(_unknown_answer(answer_id)) from exc
+        metrics.REPORTS.labels(category=category).inc()
+        return report
 
     async def reports(
         self, status: str | None = "open", guild_id: str | None = None
@@ -694,7 +720,7 @@ class Service:
         quote = shown[passage - 1]
         name = " ".join(asker.display_name.split()) or "someone"
         try:
-            return await self._store.add_feedback(
+            feedback, new = await self._store.add_feedback(
                 answer_id=stored.answer_id,
                 question=stored.question,
                 source_id=quote.source_id,
@@ -707,6 +733,9 @@ class Service:
             )
         except RecordNotFound as exc:
             raise ServiceError(_unknown_answer(answer_id)) from exc
+        if new:
+            metrics.CLICKS.inc()
+        return feedback, new
 
     async def feedback(self, guild_id: str | None = None) -> list[Feedback]:
         """ "This answered me" clicks oldest first; `guild_id` None lists every guild."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -82,6 +82,20 @@ class Settings(BaseSettings):
         allow_inf_nan=False,
         alias="CITEBOT_REPORT_COOLDOWN_SECONDS",
         description="reports per member per window (button, menu and /report); 0 turns it off",
+    )
+    # Operating (issue 21): Prometheus metrics and the log format.
+    metrics_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        alias="CITEBOT_METRICS_PORT",
+        description="serve Prometheus metrics at http://HOST:PORT/metrics (0: any free port)",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1", alias="CITEBOT_METRICS_HOST", description="address the metrics listen on"
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", alias="CITEBOT_LOG_FORMAT", description="json: one JSON object per line"
     )
     discord_api_base_url: str = Field(DISCORD_API_BASE_URL, alias="DISCORD_API_BASE_URL")
     discord_gateway_url: str = Field(DISCORD_GATEWAY_URL, alias="DISCORD_GATEWAY_URL")

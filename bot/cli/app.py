@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bot import redact
+from bot import logs
 from bot.cli import ask, chat, corrections, discord_bot, store, timeline
 from bot.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, safe
 from knowledge.errors import UserError
@@ -41,14 +41,9 @@ Handler = Callable[[argparse.Namespace], int]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(verbose=args.verbose)
     # A build longer than a couple of seconds reports its progress (knowledge/search/progress.py).
     logging.getLogger("knowledge.build").setLevel(logging.INFO)
-    redact.install()
     handler: Handler = args.handler
     try:
         return handler(args)

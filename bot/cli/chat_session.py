@@ -74,7 +74,7 @@ def options(text: str, allowed: tuple[str, ...]) -> tuple[dict[str, str], list[s
 class ChatSession:
     def __init__(self, service: Service, out: TextIO, user: str) -> None:
         self.service, self.out = service, out
-        self.asker = Asker(display_name=user)
+        self.asker = Asker(display_name=user, face="chat")
 
     def say(self, text: str) -> None:
         print(visible(text), file=self.out, flush=True)

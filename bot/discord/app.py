@@ -7,6 +7,7 @@ import contextlib
 import logging
 import math
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -14,7 +15,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import metrics, render
 from bot.discord import lifecycle
 from bot.discord.cogs import add_cogs
 from bot.discord.cogs.common import Cooldowns, reply_ephemeral
@@ -114,6 +115,7 @@ class CiteBot(commands.Bot):
         self._connected: dict[int, bool] = {}  # per shard, for the health file
         self.tree.interaction_check = self._accepting  # type: ignore[method-assign]
         self.stopping: asyncio.Event | None = None  # set by run_bot on SIGTERM or SIGINT
+        self.metrics_url: str | None = None  # where run_bot serves the metrics, if it does
 
     async def _accepting(self, interaction: discord.Interaction) -> bool:
         """While stopping, a new command gets a short private "restarting" reply instead."""
@@ -156,22 +158,30 @@ class CiteBot(commands.Bot):
 
     async def on_shard_ready(self, shard_id: int) -> None:
         servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)
+        latency = dict(self.shard_latencies()).get(shard_id)
         log.info(
             "shard %d of %s ready: %d servers, latency %s",
             shard_id,
             self.shard_count,
             servers,
-            _ms(dict(self.shard_latencies()).get(shard_id)),
+            _ms(latency),
+            extra={"shard": shard_id, "latency": _seconds(latency)},
         )
         self._mark(shard_id, connected=True)
 
     async def on_shard_disconnect(self, shard_id: int) -> None:
-        log.info("shard %d disconnected", shard_id)
+        log.info("shard %d disconnected", shard_id, extra={"shard": shard_id})
         self._mark(shard_id, connected=False)
 
     async def on_shard_resumed(self, shard_id: int) -> None:
-        log.info("shard %d resumed", shard_id)
+        log.info("shard %d resumed", shard_id, extra={"shard": shard_id})
         self._mark(shard_id, connected=True)
+
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard that serves a guild (direct messages: shard 0)."""
+        if guild_id is None or not self.shard_count:
+            return self.shard_id or 0
+        return (guild_id >> 22) % self.shard_count
 
     @property
     def sharded(self) -> bool:
@@ -211,7 +221,8 @@ class CiteBot(commands.Bot):
         while not self.is_closed():
             for shard_id, latency in self.shard_latencies():
                 if self.settings.latency_log_seconds:
-                    log.info("shard %d latency %s", shard_id, _ms(latency))
+                    log.info("shard %d latency %s", shard_id, _ms(latency),
+                             extra={"shard": shard_id, "latency": _seconds(latency)})  # fmt: skip
             self._write_health()
             await asyncio.sleep(health_interval(self.settings.latency_log_seconds))
 
@@ -239,7 +250,9 @@ class CiteBot(commands.Bot):
                 interaction.guild_id,
                 interaction.channel_id,
                 exc_info=original,
-            )
+                extra={"guild": str(interaction.guild_id) if interaction.guild_id else None,
+                       "shard": self.shard_of(interaction.guild_id)},
+            )  # fmt: skip
             text = render.INTERNAL_ERROR
         try:
             if (
@@ -259,6 +272,11 @@ class ShardedCiteBot(CiteBot, commands.AutoShardedBot):
 
     def shard_latencies(self) -> list[tuple[int, float]]:
         return list(self.latencies)
+
+
+def _seconds(latency: float | None) -> float | None:
+    """A latency for the JSON log: None until measured."""
+    return round(latency, 4) if latency is not None and math.isfinite(latency) else None
 
 
 def _ms(latency: float | None) -> str:
@@ -289,21 +307,51 @@ async def run_bot(service: Service, settings: Settings | None = None) -> None:
     stopping, forced = asyncio.Event(), asyncio.Event()
     with lifecycle.stop_signals(stopping, forced):
         async with build_bot(settings, service) as bot:
-            bot.stopping = stopping
-            serving = asyncio.ensure_future(_serve(bot, token, stopping))
-            stop = asyncio.ensure_future(stopping.wait())
-            await asyncio.wait({serving, stop}, return_when=asyncio.FIRST_COMPLETED)
-            stop.cancel()
-            if serving.done():
-                serving.result()  # a configuration error, or the gateway closed for good
-                return
-            unfinished = await lifecycle.finish_in_flight(forced)
-            if unfinished:
-                log.warning("stopping with %d interactions unfinished", unfinished)
-            await bot.close()
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await serving
+            with exposing_metrics(bot):
+                await _run_until_stopped(bot, token, stopping, forced)
     log.info("stopped")
+
+
+@contextlib.contextmanager
+def exposing_metrics(bot: CiteBot) -> Iterator[None]:
+    """Serve the metrics (and this bot's gateway latencies) while the bot runs, if
+    CITEBOT_METRICS_PORT is set; a port that cannot be had is a clear error before connecting."""
+    host, port = bot.settings.metrics_host, bot.settings.metrics_port
+    if port is None:
+        yield
+        return
+    try:
+        server = metrics.serve(host, port)
+    except OSError as exc:
+        raise UserError(
+            f"CITEBOT_METRICS_PORT {port}: cannot listen on {host} ({exc.strerror or exc})"
+        ) from None
+    collector = metrics.watch_gateway(bot.shard_latencies)
+    bot.metrics_url = server.url
+    try:
+        yield
+    finally:
+        metrics.unwatch(collector)
+        server.close()
+
+
+async def _run_until_stopped(
+    bot: CiteBot, token: str, stopping: asyncio.Event, forced: asyncio.Event
+) -> None:
+    bot.stopping = stopping
+    serving = asyncio.ensure_future(_serve(bot, token, stopping))
+    stop = asyncio.ensure_future(stopping.wait())
+    await asyncio.wait({serving, stop}, return_when=asyncio.FIRST_COMPLETED)
+    stop.cancel()
+    if serving.done():
+        serving.result()  # a configuration error, or the gateway closed for good
+        return
+    unfinished = await lifecycle.finish_in_flight(forced)
+    if unfinished:
+        log.warning("stopping with %d interactions unfinished", unfinished)
+    await bot.close()
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await serving
 
 
 async def _serve(bot: CiteBot, token: str, stopping: asyncio.Event) -> None:

@@ -16,8 +16,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+from bot import metrics
 from bot.store.backend import BUSY_TIMEOUT_S, Backend, Row, Tx, Write, open_backend
-from bot.store.errors import CorrectionClosed, RecordNotFound, ReportClosed, StoreError
+from bot.store.errors import (
+    CorrectionClosed,
+    RecordNotFound,
+    ReportClosed,
+    StoreBusyError,
+    StoreError,
+)
 from bot.store.migrations import migrate
 from bot.store.models import (
     CacheKey,
@@ -86,7 +93,10 @@ def _guarded(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
             try:
                 return await method(*args, **kwargs)
             except store.backend.errors as exc:
-                raise store.backend.translate(exc) from exc
+                error = store.backend.translate(exc)
+                kind = "busy" if isinstance(error, StoreBusyError) else "failed"
+                metrics.STORE_ERRORS.labels(operation=method.__name__, kind=kind).inc()
+                raise error from exc
 
         task = asyncio.ensure_future(operation())
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -13,7 +14,7 @@ from discord.ext import commands
 from bot import render
 from bot.discord.cogs.common import asker_from_interaction, asker_from_message, reply_ephemeral
 from bot.discord.cogs.reports import view_for
-from bot.service import MAX_QUESTION_CHARS, Asker
+from bot.service import MAX_QUESTION_CHARS, Asker, ServedAnswer
 from knowledge.errors import UserError
 
 if TYPE_CHECKING:
@@ -31,6 +32,17 @@ def question_from_message(content: str, bot_id: int) -> str:
 
 def should_answer(*, mentioned: bool, channel_id: int, ask_channels: list[int]) -> bool:
     return mentioned or channel_id in ask_channels
+
+
+def log_answer(answer: ServedAnswer, guild_id: int | None, shard: int, began: float) -> None:
+    """One line per question: its outcome, where, how long (never who or what was asked)."""
+    latency = time.perf_counter() - began
+    log.info(
+        "question %s in %.0f ms",
+        answer.outcome,
+        latency * 1000,
+        extra={"shard": shard, "guild": str(guild_id) if guild_id else None, "latency": latency},
+    )
 
 
 class AskCog(commands.Cog, name="Ask"):
@@ -58,7 +70,9 @@ class AskCog(commands.Cog, name="Ask"):
             return
         # Defer at once: Discord drops interactions not answered within 3 seconds.
         await interaction.response.defer(ephemeral=private, thinking=True)
+        began = time.perf_counter()
         answer = await self.bot.service.ask(question, asker_from_interaction(interaction))
+        log_answer(answer, interaction.guild_id, self.bot.shard_of(interaction.guild_id), began)
         await interaction.followup.send(
             embed=render.answer_embed(answer),
             view=view_for(answer),
@@ -94,7 +108,10 @@ class AskCog(commands.Cog, name="Ask"):
             )
             return
         try:
+            began = time.perf_counter()
             answer = await self.bot.service.ask(question, asker)
+            guild_id = message.guild.id if message.guild else None
+            log_answer(answer, guild_id, self.bot.shard_of(guild_id), began)
         except UserError as exc:
             await message.reply(render.fit_content(str(exc)), mention_author=False)
             return
