@@ -161,7 +161,8 @@ async def test_json_logs_of_a_failing_command_are_one_object_per_line_and_redact
     tmp_path, echoing_api
 ):
     env = clean_env({"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE_URL": echoing_api,
-                     "CITEBOT_DATA": str(tmp_path / "d"), "CITEBOT_LOG_FORMAT": "json"})  # fmt: skip
+                     "CITEBOT_DATA": str(tmp_path / "d"),
+                     "CITEBOT_LOG_FORMAT": "json"})  # fmt: skip
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "-v", "sync", "--guild", "1",
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
