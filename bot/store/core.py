@@ -507,6 +507,32 @@ class Store:
         assert row is not None
         return Correction.model_validate(dict(row))
 
+    @_guarded
+    async def correction(self, correction_id: int) -> Correction | None:
+        async with self.backend.read() as tx:
+            row = await tx.one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
+        return Correction.model_validate(dict(row)) if row is not None else None
+
+    @_guarded
+    async def reopen_correction(self, correction_id: int) -> Correction:
+        """Serve a retired correction again (its passage is back in the sources). Raises
+        RecordNotFound, or CorrectionClosed when it is not retired (active, or withdrawn)."""
+        async with self._write(durable=True) as tx:
+            row = await tx.one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
+            if row is None:
+                raise RecordNotFound(str(correction_id))
+            if row["status"] != "retired":
+                raise CorrectionClosed(Correction.model_validate(dict(row)))
+            await tx.execute(
+                """UPDATE corrections SET status = 'active', closed_by = NULL, closed_at = NULL,
+                       closed_note = NULL
+                   WHERE correction_id = ?""",
+                (correction_id,),
+            )
+            row = await tx.one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
+        assert row is not None
+        return Correction.model_validate(dict(row))
+
     # -- feedback ---------------------------------------------------------------------------
     @_guarded
     async def add_feedback(
