@@ -97,6 +97,9 @@ def intents_for(settings: Settings) -> discord.Intents:
 
 class CiteBot(commands.Bot):
     def __init__(self, settings: Settings, service: Service | None, **options: Any) -> None:
+        # citebot never joins a voice channel: no warning that voice libraries are missing.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents_for(settings),

@@ -587,11 +587,13 @@ class Store:
     @_guarded
     async def export_rows(self, write: Callable[[str, dict[str, Any]], None]) -> dict[str, int]:
         """Hand every row of every table to `write(table, row)`, parents first, from one
-        consistent snapshot; returns the row count per table."""
+        consistent snapshot, each table in the order of its key (its first column, compared as
+        SQLite's binary collation does, whatever the server's collation); returns the row count
+        per table."""
         counts: dict[str, int] = {}
         async with self.backend.read() as tx:
             for table in TABLES:
-                rows = await tx.all(f"SELECT * FROM {table}")
+                rows = sorted(await tx.all(f"SELECT * FROM {table}"), key=lambda row: row[0])
                 for row in rows:
                     write(table, dict(row))
                 counts[table] = len(rows)
