@@ -208,7 +208,13 @@ def _aliases_text(folder: Path, root: Path, digest, warnings: list[str], strict:
     """The folder's alias file, read as safely as a source and hashed into the fingerprint
     (new aliases, new answers)."""
     path = next((p for p in folder.iterdir() if p.name.lower() == ALIASES_FILE), None)
-    if path is None or path.is_dir():
+    if path is None:
+        return ""
+    if path.is_dir():
+        message = f"{SKIPPED}{path}: a folder, not a file of aliases (one group per line)"
+        if strict:
+            raise CorpusError(message)
+        warnings.append(message)
         return ""
     try:
         raw = read_source_file(path, root)

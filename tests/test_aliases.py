@@ -115,3 +115,16 @@ def test_names_of_stopwords_only_are_ignored():
     counts = Counter({"The Who": 3, "Who": 2, "The The": 1, "Grace Hopper": 2, "Hopper": 1})
     aliases = build_aliases(counts, {"grace", "hopper"}, [])
     assert aliases.groups == [frozenset({("grace", "hopper"), ("hopper",)})]
+
+
+def test_a_folder_named_aliases_txt_is_warned_about(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "album.md").write_text(ARTICLE, encoding="utf-8")
+    (folder / "Aliases.txt").mkdir()
+    corpus = load_corpus(folder)
+    assert any("Aliases.txt: a folder, not a file of aliases" in w for w in corpus.warnings)
+    library = open_library(folder, tmp_path / "data")
+    assert any("a folder, not a file of aliases" in w for w in library.corpus.warnings)
+    with pytest.raises(CorpusError, match="a folder, not a file"):
+        load_corpus(folder, strict=True)
