@@ -10,16 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.render_text import SEARCHED_FOR, corrected_note, searched_for_parts
+from bot.timeline_query import TimelineQuery
 from knowledge.models import Answer, Quote, Source
 from knowledge.timeline import Mention, Timeline, best_mention, trim_quote
 
 if TYPE_CHECKING:
-    from bot.service import Service, TimelineQuery
+    from bot.service import Service
 
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 CONTENT_LIMIT = 2000
@@ -262,23 +264,17 @@ def timeline_title(
     end: str | None = None,
     about: str | None = None,
 ) -> str:
-    bits = []
-    if year is not None:
-        bits.append(str(year))
-    if start or end:
-        bits.append(f"{start or ELLIPSIS} to {end or ELLIPSIS}")
-    if about:
-        bits.append(f"about \u201c{' '.join(about.split())}\u201d")
-    return escape_shorten("Timeline" + (": " + ", ".join(bits) if bits else ""), TITLE_LIMIT)
+    return escape_shorten(TimelineQuery(year, start, end, about).title, TITLE_LIMIT)
 
 
-def timeline_pages(
+def timeline_chunks(
     rows: Sequence[TimelineRow],
     source: SourceLookup,
     title: str = "Timeline",
     per_page: int = TIMELINE_EVENTS_PER_PAGE,
-) -> list[discord.Embed]:
-    """Chronological lines split into pages that each fit one embed (at most `per_page` events)."""
+) -> list[list[str]]:
+    """The rows' lines split into pages that each fit one embed (at most `per_page` rows);
+    page n shows the rows after those of the pages before it."""
     footer_room = 80
     budget = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - footer_room)
     chunks: list[list[str]] = []
@@ -295,6 +291,17 @@ def timeline_pages(
         size += extra
     if current:
         chunks.append(current)
+    return chunks
+
+
+def timeline_pages(
+    rows: Sequence[TimelineRow],
+    source: SourceLookup,
+    title: str = "Timeline",
+    per_page: int = TIMELINE_EVENTS_PER_PAGE,
+) -> list[discord.Embed]:
+    """Chronological lines split into pages that each fit one embed (at most `per_page` events)."""
+    chunks = timeline_chunks(rows, source, title, per_page)
     if not chunks:
         embed = discord.Embed(
             title=title,
@@ -528,9 +535,29 @@ def timeline_rows(timeline: Timeline) -> list[TimelineRow]:
 
 async def timeline_embeds(service: Service, query: TimelineQuery) -> list[discord.Embed]:
     """The /timeline pages for `query`, as the bot sends them and the terminal chat prints them."""
+    return (await timeline_view(service, query)).pages
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    """The /timeline pages and, per page, which dated events it shows (for its picture)."""
+
+    pages: list[discord.Embed]
+    events: list[range]  # indices into the query's timeline.events, one range per page
+    title: str
+
+
+async def timeline_view(service: Service, query: TimelineQuery) -> TimelineView:
     timeline = await service.timeline(query)
     title = timeline_title(query.year, query.start, query.end, query.about)
-    return timeline_pages(timeline_rows(timeline), service.source, title)
+    rows = timeline_rows(timeline)
+    pages = timeline_pages(rows, service.source, title)
+    dated, first, spans = len(timeline.events), 0, []
+    for chunk in timeline_chunks(rows, service.source, title) or [[]]:
+        last = first + len(chunk)
+        spans.append(range(min(first, dated), min(last, dated)))
+        first = last
+    return TimelineView(pages, spans, query.title)
 
 
 def report_thanks(report: Any) -> str:

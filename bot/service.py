@@ -76,6 +76,7 @@ from knowledge.search.library import Library, open_library, saved_build_key
 
 if TYPE_CHECKING:  # imported when first used: `citebot ask` need not pay for the date tagger
     from knowledge.timeline import Timeline
+    from knowledge.timeline.picture import PictureFormat
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,9 @@ class IndexSummary(BaseModel):
     passages: int
     documents: int
     fingerprint: str
+
+
+PICTURE_CACHE_SIZE = 32  # timeline pictures kept (about 100 kB each)
 
 
 class ServiceError(UserError):
@@ -231,6 +235,7 @@ class Service:
         self.warnings: list[str] = []
         self._corrections_checked = False
         self._suggestions: dict[str, Suggestions] = {}
+        self._pictures: dict[tuple[object, ...], bytes] = {}
 
     @classmethod
     async def open(
@@ -474,6 +479,38 @@ class Service:
             raise ServiceError(str(exc)) from exc
         library = await self.ensure_library()
         return await asyncio.to_thread(lambda: query.apply(library.timeline))
+
+    @property
+    def pictures_available(self) -> bool:
+        """Whether the timeline can be drawn here (the `picture` extra is installed)."""
+        from knowledge.timeline.picture import picture_available
+
+        return picture_available()
+
+    async def timeline_picture(
+        self,
+        query: TimelineQuery,
+        *,
+        fmt: PictureFormat = "png",
+        first: int = 0,
+        count: int | None = None,
+        title: str = "Timeline",
+    ) -> bytes:
+        """The timeline for `query` drawn as PNG or SVG bytes: its events from `first` (`count`
+        of them, or all: one Discord page or the whole range). Drawn in a worker thread and
+        kept per library build, filters, page and format, so a second click costs nothing."""
+        from knowledge.timeline.picture import render_picture
+
+        library = await self.ensure_library()
+        key = (library.fingerprint, query, fmt, first, count, title)
+        if key not in self._pictures:
+            timeline = await self.timeline(query)
+            events = timeline.events[first : None if count is None else first + count]
+            drawn = await asyncio.to_thread(render_picture, events, fmt, title)
+            while len(self._pictures) >= PICTURE_CACHE_SIZE:
+                self._pictures.pop(next(iter(self._pictures)))
+            self._pictures[key] = drawn
+        return self._pictures[key]
 
     async def timeline_suggestions(self) -> Suggestions:
         """Years with events and names matching some event (what /timeline autocompletes),

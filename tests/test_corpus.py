@@ -171,3 +171,16 @@ def test_broken_front_matter_is_one_line_naming_file_and_line(tmp_path):
     with pytest.raises(CorpusError, match="no usable sources") as nothing:
         load_corpus(tmp_path)
     assert "\n" not in str(nothing.value) and "broken.md: front matter line 3" in str(nothing.value)
+
+
+def test_a_dateline_opens_the_paragraph_after_it_instead_of_being_a_heading():
+    text = (
+        "---\ntitle: T\n---\nLISBON, May 3 (Wire) --\n\n"
+        "The council met late.\n\nA second paragraph.\n"
+    )
+    source = parse_source("x", text, markdown=True)
+    assert [p.text for p in source.passages] == [
+        "LISBON, May 3 (Wire) -- The council met late.",
+        "A second paragraph.",
+    ]
+    assert source.passages[0].section is None
