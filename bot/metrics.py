@@ -79,11 +79,13 @@ LIBRARY_SECONDS = Gauge(
 )
 
 
-def record_ask(outcome: Outcome, face: Face, seconds: float) -> None:
+def record_ask(outcome: Outcome, face: Face, seconds: float, *, cached: bool) -> None:
+    """One question answered; `cached`: served from the answer cache (a corrected answer has
+    its own cache entry, so it can be a hit while its outcome is "corrected")."""
     ASKS.labels(outcome=outcome, face=face).inc()
     ANSWER_SECONDS.labels(face=face).observe(seconds)
     CACHE_LOOKUPS.inc()
-    if outcome == "cached":
+    if cached:
         CACHE_HITS.inc()
 
 

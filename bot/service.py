@@ -330,7 +330,8 @@ class Service:
         began = time.perf_counter()
         served = await self._ask(question, asker)
         face = asker.face if asker else "cli"
-        metrics.record_ask(served.outcome, face, time.perf_counter() - began)
+        seconds = time.perf_counter() - began
+        metrics.record_ask(served.outcome, face, seconds, cached=served.cached)
         return served
 
     async def _ask(self, question: str, asker: Asker | None) -> ServedAnswer:
