@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.render_text import SEARCHED_FOR, corrected_note, searched_for_parts
+from bot.render_text import (
+    SEARCHED_FOR,
+    community_note,
+    corrected_note,
+    italic_runs,
+    searched_for_parts,
+)
 from bot.timeline_query import TimelineQuery
 from knowledge.models import Answer, Quote, Source
 from knowledge.timeline import Mention, Timeline, best_mention, trim_quote
@@ -143,19 +149,20 @@ SEARCHED_FOR_CHARS = 300  # the question is at most 500; the line stays a short 
 
 
 def searched_for_md(answer: Answer) -> str | None:
-    """ "Searched for: when was the *election*", corrected words in italics, escaped."""
+    """ "Searched for: when was the *election*", corrected words (or a follow-up's words from
+    its context) in italics, escaped."""
     parts = searched_for_parts(answer)
     if not parts:
         return None
-    words: list[str] = []
+    words: list[tuple[str, bool]] = []
     used = 0
     for word, corrected in parts:
         used += len(word) + 1
         if used > SEARCHED_FOR_CHARS:
-            words.append(ELLIPSIS)
+            words.append((ELLIPSIS, False))
             break
-        words.append(f"*{escape(word)}*" if corrected else escape(word))
-    return f"{SEARCHED_FOR} {' '.join(words)}"
+        words.append((escape(word), corrected))
+    return f"{SEARCHED_FOR} {italic_runs(words)}"
 
 
 def answer_description(answer: Answer, budget: int = DESCRIPTION_LIMIT) -> str:
@@ -164,6 +171,8 @@ def answer_description(answer: Answer, budget: int = DESCRIPTION_LIMIT) -> str:
         parts.append(searched)
     if corrected := corrected_note(answer):
         parts.append(f"*{corrected}*")
+    if community := community_note(answer):
+        parts.append(f"*{community}*")
     if answer.note:
         parts.append(f"*{escape(answer.note)}*")
     quotes = answer.quotes if answer.answered else answer.closest
@@ -374,6 +383,19 @@ def reports_embed(
     return embed
 
 
+def community_outcome(community: Any) -> str:
+    """What a moderator's confirm or dismiss did."""
+    if community.status == "confirmed":
+        text = (
+            f"Community answer #{community.community_id} confirmed as correction "
+            f"#{community.correction_id}: this question and its rewordings in this server are "
+            f"now answered with `{community.answer_ref}` first, marked as corrected."
+        )
+    else:
+        text = f"Community answer #{community.community_id} dismissed: it is no longer put first."
+    return fit_content(text)
+
+
 def report_outcome(report: Any) -> str:
     text = (
         f"Report #{report.report_id} is now {report.status}"
@@ -474,16 +496,54 @@ def corrections_embed(corrections: Sequence[Any], status: str) -> discord.Embed:
     return embed
 
 
+def community_embed(
+    items: Sequence[Any], status: str, budget: int = EMBED_TOTAL_LIMIT
+) -> discord.Embed:
+    """Passages members found answered a question: who counts, and what to do about it."""
+    title = f"Community answers ({status})"
+    embed = discord.Embed(title=title, colour=COLOUR_ANSWER)
+    if not items:
+        embed.description = "*None.*"
+        return embed
+    if status == "pending":
+        embed.description = "Confirm one with `/reports confirm`, or `/reports dismiss` it."
+    total = len(title) + len(embed.description or "")
+    for c in items[:FIELD_COUNT_LIMIT]:
+        name = shorten(
+            f"#{c.community_id} \u00b7 {c.members} answered, {c.against} reported \u00b7 "
+            f"{c.answer_ref}",
+            FIELD_NAME_LIMIT,
+        )
+        lines = [
+            f"**Q:** {escape_shorten(c.question, REPORT_TEXT_CHARS)}",
+            f"**A:** {escape_shorten(c.quote, REPORT_TEXT_CHARS)}",
+        ]
+        if c.status != "pending":
+            lines.append(f"**{c.status.capitalize()}** by {escape_shorten(c.moderator or '?', 64)}")
+        value = shorten("\n".join(lines), FIELD_VALUE_LIMIT)
+        if total + len(name) + len(value) > budget:
+            break
+        embed.add_field(name=name, value=value, inline=False)
+        total += len(name) + len(value)
+    return embed
+
+
 def review_embeds(
-    reports: Sequence[Any], status: str | None, feedback: Sequence[Any]
+    reports: Sequence[Any],
+    status: str | None,
+    feedback: Sequence[Any],
+    community: Sequence[Any] = (),
 ) -> list[discord.Embed]:
-    """The review queue: reports, then the "This answered me" clicks, within one message's
-    6,000 characters (the clicks get what the reports leave, at least a quarter)."""
-    if not feedback:
-        return [reports_embed(reports, status)]
-    clicks = feedback_embed(feedback, EMBED_TOTAL_LIMIT // 4)
-    first = reports_embed(reports, status, EMBED_TOTAL_LIMIT - len(clicks))
-    return [first, clicks]
+    """The review queue: reports, the pending community answers, then the "This answered me"
+    clicks, within one message's 6,000 characters (the clicks and the community answers get
+    what the reports leave, at least a quarter each)."""
+    extra: list[discord.Embed] = []
+    if community:
+        extra.append(community_embed(community, "pending", EMBED_TOTAL_LIMIT // 4))
+    if feedback:
+        extra.append(feedback_embed(feedback, EMBED_TOTAL_LIMIT // 4))
+    used = sum(len(e) for e in extra)
+    return [reports_embed(reports, status, EMBED_TOTAL_LIMIT - used), *extra]
 
 
 # ---------------------------------------------------------------- short messages

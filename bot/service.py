@@ -14,13 +14,14 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from bot import metrics
+from bot.community import ANSWERED, CommunityDesk
 from bot.render_text import render_answer
 from bot.settings import Settings
 from bot.store import (
@@ -28,6 +29,8 @@ from bot.store import (
     MAX_ROW_ID,
     CacheKey,
     CacheStats,
+    CommunityAnswer,
+    CommunityClosed,
     Correction,
     CorrectionClosed,
     Feedback,
@@ -44,9 +47,11 @@ from bot.store.vocabulary import (
     ALL,
     CATEGORIES,
     CLOSING_STATUSES,
+    COMMUNITY_STATUSES,
     CORRECTION_STATUSES,
     STATUSES,
     Category,
+    CommunityStatus,
     CorrectionStatus,
     Status,
     with_all,
@@ -59,11 +64,13 @@ from knowledge.answering.answer import (
     answer_question,
     clean_question,
 )
+from knowledge.answering.conversation import standalone
 from knowledge.answering.corrections import (
     PassageChoice,
     PassageRef,
     RefError,
     best_rewording,
+    community_answer,
     corrected_answer,
     locate,
     passage_choices,
@@ -71,7 +78,7 @@ from knowledge.answering.corrections import (
 )
 from knowledge.corpus import CorpusError, default_corpus_dir, source_files
 from knowledge.errors import UserError
-from knowledge.models import Answer, Quote, Source
+from knowledge.models import Answer, Community, Quote, Source
 from knowledge.search.library import Library, open_library, saved_build_key
 
 if TYPE_CHECKING:  # imported when first used: `citebot ask` need not pay for the date tagger
@@ -83,6 +90,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "ALL",
     "CATEGORIES",
+    "COMMUNITY_STATUSES",
     "CORRECTION_STATUSES",
     "MAX_NOTE_CHARS",
     "MAX_QUESTION_CHARS",
@@ -92,6 +100,8 @@ __all__ = [
     "STATUSES",
     "Asker",
     "Category",
+    "CommunityAnswer",
+    "CommunityStatus",
     "Correction",
     "CorrectionStatus",
     "Feedback",
@@ -108,6 +118,7 @@ __all__ = [
 ]
 
 MAX_NOTE_CHARS = 1000
+_MAX_ANSWER_ID_CHARS = 64  # answer ids are 10 characters; a longer one is no id
 EXPORT_FORMATS = ("csv", "jsonl")
 
 
@@ -129,8 +140,9 @@ class ServedAnswer(Answer):
 
     @property
     def outcome(self) -> metrics.Outcome:
-        """What the asker got, as the metrics and logs count it."""
-        if self.corrected is not None:
+        """What the asker got, as the metrics and logs count it ("corrected": a moderator's
+        correction or a community answer members confirmed came first)."""
+        if self.corrected is not None or self.community is not None:
             return "corrected"
         if self.cached:
             return "cached"
@@ -273,6 +285,10 @@ class Service:
             raise RuntimeError("this service was opened without its database")
         return self._database
 
+    @property
+    def _community(self) -> CommunityDesk:
+        return CommunityDesk(self._store, self.settings.confirm_min_members)
+
     async def close(self) -> None:
         if self._database is not None:
             await self._database.close()
@@ -324,24 +340,31 @@ class Service:
         except QuestionError as exc:
             raise ServiceError(str(exc)) from exc
 
-    async def ask(self, question: str, asker: Asker | None = None) -> ServedAnswer:
+    async def ask(
+        self, question: str, asker: Asker | None = None, after: str | None = None
+    ) -> ServedAnswer:
         """Answer from the cache when possible, else compute in a worker thread and cache it
         (counted in the metrics by outcome and face; see `_ask`)."""
         began = time.perf_counter()
-        served = await self._ask(question, asker)
+        served = await self._ask(question, asker, after)
         face = asker.face if asker else "cli"
         seconds = time.perf_counter() - began
         metrics.record_ask(served.outcome, face, seconds, cached=served.cached)
         return served
 
-    async def _ask(self, question: str, asker: Asker | None) -> ServedAnswer:
+    async def _ask(
+        self, question: str, asker: Asker | None = None, after: str | None = None
+    ) -> ServedAnswer:
         """Answer from the cache when possible, else compute in a worker thread and cache it.
 
         Identical questions asked at the same time share one computation. In a guild (or, for
         None, on the command line) with moderators' corrections, a question that is the corrected
         one or a rewording of it gets the corrected quote first. Nothing about the asker is
-        stored.
+        stored. `after`: the id of the answer this question follows up (a reply, a thread); a
+        question that depends on it is answered as rewritten to stand alone, and cached as that.
         """
+        if after is not None:
+            return await self._ask_after(question, asker, after)
         cleaned = self.check_question(question)
         guild = asker.guild_id if asker else None
         tried: CacheKey | None = None
@@ -354,8 +377,39 @@ class Service:
         found = await self._correction_for(library, key, cleaned, guild)
         if found is not None:
             return await self._ask_corrected(key, library, cleaned, *found)
+        confirmed = await self._community.for_question(
+            library, _corpus_key(library), cleaned, guild
+        )
+        if confirmed is not None:
+            return await self._ask_community(key, library, cleaned, *confirmed)
         answer_id, answer, cached = await self._answer(key, library, cleaned, looked=key == tried)
         return _served(answer, answer_id, cleaned, cached)
+
+    async def _ask_after(self, question: str, asker: Asker | None, after: str) -> ServedAnswer:
+        """The question read in the context of answer `after`: rewritten when it depends on it
+        ("and when was that?"), with what was searched for and the answer it follows up."""
+        cleaned = self.check_question(question)
+        after = _decoded(after, "answer id").strip()
+        previous = await self.get_answer(after) if len(after) <= _MAX_ANSWER_ID_CHARS else None
+        if previous is None:
+            raise ServiceError(_unknown_answer(after[:_MAX_ANSWER_ID_CHARS]))
+        library = await self.ensure_library()
+        rewritten = await asyncio.to_thread(standalone, library, cleaned, previous)
+        if rewritten is None or len(rewritten) > MAX_QUESTION_CHARS:
+            return await self._ask(cleaned, asker)
+        served = await self._ask(rewritten, asker)
+        searched = served.searched_for or served.question
+        return served.model_copy(
+            update={"question": cleaned, "searched_for": searched, "follow_up_of": after}
+        )
+
+    async def link_message(self, message_id: int | str, answer_id: str, asker: Asker) -> None:
+        """Remember which answer a Discord message shows (a reply to it is a follow-up)."""
+        await self._store.link_message(str(message_id), answer_id, asker.guild_id, asker.channel_id)
+
+    async def answer_of_message(self, message_id: int | str) -> str | None:
+        """The answer a Discord message of the bot shows, or None."""
+        return await self._store.answer_of_message(str(message_id))
 
     async def _cached_without_library(
         self, cleaned: str, guild_id: str | None
@@ -365,7 +419,10 @@ class Service:
         build is not saved, or when moderators' corrections apply here: those need the library
         to recognise a rewording."""
         settings = self.settings
-        if await self._store.active_corrections(guild_id, _corpus_key_of(settings.corpus_dir)):
+        corpus = _corpus_key_of(settings.corpus_dir)
+        if await self._store.active_corrections(guild_id, corpus):
+            return None, None
+        if await self._community.any_pending(guild_id, corpus):
             return None, None
         build_key = await asyncio.to_thread(saved_build_key, settings.corpus_dir, settings.data_dir)
         if build_key is None:
@@ -426,7 +483,42 @@ class Service:
         if hit is not None:
             return _served(_stored_answer(hit), hit.answer_id, cleaned, True)
         _, base, _ = await self._answer(key, library, cleaned)
-        answer = corrected_answer(base, quote, correction.moderator, correction.created_at)
+        reported = await self._reported_passage(correction)
+        answer = corrected_answer(
+            base, quote, correction.moderator, correction.created_at, without=reported
+        )
+        answer_id = await self._store.save(own, answer.question, answer.model_dump_json())
+        return _served(answer, answer_id, cleaned, False)
+
+    async def _reported_passage(self, correction: Correction) -> list[tuple[str, int]]:
+        """The passage of the first quote of the answer the correction's report was about: it
+        was wrong, so it is not shown again under the correction."""
+        report = await self._store.report(correction.report_id) if correction.report_id else None
+        stored = await self._store.answer(report.answer_id) if report else None
+        if stored is None:
+            return []
+        answer = _stored_answer(stored)
+        first = answer.quotes[:1] if answer.answered else []
+        return [(q.source_id, q.paragraph) for q in first]
+
+    async def _ask_community(
+        self,
+        key: CacheKey,
+        library: Library,
+        cleaned: str,
+        community: CommunityAnswer,
+        quote: Quote,
+    ) -> ServedAnswer:
+        """The passage members confirmed first, marked with how many; its own cache entry per
+        count (so the mark is current) and answer id (so it can be reported)."""
+        version = f"{key.answerer_version}+m{community.community_id}.{community.score}"
+        own = key._replace(answerer_version=version)
+        hit = await self._store.lookup(own)
+        if hit is not None:
+            return _served(_stored_answer(hit), hit.answer_id, cleaned, True)
+        _, base, _ = await self._answer(key, library, cleaned)
+        mark = Community(community_id=community.community_id, members=community.score)
+        answer = community_answer(base, quote, mark)
         answer_id = await self._store.save(own, answer.question, answer.model_dump_json())
         return _served(answer, answer_id, cleaned, False)
 
@@ -594,6 +686,12 @@ class Service:
         except RecordNotFound as exc:  # the cache was cleared in between
             raise ServiceError(_unknown_answer(answer_id)) from exc
         metrics.REPORTS.labels(category=category).inc()
+        if self._library is not None or shown.community is not None:
+            library = await self.ensure_library()
+            voter = (reporter.user_id, name, reporter.guild_id)
+            await self._community.report_against(
+                library, _corpus_key(library), shown, stored.question, voter
+            )
         return report
 
     async def reports(
@@ -807,7 +905,69 @@ class Service:
             raise ServiceError(_unknown_answer(answer_id)) from exc
         if new:
             metrics.CLICKS.inc()
+        await self._vote(stored.question, quote, asker, name, ANSWERED)
         return feedback, new
+
+    async def _vote(
+        self, question: str, quote: Quote, asker: Asker, name: str, vote: int
+    ) -> CommunityAnswer:
+        """A member's vote on a passage for a question (see bot/community.py)."""
+        library = await self.ensure_library()
+        voter = (asker.user_id, name, asker.guild_id)
+        return await self._community.vote(
+            library, _corpus_key(library), question, quote, voter, vote
+        )
+
+    async def community_answers(
+        self, status: str | None = "pending", guild_id: str | None = None
+    ) -> list[CommunityAnswer]:
+        """Community answers for moderators, oldest first; `guild_id` None lists every
+        server's."""
+        return await self._store.community_answers(_community_filter(status), guild_id)
+
+    async def community_shown(self, guild_id: str | None = None) -> list[CommunityAnswer]:
+        """The pending community answers enough members confirmed that they are served first:
+        what the review queue shows moderators."""
+        pending = await self.community_answers("pending", guild_id)
+        return [c for c in pending if c.score >= self.settings.confirm_min_members]
+
+    async def close_community(
+        self, community_id: int, moderator: str, *, confirm: bool, guild_id: str | None = None
+    ) -> CommunityAnswer:
+        """Confirm a pending community answer (it becomes a correction of its question, in its
+        server) or dismiss it; with `guild_id`, only that server's."""
+        moderator = " ".join(_decoded(moderator, "moderator name").split())
+        if not moderator:
+            raise ServiceError("the moderator needs a name")
+        if not 1 <= community_id <= MAX_ROW_ID:
+            raise ServiceError(_unknown_community(community_id))
+        correction = None
+        if confirm:
+            listed = await self._store.community_answers(guild_id=guild_id)
+            found = next((c for c in listed if c.community_id == community_id), None)
+            if found is not None:
+                correction = NewCorrection(
+                    found.source_id, found.paragraph, None, found.quote, found.corpus
+                )
+        try:
+            return await self._store.close_community(
+                community_id, moderator=moderator, guild_id=guild_id, correction=correction
+            )
+        except RecordNotFound as exc:
+            raise ServiceError(_unknown_community(community_id)) from exc
+        except CommunityClosed as exc:
+            raise ServiceError(str(exc)) from exc
+
+    async def export_community(
+        self, fmt: str, status: str | None = None, guild_id: str | None = None
+    ) -> str:
+        """Community answers as CSV (spreadsheet-safe) or JSON Lines, like reports."""
+        if fmt not in EXPORT_FORMATS:
+            raise ServiceError(f"unknown export format {fmt!r}; use csv or jsonl")
+        rows = await self.community_answers(status or ALL, guild_id)
+        if fmt == "jsonl":
+            return "".join(row.model_dump_json() + "\n" for row in rows)
+        return _csv(rows, [*CommunityAnswer.model_fields, "score", "answer_ref"])
 
     async def feedback(self, guild_id: str | None = None) -> list[Feedback]:
         """ "This answered me" clicks oldest first; `guild_id` None lists every guild."""
@@ -873,6 +1033,20 @@ def _number(n: int) -> str:
     return text if len(text) <= 20 else f"{text[:20]}\u2026"
 
 
+def _unknown_community(community_id: int) -> str:
+    return f"no community answer #{community_id}; citebot reports community lists them"
+
+
+def _community_filter(status: str | None) -> str | None:
+    """The status a listing asks for (None: every one), or a ServiceError."""
+    if status is None or status == ALL:
+        return None
+    if status not in COMMUNITY_STATUSES:
+        names = ", ".join(with_all(COMMUNITY_STATUSES))
+        raise ServiceError(f"status must be one of {names}")
+    return status
+
+
 def _unknown_report(report_id: int) -> str:
     return f"no report #{_number(report_id)}; list them with: citebot reports --status all"
 
@@ -928,14 +1102,14 @@ def spreadsheet_cell(value: object) -> str:
     return "\n".join("'" + line if line.startswith(_FORMULA_START) else line for line in lines)
 
 
-def _csv(reports: list[Report]) -> str:
+def _csv(rows: Sequence[BaseModel], fields: list[str] | None = None) -> str:
     """CSV for spreadsheets (see `spreadsheet_cell`), since questions and reasons come from any
-    user; a cell holding a line break is quoted."""
+    user; a cell holding a line break is quoted. `fields`: the columns (a report's fields)."""
     out = io.StringIO()
-    fields = list(Report.model_fields)
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    columns = fields or list(Report.model_fields)
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    for report in reports:
-        row = report.model_dump(mode="json")
-        writer.writerow({name: spreadsheet_cell(value) for name, value in row.items()})
+    for row in rows:
+        values = row.model_dump(mode="json")
+        writer.writerow({name: spreadsheet_cell(values.get(name)) for name in columns})
     return out.getvalue()

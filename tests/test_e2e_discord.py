@@ -72,7 +72,9 @@ def report_rows(database: Path) -> list[dict]:
 
 
 def button_answer_id(message: dict) -> str:
-    (button,) = [c for c in FakeDiscord.components(message) if c["type"] == 2]
+    buttons = [c for c in FakeDiscord.components(message) if c["type"] == 2]
+    *answered, button = buttons  # "This answered me" buttons come first
+    assert all(b["label"].startswith("This answered me") for b in answered)
     assert button["label"] == "Report wrong answer"
     assert button["custom_id"].startswith(CUSTOM_ID_PREFIX)
     return button["custom_id"].removeprefix(CUSTOM_ID_PREFIX)
@@ -310,7 +312,8 @@ async def test_moderators_list_resolve_and_export_their_own_servers_reports(fake
 
         export = await fake.slash("reports export", {}, user=fake.moderator)
         await export.wait_original()
-        (upload,) = [f for r in export.requests for f in r.files]
+        upload, community = [f for r in export.requests for f in r.files]
+        assert community.text().startswith("community_id,")  # none yet: the header alone
         rows = list(csv.DictReader(io.StringIO(upload.text())))
         assert [r["report_id"] for r in rows] == [str(mine.report_id)]
         assert rows[0]["status"] == "rejected" and upload.filename.endswith(".csv")

@@ -267,3 +267,13 @@ async def test_a_retired_correction_is_restored_once_its_passage_is_back(
             await service.restore_correction(1, "Mo")
         with pytest.raises(ServiceError, match="no correction #9"):
             await service.restore_correction(9, "Mo")
+
+
+async def test_after_a_correction_the_reported_quote_is_no_longer_shown(service: Service):
+    wrong = await service.ask(QUESTION, HERE)
+    reported = first(wrong)
+    assert reported != ("000_f42420c014769c46", 2)  # the answerer's own pick was elsewhere
+    await correct(service)
+    fixed = await service.ask(QUESTION, HERE)
+    assert first(fixed) == ("000_f42420c014769c46", 2)
+    assert reported not in [(q.source_id, q.paragraph) for q in fixed.quotes]

@@ -32,6 +32,7 @@ from bot.store.backend import (
 from bot.store.core import HIT_FLUSH_S, MAX_REASON_CHARS, MAX_ROW_ID, Store
 from bot.store.errors import (
     RESTORE_HELP,
+    CommunityClosed,
     CorrectionClosed,
     RecordNotFound,
     ReportClosed,
@@ -45,6 +46,7 @@ from bot.store.models import (
     CacheKey,
     CacheStats,
     CheckResult,
+    CommunityAnswer,
     Correction,
     Feedback,
     NewCorrection,
@@ -74,6 +76,8 @@ __all__ = [
     "CacheKey",
     "CacheStats",
     "CheckResult",
+    "CommunityAnswer",
+    "CommunityClosed",
     "Correction",
     "CorrectionClosed",
     "Feedback",

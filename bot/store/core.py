@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 from bot import metrics
 from bot.store.backend import BUSY_TIMEOUT_S, Backend, Row, Tx, Write, open_backend
 from bot.store.errors import (
+    CommunityClosed,
     CorrectionClosed,
     RecordNotFound,
     ReportClosed,
@@ -29,6 +30,7 @@ from bot.store.migrations import migrate
 from bot.store.models import (
     CacheKey,
     CacheStats,
+    CommunityAnswer,
     Correction,
     Feedback,
     NewCorrection,
@@ -295,13 +297,15 @@ class Store:
 
     @_guarded
     async def clear_cache(self) -> int:
-        """Empty the cache; answers that reports or feedback refer to are kept for moderators."""
+        """Empty the cache; answers that reports or feedback refer to are kept for moderators,
+        and those a Discord message shows, for follow-ups."""
         async with self._write() as tx:
             cleared = await tx.execute("DELETE FROM cache")
             await tx.execute(
                 """DELETE FROM answers
                    WHERE answer_id NOT IN (SELECT answer_id FROM reports)
-                     AND answer_id NOT IN (SELECT answer_id FROM feedback)"""
+                     AND answer_id NOT IN (SELECT answer_id FROM feedback)
+                     AND answer_id NOT IN (SELECT answer_id FROM answer_messages)"""
             )
         return cleared
 
@@ -424,24 +428,9 @@ class Store:
                 (status, moderator, note, now, report_id),
             )
             if correction is not None:
-                key = question_key(report.question)
-                inserted = await tx.one(
-                    """INSERT INTO corrections (guild_id, report_id, question, question_key,
-                           source_id, paragraph, sentence, quote, corpus, moderator, created_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                       RETURNING correction_id""",
-                    (report.guild_id, report_id, report.question, key, *correction, moderator, now),
+                await _insert_correction(
+                    tx, report.guild_id, report_id, report.question, correction, moderator, now
                 )
-                assert inserted is not None
-                correction_id = inserted[0]
-                await tx.execute(
-                    """UPDATE corrections SET status = 'withdrawn', closed_by = ?, closed_at = ?,
-                           closed_note = ?
-                       WHERE status = 'active' AND question_key = ? AND correction_id != ?
-                         AND coalesce(guild_id, '') = coalesce(?, '') AND corpus = ?""",
-                    (moderator, now, f"replaced by correction #{correction_id}", key,
-                     correction_id, report.guild_id, correction.corpus),
-                )  # fmt: skip
             report = await self._report(tx, report_id)
         assert report is not None
         return report
@@ -533,6 +522,30 @@ class Store:
         assert row is not None
         return Correction.model_validate(dict(row))
 
+    # -- conversations ----------------------------------------------------------------------
+    @_guarded
+    async def link_message(
+        self, message_id: str, answer_id: str, guild_id: str | None, channel_id: str | None
+    ) -> None:
+        """Remember that a Discord message shows this answer; a thread's id is linked again to
+        each answer given in it, so a follow-up there follows the latest."""
+        async with self._write() as tx:
+            await tx.execute(
+                """INSERT INTO answer_messages (message_id, answer_id, guild_id, channel_id,
+                       created_at) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (message_id) DO UPDATE SET answer_id = excluded.answer_id""",
+                (message_id, answer_id, guild_id, channel_id, _now()),
+            )
+
+    @_guarded
+    async def answer_of_message(self, message_id: str) -> str | None:
+        """The answer id a Discord message (or thread) shows, if it shows one."""
+        async with self.backend.read() as tx:
+            row = await tx.one(
+                "SELECT answer_id FROM answer_messages WHERE message_id = ?", (message_id,)
+            )
+        return row[0] if row is not None else None
+
     # -- feedback ---------------------------------------------------------------------------
     @_guarded
     async def add_feedback(
@@ -582,6 +595,115 @@ class Store:
                 (guild_id, guild_id),
             )
         return [Feedback.model_validate(dict(row)) for row in rows]
+
+    # -- community answers ---------------------------------------------------------------------
+    _COMMUNITY = """SELECT c.community_id, c.guild_id, c.corpus, c.question, c.source_id,
+        c.paragraph, c.quote, c.created_at, c.status, c.moderator, c.closed_at, c.correction_id,
+        (SELECT count(*) FROM community_votes v
+          WHERE v.community_id = c.community_id AND v.vote = 1) AS members,
+        (SELECT count(*) FROM community_votes v
+          WHERE v.community_id = c.community_id AND v.vote = -1) AS against
+        FROM community_answers c"""
+
+    @_guarded
+    async def community_vote(
+        self,
+        passage: NewCorrection,
+        *,
+        guild_id: str | None,
+        question: str,
+        user: tuple[str | None, str],
+        vote: int,
+        into: int | None = None,
+    ) -> CommunityAnswer:
+        """Record a member's one vote (+1 answered, -1 reported) on a passage for a question:
+        into community answer `into` (a rewording's), else the question's own, made on first
+        use. A member's later vote replaces their earlier one."""
+        user_key = _reporter_key(*user)
+        async with self._write(durable=True) as tx:
+            if into is None:
+                await tx.execute(
+                    """INSERT INTO community_answers (guild_id, corpus, question, question_key,
+                           source_id, paragraph, quote, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                    (guild_id, passage.corpus, question, question_key(question),
+                     passage.source_id, passage.paragraph, passage.quote, _now()),
+                )  # fmt: skip
+                row = await tx.one(
+                    """SELECT community_id FROM community_answers
+                       WHERE coalesce(guild_id, '') = coalesce(?, '') AND corpus = ?
+                         AND question_key = ? AND source_id = ? AND paragraph = ?""",
+                    (guild_id, passage.corpus, question_key(question), passage.source_id,
+                     passage.paragraph),
+                )  # fmt: skip
+                assert row is not None
+                into = int(row[0])
+            await tx.execute(
+                """INSERT INTO community_votes (community_id, user_key, vote, created_at)
+                   VALUES (?, ?, ?, ?)
+                   ON CONFLICT (community_id, user_key) DO UPDATE SET vote = excluded.vote""",
+                (into, user_key, vote, _now()),
+            )
+            found = await tx.one(f"{self._COMMUNITY} WHERE c.community_id = ?", (into,))
+        assert found is not None
+        return CommunityAnswer.model_validate(dict(found))
+
+    @_guarded
+    async def community_answers(
+        self,
+        status: str | None = None,
+        guild_id: str | None = None,
+        *,
+        exact_guild: bool = False,
+        corpus: str | None = None,
+    ) -> list[CommunityAnswer]:
+        """Community answers oldest first. `guild_id` None lists every guild's, unless
+        `exact_guild` (then None is the command line's own); `corpus` None, every corpus'."""
+        async with self.backend.read() as tx:
+            rows = await tx.all(
+                f"""{self._COMMUNITY}
+                    WHERE (CAST(? AS TEXT) IS NULL OR c.status = ?)
+                      AND (CASE WHEN ? = 1 THEN coalesce(c.guild_id, '') = coalesce(?, '')
+                                ELSE CAST(? AS TEXT) IS NULL OR c.guild_id = ? END)
+                      AND (CAST(? AS TEXT) IS NULL OR c.corpus = ?)
+                    ORDER BY c.created_at, c.community_id""",
+                (status, status, int(exact_guild), guild_id, guild_id, guild_id, corpus, corpus),
+            )
+        return [CommunityAnswer.model_validate(dict(row)) for row in rows]
+
+    @_guarded
+    async def close_community(
+        self,
+        community_id: int,
+        *,
+        moderator: str,
+        guild_id: str | None,
+        correction: NewCorrection | None,
+    ) -> CommunityAnswer:
+        """Confirm a pending community answer (with `correction`: it becomes the moderator's
+        correction of its question) or dismiss it; with `guild_id`, only that guild's."""
+        async with self._write(durable=True) as tx:
+            row = await tx.one(f"{self._COMMUNITY} WHERE c.community_id = ?", (community_id,))
+            found = CommunityAnswer.model_validate(dict(row)) if row is not None else None
+            if found is None or (guild_id is not None and found.guild_id != guild_id):
+                raise RecordNotFound(str(community_id))
+            if found.status != "pending":
+                raise CommunityClosed(found)
+            now = _now()
+            correction_id = None
+            if correction is not None:
+                correction_id = await _insert_correction(
+                    tx, found.guild_id, None, found.question, correction, moderator, now
+                )
+            status = "confirmed" if correction is not None else "dismissed"
+            await tx.execute(
+                """UPDATE community_answers SET status = ?, moderator = ?, closed_at = ?,
+                       correction_id = ? WHERE community_id = ?""",
+                (status, moderator, now, correction_id, community_id),
+            )
+            row = await tx.one(f"{self._COMMUNITY} WHERE c.community_id = ?", (community_id,))
+        assert row is not None
+        return CommunityAnswer.model_validate(dict(row))
 
     # -- moving between backends -------------------------------------------------------------
     @_guarded
@@ -633,6 +755,38 @@ class Store:
                 counts[table] += 1
             await self.backend.after_import(tx)
         return counts
+
+
+async def _insert_correction(
+    tx: Tx,
+    guild_id: str | None,
+    report_id: int | None,
+    question: str,
+    correction: NewCorrection,
+    moderator: str,
+    now: str,
+) -> int:
+    """A new active correction of `question` in a guild; it replaces (withdraws) that guild's
+    active correction of the same question. Returns its id."""
+    key = question_key(question)
+    inserted = await tx.one(
+        """INSERT INTO corrections (guild_id, report_id, question, question_key,
+               source_id, paragraph, sentence, quote, corpus, moderator, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           RETURNING correction_id""",
+        (guild_id, report_id, question, key, *correction, moderator, now),
+    )
+    assert inserted is not None
+    correction_id = int(inserted[0])
+    await tx.execute(
+        """UPDATE corrections SET status = 'withdrawn', closed_by = ?, closed_at = ?,
+               closed_note = ?
+           WHERE status = 'active' AND question_key = ? AND correction_id != ?
+             AND coalesce(guild_id, '') = coalesce(?, '') AND corpus = ?""",
+        (moderator, now, f"replaced by correction #{correction_id}", key,
+         correction_id, guild_id, correction.corpus),
+    )  # fmt: skip
+    return correction_id
 
 
 async def _insert_report(tx: Tx, who: tuple[Any, ...], where: tuple[Any, ...]) -> int:

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from pydantic import BaseModel, computed_field
 
 from bot.store.schema import SCHEMA_VERSION
-from bot.store.vocabulary import Category, CorrectionStatus, Status
+from bot.store.vocabulary import Category, CommunityStatus, CorrectionStatus, Status
 from knowledge.text.analysis import fold
 
 
@@ -98,6 +98,36 @@ class Feedback(BaseModel):
     guild_id: str | None
     channel_id: str | None
     created_at: dt.datetime
+
+
+class CommunityAnswer(BaseModel):
+    """A passage members found answered a question in one guild, with their votes: one per
+    member, +1 for "This answered me", -1 for a report against it."""
+
+    community_id: int
+    guild_id: str | None
+    corpus: str
+    question: str
+    source_id: str
+    paragraph: int
+    quote: str
+    created_at: dt.datetime
+    status: CommunityStatus
+    moderator: str | None
+    closed_at: dt.datetime | None
+    correction_id: int | None
+    members: int  # members it answered
+    against: int  # members who reported it
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def score(self) -> int:
+        return self.members - self.against
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def answer_ref(self) -> str:
+        return answer_ref(self.source_id, self.paragraph, None)
 
 
 def answer_ref(source_id: str, paragraph: int, sentence: int | None) -> str:

@@ -32,7 +32,7 @@ import numpy as np
 from knowledge.answering.question import analyze_question
 from knowledge.answering.ranking import rank, read
 from knowledge.errors import UserError
-from knowledge.models import Answer, Corrected, Passage, Quote, quote_of
+from knowledge.models import Answer, Community, Corrected, Passage, Quote, quote_of
 from knowledge.search.library import Library
 from knowledge.text.analysis import STOPWORDS, stem, words
 from knowledge.text.mentions import Kind
@@ -139,13 +139,33 @@ def _quote(library: Library, passage: Passage, start: int, end: int) -> Quote:
     return quote_of(library.data.source(passage.source_id), passage, start, end)
 
 
-def corrected_answer(base: Answer, quote: Quote, by: str, at: dt.datetime) -> Answer:
-    """The moderator's quote first, then the computed quotes from other paragraphs; answered,
-    with no 'not found' or 'sources differ' note (a moderator settled it)."""
+def corrected_answer(
+    base: Answer,
+    quote: Quote,
+    by: str,
+    at: dt.datetime,
+    without: Collection[tuple[str, int]] = (),
+) -> Answer:
+    """The moderator's quote first, then the computed quotes from other paragraphs, none from
+    the paragraphs `without` (the quote that was reported); answered, with no 'not found' or
+    'sources differ' note (a moderator settled it)."""
+    return _first(base, quote, without, corrected=Corrected(by=by, at=at))
+
+
+def community_answer(base: Answer, quote: Quote, community: Community) -> Answer:
+    """The quote members confirmed first, then the computed quotes from other paragraphs;
+    marked with how many members it answered."""
+    return _first(base, quote, (), community=community)
+
+
+def _first(
+    base: Answer, quote: Quote, without: Collection[tuple[str, int]], **mark: object
+) -> Answer:
+    dropped = {(quote.source_id, quote.paragraph), *without}
     others = [
         q
         for q in (base.quotes if base.answered else [])
-        if (q.source_id, q.paragraph) != (quote.source_id, quote.paragraph)
+        if (q.source_id, q.paragraph) not in dropped
     ]
     top = max((q.score for q in base.quotes), default=0.0)
     first = quote.model_copy(update={"score": top})
@@ -157,7 +177,7 @@ def corrected_answer(base: Answer, quote: Quote, by: str, at: dt.datetime) -> An
             "confidence": 1.0,
             "disagreement": False,
             "closest": [],
-            "corrected": Corrected(by=by, at=at),
+            **mark,
         }
     )
 
