@@ -77,7 +77,7 @@ from knowledge.answering.corrections import (
     resolve_ref,
 )
 from knowledge.corpus import CorpusError, default_corpus_dir, source_files
-from knowledge.errors import UserError
+from knowledge.errors import UserError, echoed
 from knowledge.models import Answer, Community, Quote, Source
 from knowledge.search.library import Library, open_library, saved_build_key
 
@@ -545,12 +545,18 @@ class Service:
         """Every stored row, to move this database to another backend (`citebot db export`)."""
         return await self._store.export_rows(write)
 
-    async def import_database(
-        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool = False
+    async def import_database(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Load an export into this (empty) database (`citebot db import`)."""
+        return await self._store.import_rows(rows)
+
+    async def restore_database(
+        self,
+        rows: Iterable[tuple[str, dict[str, Any]]],
+        keep: Callable[[list[tuple[str, dict[str, Any]]]], None],
     ) -> dict[str, int]:
-        """Load an export into this (empty) database (`citebot db import`); `replace` drops what
-        it holds first (`citebot db restore` on PostgreSQL)."""
-        return await self._store.import_rows(rows, replace=replace)
+        """Replace every row by an export's (`citebot db restore` on PostgreSQL), refused while
+        another process has the database open; `keep` saves the replaced rows first."""
+        return await self._store.replace_rows(rows, keep)
 
     # -- timeline ---------------------------------------------------------------------------
     async def timeline(
@@ -661,7 +667,7 @@ class Service:
         saw, when it differs from the stored one (cache hits echo each asker's wording)."""
         if category not in CATEGORIES:
             raise ServiceError(
-                f"unknown category {category!r}; choose one of {', '.join(CATEGORIES)}"
+                f"unknown category {echoed(category)}; choose one of {', '.join(CATEGORIES)}"
             )
         reason = _limited(reason, MAX_REASON_CHARS, "reason")
         name = " ".join(_decoded(reporter.display_name, "reporter name").split())
@@ -670,7 +676,8 @@ class Service:
         stored = await self._store.answer(_decoded(answer_id, "answer id").strip())
         if stored is None:
             raise ServiceError(_unknown_answer(answer_id))
-        shown = _served(_stored_answer(stored), stored.answer_id, question or stored.question, True)
+        wording = _decoded(question, "question") if question else stored.question
+        shown = _served(_stored_answer(stored), stored.answer_id, wording, True)
         try:
             report = await self._store.add_report(
                 answer_id=stored.answer_id,
@@ -724,7 +731,12 @@ class Service:
         if not 1 <= report_id <= MAX_ROW_ID:
             raise ServiceError(_unknown_report(report_id))
         correction = None
-        if answer is not None and answer.strip():
+        if answer is not None:
+            if not answer.strip():  # an unset shell variable, say: never a silent "no passage"
+                raise ServiceError(
+                    "the passage that answers is empty; name one as SOURCE_ID:PARAGRAPH"
+                    "[:SENTENCE] (citebot sources lists the ids), or leave it out"
+                )
             if status != "resolved":
                 raise ServiceError("a passage that answers can only be named when resolving")
             ref, quote = await self.check_passage(answer)
@@ -755,7 +767,7 @@ class Service:
     ) -> str:
         """Reports as CSV (spreadsheet-safe) or JSON Lines (exact)."""
         if fmt not in EXPORT_FORMATS:
-            raise ServiceError(f"unknown export format {fmt!r}; use csv or jsonl")
+            raise ServiceError(f"unknown export format {echoed(fmt)}; use csv or jsonl")
         reports = await self.reports(status, guild_id)
         if fmt == "jsonl":
             return "".join(report.model_dump_json() + "\n" for report in reports)
@@ -795,7 +807,8 @@ class Service:
         None every guild."""
         if status is not None and status != ALL and status not in CORRECTION_STATUSES:
             raise ServiceError(
-                f"unknown status {status!r}; use one of {', '.join(CORRECTION_STATUSES)} or all"
+                f"unknown status {echoed(status)}; use one of "
+                f"{', '.join(CORRECTION_STATUSES)} or all"
             )
         await self.ensure_library()  # retires corrections whose passage is gone
         return await self._store.corrections(None if status == "all" else status, guild_id)
@@ -888,7 +901,7 @@ class Service:
         if not 1 <= passage <= len(shown):
             raise ServiceError(f"answer {stored.answer_id} showed {len(shown)} passages")
         quote = shown[passage - 1]
-        name = " ".join(asker.display_name.split()) or "someone"
+        name = " ".join(_decoded(asker.display_name, "user name").split()) or "someone"
         try:
             feedback, new = await self._store.add_feedback(
                 answer_id=stored.answer_id,
@@ -1022,7 +1035,7 @@ def _stored_answer(stored: StoredAnswer) -> Answer:
 
 def _unknown_answer(answer_id: str) -> str:
     return (
-        f"no answer with id {answer_id.strip()!r}; copy the id shown under the answer "
+        f"no answer with id {echoed(answer_id)}; copy the id shown under the answer "
         "(citebot ask --json prints it as answer_id)"
     )
 
@@ -1060,9 +1073,12 @@ def _unknown_correction(correction_id: int) -> str:
 
 def _decoded(text: str, what: str) -> str:
     """Refuse text holding bytes that were not UTF-8 (Python carries them as lone surrogates,
-    which no database, terminal or Discord message can hold)."""
+    which no database, terminal or Discord message can hold) or a NUL character (which
+    PostgreSQL cannot store, and nobody means to type)."""
     if any("\ud800" <= c <= "\udfff" for c in text):
         raise ServiceError(f"the {what} is not valid UTF-8 text; check the terminal's encoding")
+    if "\0" in text:
+        raise ServiceError(f"the {what} holds a NUL character (\\0); remove it")
     return text
 
 
@@ -1083,7 +1099,9 @@ def _status_filter(status: str | None) -> str | None:
     if status is None or status == "all":
         return None
     if status not in STATUSES:
-        raise ServiceError(f"unknown status {status!r}; use one of {', '.join(STATUSES)} or all")
+        raise ServiceError(
+            f"unknown status {echoed(status)}; use one of {', '.join(STATUSES)} or all"
+        )
     return status
 
 

@@ -30,7 +30,7 @@ from bot.service import (
     with_all,
 )
 from knowledge.errors import UserError
-from knowledge.files import write_atomically
+from knowledge.files import write_output
 
 HELP = """\
 Type a question, or one of:
@@ -204,7 +204,7 @@ class ChatSession:
             self.say(data)
             return
         try:
-            write_atomically(Path(target), data)
+            write_output(Path(target), data)
         except OSError as exc:
             raise ChatError(f"cannot write {target}: {exc.strerror or exc}") from None
         self.say(f"wrote {target}")

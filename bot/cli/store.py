@@ -20,7 +20,7 @@ from bot.cli.common import (
 )
 from bot.render_text import visible
 from bot.service import CATEGORIES, COMMUNITY_STATUSES, STATUSES, Category, with_all
-from knowledge.files import write_atomically
+from knowledge.files import write_atomically, write_output
 
 if TYPE_CHECKING:
     from bot.service import CommunityAnswer, Feedback, Report, Service
@@ -338,7 +338,7 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
         return
     try:
-        write_atomically(output, text)
+        write_output(output, text)
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
@@ -390,6 +390,10 @@ def run_db_check(args: argparse.Namespace) -> int:
     if args.json:
         print(result.model_dump_json())
         return 0 if result.ok else EXIT_FAILURE
+    if not result.reachable:  # a setting or the server, not the data: no restore to advise
+        print(visible(f"citebot: error: cannot check the database: {result.problems[0]}"),
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAILURE
     if result.ok and not result.exists:
         print(f"{result.path}: no database yet (it is created by the first ask or report)")
     elif result.ok:
@@ -414,20 +418,27 @@ DUMP_FORMAT = "citebot-export"
 
 def run_db_export(args: argparse.Namespace) -> int:
     """One header line, then one {"table", "row"} object per line, parents first."""
-    from bot.store import SCHEMA_VERSION
-
     output: Path | None = args.file
     if output is not None and not output.parent.is_dir():
         raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
-    lines = [json.dumps({"format": DUMP_FORMAT, "schema_version": SCHEMA_VERSION})]
-
-    def write(table: str, row: dict) -> None:
-        lines.append(json.dumps({"table": table, "row": row}, ensure_ascii=False))
-
-    counts = run_service(args, lambda service: service.export_database(write), load_library=False)
-    _emit("\n".join(lines) + "\n", output)
+    rows: list[tuple[str, dict]] = []
+    counts = run_service(
+        args,
+        lambda service: service.export_database(lambda t, row: rows.append((t, row))),
+        load_library=False,
+    )
+    _emit(_export_text(rows), output)
     print(f"exported {_counted(counts)}", file=sys.stderr)
     return 0
+
+
+def _export_text(rows: list[tuple[str, dict]]) -> str:
+    """A `citebot db export` file: one header line, then one {"table", "row"} per line."""
+    from bot.store import SCHEMA_VERSION
+
+    lines = [json.dumps({"format": DUMP_FORMAT, "schema_version": SCHEMA_VERSION})]
+    lines += [json.dumps({"table": t, "row": row}, ensure_ascii=False) for t, row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def run_db_import(args: argparse.Namespace) -> int:
@@ -494,7 +505,8 @@ def run_db_restore(args: argparse.Namespace) -> int:
     except StoreError as exc:
         raise UsageError(str(exc)) from None
     if moved:
-        print(f"moved the damaged database aside to {moved}")
+        state = "damaged" if ".damaged-" in Path(moved).name else "replaced"
+        print(f"moved the {state} database aside to {moved}")
     print(f"restored {path} from {args.file}")
     return 0
 
@@ -511,9 +523,24 @@ def _backup_postgres(args: argparse.Namespace) -> int:
 
 def _restore_postgres(args: argparse.Namespace) -> int:
     """Replace every row with those of a `db backup` (or `db export`) file, all or nothing."""
+    from bot.store import aside_name
+
     rows = _read_export(args.file)
+    kept = settings_from(args).data_dir / aside_name("citebot-export", "replaced")
+
+    def keep(replaced: list[tuple[str, dict]]) -> None:
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(kept, _export_text(replaced))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot keep the replaced rows in {kept} ({exc.strerror or exc}); nothing was "
+                "restored"
+            ) from None
+
     counts = run_service(
-        args, lambda service: service.import_database(rows, replace=True), load_library=False
+        args, lambda service: service.restore_database(rows, keep), load_library=False
     )
+    print(f"kept the replaced rows in {kept} (a citebot db export)")
     print(f"restored from {args.file} ({_counted(counts)})")
     return 0

@@ -9,7 +9,9 @@ use is reported, never repaired, replaced or deleted.
 
 Modules: schema (migrations' SQL, tables), migrations (applying them), models (what the store
 returns), errors, backend (the Backend protocol, which engine a setting names), core (the Store),
-maintenance (db check, backup, restore). Everything other packages use is re-exported here.
+maintenance (db check, backup, restore); the backends sqlite (with sqlite_files: backup and
+restore of the file; in_use: who has it open; disk_full: reading on a full disk) and postgres.
+Everything other packages use is re-exported here.
 """
 
 from bot.store.backend import (
@@ -40,7 +42,13 @@ from bot.store.errors import (
     StoreError,
     busy_message,
 )
-from bot.store.maintenance import backup_database, check_database, check_store, restore_database
+from bot.store.maintenance import (
+    aside_name,
+    backup_database,
+    check_database,
+    check_store,
+    restore_database,
+)
 from bot.store.models import (
     BackupResult,
     CacheKey,
@@ -94,6 +102,7 @@ __all__ = [
     "Tx",
     "Write",
     "answer_ref",
+    "aside_name",
     "backup_database",
     "busy_message",
     "check_database",

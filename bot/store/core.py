@@ -712,6 +712,9 @@ class Store:
         consistent snapshot, each table in the order of its key (its first column, compared as
         SQLite's binary collation does, whatever the server's collation); returns the row count
         per table."""
+        return await self._export(write)
+
+    async def _export(self, write: Callable[[str, dict[str, Any]], None]) -> dict[str, int]:
         counts: dict[str, int] = {}
         async with self.backend.read() as tx:
             for table in TABLES:
@@ -722,12 +725,29 @@ class Store:
         return counts
 
     @_guarded
-    async def import_rows(
-        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool = False
+    async def import_rows(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Load exported rows into this database, all or nothing; only into a database with
+        no answers and no reports yet (an import never merges with real data)."""
+        return await self._import(rows, replace=False)
+
+    @_guarded
+    async def replace_rows(
+        self,
+        rows: Iterable[tuple[str, dict[str, Any]]],
+        keep: Callable[[list[tuple[str, dict[str, Any]]]], None],
     ) -> dict[str, int]:
-        """Load exported rows into this database, all or nothing. Only into a database with no
-        answers and no reports yet (an import never merges with real data), unless `replace`
-        (restoring a backup), which drops what it holds in the same transaction."""
+        """Restore a backup: with no other process holding the database (StoreError if one
+        does; those opening it meanwhile wait), hand every current row to `keep` (which saves
+        them, or raises to stop here), then replace them by `rows`, all or nothing."""
+        async with self.backend.sole_use():
+            current: list[tuple[str, dict[str, Any]]] = []
+            await self._export(lambda table, row: current.append((table, row)))
+            keep(current)
+            return await self._import(rows, replace=True)
+
+    async def _import(
+        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool
+    ) -> dict[str, int]:
         counts = dict.fromkeys(TABLES, 0)
         self._hits, self._misses = Counter(), 0  # counted against what is being replaced
         async with self.backend.transaction(Write(durable=True)) as tx:
@@ -741,19 +761,20 @@ class Store:
                 )
             for table in reversed(TABLES):
                 await tx.execute(f"DELETE FROM {table}")  # what a new database starts with
+            nuls = 0
             for table, row in rows:
-                if table not in counts:
-                    raise StoreError(f"the export names an unknown table {table!r}")
-                columns = list(row)
-                if not all(_IDENTIFIER.fullmatch(column) for column in columns):
-                    raise StoreError(f"the export names a bad column in table {table}")
-                await tx.execute(
-                    f"INSERT INTO {table} ({', '.join(columns)}) "
-                    f"VALUES ({', '.join('?' * len(columns))})",
-                    [row[column] for column in columns],
-                )
+                if not self.backend.stores_nul:
+                    row, removed = _without_nul(row)
+                    nuls += removed
+                await tx.execute(*_insert_statement(counts, table, row))
                 counts[table] += 1
             await self.backend.after_import(tx)
+        if nuls:
+            log.warning(
+                "removed %d NUL characters from the imported text: %s cannot store them",
+                nuls,
+                self.location,
+            )
         return counts
 
 
@@ -787,6 +808,28 @@ async def _insert_correction(
          correction_id, guild_id, correction.corpus),
     )  # fmt: skip
     return correction_id
+
+
+def _without_nul(row: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The row with every NUL character removed from its text (the rule for importing into
+    a database that cannot store them), and how many were removed."""
+    removed = sum(v.count("\0") for v in row.values() if isinstance(v, str))
+    if not removed:
+        return row, 0
+    return {k: v.replace("\0", "") if isinstance(v, str) else v for k, v in row.items()}, removed
+
+
+def _insert_statement(
+    counts: dict[str, int], table: str, row: dict[str, Any]
+) -> tuple[str, list[Any]]:
+    """The INSERT of one exported row, its table and columns checked against injection."""
+    if table not in counts:
+        raise StoreError(f"the export names an unknown table {table!r}")
+    columns = list(row)
+    if not all(_IDENTIFIER.fullmatch(column) for column in columns):
+        raise StoreError(f"the export names a bad column in table {table}")
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    return sql, [row[column] for column in columns]
 
 
 async def _insert_report(tx: Tx, who: tuple[Any, ...], where: tuple[Any, ...]) -> int:

@@ -155,6 +155,7 @@ class CheckResult(BaseModel):
     path: str
     exists: bool
     ok: bool
+    reachable: bool = True  # False: the check could not look (no login, no server), see problems
     schema_version: int | None = None
     expected_version: int = SCHEMA_VERSION
     problems: list[str] = []

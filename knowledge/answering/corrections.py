@@ -31,7 +31,7 @@ import numpy as np
 
 from knowledge.answering.question import analyze_question
 from knowledge.answering.ranking import rank, read
-from knowledge.errors import UserError
+from knowledge.errors import UserError, echoed
 from knowledge.models import Answer, Community, Corrected, Passage, Quote, quote_of
 from knowledge.search.library import Library
 from knowledge.text.analysis import STOPWORDS, stem, words
@@ -46,6 +46,7 @@ _TOP_PARAGRAPHS = 3  # the moderator's paragraph among the question's first ones
 _SHARED_SENTENCES = 3  # of them, shared by both questions' rankings
 _SAME_TARGET = 0.45  # "which store" / "what shop": head nouns this near in meaning
 _MAX_QUOTES = 3
+MAX_NUMBER_DIGITS = 9
 _REF = re.compile(r"^(?P<source>.+?):(?P<paragraph>[0-9]+)(?::(?P<sentence>[0-9]+))?$")
 
 
@@ -71,13 +72,23 @@ def parse_ref(text: str) -> PassageRef:
     match = _REF.match(text.strip())
     if not match:
         raise RefError(
-            f"cannot read the passage {text.strip()[:80]!r}; write SOURCE_ID:PARAGRAPH or "
+            f"cannot read the passage {echoed(text, 80)}; write SOURCE_ID:PARAGRAPH or "
             "SOURCE_ID:PARAGRAPH:SENTENCE, e.g. 001_2309abed9a7bf6a3:2 (citebot sources lists ids)"
         )
     sentence = match["sentence"]
     return PassageRef(
-        match["source"].strip(), int(match["paragraph"]), int(sentence) if sentence else None
+        match["source"].strip(),
+        _number(match["paragraph"], "paragraph"),
+        _number(sentence, "sentence") if sentence else None,
     )
+
+
+def _number(digits: str, what: str) -> int:
+    """A paragraph or sentence number; no passage has one of over MAX_NUMBER_DIGITS digits
+    (and Python will not read one of thousands)."""
+    if len(digits.lstrip("0")) > MAX_NUMBER_DIGITS:
+        raise RefError(f"no passage has a {what} number {echoed(digits, 12)}; it is too large")
+    return int(digits)
 
 
 def resolve_ref(library: Library, ref: PassageRef | str) -> tuple[PassageRef, Quote]:
@@ -91,7 +102,7 @@ def resolve_ref(library: Library, ref: PassageRef | str) -> tuple[PassageRef, Qu
         prefixed = [s.source_id for s in data.sources if s.source_id.startswith(source_id)]
         if len(prefixed) != 1:
             what = "matches several sources" if prefixed else "is not a source"
-            raise RefError(f"{ref.source_id!r} {what}; citebot sources lists the source ids")
+            raise RefError(f"{echoed(ref.source_id)} {what}; citebot sources lists the source ids")
         source_id = prefixed[0]
     p = data.position(source_id, ref.paragraph)
     if p is None:
