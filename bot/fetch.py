@@ -58,7 +58,15 @@ def check_address(address: str, *, allow_private: bool) -> None:
 
 
 def resolve(host: str, port: int, *, allow_private: bool) -> str:
-    """The first address of `host`, after checking every address it resolves to."""
+    """The first address of `host`, after checking every address it resolves to (an address
+    given as such is checked as it is, without a lookup)."""
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is not None:
+        check_address(str(literal), allow_private=allow_private)
+        return str(literal)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:

@@ -49,8 +49,8 @@ def run_ask(args: argparse.Namespace) -> int:
         lambda service: service.ask(" ".join(args.question), asker, after=args.after),
         load_library=args.strict,
     )
-    if args.json:
-        print(served.model_dump_json())
+    if args.json:  # spaced as the stdin form's lines are
+        print(json.dumps(served.model_dump(mode="json"), ensure_ascii=False))
     else:
         print(visible(render_answer(served)))
         print(

@@ -125,8 +125,6 @@ def run_service(
             result = await work(service)
             if not load_library and service.library_loaded:
                 _warn(service)
-            for warning in service.warnings:  # corrections retired by a changed corpus
-                warn(warning)
             return result
 
     try:
@@ -139,5 +137,5 @@ def run_service(
 
 
 def _warn(service: Service) -> None:
-    for warning in service.library.corpus.warnings:
+    for warning in service.source_warnings:
         warn(warning)

@@ -48,11 +48,12 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"sources": rows}, ensure_ascii=False))
         return 0
+    width = max((len(row["source_id"]) for row in rows), default=0)
     for row in rows:
         link = f"  <{row['url']}>" if row["url"] else ""
         print(
             visible(
-                f"{row['source_id']}  {row['date'] or 'undated':10}  {row['kind']:8} "
+                f"{row['source_id']:{width}}  {row['date'] or 'undated':10}  {row['kind']:8} "
                 f"{row['paragraphs']:3} ¶  {row['title']}{link}"
             )
         )

@@ -26,9 +26,10 @@ from knowledge.search import integrity
 from knowledge.search.index import _Terms
 from knowledge.text.analysis import ANALYZER_VERSION
 
-# 2: file sizes and checksums; 3: reading.json (knowledge/search/reading_data.py); 4: PDF pages,
-# sources' author and kind
-DATA_FORMAT = "4"
+# 2: file sizes and checksums; 3: reading.json (knowledge/search/reading_data.py); 4: the alias
+# groups in aliases.sqlite3 (knowledge/search/alias_store.py); 5: PDF pages, sources' author
+# and kind
+DATA_FORMAT = "5"
 META = "library.json"
 SOURCES = "sources.json"
 ARRAYS = (

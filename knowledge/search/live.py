@@ -154,6 +154,8 @@ class LiveLibrary:
         segment: Library | None = None,
         parsed: dict[str, Source] | None = None,
         digests: _Digests | None = None,
+        unread: frozenset[str] = frozenset(),
+        warnings: tuple[str, ...] = (),
     ) -> None:
         self.base = base
         self.hidden = hidden
@@ -162,6 +164,10 @@ class LiveLibrary:
         self.visible = masked(base, hidden, extra) if hidden or extra is not None else base
         self._parsed = parsed or {}  # digest -> source, for the pending sources
         self.digests = digests or _Digests()
+        # Files in the folder that could not be read or parsed: their sources are not served,
+        # but not known to be gone either (a moderator's correction of them waits).
+        self.unread = unread
+        self.warnings = warnings  # the files of the last refresh that were skipped, and why
         data = base.data
         self.hidden_passages = sum(data.paragraph_count(i) for i in hidden)
 
@@ -170,6 +176,14 @@ class LiveLibrary:
         """Sources whose passages differ from the base's: cached answers quoting them are stale."""
         added = {s.source_id for s in self.segment.sources} if self.segment else set()
         return self.hidden | added
+
+    def library_of(self, source_id: str) -> Library | None:
+        """The part that serves a source now: the base, the segment, or None (gone)."""
+        if source_id not in self.hidden:
+            return self.visible
+        if self.segment is not None and source_id in {s.source_id for s in self.segment.sources}:
+            return self.segment
+        return None
 
     @property
     def state_key(self) -> str:
@@ -204,9 +218,12 @@ class LiveLibrary:
         folder, files = source_files(self.base.folder)
         root = folder.resolve()
         current: dict[str, tuple[Path, str]] = {}
+        unread: set[str] = set()
         for path in files:
             digest = self.digests.of(path, root)
-            if digest is not None:
+            if digest is None:
+                unread.add(path.stem)
+            else:
                 current[path.stem] = (path, digest)
         in_base = {s.source_id: s.digest for s in self.base.sources}
         hidden = frozenset(i for i, d in in_base.items() if current.get(i, (None, None))[1] != d)
@@ -217,9 +234,16 @@ class LiveLibrary:
         for source in iter_sources(unparsed, warnings, strict=strict):
             parsed[source.digest or ""] = source
         sources = [parsed[d] for _, d in sorted(pending.values()) if d in parsed]
+        unread |= {i for i, (_, d) in pending.items() if d not in parsed}
         segment = _segment(masked(self.base, hidden), sources) if sources else None
         live = LiveLibrary(
-            self.base, hidden=hidden, segment=segment, parsed=parsed, digests=self.digests
+            self.base,
+            hidden=hidden,
+            segment=segment,
+            parsed=parsed,
+            digests=self.digests,
+            unread=frozenset(unread),
+            warnings=tuple(warnings),
         )
         return live, _changes(self.served(), live.served(), warnings)
 
