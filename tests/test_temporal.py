@@ -353,6 +353,16 @@ FRIDAY = dt.date(1998, 2, 13)
             "1989-Q3",
         ),
         ("The fourth quarter was weak.", MARCH_1998, "1997-Q4"),
+        # a past verb right before a month-day puts it on or before the reference day
+        ("The club's season ended Jan. 15.", dt.date(1995, 11, 20), "1995-01-15"),
+        ("The lease was terminated on Dec. 1.", dt.date(1995, 11, 20), "1994-12-01"),
+        ("The offer was extended to Dec. 2.", dt.date(1995, 11, 20), "1995-12-02"),
+        # an intention before the date, or a modal, looks forward
+        ("The crew planned to sail on Thursday.", dt.date(1997, 6, 4), "1997-06-05"),
+        ("They agreed to sell the mill in January.", dt.date(1993, 10, 12), "1994-01"),
+        ("On Monday, the city agreed to pay the bill.", dt.date(1997, 6, 4), "1997-06-02"),
+        ("Members can vote at the congress in March.", dt.date(1996, 11, 8), "1997-03"),
+        ("The ferry is to leave port Friday.", dt.date(1991, 5, 7), "1991-05-10"),
     ],
 )
 def test_foreign_news_kinds(text, reference, value):

@@ -47,6 +47,7 @@ from knowledge.temporal.words import (
     FULL_MONTH,
     FUTURE_CUE,
     HOLIDAYS,
+    INTENT_CUE,
     IRREGULAR_PAST,
     MONTHS,
     NOT_PAST_ED,
@@ -121,13 +122,19 @@ def resolve(
         state=state,
         future=bool(FUTURE_CUE.search(clause)) and not past,
         past=past,
-        forward=deadline or (bool(FORWARD_CUE.search(clause)) and not past),
+        forward=deadline or (_looks_forward(clause, text[c.start : c.end]) and not past),
         present=bool(PRESENT_CUE.search(clause)) and not told_past,
         told_past=told_past,
         reference=reference,
         reference_anchor="previous-event" if reference is not publication else "publication",
     )
     return RESOLVERS[c.rule](context)
+
+
+def _looks_forward(clause: str, expression: str) -> bool:
+    """A modal or plan word anywhere in the clause, or an intention before the date."""
+    at = clause.find(expression)
+    return bool(FORWARD_CUE.search(clause) or INTENT_CUE.search(clause[: max(at, 0)]))
 
 
 _CLAUSE_BREAK = re.compile(
@@ -191,6 +198,21 @@ def _past_beside(sentence: tuple[str, int], start: int, end: int) -> bool:
 
 
 _PAST_WINDOW = 3
+
+
+def _ended_right_before(x: Context) -> bool:
+    """ "the year ended Jan. 31", "terminated on Sept. 27": a past verb right before the date
+    (no "to" or "until" between) puts it on or before the reference day."""
+    before = _WORD.findall(x.text[max(x.candidate.start - 40, 0) : x.candidate.start])
+    if before and before[-1].lower() in ("on", "at"):
+        before = before[:-1]
+    return (
+        len(before) >= 2
+        and _is_past_verb(before[-1])
+        and before[-2].lower() not in (_NOT_PAST_BEFORE)
+    )
+
+
 _NOT_PAST_BEFORE = frozenset({"be", "been", "being", "is", "are", "am", "has", "have", "will"})
 
 
@@ -248,7 +270,7 @@ def _month_and_day(x: Context) -> Resolution:
         return _day(int(c.group("y")), month, day)
     if x.publication is None:
         return "publication", None, False
-    lean = "future" if x.future or x.forward else "past"
+    lean = "future" if x.future or x.forward else "told-past" if _ended_right_before(x) else "past"
     found = nearest_year(x.publication, month, day, _weekday_number(c.groups.get("wd")), lean)
     return "publication", day_value(found) if found else None, False
 
