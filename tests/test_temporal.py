@@ -363,6 +363,18 @@ FRIDAY = dt.date(1998, 2, 13)
         ("On Monday, the city agreed to pay the bill.", dt.date(1997, 6, 4), "1997-06-02"),
         ("Members can vote at the congress in March.", dt.date(1996, 11, 8), "1997-03"),
         ("The ferry is to leave port Friday.", dt.date(1991, 5, 7), "1991-05-10"),
+        # a relative or subordinate clause has its own tense
+        (
+            "Officials will help families who were flown out of the towns in late November.",
+            dt.date(2000, 4, 5),
+            "1999-11",
+        ),
+        ("The lawyers had no date when the case is heard in May.", dt.date(2000, 3, 29), "2000-05"),
+        (
+            "The group issued a long written statement Friday saying it will win.",
+            dt.date(1999, 3, 13),
+            "1999-03-12",
+        ),
     ],
 )
 def test_foreign_news_kinds(text, reference, value):

@@ -138,7 +138,8 @@ def _looks_forward(clause: str, expression: str) -> bool:
 
 
 _CLAUSE_BREAK = re.compile(
-    r"[,;:()\u2014]|[.!?]\s|\s(?:that|and|but|while|because|although|though)\s"
+    r"[,;:()\u2014]|[.!?]\s|\s(?:that|and|but|while|because|although|though|who|which|since"
+    r"|when|if|once|unless|saying|adding)\s"
 )
 
 
