@@ -363,6 +363,7 @@ FRIDAY = dt.date(1998, 2, 13)
         ("On Monday, the city agreed to pay the bill.", dt.date(1997, 6, 4), "1997-06-02"),
         ("Members can vote at the congress in March.", dt.date(1996, 11, 8), "1997-03"),
         ("The ferry is to leave port Friday.", dt.date(1991, 5, 7), "1991-05-10"),
+        ("The vote was scheduled for early June.", dt.date(2001, 5, 2), "2001-06"),
         # a relative or subordinate clause has its own tense
         (
             "Officials will help families who were flown out of the towns in late November.",

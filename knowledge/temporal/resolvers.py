@@ -191,14 +191,18 @@ def _past_beside(sentence: tuple[str, int], start: int, end: int) -> bool:
         rest = rest.lstrip(" ,")  # verb after the comma is the date's
     after = _WORD.findall(re.split(r"[,;:()\u2014.]", rest)[0])[:2]
     words = before + after
-    # "to be published", "has been named": a participle after an auxiliary is not a past tense.
+    # "to be published", "has been named": a participle after an auxiliary is not a past tense;
+    # "was planned for", "were due": a plan, looking forward from then.
     return any(
-        _is_past_verb(words[i]) and (i == 0 or words[i - 1].lower() not in _NOT_PAST_BEFORE)
+        _is_past_verb(words[i])
+        and (i == 0 or words[i - 1].lower() not in _NOT_PAST_BEFORE)
+        and (i + 1 == len(words) or words[i + 1].lower() not in _PLAN_AFTER)
         for i in range(max(len(before) - _PAST_WINDOW, 0), len(words))
     )
 
 
 _PAST_WINDOW = 3
+_PLAN_AFTER = frozenset({"planned", "scheduled", "expected", "due", "set", "slated", "supposed"})
 
 
 def _ended_right_before(x: Context) -> bool:
