@@ -404,6 +404,22 @@ def test_offsets_from_a_range_or_a_century(text, values):
     assert [e.value.value for e in find_dates(text, dt.date(2020, 1, 1))] == values
 
 
+def test_the_year_or_quarter_ended_a_day_is_the_period_it_closes():
+    exprs = find_dates("For the year ended June 30, profit rose.", dt.date(1993, 8, 10))
+    assert [(e.text, e.value.value) for e in exprs] == [
+        ("the year", "1993"),
+        ("June 30", "1993-06-30"),
+    ]
+    exprs = find_dates("Sales fell in the quarter ending Aug. 31.", dt.date(1995, 10, 3))
+    assert exprs[0].value.value == "1995-Q3"  # June to August: mostly the third quarter
+
+
+def test_the_quarter_ended_a_day_keeps_the_fiscal_quarter_the_article_named():
+    paragraphs = ["Its fiscal first quarter was strong.", "In the quarter ended Aug. 31, it grew."]
+    tagged = tag_paragraphs(paragraphs, dt.date(1995, 10, 3))
+    assert (tagged[1][0].text, tagged[1][0].value.value) == ("the quarter", "1995-Q1")
+
+
 def test_through_a_month_in_a_report_is_so_far():
     exprs = find_dates("Sales rose this year through August.", dt.date(1989, 10, 27))
     assert [e.value.value for e in exprs] == ["1989", "1989-08"]

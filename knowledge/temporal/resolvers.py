@@ -603,6 +603,33 @@ def _quarter_anaphor(x: Context) -> Resolution:
     return "previous-event", _years_back(named, 1) if ago else named, False
 
 
+def _period_ended(x: Context) -> Resolution:
+    """ "the year ended Sept. 30" is the year that day falls in; "the quarter ended July 31"
+    the quarter the article named (fiscal quarters are numbered by the company), else the
+    calendar quarter holding most of its three months."""
+    c = x.candidate
+    if c.group("unit").lower() == "quarter" and x.state.quarter is not None:
+        return "previous-event", x.state.quarter, False
+    month, day = _month_number(c.group("mon")), int(c.group("d"))
+    if c.groups.get("y"):
+        end: dt.date | None = dt.date(int(c.group("y")), month, day)
+        anchor: Anchor = "absolute"
+    elif x.publication is None:
+        return "publication", None, False
+    else:
+        lean = "told-past" if c.group("verb").lower() == "ended" else "past"
+        end, anchor = nearest_year(x.publication, month, day, None, lean), "publication"
+    if end is None:
+        return anchor, None, False
+    if c.group("unit").lower() == "year":
+        return anchor, year_value(end.year), False
+    middle = end - dt.timedelta(days=_QUARTER_MIDDLE_DAYS)
+    return anchor, quarter_value(middle.year, (middle.month - 1) // 3 + 1), False
+
+
+_QUARTER_MIDDLE_DAYS = 45
+
+
 def _year_ago(x: Context) -> Resolution:
     """ "year-ago results", "from year-earlier levels": a year before the period compared."""
     anchor = x.state.in_sentence or x.state.quarter
@@ -770,6 +797,7 @@ RELATIVE_RESOLVERS: dict[str, Resolver] = {
     "month-range": _month_range,
     "quarter": _quarter,
     "quarter-anaphor": _quarter_anaphor,
+    "period-ended": _period_ended,
     "year-ago": _year_ago,
     "holiday": _holiday,
     "season-alone": _season_alone,

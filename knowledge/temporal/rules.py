@@ -96,6 +96,7 @@ _NEEDLES = {
         "spelled-year": r"teen|twenty|thousand",
         "quarter": r"quarter",
         "quarter-anaphor": r"quarter|period",
+        "period-ended": r"\bend(?:ed|ing)\b",
         "year-ago": r"year",
         "period-edge": r"end\b|beginning|start|middle",
         "fiscal-year": r"fiscal",
@@ -248,6 +249,12 @@ RULES: tuple[Rule, ...] = (
         r"corresponding\s+)?year[-\s](?:ago|earlier))\s+|(?P<mod>latest|current|same|most\s+recent)"
         r"\s+)?(?P<unit>quarter|period)\b",
         3,
+    ),
+    _rule(  # "the year ended Sept. 30", "the quarter ending July 31": a reporting period
+        "period-ended",
+        r"\b(?i:the|its)\s+(?P<unit>(?i:year|quarter))(?=\s+(?P<verb>(?i:ended|ending))\s+"
+        rf"{MON}\s+{DAY}\b(?:,?\s+{YEAR}\b)?)",
+        4,
     ),
     _rule(
         "year-ago",
