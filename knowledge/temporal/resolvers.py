@@ -381,6 +381,8 @@ def _spelled_year(x: Context) -> Resolution:
         year = 2000 + (_spelled_number(c.group("lo2")) if c.groups.get("lo2") else 0)
     if c.groups.get("mon"):
         return "absolute", month_value(year, _month_number(c.group("mon"))), False
+    if c.groups.get("season"):
+        return "absolute", season_value(year, SEASON_WORDS[c.group("season").lower()]), False
     return "absolute", year_value(year), False
 
 

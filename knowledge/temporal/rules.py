@@ -123,6 +123,8 @@ def _year_context_ok(text: str, m: re.Match[str]) -> bool:
         return False  # part of a larger number, a price, a range or a fraction
     prev = re.search(r"([A-Za-z]+)\.?\s+$", before)
     prev_word = prev.group(1).lower() if prev else ""
+    if re.search(r"(?i)\b(?:pre|post)-$", before):
+        return 1000 <= year <= 2099  # "post-1959 politics"
     if prev_word in NOT_A_YEAR_BEFORE or STREET.match(after):
         return False
     next_word = re.match(r"\s+([a-z]+)\b", after)
@@ -231,7 +233,8 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "spelled-year",
-        rf"\b(?:(?P<mon>{FULL_MONTH})\s+|(?i:the\s+year)\s+)?(?i:{SPELLED_YEAR})\b"
+        rf"\b(?:(?P<mon>{FULL_MONTH})\s+|(?i:the\s+year)\s+|(?i:the\s+)?{SEASON}\s+(?i:of)\s+)?"
+        rf"(?i:{SPELLED_YEAR})\b"
         rf"(?![\s-]+(?:{COUNT_NOUNS})\b)",
         6,
     ),
