@@ -206,7 +206,7 @@ _PLAN_AFTER = frozenset({"planned", "scheduled", "expected", "due", "set", "slat
 
 
 def _ended_right_before(x: Context) -> bool:
-    """ "the year ended Jan. 31", "terminated on Sept. 27": a past verb right before the date
+    """ "the season ended Jan. 15", "terminated on Dec. 1": a past verb right before the date
     (no "to" or "until" between) puts it on or before the reference day."""
     before = _WORD.findall(x.text[max(x.candidate.start - 40, 0) : x.candidate.start])
     if before and before[-1].lower() in ("on", "at"):
@@ -606,7 +606,7 @@ def _quarter_anaphor(x: Context) -> Resolution:
 
 
 def _period_ended(x: Context) -> Resolution:
-    """ "the year ended Sept. 30" is the year that day falls in; "the quarter ended July 31"
+    """ "the year ended June 30" is the year that day falls in; "the quarter ended Aug. 31"
     the quarter the article named (fiscal quarters are numbered by the company), else the
     calendar quarter holding most of its three months."""
     c = x.candidate

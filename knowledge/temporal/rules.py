@@ -124,7 +124,7 @@ def _year_context_ok(text: str, m: re.Match[str]) -> bool:
     prev = re.search(r"([A-Za-z]+)\.?\s+$", before)
     prev_word = prev.group(1).lower() if prev else ""
     if re.search(r"(?i)\b(?:pre|post)-$", before):
-        return 1000 <= year <= 2099  # "post-1959 politics"
+        return 1000 <= year <= 2099  # "post-1962 years"
     if prev_word in NOT_A_YEAR_BEFORE or STREET.match(after):
         return False
     next_word = re.match(r"\s+([a-z]+)\b", after)
@@ -253,7 +253,7 @@ RULES: tuple[Rule, ...] = (
         r"\s+)?(?P<unit>quarter|period)\b",
         3,
     ),
-    _rule(  # "the year ended Sept. 30", "the quarter ending July 31": a reporting period
+    _rule(  # "the year ended June 30", "the quarter ending Aug. 31": a reporting period
         "period-ended",
         r"\b(?i:the|its)\s+(?P<unit>(?i:year|quarter))(?=\s+(?P<verb>(?i:ended|ending))\s+"
         rf"{MON}\s+{DAY}\b(?:,?\s+{YEAR}\b)?)",

@@ -87,7 +87,7 @@ def nearest_year(
     """The month-day nearest the reference date, agreeing with a named weekday when given.
 
     Without a weekday the tense decides: looking ahead ("future"), the next such day; told
-    in the past tense ("told-past": "the year ended Jan. 31"), the last one by the reference;
+    in the past tense ("told-past": "the season ended Jan. 15"), the last one by the reference;
     else the nearer one, a past day counting as half as far (news mostly reports what happened).
     """
     options = []
