@@ -354,6 +354,7 @@ FRIDAY = dt.date(1998, 2, 13)
         ),
         ("The fourth quarter was weak.", MARCH_1998, "1997-Q4"),
         ("Ties were cut in the post-1962 years.", None, "1962"),
+        ("Sales stayed weak for the rest of the year.", dt.date(1994, 5, 3), "1994"),
         ("It snowed in the spring of nineteen eighty-one.", None, "1981-SP"),
         # a past verb right before a month-day puts it on or before the reference day
         ("The club's season ended Jan. 15.", dt.date(1995, 11, 20), "1995-01-15"),

@@ -747,7 +747,7 @@ def _current_unit(x: Context) -> Resolution:
     """ "the current year", "the full year": the period holding the reference date."""
     if x.reference is None:
         return x.reference_anchor, None, False
-    unit = x.candidate.optional("unit", "unit2")
+    unit = x.candidate.optional("unit", "unit2", "unit3")
     return x.reference_anchor, period_containing(unit, x.reference), False
 
 

@@ -101,7 +101,7 @@ _NEEDLES = {
         "period-edge": r"end\b|beginning|start|middle",
         "fiscal-year": r"fiscal",
         "past-unit": r"\b(?:last|past)\b",
-        "current-unit": r"current|full|present|in\s+the\s+(?:year|month|week)",
+        "current-unit": r"current|full|present|in\s+the\s+(?:year|month|week)|the\s+year",
         "week-of": r"week\s+of",
         "year-range": r"\d[-\u2013]",
         "month-possessive": r"['\u2019]s\b",
@@ -300,7 +300,10 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "current-unit",
         r"(?i)\bthe\s+(?:current|full|present)\s+(?P<unit>year|month|week)\b"
-        r"|\b(?:earlier|later)\s+in\s+the\s+(?P<unit2>year|month|week)\b",
+        r"|\b(?:earlier|later)\s+in\s+the\s+(?P<unit2>year|month|week)\b"
+        # "the rest of the year", "a record for the year": the year of the reference date
+        r"|\b(?:of|for)\s+the\s+(?P<unit3>year)\b(?![-\u2019']|\s+(?:ended|ending|before|after"
+        r"|ago|earlier|two|of|to|in|when|that|\d)\b)",
         4,
     ),
     _rule("year", rf"\b{YEAR}\b", 1, _year_context_ok),
