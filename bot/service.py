@@ -62,7 +62,7 @@ from knowledge.answering.answer import (
     answer_question,
     clean_question,
 )
-from knowledge.answering.conversation import standalone
+from knowledge.answering.conversation import FollowUp, follow_up
 from knowledge.answering.corrections import (
     PassageChoice,
     PassageRef,
@@ -74,6 +74,7 @@ from knowledge.answering.corrections import (
     passage_choices,
     resolve_ref,
 )
+from knowledge.answering.ranking import Options
 from knowledge.corpus import default_corpus_dir
 from knowledge.errors import UserError, echoed
 from knowledge.models import Answer, Community, Quote, Source
@@ -366,14 +367,29 @@ class Service:
         if previous is None:
             raise ServiceError(_unknown_answer(after[:_MAX_ANSWER_ID_CHARS]))
         library = await self.ensure_library()
-        rewritten = await asyncio.to_thread(standalone, library, cleaned, previous)
-        if rewritten is None or len(rewritten) > MAX_QUESTION_CHARS:
+        asked = await asyncio.to_thread(follow_up, library, cleaned, previous)
+        if asked.context:
+            return await self._ask_with_context(library, cleaned, asked, after)
+        if not asked.rewritten or len(asked.question) > MAX_QUESTION_CHARS:
             return await self.ask(cleaned, asker)
-        served = await self.ask(rewritten, asker)
+        served = await self.ask(asked.question, asker)
         searched = served.searched_for or served.question
         return served.model_copy(
             update={"question": cleaned, "searched_for": searched, "follow_up_of": after}
         )
+
+    async def _ask_with_context(
+        self, library: Library, cleaned: str, asked: FollowUp, after: str
+    ) -> ServedAnswer:
+        """A follow-up left as typed, searched with the previous turn's terms: cached under
+        the message and those terms, so it is shared only where it means the same."""
+        terms = " ".join(f"{term}^{weight:.3g}" for term, weight in asked.context)
+        key = CacheKey(
+            f"{question_key(cleaned)} | {terms}", library.build_key, self.answerer_version
+        )
+        answer_id, answer, cached = await self._answer(key, library, cleaned, asked.options())
+        served = _served(answer, answer_id, cleaned, cached)
+        return served.model_copy(update={"follow_up_of": after})
 
     async def link_message(self, message_id: int | str, answer_id: str, asker: Asker) -> None:
         """Remember which answer a Discord message shows (a reply to it is a follow-up)."""
@@ -403,7 +419,13 @@ class Service:
         return await self._store.lookup(key), key
 
     async def _answer(
-        self, key: CacheKey, library: Library, cleaned: str, *, looked: bool = False
+        self,
+        key: CacheKey,
+        library: Library,
+        cleaned: str,
+        options: Options | None = None,
+        *,
+        looked: bool = False,
     ) -> tuple[str, Answer, bool]:
         """`looked`: this key was just looked up and missed (a miss is counted once)."""
         hit = None if looked else await self._store.lookup(key)
@@ -411,7 +433,7 @@ class Service:
             return hit.answer_id, Answer.model_validate_json(hit.answer_json), True
         future = self._inflight.get(key)
         if future is None:
-            future = asyncio.ensure_future(self._compute(key, library, cleaned))
+            future = asyncio.ensure_future(self._compute(key, library, cleaned, options))
             self._inflight[key] = future
             future.add_done_callback(lambda _: self._inflight.pop(key, None))
         answer_id, answer = await asyncio.shield(future)
@@ -493,8 +515,10 @@ class Service:
         answer_id = await self._store.save(own, answer.question, answer.model_dump_json())
         return _served(answer, answer_id, cleaned, False)
 
-    async def _compute(self, key: CacheKey, library: Library, question: str) -> tuple[str, Answer]:
-        answer = await asyncio.to_thread(answer_question, library, question)
+    async def _compute(
+        self, key: CacheKey, library: Library, question: str, options: Options | None = None
+    ) -> tuple[str, Answer]:
+        answer = await asyncio.to_thread(answer_question, library, question, options)
         answer_id = await self._store.save(key, answer.question, answer.model_dump_json())
         return answer_id, answer
 

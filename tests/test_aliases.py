@@ -115,3 +115,11 @@ def test_names_of_stopwords_only_are_ignored():
     counts = Counter({"The Who": 3, "Who": 2, "The The": 1, "Grace Hopper": 2, "Hopper": 1})
     aliases = build_aliases(counts, {"grace", "hopper"}, [])
     assert aliases.groups == [frozenset({("grace", "hopper"), ("hopper",)})]
+
+
+def test_names_of_one_group_may_be_one_person(tmp_path):
+    aliases = _library(tmp_path).aliases
+    assert aliases.same({"ye"}, {"west"})  # both names of the group of Kanye West
+    assert aliases.same({"grace"}, {"grace", "hopper"})  # one holds the other's words
+    assert not aliases.same({"hopper"}, {"mary", "smith"})
+    assert not aliases.same({"ye"}, set())

@@ -83,3 +83,19 @@ def test_a_bad_after_id_is_one_clear_line(capsys):
         assert main(["ask", "--after", bad, "why?"]) == 2
         err = capsys.readouterr().err
         assert err.startswith("citebot: error: ") and len(err) < 300 and "Traceback" not in err
+
+
+async def test_a_follow_up_with_its_context_implied_is_searched_with_that_context(service):
+    first = await service.ask("did kim and ivanka bond over being new moms?")
+    served = await service.ask("says who?", after=first.answer_id)
+    assert served.follow_up_of == first.answer_id
+    assert served.answered and "Us Weekly" in served.quotes[0].text
+    other = await service.ask("What did Trump call Kim on Truth Social?")
+    elsewhere = await service.ask("says who?", after=other.answer_id)
+    assert elsewhere.answer_id != served.answer_id  # cached apart: another context
+
+
+async def test_she_after_who_is_someone_is_that_someone(service):
+    first = await service.ask("who is alice marie johnson")
+    served = await service.ask("what was she serving", after=first.answer_id)
+    assert served.searched_for == "what was Alice Marie Johnson serving"  # not the quote's Kim
