@@ -139,6 +139,16 @@ def test_a_pronoun_is_not_another_name_of_the_messages_own_person():
     assert resolved == "when did Ada Lovelace answer marie"
 
 
+def test_she_is_the_questions_person_before_one_the_quote_only_mentioned():
+    c = context(
+        question="when did Mary Somerville publish the book",  # no pronoun known for her
+        names=["Mary Somerville"],
+        quote_names=["Marie Curie"],
+    )
+    assert rewrite("where was she born", c) == "where was Mary Somerville born"
+    assert rewrite("who is she?", c) == "who is Marie Curie?"  # whom the quote introduced
+
+
 def test_a_message_with_its_context_implied_is_told_apart_from_a_complete_question():
     assert implies_context("says who?")
     assert implies_context("was anyone supportive?")

@@ -440,25 +440,26 @@ def _possessive(name: str) -> str:
 
 
 def _person(pronoun: str, low: list[str], own: Sequence[str], context: Context) -> str | None:
-    """The one person a he/she points at: whom the previous answer named when it answered
-    "who", else the previous question's people, else the people its quote introduced; the
-    corpus' own pronouns for a name break ties (`gender`)."""
-    asks_who = low[:1] == ["who"] and len(low) <= 3
-    candidates: list[str] = []
-    if asks_who:  # "who is she?": someone the answer introduced
-        candidates += context.quote_names
-    if context.answer and context.answer_is_person:
-        candidates.append(context.answer)
-    candidates += [n for n in context.names if n not in candidates]
-    candidates += [n for n in context.quote_names if n not in candidates]
-    candidates = [c for c in candidates if not any(context.same(c, o) for o in own)]
+    """The one person a he/she points at, by the corpus' own pronouns for a name (`gender`):
+    whom the previous answer named when it answered "who", else the previous question's
+    people (one whose pronoun the sources do not say will do), else the people its quote
+    introduced. "who is she?" asks first about someone the quote introduced."""
+    asked = [context.answer] if context.answer and context.answer_is_person else []
+    asked += [n for n in context.names if n not in asked]
+    told = [n for n in context.quote_names if n not in asked]
     wanted = "f" if pronoun in _FEMININE else "m"
-    known = [c for c in candidates if context.gender(c) == wanted]
-    if known:
-        return known[0]
-    # Nobody the sources call "she"/"he": only a person the question itself named will do.
-    unknown = [c for c in candidates if c in context.names and context.gender(c) is None]
-    return unknown[0] if unknown else None
+    tiers = [
+        [c for c in asked if context.gender(c) == wanted],
+        [c for c in asked if c in context.names and context.gender(c) is None],
+        [c for c in told if context.gender(c) == wanted],
+    ]
+    if low[:1] == ["who"] and len(low) <= 3:  # "who is she?"
+        tiers.insert(0, tiers.pop())
+    for tier in tiers:
+        found = [c for c in tier if not any(context.same(c, o) for o in own)]
+        if found:
+            return found[0]
+    return None
 
 
 def _group(context: Context, own: Sequence[str]) -> str | None:
