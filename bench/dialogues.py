@@ -83,9 +83,10 @@ class Asker:
         (knowledge.answering.conversation.answer_in_context), with the memo: (the question as
         understood, the answer)."""
         asked = follow_up(self.library, message, previous)
-        if asked.context:
-            return message, answer_question(self.library, message, asked.options())
-        answer = self(asked.question)
+        if asked.context:  # depends on the previous answer: no memo
+            answer = answer_question(self.library, asked.question, asked.options())
+        else:
+            answer = self(asked.question)
         if not asked.rewritten:
             return message, answer
         searched = answer.searched_for or answer.question

@@ -31,6 +31,9 @@ _MODIFIERS = re.compile(r"\b(?:the|a|an) ((?:(?:\d+|[A-Z][\w'\u2019-]*) ){1,2})$
 # places and dates of its quote at half that.
 CONTEXT_WEIGHT = 0.5
 _QUOTE_SHARE = 0.5
+# A rewritten follow-up names what it points at; the context's terms still help it find the
+# right passage, at this share of their weight (more made standalone questions worse).
+_REWRITTEN_SHARE = 0.3
 _KEY_KINDS = frozenset({Kind.NAME, Kind.PERSON, Kind.PLACE, Kind.DATE})
 _GENDER_PASSAGES = 10  # passages about a name read for its pronouns
 _GENDER_MARGIN = 2.0  # one pronoun must outnumber the other this many times
@@ -150,7 +153,7 @@ def gender(library: Library, name: str) -> str | None:
 @dataclass(frozen=True)
 class FollowUp:
     """How a message is asked after a previous answer: as `question` (rewritten to stand alone,
-    or as typed), with `context` terms searched alongside when it was left as typed."""
+    or as typed), with the previous turn's `context` terms searched alongside."""
 
     question: str
     rewritten: bool = False
@@ -161,12 +164,14 @@ class FollowUp:
 
 
 def follow_up(library: Library, message: str, previous: Answer | None) -> FollowUp:
-    """The message as it is asked after `previous`: rewritten when it can be; else as typed,
-    searched with the previous turn's terms at a lower weight (a message that leaves its
-    context implied: "how did she react", "says who")."""
+    """The message as it is asked after `previous`: rewritten when it can be, else as typed,
+    and searched with the previous turn's terms at a lower weight: lower still when it was
+    rewritten, and only when a message left as typed leaves its context implied ("how did
+    she react", "says who"); a complete question is asked as it is."""
     rewritten = standalone(library, message, previous)
-    if rewritten is not None:
-        return FollowUp(rewritten, rewritten=True)
+    if rewritten is not None and previous is not None:
+        terms = context_terms(library, rewritten, previous)
+        return FollowUp(rewritten, True, tuple((t, w * _REWRITTEN_SHARE) for t, w in terms))
     if previous is None:
         return FollowUp(message)
     if not implies_context(message, _names(library, read(library, message).text)):
