@@ -224,16 +224,20 @@ def implies_context(message: str, names: Sequence[str] = (), content: int = 1) -
     """Does a message that `rewrite` left alone still lean on the conversation? When it opens
     with "and"/"but" ("and how did Ivanka respond"), or names no one and keeps a pronoun or
     demonstrative, or names no one and has at most `content` content words ("says who?",
-    "was anyone supportive?"). A message with its own names holds its own antecedents."""
+    "was anyone supportive?"), or asks how one person did a thing it does not name ("how
+    did Kim react?"). Otherwise a message with its own names holds its own antecedents."""
     text = _expand_contractions(message.strip())
     low = [t.lower() for t in _TOKEN.findall(text)]
     if not low:
         return False
     if low[0] in _JOINING and len(low) > 1:
         return True
-    if names:
-        return False
     own = [w for w in low if w not in STOPWORDS | WH | AUX | _INDEFINITE]
+    if names:  # "how did Kim react?": the manner of an event it does not name
+        named = {w.lower() for n in names for w in _TOKEN.findall(n)}
+        verbs = [w for w in own if w not in named]
+        asks_how = low[:2] in (["how", "did"], ["how", "does"])
+        return asks_how and len(names) == 1 and verbs == low[-1:]
     return bool(set(low) & _ANAPHORS) or len(own) <= content
 
 
