@@ -47,7 +47,7 @@ _SHARED_SENTENCES = 3  # of them, shared by both questions' rankings
 _SAME_TARGET = 0.45  # "which store" / "what shop": head nouns this near in meaning
 _MAX_QUOTES = 3
 MAX_NUMBER_DIGITS = 9
-_REF = re.compile(r"^(?P<source>.+?):(?P<paragraph>\d+)(?::(?P<sentence>\d+))?$")
+_REF = re.compile(r"^(?P<source>.+?):(?P<paragraph>[0-9]+)(?::(?P<sentence>[0-9]+))?$")
 
 
 class RefError(UserError, ValueError):
