@@ -90,9 +90,9 @@ async def test_answers_are_composed_off_the_event_loop(service: Service, monkeyp
     threads: list[int] = []
     real = bot.service.answer_question
 
-    def recording(library, question):
+    def recording(library, question, options=None):
         threads.append(threading.get_ident())
-        return real(library, question)
+        return real(library, question, options)
 
     monkeypatch.setattr(bot.service, "answer_question", recording)
     await service.ask(QUESTION)

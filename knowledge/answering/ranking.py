@@ -53,6 +53,9 @@ class Options:
     spelling: bool = True  # "eletcion" -> "election" against the library's vocabulary
     names: bool = True  # "kim" -> "Kim" when the library only writes it as a name
     aliases: bool = True  # a name also finds its aliases ("Kardashian" / "Kim"), aliases.py
+    # Conversational query expansion: index terms of the turns before, searched alongside the
+    # question's own at these (lower) weights; they choose paragraphs, not the confidence.
+    context: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -125,6 +128,7 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     if options.aliases:
         terms = _with_aliases(library, terms, analysis.focus, options.lemmas)
     known_share, known_soft = _known_shares(terms)
+    terms = terms + _context_terms(library, options.context)
     proper = analysis.proper
     names_known = (
         sum(_known_name(library, n, options.aliases) for n in proper) / len(proper)
@@ -168,6 +172,17 @@ def _analyse(
     return analysis
 
 
+def _context_terms(library: Library, context: Sequence[tuple[str, float]]) -> list[QueryTerm]:
+    """The conversation's terms as query terms whose IDF is scaled by their weight: they count
+    in a sentence's coverage as much as they weigh in the search."""
+    index = library.index
+    return [
+        QueryTerm(term, term, frozenset({term}), weight * index.idf(term), True)
+        for term, weight in context
+        if index.doc_freq(term)
+    ]
+
+
 def _known_shares(terms: Sequence[QueryTerm]) -> tuple[float, float]:
     """The IDF share of the query the library knows: exactly, and counting near words."""
     total_idf = sum(t.idf for t in terms)
@@ -189,10 +204,14 @@ def _hits(
     options: Options,
 ) -> list[tuple[int, float]]:
     """The paragraphs to read, best first (sets `ranking.expansion` under RM3)."""
-    index, terms, analysis = library.index, ranking.terms, ranking.question
+    index, analysis = library.index, ranking.question
+    context = dict(options.context)
+    terms = [t for t in ranking.terms if t.stem not in context]
     search = [t for t in search_terms(terms) if index.doc_freq(t)]
-    if options.soft_search > 0 or options.dense > 0:  # experiments: every paragraph's score
+    if options.soft_search > 0 or options.dense > 0 or options.context:  # every score
         scores = index.scores(search) if search else np.zeros(index.n_docs, dtype=np.float32)
+        if context:
+            scores = scores + weighted_scores(index, context)
         if options.soft_search > 0:
             scores = scores + _soft_scores(index, terms, set(search), options.soft_search)
         hits = _top(scores, options.paragraphs)
