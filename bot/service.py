@@ -67,6 +67,7 @@ from knowledge.answering.corrections import (
     passage_choices,
     resolve_ref,
 )
+from knowledge.answering.ranking import Options
 from knowledge.corpus import default_corpus_dir
 from knowledge.errors import UserError
 from knowledge.models import Answer, Quote, Source
@@ -212,7 +213,9 @@ class Service:
         self._database = store  # None: opened for the sources alone (see `open`)
         self.settings = settings
         self.strict = strict
-        self.answerer_version = answerer_version()
+        # Answers with the reader off are other answers: they get their own cache entries.
+        self.answerer_version = answerer_version() + ("" if settings.reader else "+lexical")
+        self._options = Options(reader=settings.reader)
         self._library = library
         self._library_lock = asyncio.Lock()
         self._inflight: dict[CacheKey, asyncio.Future[tuple[str, Answer]]] = {}
@@ -400,7 +403,7 @@ class Service:
         return _served(answer, answer_id, cleaned, False)
 
     async def _compute(self, key: CacheKey, library: Library, question: str) -> tuple[str, Answer]:
-        answer = await asyncio.to_thread(answer_question, library, question)
+        answer = await asyncio.to_thread(answer_question, library, question, self._options)
         answer_id = await self._store.save(key, answer.question, answer.model_dump_json())
         return answer_id, answer
 

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
         "the SQLite file in the data folder if unset",
     )
 
+    reader: bool = Field(
+        True,
+        alias="CITEBOT_READER",
+        description="the neural reader over the best candidates; off: the lexical ranker alone",
+    )
+
     # Discord (issue 5). The token is a SecretStr so it never shows in logs or reprs.
     discord_token: SecretStr | None = Field(None, alias="DISCORD_TOKEN")
     guild_ids: Snowflakes = Field(
