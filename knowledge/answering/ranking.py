@@ -219,7 +219,12 @@ def _hits(
     else:  # the default: the index's top-k search, which skips what cannot make the top k
         hits = index.search(search, options.paragraphs)
     if analysis.detail == "age" and hits:
-        more = index.search(search, 4 * options.paragraphs)
+        # Also the paragraphs naming the person by another part of their name ("Trump, 41"
+        # for "how old is Ivanka"): an age is often given after the surname alone.
+        names = sorted({stem(w) for w in analysis.asked} - set(search))
+        more = index.search(
+            search + [n for n in names if index.doc_freq(n)], 4 * options.paragraphs
+        )
         hits = _add_ages(library, hits, more, analysis)
     if options.rm3 and hits:
         weights = rm3_weights(terms, hits, library.sentences, index)
