@@ -46,10 +46,10 @@ K = 20  # candidates the training negatives come from (= the runtime's, see READ
 NEGATIVES = 4  # per answerable question: the hardest of the top K and a few random others
 STAGE1_SQUAD = 1500  # questions of SQuAD v1.1 articles 1-24
 STAGE1_UNANSWERABLE = 600  # SQuAD 2.0 unanswerable questions of the same articles
-STAGE2_CHAT = 2400  # answerable chat questions
-STAGE2_NEAR = 800  # chat near misses
-STAGE2_NEGATIVES = 3
-STAGE2_REPLAY = 2000  # stage 1 pairs replayed in stage 2
+STAGE2_CHAT = 1200  # answerable chat questions
+STAGE2_NEAR = 400  # chat near misses
+STAGE2_NEGATIVES = 2
+STAGE2_REPLAY = 600  # stage 1 pairs replayed in stage 2
 BATCH = 16
 LR = (4e-5, 2e-5)  # stage 1, stage 2
 THREADS = 2
@@ -78,7 +78,7 @@ def stage_pairs(library: Library, stage: int, work: Path, t0: float) -> list[Pai
     path = work / f"stage{stage}_pairs.jsonl"
     if path.is_file():
         return [Pair(**json.loads(line)) for line in path.read_text("utf-8").splitlines()]
-    options = Options()
+    options = Options(reader=False)
     if stage == 1:
         squad = squad_asked(_squad(library).of_articles(TRAIN_ARTICLES))
         asked = sample(squad, STAGE1_SQUAD, SEED) + sample(
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     library = open_training_library(work)
     if args.stage == "recall":
         asked = sample(squad_asked(_squad(library).of_articles(TRAIN_ARTICLES)), 400, SEED)
-        print(recall_at(library, asked, [1, 3, 5, 8, 10, 15, 20, 30], Options()))
+        print(recall_at(library, asked, [1, 3, 5, 8, 10, 15, 20, 30], Options(reader=False)))
         return 0
     if args.stage == "pairs":
         stage_pairs(library, 1, work, t0)
@@ -198,7 +198,7 @@ def held_out(work: Path, t0: float) -> list[Pair]:
     """Pairs of 150 SQuAD questions of articles 25-48 (never trained on): the int8 check."""
     library, squad = open_squad(None, HELD_OUT_ARTICLES, work / "squad-held-out")
     asked: list[Asked] = sample(squad_asked(squad.questions), 150, SEED + 5)
-    return build_pairs(library, asked, K, NEGATIVES, Options(), SEED + 6)
+    return build_pairs(library, asked, K, NEGATIVES, Options(reader=False), SEED + 6)
 
 
 __all__ = ["main", "np"]

@@ -376,7 +376,12 @@ class Service:
                 questions = [c.question for c in corrections]
                 passages = [(c.source_id, c.paragraph) for c in corrections]
                 i = await asyncio.to_thread(
-                    best_rewording, library, cleaned, questions, passages=passages
+                    best_rewording,
+                    library,
+                    cleaned,
+                    questions,
+                    passages=passages,
+                    reader=self._options.reader,
                 )
                 if i is None:
                     return None
