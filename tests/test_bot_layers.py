@@ -1,6 +1,7 @@
 """The bot's wiring, checked: faces (CLI, terminal chat, Discord) reach knowledge/ only through
 the service and the renderers, the CLI's command modules never import the parser back, the
-terminal chat needs no Discord cog, and bot/ has no import cycle."""
+terminal chat needs no Discord cog, discord.py stays in the Discord face (and the renderer that
+draws its embeds), and bot/ has no import cycle."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ FACES = ("bot/cli", "bot/discord")
 # What a face may take from knowledge/: the exception root and the one atomic-write helper
 # (models come re-exported by the service and the renderers).
 FACE_KNOWLEDGE = {"knowledge.errors", "knowledge.files"}
+# bot/'s top-level modules serve every face; only the renderer draws Discord's embeds.
+DISCORD_RENDERER = "render.py"
 
 
 def _module(path: Path) -> str:
@@ -81,6 +84,15 @@ def test_the_terminal_chat_needs_no_discord_cog() -> None:
     for path in (BOT / "cli").glob("chat*.py"):
         names = _imports(path, top_level_only=False)
         assert not any(n.startswith("bot.discord") for n in names), path
+
+
+def test_only_the_discord_face_and_its_renderer_import_discord() -> None:
+    for path in BOT.glob("*.py"):
+        names = _imports(path, top_level_only=False)
+        uses_discord = any(n == "discord" or n.startswith("discord.") for n in names)
+        assert not uses_discord or path.name == DISCORD_RENDERER, (
+            f"{path.relative_to(ROOT)} imports discord: it belongs in bot/discord/"
+        )
 
 
 def test_bot_has_no_import_cycle() -> None:

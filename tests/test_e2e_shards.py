@@ -214,6 +214,6 @@ async def test_two_shard_processes_share_the_cache_and_reports_through_postgresq
     assert (report.status, report.guild_id) == ("resolved", str(guilds[0].id))
     for shard, process in enumerate(processes):
         log = (tmp_path / f"shard{shard}.log").read_text()
-        assert process.returncode == 0, log  # a clean stop (bot.lifecycle)
+        assert process.returncode == 0, log  # a clean stop (bot.discord.lifecycle)
         assert "Traceback" not in log and fake.token not in log
     assert not list((tmp_path / "data" / "index").glob(".*"))  # one index, built once

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.discord.app import TokenError, require_token
-from bot.lifecycle import RESTARTING
+from bot.discord.lifecycle import RESTARTING
 from bot.settings import Settings
 from tests.cli_support import clean_env, run_cli
 from tests.fake_discord import FakeDiscord

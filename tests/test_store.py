@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import bot.store as store_module
+import bot.store.backend as store_backend
 from bot.store import (
     DB_FILENAME,
     MIGRATIONS,
@@ -406,7 +406,7 @@ async def test_a_write_waits_for_another_process_to_release_its_lock(store_targe
 async def test_a_write_that_must_wait_says_so_then_reports_busy(
     store_target, monkeypatch, caplog
 ) -> None:
-    monkeypatch.setattr(store_module, "WAIT_NOTICE_S", 0.1)
+    monkeypatch.setattr(store_backend, "WAIT_NOTICE_S", 0.1)
     async with (
         await Store.open(store_target, busy_timeout=0.5) as store,
         await Store.open(store_target) as other,

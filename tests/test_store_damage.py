@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import store as store_module
 from bot.store import (
     DB_FILENAME,
     Store,
@@ -21,6 +20,7 @@ from bot.store import (
     check_database,
     restore_database,
 )
+from bot.store import backend as store_backend
 from tests.cli_support import run_cli
 from tests.test_store import ANSWER_JSON, KEY
 
@@ -159,7 +159,7 @@ def test_a_cached_ask_does_not_wait_for_another_process_holding_the_lock(tmp_pat
 
 
 async def test_a_write_that_must_wait_says_so_then_reports_busy(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(store_module, "WAIT_NOTICE_S", 0.1)
+    monkeypatch.setattr(store_backend, "WAIT_NOTICE_S", 0.1)
     path = tmp_path / DB_FILENAME
     async with await Store.open(path, busy_timeout=0.5) as store:
         other = sqlite3.connect(path, isolation_level=None)

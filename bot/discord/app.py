@@ -14,7 +14,8 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import lifecycle, render
+from bot import render
+from bot.discord import lifecycle
 from bot.discord.cogs import add_cogs
 from bot.discord.cogs.common import Cooldowns, reply_ephemeral
 from bot.health import ShardHealth, write_health
@@ -272,7 +273,7 @@ def build_bot(settings: Settings, service: Service | None, **options: Any) -> Ci
 
 
 async def run_bot(service: Service, settings: Settings | None = None) -> None:
-    """Serve Discord with an open service until SIGTERM or SIGINT (see bot.lifecycle): then
+    """Serve Discord with an open service until SIGTERM or SIGINT (see bot.discord.lifecycle): then
     answer or finish the interactions in flight, close the gateway and return."""
     settings = settings or service.settings
     token = require_token(settings)

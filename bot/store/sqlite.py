@@ -21,23 +21,17 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot import store as shared
-from bot.store import (
+from bot.store.backend import (
     BUSY_TIMEOUT_S,
-    COUNTED,
     PLAIN_WRITE,
-    RESTORE_HELP,
-    SCHEMA_VERSION,
-    BackupResult,
-    CheckResult,
+    QUICK_TIMEOUT_S,
     Params,
-    StoreBusyError,
-    StoreError,
     Write,
-    busy_message,
-    spell,
     waiting_noted,
 )
+from bot.store.errors import RESTORE_HELP, StoreBusyError, StoreError, busy_message
+from bot.store.models import BackupResult, CheckResult
+from bot.store.schema import COUNTED, SCHEMA_VERSION, spell
 
 TOKENS = {
     "{serial_key}": "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -240,7 +234,7 @@ class SqliteBackend:
             if write.durable:
                 await self._db.execute("PRAGMA synchronous = FULL")
             if write.quick:
-                await self._db.execute(f"PRAGMA busy_timeout = {_ms(shared.QUICK_TIMEOUT_S)}")
+                await self._db.execute(f"PRAGMA busy_timeout = {_ms(QUICK_TIMEOUT_S)}")
             try:
                 await waiting_noted(
                     self._db.execute("BEGIN IMMEDIATE"), self.location, self.busy_timeout

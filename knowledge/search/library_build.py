@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
-import weakref
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -279,17 +277,3 @@ def build_library(
         builder.add_source(source)
     index = builder.finish(warnings, fingerprint, progress, **meta)
     return index, LibraryData.load(folder)
-
-
-def build_in_memory(passages: Sequence[Passage]) -> tuple[PassageIndex, LibraryData]:
-    """A library of loose passages in a temporary folder removed with the data (tests)."""
-    tmp = tempfile.TemporaryDirectory(prefix="citebot-")
-    runs: list[list[Passage]] = []  # consecutive passages of one source, order kept
-    for passage in passages:
-        if not runs or runs[-1][0].source_id != passage.source_id:
-            runs.append([])
-        runs[-1].append(passage)
-    sources = [Source(source_id=r[0].source_id, title=r[0].source_id, passages=r) for r in runs]
-    index, data = build_library(sources, Path(tmp.name), [], "memory", Progress.quiet())
-    weakref.finalize(data, tmp.cleanup)
-    return index, data

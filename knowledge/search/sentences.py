@@ -1,5 +1,8 @@
 """Sentence-level statistics of a library: terms per sentence, casing, lemmas.
 
+Built by one owner, the library builder (knowledge/search/library_build.py), with the rest of
+the library; this module only reads them, so it imports nothing that builds.
+
 The index scores paragraphs; answering ranks sentences. The corpus-wide parts (sentence spans,
 words seen lowercase, lemma groups, vocabulary, mean sentence length) are built once per
 corpus and memory-mapped (knowledge/search/library_data.py); what only candidates need (a sentence's
@@ -10,11 +13,11 @@ remembered in bounded caches.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Generic, TypeVar
 
-from knowledge.models import Passage, Span
+from knowledge.models import Span
 from knowledge.search.index import passage_text
 from knowledge.search.library_data import LibraryData, Strings, WordGroups
 from knowledge.text.analysis import analyze, fold, stem
@@ -78,13 +81,6 @@ class SentenceStats:
         )
         self._mentions = lru_cache(maxsize=_CACHED)(self._find_mentions)
         self._stems = lru_cache(maxsize=_CACHED)(self._positions)
-
-    @classmethod
-    def build(cls, passages: Sequence[Passage]) -> SentenceStats:
-        """Stats of some passages, built in memory (tests and tools)."""
-        from knowledge.search.library_build import build_in_memory
-
-        return cls(build_in_memory(passages)[1])
 
     def _span(self, s: int) -> Span:
         return Span(
