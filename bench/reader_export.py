@@ -4,6 +4,7 @@ write knowledge/data/reader.onnx, reader_tokenizer.json and the card reader.json
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.reader_data import Pair
+from bench.reader_data import CHAT_DATA, Pair
 from knowledge.answering.reader import (
     CARD_FILE,
     MAX_QUESTION_TOKENS,
@@ -67,11 +68,10 @@ def agreement(fp32: Reader, int8: Reader, pairs: list[Pair]) -> dict:
     for group in groups.values():
         texts = [p.text for p in group]
         gold = [p.answer for p in group]
-        for name, reader in (("fp32", fp32), ("int8", int8)):
-            scores = reader.score(group[0].question, texts).answer
-            right[name] += gold[int(np.argmax(scores))] == 1.0
         a = fp32.score(group[0].question, texts).answer
         b = int8.score(group[0].question, texts).answer
+        right["fp32"] += gold[int(np.argmax(a))] == 1.0
+        right["int8"] += gold[int(np.argmax(b))] == 1.0
         diffs.extend(np.abs(a - b).tolist())
     n = len(groups)
     return {
@@ -90,6 +90,7 @@ def export(checkpoint: Path, work: Path, held_out: list[Pair], t0: float) -> dic
         NEGATIVES,
         SEED,
         STAGE1_SQUAD,
+        STAGE1_STEPS,
         STAGE1_UNANSWERABLE,
         STAGE2_CHAT,
         STAGE2_NEAR,
@@ -118,9 +119,11 @@ def export(checkpoint: Path, work: Path, held_out: list[Pair], t0: float) -> dic
         "data": {
             "stage 1": f"SQuAD v1.1 dev articles 1-24: {STAGE1_SQUAD} questions, gold sentence "
             f"vs {NEGATIVES} of the ranker's top {K}; SQuAD 2.0 dev unanswerable questions of "
-            f"the same articles: {STAGE1_UNANSWERABLE}, all candidates negative",
-            "stage 2": f"bench/data/squad_chat.jsonl: {STAGE2_CHAT} chat questions, "
-            f"{STAGE2_NEAR} near misses; {STAGE2_REPLAY} stage-1 pairs replayed",
+            f"the same articles: {STAGE1_UNANSWERABLE}, all candidates negative; the first "
+            f"{STAGE1_STEPS} steps of batch 16 of one shuffled pass",
+            "stage 2": f"bench/data/squad_chat.jsonl (sha256 {_sha256(CHAT_DATA)[:16]}): "
+            f"{STAGE2_CHAT} chat questions, {STAGE2_NEAR} near misses, each against the "
+            f"ranker's top candidates; {STAGE2_REPLAY} stage-1 pairs replayed; one pass",
         },
         "seed": SEED,
         "learning_rates": list(LR),
@@ -133,6 +136,10 @@ def export(checkpoint: Path, work: Path, held_out: list[Pair], t0: float) -> dic
     data_path(CARD_FILE).write_text(json.dumps(card, indent=2) + "\n", "utf-8")
     _log(f"wrote {data_path(MODEL_FILE)} ({card['size_bytes'] / 1e6:.1f} MB)", t0)
     return card
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _log(message: str, t0: float) -> None:

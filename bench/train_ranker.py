@@ -59,8 +59,8 @@ from knowledge.answering.ranking import Options, Ranking, rank
 from knowledge.search.library import Library, open_library
 
 SEED = 20240501
-READER_QUESTIONS = 1200  # with --reader: the reader's cost per ranking bounds the run
-READER_UNANSWERABLE = 600
+READER_QUESTIONS = 500  # with --reader: the reader's cost per ranking bounds the run
+READER_UNANSWERABLE = 300
 MAX_NEGATIVES = 40
 ABSTAIN_SQUAD_ON_ARTICLES = 0.98
 ABSTAIN_ARTICLES_ON_SQUAD = 0.85  # was 0.95: it cost 14% of people's questions (README)
@@ -155,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         "--calibrate", type=Path, default=None, help="only choose the threshold of this model"
     )
     parser.add_argument("--reader", action="store_true", help="with the reader's features")
+    parser.add_argument(
+        "--questions", type=int, default=READER_QUESTIONS, help="with --reader: how many"
+    )
     args = parser.parse_args(argv)
     if args.reader and args.out == model_path():
         args.out = model_path(reader=True)
@@ -168,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     bundled = open_library(None, None)
     squad_questions = squad.of_articles(TRAIN_ARTICLES)
     if args.reader:
-        squad_questions = unseen_by_reader(squad_questions)
+        squad_questions = unseen_by_reader(squad_questions, args.questions)
     questions = with_chat(squad_questions, args.chat)
     texts = [q.question for q in questions]
     base = Options(model=untrained_model(), reader=args.reader)
@@ -308,12 +311,12 @@ def choose_threshold(
     return min((t for t in candidates if t >= needed), key=lambda t: (cost(t), t))
 
 
-def unseen_by_reader(questions: list[SquadQuestion]) -> list[SquadQuestion]:
-    """At most READER_QUESTIONS questions the reader was not trained on (evenly spread)."""
+def unseen_by_reader(questions: list[SquadQuestion], n: int) -> list[SquadQuestion]:
+    """At most n questions the reader was not trained on (evenly spread)."""
     from bench.train_reader import reader_question_ids, sample
 
     seen = reader_question_ids(questions)
-    return sample([q for q in questions if q.qid not in seen], READER_QUESTIONS, SEED)
+    return sample([q for q in questions if q.qid not in seen], n, SEED)
 
 
 def unanswerable_unseen() -> list[str]:

@@ -159,8 +159,8 @@ def test_editing_the_lexicon_changes_the_answerer_version(tmp_path, monkeypatch)
 
 
 def test_chat_interjections_are_dropped_not_searched():
-    """"lol" is not a word the sources would hold: searched for, its rarity made the question
-    look unanswerable (issue 17: "where did kim n ivanka meet lol" was refused)."""
+    """An interjection is no word the sources would hold: searched for, its rarity made the
+    question look unanswerable (issue 17: "where did kim n ivanka meet lol" was refused)."""
     assert parse_lexicon("lol =\n") == {"lol": ""}
     lexicon = default_lexicon()
     assert standard_form("lol", lexicon, {}) == ""
