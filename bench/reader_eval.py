@@ -36,7 +36,10 @@ from knowledge.search.library import Library, open_library
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 MARK_BEGIN, MARK_END = "<!-- reader results -->", "<!-- /reader results -->"
 SETS = ("questions_chat2", "questions_chat", "questions_people", "questions_holdout")
-SYSTEMS: dict[str, Options] = {"reader off (today)": Options(reader=False), "reader on": Options()}
+SYSTEMS: dict[str, Options] = {
+    "reader off (today)": Options(reader=False),
+    "reader on": Options(reader=True),
+}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -178,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.reader_eval", description=__doc__)
     parser.add_argument("--limit", type=int, default=None, help="SQuAD questions per set")
     parser.add_argument("--write", action="store_true", help=f"update {RESULTS.name}")
-    parser.add_argument("--only", default="asmlt", help="a)rticles s)quad 2)0 l)atency m)emory")
+    parser.add_argument("--only", default="as2lm", help="a)rticles s)quad 2)0 l)atency m)emory")
     args = parser.parse_args(argv)
     bundled = open_library(None, None)
     parts: list[Callable[[], str | list[str]]] = []

@@ -95,6 +95,7 @@ def export(checkpoint: Path, work: Path, held_out: list[Pair], t0: float) -> dic
         STAGE2_CHAT,
         STAGE2_NEAR,
         STAGE2_REPLAY,
+        STAGE2_STEPS,
         K,
     )
 
@@ -123,12 +124,13 @@ def export(checkpoint: Path, work: Path, held_out: list[Pair], t0: float) -> dic
             f"{STAGE1_STEPS} steps of batch 16 of one shuffled pass",
             "stage 2": f"bench/data/squad_chat.jsonl (sha256 {_sha256(CHAT_DATA)[:16]}): "
             f"{STAGE2_CHAT} chat questions, {STAGE2_NEAR} near misses, each against the "
-            f"ranker's top candidates; {STAGE2_REPLAY} stage-1 pairs replayed; one pass",
+            f"ranker's top candidates; {STAGE2_REPLAY} stage-1 pairs replayed; the first "
+            f"{STAGE2_STEPS} steps of batch 16 of one shuffled pass",
         },
         "seed": SEED,
         "learning_rates": list(LR),
         "calibration": "none in the model: its logits are features of the ranker and of the "
-        "confidence model (knowledge/data/ranker.json), whose threshold is chosen on data",
+        "confidence model (knowledge/data/ranker_reader.json), whose threshold is chosen on data",
         "int8_check": check,
         "size_bytes": data_path(MODEL_FILE).stat().st_size,
         "date": dt.date.today().isoformat(),

@@ -213,8 +213,8 @@ class Service:
         self._database = store  # None: opened for the sources alone (see `open`)
         self.settings = settings
         self.strict = strict
-        # Answers with the reader off are other answers: they get their own cache entries.
-        self.answerer_version = answerer_version() + ("" if settings.reader else "+lexical")
+        # Answers read by the reader are other answers: they get their own cache entries.
+        self.answerer_version = answerer_version() + ("+reader" if settings.reader else "")
         self._options = Options(reader=settings.reader)
         self._library = library
         self._library_lock = asyncio.Lock()

@@ -37,9 +37,10 @@ class Settings(BaseSettings):
     )
 
     reader: bool = Field(
-        True,
+        False,
         alias="CITEBOT_READER",
-        description="the neural reader over the best candidates; off: the lexical ranker alone",
+        description="on: the neural reader over the best candidates (off by default: as "
+        "trained so far it does not beat the lexical ranker alone, docs/quality.md)",
     )
 
     # Discord (issue 5). The token is a SecretStr so it never shows in logs or reprs.

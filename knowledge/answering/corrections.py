@@ -213,7 +213,7 @@ class _Shaper:
         self.read_best = lru_cache(maxsize=1024)(self._read_best)
 
     def _ranking(
-        self, question: str, reader: bool = True
+        self, question: str, reader: bool = False
     ) -> tuple[tuple[int, ...], frozenset[int]]:
         """What the answerer retrieves for a question: its best paragraphs (positions in
         library.passages) and its best candidate sentences."""
@@ -361,7 +361,7 @@ def _retrieval_agrees(
     question: str,
     corrected: str,
     passage: tuple[str, int],
-    reader: bool = True,
+    reader: bool = False,
 ) -> bool:
     """The answerer reads both questions alike: for `question` it retrieves first the
     moderator's paragraph, or the one it answered `corrected` with (the reported answer) with
@@ -416,7 +416,7 @@ def match_score(
     passage: tuple[str, int] | None = None,
     threshold: float = PARAPHRASE_THRESHOLD,
     floor: float = RETRIEVAL_FLOOR,
-    reader: bool = True,
+    reader: bool = False,
 ) -> float | None:
     """The words' score when `question` rewords `corrected` (answered by `passage`, source id
     and paragraph), else None: the words alone reach `threshold`, or they reach `floor` and
@@ -440,7 +440,7 @@ def best_rewording(
     corrected: Sequence[str],
     threshold: float = PARAPHRASE_THRESHOLD,
     passages: Sequence[tuple[str, int] | None] | None = None,
-    reader: bool = True,
+    reader: bool = False,
 ) -> int | None:
     """Position of the corrected question `question` rewords best, if any does."""
     best, found = -1.0, None

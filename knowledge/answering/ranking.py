@@ -60,9 +60,10 @@ class Options:
     spelling: bool = True  # "eletcion" -> "election" against the library's vocabulary
     names: bool = True  # "kim" -> "Kim" when the library only writes it as a name
     aliases: bool = True  # a name also finds its aliases ("Kardashian" / "Kim"), aliases.py
-    # The neural reader (reader.py) on the best candidates; off, or when its model file
-    # cannot load, the lexical path alone (ranker.json) as before it.
-    reader: bool = True
+    # The neural reader (reader.py) on the best candidates. Off by default: as trained so far
+    # it does not beat the lexical path (docs/quality.md). Off, or when its model file cannot
+    # load, the lexical path alone (ranker.json) as before it.
+    reader: bool = False
     reader_k: int = READER_K
 
 
