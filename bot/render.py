@@ -10,16 +10,24 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.render_text import SEARCHED_FOR, corrected_note, searched_for_parts
+from bot.render_text import (
+    SEARCHED_FOR,
+    community_note,
+    corrected_note,
+    italic_runs,
+    searched_for_parts,
+)
+from bot.timeline_query import TimelineQuery
 from knowledge.models import Answer, Quote, Source
 from knowledge.timeline import Mention, Timeline, best_mention, trim_quote
 
 if TYPE_CHECKING:
-    from bot.service import Service, TimelineQuery
+    from bot.service import Service
 
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 CONTENT_LIMIT = 2000
@@ -141,19 +149,20 @@ SEARCHED_FOR_CHARS = 300  # the question is at most 500; the line stays a short 
 
 
 def searched_for_md(answer: Answer) -> str | None:
-    """ "Searched for: when was the *election*", corrected words in italics, escaped."""
+    """ "Searched for: when was the *election*", corrected words (or a follow-up's words from
+    its context) in italics, escaped."""
     parts = searched_for_parts(answer)
     if not parts:
         return None
-    words: list[str] = []
+    words: list[tuple[str, bool]] = []
     used = 0
     for word, corrected in parts:
         used += len(word) + 1
         if used > SEARCHED_FOR_CHARS:
-            words.append(ELLIPSIS)
+            words.append((ELLIPSIS, False))
             break
-        words.append(f"*{escape(word)}*" if corrected else escape(word))
-    return f"{SEARCHED_FOR} {' '.join(words)}"
+        words.append((escape(word), corrected))
+    return f"{SEARCHED_FOR} {italic_runs(words)}"
 
 
 def answer_description(answer: Answer, budget: int = DESCRIPTION_LIMIT) -> str:
@@ -162,6 +171,8 @@ def answer_description(answer: Answer, budget: int = DESCRIPTION_LIMIT) -> str:
         parts.append(searched)
     if corrected := corrected_note(answer):
         parts.append(f"*{corrected}*")
+    if community := community_note(answer):
+        parts.append(f"*{community}*")
     if answer.note:
         parts.append(f"*{escape(answer.note)}*")
     quotes = answer.quotes if answer.answered else answer.closest
@@ -262,23 +273,17 @@ def timeline_title(
     end: str | None = None,
     about: str | None = None,
 ) -> str:
-    bits = []
-    if year is not None:
-        bits.append(str(year))
-    if start or end:
-        bits.append(f"{start or ELLIPSIS} to {end or ELLIPSIS}")
-    if about:
-        bits.append(f"about \u201c{' '.join(about.split())}\u201d")
-    return escape_shorten("Timeline" + (": " + ", ".join(bits) if bits else ""), TITLE_LIMIT)
+    return escape_shorten(TimelineQuery(year, start, end, about).title, TITLE_LIMIT)
 
 
-def timeline_pages(
+def timeline_chunks(
     rows: Sequence[TimelineRow],
     source: SourceLookup,
     title: str = "Timeline",
     per_page: int = TIMELINE_EVENTS_PER_PAGE,
-) -> list[discord.Embed]:
-    """Chronological lines split into pages that each fit one embed (at most `per_page` events)."""
+) -> list[list[str]]:
+    """The rows' lines split into pages that each fit one embed (at most `per_page` rows);
+    page n shows the rows after those of the pages before it."""
     footer_room = 80
     budget = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - footer_room)
     chunks: list[list[str]] = []
@@ -295,6 +300,17 @@ def timeline_pages(
         size += extra
     if current:
         chunks.append(current)
+    return chunks
+
+
+def timeline_pages(
+    rows: Sequence[TimelineRow],
+    source: SourceLookup,
+    title: str = "Timeline",
+    per_page: int = TIMELINE_EVENTS_PER_PAGE,
+) -> list[discord.Embed]:
+    """Chronological lines split into pages that each fit one embed (at most `per_page` events)."""
+    chunks = timeline_chunks(rows, source, title, per_page)
     if not chunks:
         embed = discord.Embed(
             title=title,
@@ -365,6 +381,19 @@ def reports_embed(
         footer += f" \u00b7 {rest} more not shown; /reports export has them all"
     embed.set_footer(text=footer)
     return embed
+
+
+def community_outcome(community: Any) -> str:
+    """What a moderator's confirm or dismiss did."""
+    if community.status == "confirmed":
+        text = (
+            f"Community answer #{community.community_id} confirmed as correction "
+            f"#{community.correction_id}: this question and its rewordings in this server are "
+            f"now answered with `{community.answer_ref}` first, marked as corrected."
+        )
+    else:
+        text = f"Community answer #{community.community_id} dismissed: it is no longer put first."
+    return fit_content(text)
 
 
 def report_outcome(report: Any) -> str:
@@ -467,16 +496,54 @@ def corrections_embed(corrections: Sequence[Any], status: str) -> discord.Embed:
     return embed
 
 
+def community_embed(
+    items: Sequence[Any], status: str, budget: int = EMBED_TOTAL_LIMIT
+) -> discord.Embed:
+    """Passages members found answered a question: who counts, and what to do about it."""
+    title = f"Community answers ({status})"
+    embed = discord.Embed(title=title, colour=COLOUR_ANSWER)
+    if not items:
+        embed.description = "*None.*"
+        return embed
+    if status == "pending":
+        embed.description = "Confirm one with `/reports confirm`, or `/reports dismiss` it."
+    total = len(title) + len(embed.description or "")
+    for c in items[:FIELD_COUNT_LIMIT]:
+        name = shorten(
+            f"#{c.community_id} \u00b7 {c.members} answered, {c.against} reported \u00b7 "
+            f"{c.answer_ref}",
+            FIELD_NAME_LIMIT,
+        )
+        lines = [
+            f"**Q:** {escape_shorten(c.question, REPORT_TEXT_CHARS)}",
+            f"**A:** {escape_shorten(c.quote, REPORT_TEXT_CHARS)}",
+        ]
+        if c.status != "pending":
+            lines.append(f"**{c.status.capitalize()}** by {escape_shorten(c.moderator or '?', 64)}")
+        value = shorten("\n".join(lines), FIELD_VALUE_LIMIT)
+        if total + len(name) + len(value) > budget:
+            break
+        embed.add_field(name=name, value=value, inline=False)
+        total += len(name) + len(value)
+    return embed
+
+
 def review_embeds(
-    reports: Sequence[Any], status: str | None, feedback: Sequence[Any]
+    reports: Sequence[Any],
+    status: str | None,
+    feedback: Sequence[Any],
+    community: Sequence[Any] = (),
 ) -> list[discord.Embed]:
-    """The review queue: reports, then the "This answered me" clicks, within one message's
-    6,000 characters (the clicks get what the reports leave, at least a quarter)."""
-    if not feedback:
-        return [reports_embed(reports, status)]
-    clicks = feedback_embed(feedback, EMBED_TOTAL_LIMIT // 4)
-    first = reports_embed(reports, status, EMBED_TOTAL_LIMIT - len(clicks))
-    return [first, clicks]
+    """The review queue: reports, the pending community answers, then the "This answered me"
+    clicks, within one message's 6,000 characters (the clicks and the community answers get
+    what the reports leave, at least a quarter each)."""
+    extra: list[discord.Embed] = []
+    if community:
+        extra.append(community_embed(community, "pending", EMBED_TOTAL_LIMIT // 4))
+    if feedback:
+        extra.append(feedback_embed(feedback, EMBED_TOTAL_LIMIT // 4))
+    used = sum(len(e) for e in extra)
+    return [reports_embed(reports, status, EMBED_TOTAL_LIMIT - used), *extra]
 
 
 # ---------------------------------------------------------------- short messages
@@ -528,9 +595,29 @@ def timeline_rows(timeline: Timeline) -> list[TimelineRow]:
 
 async def timeline_embeds(service: Service, query: TimelineQuery) -> list[discord.Embed]:
     """The /timeline pages for `query`, as the bot sends them and the terminal chat prints them."""
+    return (await timeline_view(service, query)).pages
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    """The /timeline pages and, per page, which dated events it shows (for its picture)."""
+
+    pages: list[discord.Embed]
+    events: list[range]  # indices into the query's timeline.events, one range per page
+    title: str
+
+
+async def timeline_view(service: Service, query: TimelineQuery) -> TimelineView:
     timeline = await service.timeline(query)
     title = timeline_title(query.year, query.start, query.end, query.about)
-    return timeline_pages(timeline_rows(timeline), service.source, title)
+    rows = timeline_rows(timeline)
+    pages = timeline_pages(rows, service.source, title)
+    dated, first, spans = len(timeline.events), 0, []
+    for chunk in timeline_chunks(rows, service.source, title) or [[]]:
+        last = first + len(chunk)
+        spans.append(range(min(first, dated), min(last, dated)))
+        first = last
+    return TimelineView(pages, spans, query.title)
 
 
 def report_thanks(report: Any) -> str:

@@ -41,15 +41,36 @@ SEARCHED_FOR = "Searched for:"
 
 
 def searched_for_parts(answer: Answer) -> list[tuple[str, bool]]:
-    """The question as searched, in pieces: (text, was it corrected). Corrections replace
-    one word by one word, so the words line up with the question's; [] when none was."""
-    if not answer.searched_for:
+    """The question as searched, word by word: (word, was it changed), a corrected word or one a
+    follow-up took from its context; [] when it was searched as asked."""
+    if not answer.searched_for or answer.searched_for == answer.question:
         return []
-    asked = answer.question.split()
+    asked = set(_keys(answer.question.split()))
     searched = answer.searched_for.split()
-    if len(asked) != len(searched):
-        return [(answer.searched_for, False)]
-    return [(word, word != typed) for typed, word in zip(asked, searched, strict=True)]
+    return [(w, key not in asked) for w, key in zip(searched, _keys(searched), strict=True)]
+
+
+def italic_runs(words: list[tuple[str, bool]]) -> str:
+    """Words joined, each run of changed ones in one pair of asterisks ("*Kim Kardashian*")."""
+    out: list[str] = []
+    for i, (word, changed) in enumerate(words):
+        opens = changed and (i == 0 or not words[i - 1][1])
+        closes = changed and (i == len(words) - 1 or not words[i + 1][1])
+        out.append(("*" if opens else "") + word + ("*" if closes else ""))
+    return " ".join(out)
+
+
+def _keys(words: list[str]) -> list[str]:
+    """Words compared without case or the punctuation around them ("When?" is "when")."""
+    return [w.lower().strip("?!.,;:'\"") for w in words]
+
+
+def community_note(answer: Answer) -> str | None:
+    """The label of an answer whose first quote members confirmed, before any moderator."""
+    if answer.community is None or answer.corrected is not None:
+        return None
+    n = answer.community.members
+    return f"{n} member{'s' if n != 1 else ''} found this answered them."
 
 
 def corrected_note(answer: Answer) -> str | None:
@@ -62,10 +83,11 @@ def corrected_note(answer: Answer) -> str | None:
 def render_answer(answer: Answer, width: int = 88) -> str:
     lines: list[str] = []
     if parts := searched_for_parts(answer):
-        shown = " ".join(f"*{word}*" if corrected else word for word, corrected in parts)
-        lines.append(f"{SEARCHED_FOR} {shown}")
+        lines.append(f"{SEARCHED_FOR} {italic_runs(parts)}")
     if corrected := corrected_note(answer):
         lines.append(corrected)
+    if community := community_note(answer):
+        lines.append(community)
     if answer.note:
         lines.append(answer.note)
     quotes = answer.quotes if answer.answered else answer.closest

@@ -13,12 +13,13 @@ import hashlib
 import io
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from bot.community import ANSWERED, CommunityDesk
 from bot.render_text import render_answer
 from bot.settings import Settings
 from bot.store import (
@@ -26,6 +27,8 @@ from bot.store import (
     MAX_ROW_ID,
     CacheKey,
     CacheStats,
+    CommunityAnswer,
+    CommunityClosed,
     Correction,
     CorrectionClosed,
     Feedback,
@@ -42,9 +45,11 @@ from bot.store.vocabulary import (
     ALL,
     CATEGORIES,
     CLOSING_STATUSES,
+    COMMUNITY_STATUSES,
     CORRECTION_STATUSES,
     STATUSES,
     Category,
+    CommunityStatus,
     CorrectionStatus,
     Status,
     with_all,
@@ -57,11 +62,13 @@ from knowledge.answering.answer import (
     answer_question,
     clean_question,
 )
+from knowledge.answering.conversation import standalone
 from knowledge.answering.corrections import (
     PassageChoice,
     PassageRef,
     RefError,
     best_rewording,
+    community_answer,
     corrected_answer,
     locate,
     passage_choices,
@@ -69,18 +76,20 @@ from knowledge.answering.corrections import (
 )
 from knowledge.answering.ranking import Options
 from knowledge.corpus import default_corpus_dir
-from knowledge.errors import UserError
-from knowledge.models import Answer, Quote, Source
+from knowledge.errors import UserError, echoed
+from knowledge.models import Answer, Community, Quote, Source
 from knowledge.search.library import Library, open_library, saved_build_key
 
 if TYPE_CHECKING:  # imported when first used: `citebot ask` need not pay for the date tagger
     from knowledge.timeline import Timeline
+    from knowledge.timeline.picture import PictureFormat
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "ALL",
     "CATEGORIES",
+    "COMMUNITY_STATUSES",
     "CORRECTION_STATUSES",
     "MAX_NOTE_CHARS",
     "MAX_QUESTION_CHARS",
@@ -90,6 +99,8 @@ __all__ = [
     "STATUSES",
     "Asker",
     "Category",
+    "CommunityAnswer",
+    "CommunityStatus",
     "Correction",
     "CorrectionStatus",
     "Feedback",
@@ -106,6 +117,7 @@ __all__ = [
 ]
 
 MAX_NOTE_CHARS = 1000
+_MAX_ANSWER_ID_CHARS = 64  # answer ids are 10 characters; a longer one is no id
 EXPORT_FORMATS = ("csv", "jsonl")
 
 
@@ -141,6 +153,9 @@ class IndexSummary(BaseModel):
     passages: int
     documents: int
     fingerprint: str
+
+
+PICTURE_CACHE_SIZE = 32  # timeline pictures kept (about 100 kB each)
 
 
 class ServiceError(UserError):
@@ -222,6 +237,7 @@ class Service:
         self.warnings: list[str] = []
         self._corrections_checked = False
         self._suggestions: dict[str, Suggestions] = {}
+        self._pictures: dict[tuple[object, ...], bytes] = {}
 
     @classmethod
     async def open(
@@ -258,6 +274,10 @@ class Service:
         if self._database is None:
             raise RuntimeError("this service was opened without its database")
         return self._database
+
+    @property
+    def _community(self) -> CommunityDesk:
+        return CommunityDesk(self._store, self.settings.confirm_min_members)
 
     async def close(self) -> None:
         if self._database is not None:
@@ -307,14 +327,19 @@ class Service:
         except QuestionError as exc:
             raise ServiceError(str(exc)) from exc
 
-    async def ask(self, question: str, asker: Asker | None = None) -> ServedAnswer:
+    async def ask(
+        self, question: str, asker: Asker | None = None, after: str | None = None
+    ) -> ServedAnswer:
         """Answer from the cache when possible, else compute in a worker thread and cache it.
 
         Identical questions asked at the same time share one computation. In a guild (or, for
         None, on the command line) with moderators' corrections, a question that is the corrected
         one or a rewording of it gets the corrected quote first. Nothing about the asker is
-        stored.
+        stored. `after`: the id of the answer this question follows up (a reply, a thread); a
+        question that depends on it is answered as rewritten to stand alone, and cached as that.
         """
+        if after is not None:
+            return await self._ask_after(question, asker, after)
         cleaned = self.check_question(question)
         guild = asker.guild_id if asker else None
         tried: CacheKey | None = None
@@ -327,8 +352,39 @@ class Service:
         found = await self._correction_for(library, key, cleaned, guild)
         if found is not None:
             return await self._ask_corrected(key, library, cleaned, *found)
+        confirmed = await self._community.for_question(
+            library, _corpus_key(library), cleaned, guild
+        )
+        if confirmed is not None:
+            return await self._ask_community(key, library, cleaned, *confirmed)
         answer_id, answer, cached = await self._answer(key, library, cleaned, looked=key == tried)
         return _served(answer, answer_id, cleaned, cached)
+
+    async def _ask_after(self, question: str, asker: Asker | None, after: str) -> ServedAnswer:
+        """The question read in the context of answer `after`: rewritten when it depends on it
+        ("and when was that?"), with what was searched for and the answer it follows up."""
+        cleaned = self.check_question(question)
+        after = _decoded(after, "answer id").strip()
+        previous = await self.get_answer(after) if len(after) <= _MAX_ANSWER_ID_CHARS else None
+        if previous is None:
+            raise ServiceError(_unknown_answer(after[:_MAX_ANSWER_ID_CHARS]))
+        library = await self.ensure_library()
+        rewritten = await asyncio.to_thread(standalone, library, cleaned, previous)
+        if rewritten is None or len(rewritten) > MAX_QUESTION_CHARS:
+            return await self.ask(cleaned, asker)
+        served = await self.ask(rewritten, asker)
+        searched = served.searched_for or served.question
+        return served.model_copy(
+            update={"question": cleaned, "searched_for": searched, "follow_up_of": after}
+        )
+
+    async def link_message(self, message_id: int | str, answer_id: str, asker: Asker) -> None:
+        """Remember which answer a Discord message shows (a reply to it is a follow-up)."""
+        await self._store.link_message(str(message_id), answer_id, asker.guild_id, asker.channel_id)
+
+    async def answer_of_message(self, message_id: int | str) -> str | None:
+        """The answer a Discord message of the bot shows, or None."""
+        return await self._store.answer_of_message(str(message_id))
 
     async def _cached_without_library(
         self, cleaned: str, guild_id: str | None
@@ -338,7 +394,10 @@ class Service:
         build is not saved, or when moderators' corrections apply here: those need the library
         to recognise a rewording."""
         settings = self.settings
-        if await self._store.active_corrections(guild_id, _corpus_key_of(settings.corpus_dir)):
+        corpus = _corpus_key_of(settings.corpus_dir)
+        if await self._store.active_corrections(guild_id, corpus):
+            return None, None
+        if await self._community.any_pending(guild_id, corpus):
             return None, None
         build_key = await asyncio.to_thread(saved_build_key, settings.corpus_dir, settings.data_dir)
         if build_key is None:
@@ -403,7 +462,42 @@ class Service:
         if hit is not None:
             return _served(_stored_answer(hit), hit.answer_id, cleaned, True)
         _, base, _ = await self._answer(key, library, cleaned)
-        answer = corrected_answer(base, quote, correction.moderator, correction.created_at)
+        reported = await self._reported_passage(correction)
+        answer = corrected_answer(
+            base, quote, correction.moderator, correction.created_at, without=reported
+        )
+        answer_id = await self._store.save(own, answer.question, answer.model_dump_json())
+        return _served(answer, answer_id, cleaned, False)
+
+    async def _reported_passage(self, correction: Correction) -> list[tuple[str, int]]:
+        """The passage of the first quote of the answer the correction's report was about: it
+        was wrong, so it is not shown again under the correction."""
+        report = await self._store.report(correction.report_id) if correction.report_id else None
+        stored = await self._store.answer(report.answer_id) if report else None
+        if stored is None:
+            return []
+        answer = _stored_answer(stored)
+        first = answer.quotes[:1] if answer.answered else []
+        return [(q.source_id, q.paragraph) for q in first]
+
+    async def _ask_community(
+        self,
+        key: CacheKey,
+        library: Library,
+        cleaned: str,
+        community: CommunityAnswer,
+        quote: Quote,
+    ) -> ServedAnswer:
+        """The passage members confirmed first, marked with how many; its own cache entry per
+        count (so the mark is current) and answer id (so it can be reported)."""
+        version = f"{key.answerer_version}+m{community.community_id}.{community.score}"
+        own = key._replace(answerer_version=version)
+        hit = await self._store.lookup(own)
+        if hit is not None:
+            return _served(_stored_answer(hit), hit.answer_id, cleaned, True)
+        _, base, _ = await self._answer(key, library, cleaned)
+        mark = Community(community_id=community.community_id, members=community.score)
+        answer = community_answer(base, quote, mark)
         answer_id = await self._store.save(own, answer.question, answer.model_dump_json())
         return _served(answer, answer_id, cleaned, False)
 
@@ -430,12 +524,18 @@ class Service:
         """Every stored row, to move this database to another backend (`citebot db export`)."""
         return await self._store.export_rows(write)
 
-    async def import_database(
-        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool = False
+    async def import_database(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Load an export into this (empty) database (`citebot db import`)."""
+        return await self._store.import_rows(rows)
+
+    async def restore_database(
+        self,
+        rows: Iterable[tuple[str, dict[str, Any]]],
+        keep: Callable[[list[tuple[str, dict[str, Any]]]], None],
     ) -> dict[str, int]:
-        """Load an export into this (empty) database (`citebot db import`); `replace` drops what
-        it holds first (`citebot db restore` on PostgreSQL)."""
-        return await self._store.import_rows(rows, replace=replace)
+        """Replace every row by an export's (`citebot db restore` on PostgreSQL), refused while
+        another process has the database open; `keep` saves the replaced rows first."""
+        return await self._store.replace_rows(rows, keep)
 
     # -- timeline ---------------------------------------------------------------------------
     async def timeline(
@@ -457,6 +557,38 @@ class Service:
             raise ServiceError(str(exc)) from exc
         library = await self.ensure_library()
         return await asyncio.to_thread(lambda: query.apply(library.timeline))
+
+    @property
+    def pictures_available(self) -> bool:
+        """Whether the timeline can be drawn here (the `picture` extra is installed)."""
+        from knowledge.timeline.picture import picture_available
+
+        return picture_available()
+
+    async def timeline_picture(
+        self,
+        query: TimelineQuery,
+        *,
+        fmt: PictureFormat = "png",
+        first: int = 0,
+        count: int | None = None,
+        title: str = "Timeline",
+    ) -> bytes:
+        """The timeline for `query` drawn as PNG or SVG bytes: its events from `first` (`count`
+        of them, or all: one Discord page or the whole range). Drawn in a worker thread and
+        kept per library build, filters, page and format, so a second click costs nothing."""
+        from knowledge.timeline.picture import render_picture
+
+        library = await self.ensure_library()
+        key = (library.fingerprint, query, fmt, first, count, title)
+        if key not in self._pictures:
+            timeline = await self.timeline(query)
+            events = timeline.events[first : None if count is None else first + count]
+            drawn = await asyncio.to_thread(render_picture, events, fmt, title)
+            while len(self._pictures) >= PICTURE_CACHE_SIZE:
+                self._pictures.pop(next(iter(self._pictures)))
+            self._pictures[key] = drawn
+        return self._pictures[key]
 
     async def timeline_suggestions(self) -> Suggestions:
         """Years with events and names matching some event (what /timeline autocompletes),
@@ -514,7 +646,7 @@ class Service:
         saw, when it differs from the stored one (cache hits echo each asker's wording)."""
         if category not in CATEGORIES:
             raise ServiceError(
-                f"unknown category {category!r}; choose one of {', '.join(CATEGORIES)}"
+                f"unknown category {echoed(category)}; choose one of {', '.join(CATEGORIES)}"
             )
         reason = _limited(reason, MAX_REASON_CHARS, "reason")
         name = " ".join(_decoded(reporter.display_name, "reporter name").split())
@@ -523,9 +655,10 @@ class Service:
         stored = await self._store.answer(_decoded(answer_id, "answer id").strip())
         if stored is None:
             raise ServiceError(_unknown_answer(answer_id))
-        shown = _served(_stored_answer(stored), stored.answer_id, question or stored.question, True)
+        wording = _decoded(question, "question") if question else stored.question
+        shown = _served(_stored_answer(stored), stored.answer_id, wording, True)
         try:
-            return await self._store.add_report(
+            report = await self._store.add_report(
                 answer_id=stored.answer_id,
                 question=shown.question,
                 answer_text=render_answer(shown).strip("\n"),
@@ -538,6 +671,13 @@ class Service:
             )
         except RecordNotFound as exc:  # the cache was cleared in between
             raise ServiceError(_unknown_answer(answer_id)) from exc
+        if self._library is not None or shown.community is not None:
+            library = await self.ensure_library()
+            voter = (reporter.user_id, name, reporter.guild_id)
+            await self._community.report_against(
+                library, _corpus_key(library), shown, stored.question, voter
+            )
+        return report
 
     async def reports(
         self, status: str | None = "open", guild_id: str | None = None
@@ -569,7 +709,12 @@ class Service:
         if not 1 <= report_id <= MAX_ROW_ID:
             raise ServiceError(_unknown_report(report_id))
         correction = None
-        if answer is not None and answer.strip():
+        if answer is not None:
+            if not answer.strip():  # an unset shell variable, say: never a silent "no passage"
+                raise ServiceError(
+                    "the passage that answers is empty; name one as SOURCE_ID:PARAGRAPH"
+                    "[:SENTENCE] (citebot sources lists the ids), or leave it out"
+                )
             if status != "resolved":
                 raise ServiceError("a passage that answers can only be named when resolving")
             ref, quote = await self.check_passage(answer)
@@ -600,7 +745,7 @@ class Service:
     ) -> str:
         """Reports as CSV (spreadsheet-safe) or JSON Lines (exact)."""
         if fmt not in EXPORT_FORMATS:
-            raise ServiceError(f"unknown export format {fmt!r}; use csv or jsonl")
+            raise ServiceError(f"unknown export format {echoed(fmt)}; use csv or jsonl")
         reports = await self.reports(status, guild_id)
         if fmt == "jsonl":
             return "".join(report.model_dump_json() + "\n" for report in reports)
@@ -640,7 +785,8 @@ class Service:
         None every guild."""
         if status is not None and status != ALL and status not in CORRECTION_STATUSES:
             raise ServiceError(
-                f"unknown status {status!r}; use one of {', '.join(CORRECTION_STATUSES)} or all"
+                f"unknown status {echoed(status)}; use one of "
+                f"{', '.join(CORRECTION_STATUSES)} or all"
             )
         await self.ensure_library()  # retires corrections whose passage is gone
         return await self._store.corrections(None if status == "all" else status, guild_id)
@@ -700,9 +846,9 @@ class Service:
         if not 1 <= passage <= len(shown):
             raise ServiceError(f"answer {stored.answer_id} showed {len(shown)} passages")
         quote = shown[passage - 1]
-        name = " ".join(asker.display_name.split()) or "someone"
+        name = " ".join(_decoded(asker.display_name, "user name").split()) or "someone"
         try:
-            return await self._store.add_feedback(
+            feedback, new = await self._store.add_feedback(
                 answer_id=stored.answer_id,
                 question=stored.question,
                 source_id=quote.source_id,
@@ -715,6 +861,69 @@ class Service:
             )
         except RecordNotFound as exc:
             raise ServiceError(_unknown_answer(answer_id)) from exc
+        await self._vote(stored.question, quote, asker, name, ANSWERED)
+        return feedback, new
+
+    async def _vote(
+        self, question: str, quote: Quote, asker: Asker, name: str, vote: int
+    ) -> CommunityAnswer:
+        """A member's vote on a passage for a question (see bot/community.py)."""
+        library = await self.ensure_library()
+        voter = (asker.user_id, name, asker.guild_id)
+        return await self._community.vote(
+            library, _corpus_key(library), question, quote, voter, vote
+        )
+
+    async def community_answers(
+        self, status: str | None = "pending", guild_id: str | None = None
+    ) -> list[CommunityAnswer]:
+        """Community answers for moderators, oldest first; `guild_id` None lists every
+        server's."""
+        return await self._store.community_answers(_community_filter(status), guild_id)
+
+    async def community_shown(self, guild_id: str | None = None) -> list[CommunityAnswer]:
+        """The pending community answers enough members confirmed that they are served first:
+        what the review queue shows moderators."""
+        pending = await self.community_answers("pending", guild_id)
+        return [c for c in pending if c.score >= self.settings.confirm_min_members]
+
+    async def close_community(
+        self, community_id: int, moderator: str, *, confirm: bool, guild_id: str | None = None
+    ) -> CommunityAnswer:
+        """Confirm a pending community answer (it becomes a correction of its question, in its
+        server) or dismiss it; with `guild_id`, only that server's."""
+        moderator = " ".join(_decoded(moderator, "moderator name").split())
+        if not moderator:
+            raise ServiceError("the moderator needs a name")
+        if not 1 <= community_id <= MAX_ROW_ID:
+            raise ServiceError(_unknown_community(community_id))
+        correction = None
+        if confirm:
+            listed = await self._store.community_answers(guild_id=guild_id)
+            found = next((c for c in listed if c.community_id == community_id), None)
+            if found is not None:
+                correction = NewCorrection(
+                    found.source_id, found.paragraph, None, found.quote, found.corpus
+                )
+        try:
+            return await self._store.close_community(
+                community_id, moderator=moderator, guild_id=guild_id, correction=correction
+            )
+        except RecordNotFound as exc:
+            raise ServiceError(_unknown_community(community_id)) from exc
+        except CommunityClosed as exc:
+            raise ServiceError(str(exc)) from exc
+
+    async def export_community(
+        self, fmt: str, status: str | None = None, guild_id: str | None = None
+    ) -> str:
+        """Community answers as CSV (spreadsheet-safe) or JSON Lines, like reports."""
+        if fmt not in EXPORT_FORMATS:
+            raise ServiceError(f"unknown export format {fmt!r}; use csv or jsonl")
+        rows = await self.community_answers(status or ALL, guild_id)
+        if fmt == "jsonl":
+            return "".join(row.model_dump_json() + "\n" for row in rows)
+        return _csv(rows, [*CommunityAnswer.model_fields, "score", "answer_ref"])
 
     async def feedback(self, guild_id: str | None = None) -> list[Feedback]:
         """ "This answered me" clicks oldest first; `guild_id` None lists every guild."""
@@ -750,7 +959,7 @@ def _stored_answer(stored: StoredAnswer) -> Answer:
 
 def _unknown_answer(answer_id: str) -> str:
     return (
-        f"no answer with id {answer_id.strip()!r}; copy the id shown under the answer "
+        f"no answer with id {echoed(answer_id)}; copy the id shown under the answer "
         "(citebot ask --json prints it as answer_id)"
     )
 
@@ -759,6 +968,20 @@ def _number(n: int) -> str:
     """An id as typed, cut short when absurdly long."""
     text = str(n)
     return text if len(text) <= 20 else f"{text[:20]}\u2026"
+
+
+def _unknown_community(community_id: int) -> str:
+    return f"no community answer #{community_id}; citebot reports community lists them"
+
+
+def _community_filter(status: str | None) -> str | None:
+    """The status a listing asks for (None: every one), or a ServiceError."""
+    if status is None or status == ALL:
+        return None
+    if status not in COMMUNITY_STATUSES:
+        names = ", ".join(with_all(COMMUNITY_STATUSES))
+        raise ServiceError(f"status must be one of {names}")
+    return status
 
 
 def _unknown_report(report_id: int) -> str:
@@ -774,9 +997,12 @@ def _unknown_correction(correction_id: int) -> str:
 
 def _decoded(text: str, what: str) -> str:
     """Refuse text holding bytes that were not UTF-8 (Python carries them as lone surrogates,
-    which no database, terminal or Discord message can hold)."""
+    which no database, terminal or Discord message can hold) or a NUL character (which
+    PostgreSQL cannot store, and nobody means to type)."""
     if any("\ud800" <= c <= "\udfff" for c in text):
         raise ServiceError(f"the {what} is not valid UTF-8 text; check the terminal's encoding")
+    if "\0" in text:
+        raise ServiceError(f"the {what} holds a NUL character (\\0); remove it")
     return text
 
 
@@ -797,7 +1023,9 @@ def _status_filter(status: str | None) -> str | None:
     if status is None or status == "all":
         return None
     if status not in STATUSES:
-        raise ServiceError(f"unknown status {status!r}; use one of {', '.join(STATUSES)} or all")
+        raise ServiceError(
+            f"unknown status {echoed(status)}; use one of {', '.join(STATUSES)} or all"
+        )
     return status
 
 
@@ -816,14 +1044,14 @@ def spreadsheet_cell(value: object) -> str:
     return "\n".join("'" + line if line.startswith(_FORMULA_START) else line for line in lines)
 
 
-def _csv(reports: list[Report]) -> str:
+def _csv(rows: Sequence[BaseModel], fields: list[str] | None = None) -> str:
     """CSV for spreadsheets (see `spreadsheet_cell`), since questions and reasons come from any
-    user; a cell holding a line break is quoted."""
+    user; a cell holding a line break is quoted. `fields`: the columns (a report's fields)."""
     out = io.StringIO()
-    fields = list(Report.model_fields)
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    columns = fields or list(Report.model_fields)
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    for report in reports:
-        row = report.model_dump(mode="json")
-        writer.writerow({name: spreadsheet_cell(value) for name, value in row.items()})
+    for row in rows:
+        values = row.model_dump(mode="json")
+        writer.writerow({name: spreadsheet_cell(values.get(name)) for name in columns})
     return out.getvalue()

@@ -60,6 +60,17 @@ class Settings(BaseSettings):
         alias="CITEBOT_ASK_CHANNELS",
         description="channel ids where every message is a question (needs message content)",
     )
+    ask_threads: Snowflakes = Field(
+        default_factory=list,
+        alias="CITEBOT_ASK_THREADS",
+        description="server ids where a mention is answered in a new thread named after it",
+    )
+    confirm_min_members: int = Field(
+        3,
+        ge=1,
+        alias="CITEBOT_CONFIRM_MIN_MEMBERS",
+        description="members whose 'This answered me' puts a passage first for a question",
+    )
     cooldown_questions: int = Field(1, ge=1, alias="CITEBOT_COOLDOWN_QUESTIONS")
     cooldown_seconds: float = Field(
         5.0, ge=0, alias="CITEBOT_COOLDOWN_SECONDS", description="0 turns the cooldown off"
@@ -83,7 +94,7 @@ class Settings(BaseSettings):
     discord_api_base_url: str = Field(DISCORD_API_BASE_URL, alias="DISCORD_API_BASE_URL")
     discord_gateway_url: str = Field(DISCORD_GATEWAY_URL, alias="DISCORD_GATEWAY_URL")
 
-    @field_validator("guild_ids", "ask_channels", "shard_ids", mode="before")
+    @field_validator("guild_ids", "ask_channels", "ask_threads", "shard_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         """Accept "1, 2 3" from the environment as well as a list."""

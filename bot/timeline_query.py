@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["MAX_YEAR", "MIN_YEAR", "Suggestions", "TimelineQuery", "TimelineQueryError"]
 
 
+_ELLIPSIS = "\u2026"
+
+
 class TimelineQueryError(UserError, ValueError):
     """Filters that cannot be used as given; the message says how to fix them."""
 
@@ -83,6 +86,18 @@ class TimelineQuery:
         return parse_date_bound(self.end, "to").end if self.end else None
 
     @property
+    def title(self) -> str:
+        """ "Timeline: 2018, 2023-10 to …, about “Met Gala”": what the filters select."""
+        bits = []
+        if self.year is not None:
+            bits.append(str(self.year))
+        if self.start or self.end:
+            bits.append(f"{self.start or _ELLIPSIS} to {self.end or _ELLIPSIS}")
+        if self.about:
+            bits.append(f"about \u201c{' '.join(self.about.split())}\u201d")
+        return "Timeline" + (": " + ", ".join(bits) if bits else "")
+
+    @property
     def dated(self) -> bool:
         return self.year is not None or self.start is not None or self.end is not None
 
@@ -118,7 +133,7 @@ class Suggestions:
             {
                 year
                 for e in events
-                if e.granularity != "decade"  # "a decade later" names no particular year
+                if e.granularity not in ("decade", "century")  # no particular year
                 for year in range(e.start.year, e.end.year + 1)
             }
         )

@@ -323,8 +323,26 @@ def _parse_date(value: str) -> dt.date:
         raise ValueError(f"date {value!r} is not YYYY-MM-DD") from None
 
 
+_DATELINE_END = re.compile(r"(?:--|\u2014|\u2013)\s*$")
+
+
+def _join_datelines(lines: list[str]) -> list[str]:
+    """A line ending in a dash ("LISBON, May 3 (Agency) --") opens the paragraph
+    after it: a news dateline, not a heading."""
+    joined: list[str] = []
+    for line in lines:
+        previous = joined[-1] if joined else ""
+        headings = previous.endswith("\n") or line.endswith("\n")
+        if previous and not headings and _DATELINE_END.search(previous):
+            joined[-1] = f"{previous.rstrip()} {line.strip()}"
+            continue
+        joined.append(line)
+    return joined
+
+
 def _passages(source_id: str, lines: list[str], notes: list[str]) -> list[Passage]:
     """Turn body lines into numbered passages, attaching headings and dropping credits."""
+    lines = _join_datelines(lines)
     passages: list[Passage] = []
     section: str | None = None
     for i, line in enumerate(lines):

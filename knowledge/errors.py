@@ -13,3 +13,13 @@ class CitebotError(Exception):
 
 class UserError(CitebotError):
     """The input cannot be used as given; the message says why, for the user to read."""
+
+
+ECHO_CHARS = 40  # of user input quoted back in a message
+
+
+def echoed(text: str, limit: int = ECHO_CHARS) -> str:
+    """User input quoted in a message, trimmed and cut to `limit` characters (an id pasted
+    100,000 characters long must not come back whole)."""
+    text = text.strip()
+    return repr(text if len(text) <= limit else f"{text[:limit]}\u2026")

@@ -65,6 +65,14 @@ class Corrected(BaseModel):
     at: dt.datetime
 
 
+class Community(BaseModel):
+    """Members of a server who found the first quote answered this question (or one worded
+    like it), while no moderator has confirmed or dismissed it yet."""
+
+    community_id: int
+    members: int
+
+
 def quote_of(source: Source, passage: Passage, start: int, end: int, score: float = 0.0) -> Quote:
     """The words [start, end) of a passage, cited."""
     return Quote(
@@ -96,5 +104,13 @@ class Answer(BaseModel):
         None, description="set when a moderator's correction chose the first quote"
     )
     searched_for: str | None = Field(
-        None, description="the question as searched, with its spelling corrected, if it was"
+        None,
+        description="the question as searched, if it differs from the one asked: spelling "
+        "corrected, or a follow-up rewritten to stand alone",
+    )
+    community: Community | None = Field(
+        None, description="set when members' 'This answered me' clicks chose the first quote"
+    )
+    follow_up_of: str | None = Field(
+        None, description="the answer id whose context completed this follow-up question"
     )

@@ -35,7 +35,12 @@ async def test_reports_group_is_server_only_and_visible_to_role_moderators(comma
     # the permission check happens when the command runs.
     assert reports["default_member_permissions"] is None
     subcommands = {o["name"]: o for o in reports["options"]}
-    assert set(subcommands) == {"list", "resolve", "reject", "export", "corrections", "withdraw"}
+    assert set(subcommands) == {
+        "list", "resolve", "reject", "export", "corrections", "withdraw",
+        "community", "confirm", "dismiss",
+    }  # fmt: skip
+    community = [c["value"] for c in subcommands["community"]["options"][0]["choices"]]
+    assert community == ["pending", "confirmed", "dismissed", "all"]
     statuses = [c["value"] for c in subcommands["list"]["options"][0]["choices"]]
     assert statuses == ["open", "resolved", "rejected", "all"]
     resolve = {o["name"]: o for o in subcommands["resolve"]["options"]}

@@ -94,3 +94,17 @@ async def test_timeline_command_options(command_payloads):
     assert list(options) == ["year", "from", "to", "about"]
     assert options["year"]["autocomplete"] and options["about"]["autocomplete"]
     assert not any(o["required"] for o in options.values())
+
+
+def test_suggested_years_leave_out_centuries_and_decades(tmp_path):
+    from knowledge.corpus import load_corpus
+    from knowledge.timeline import build_timeline
+
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: A\ndate: 2020-05-01\n---\n\nThe mill shaped the 19th century and the 1990s."
+        "\n\nIt closed in 2008.\n",
+        encoding="utf-8",
+    )
+    corpus = load_corpus(tmp_path)
+    found = Suggestions.build(build_timeline(corpus), corpus)
+    assert found.years == [2008]

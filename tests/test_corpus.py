@@ -153,3 +153,16 @@ def test_derive_title_cuts_at_a_word_boundary():
     title = derive_title(long)
     assert title.endswith("\u2026") and len(title) <= 81 and not title[:-1].endswith(" ")
     assert long.startswith(title[:-1])
+
+
+def test_a_dateline_opens_the_paragraph_after_it_instead_of_being_a_heading():
+    text = (
+        "---\ntitle: T\n---\nLISBON, May 3 (Wire) --\n\n"
+        "The council met late.\n\nA second paragraph.\n"
+    )
+    source = parse_source("x", text, markdown=True)
+    assert [p.text for p in source.passages] == [
+        "LISBON, May 3 (Wire) -- The council met late.",
+        "A second paragraph.",
+    ]
+    assert source.passages[0].section is None

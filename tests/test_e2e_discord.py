@@ -21,7 +21,7 @@ from bot import render
 from bot.discord.app import INTENT_HELP, CiteBot, TokenError, apply_api_urls, run_bot
 from bot.discord.cogs.admin import sync_commands
 from bot.discord.cogs.reports import CUSTOM_ID_PREFIX
-from bot.service import Asker, Service
+from bot.service import Asker, Service, TimelineQuery
 from bot.settings import Settings
 from tests.fake_discord import FakeDiscord
 
@@ -72,7 +72,9 @@ def report_rows(database: Path) -> list[dict]:
 
 
 def button_answer_id(message: dict) -> str:
-    (button,) = [c for c in FakeDiscord.components(message) if c["type"] == 2]
+    buttons = [c for c in FakeDiscord.components(message) if c["type"] == 2]
+    *answered, button = buttons  # "This answered me" buttons come first
+    assert all(b["label"].startswith("This answered me") for b in answered)
     assert button["label"] == "Report wrong answer"
     assert button["custom_id"].startswith(CUSTOM_ID_PREFIX)
     return button["custom_id"].removeprefix(CUSTOM_ID_PREFIX)
@@ -310,7 +312,8 @@ async def test_moderators_list_resolve_and_export_their_own_servers_reports(fake
 
         export = await fake.slash("reports export", {}, user=fake.moderator)
         await export.wait_original()
-        (upload,) = [f for r in export.requests for f in r.files]
+        upload, community = [f for r in export.requests for f in r.files]
+        assert community.text().startswith("community_id,")  # none yet: the header alone
         rows = list(csv.DictReader(io.StringIO(upload.text())))
         assert [r["report_id"] for r in rows] == [str(mine.report_id)]
         assert rows[0]["status"] == "rejected" and upload.filename.endswith(".csv")
@@ -447,6 +450,36 @@ async def test_timeline_pages_with_previous_and_next(fake_discord, settings):
         assert message["embeds"][0]["description"] == seen[-2]
 
 
+async def test_show_as_picture_attaches_the_pages_png(fake_discord, settings):
+    pytest.importorskip("matplotlib")
+    fake = fake_discord
+    async with running_bot(fake, settings) as (_bot, service):
+        ix = await fake.slash("timeline", {})
+        message = await ix.wait_original()
+        next_page = await fake.click(message, label="Next")
+        await next_page.wait_callback()
+        message = fake.messages[int(message["id"])]
+
+        click = await fake.click(message, label="Show as picture")
+        assert (await click.wait_callback()).json["type"] == DEFERRED
+        shown = await click.wait_original()
+        (attachment,) = shown["attachments"]
+        assert attachment["filename"] == "timeline.png"
+        data = fake.attachments[int(attachment["id"])]
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+        request = fake.find_requests("POST", r"/webhooks/\d+/[^/]+")[-1]
+        assert request.json["allowed_mentions"] == {"parse": []}
+        # The second page's events (11-20), drawn once and then served from the cache.
+        events = service.library.timeline.events[10:20]
+        page_two = await service.timeline_picture(
+            TimelineQuery(), first=10, count=10, title="Timeline"
+        )
+        assert data == page_two and len(events) == 10
+        again = await fake.click(message, label="Show as picture")
+        shown_again = await again.wait_original()
+        assert fake.attachments[int(shown_again["attachments"][0]["id"])] == data
+
+
 async def test_timeline_filters_autocomplete_and_bad_input(fake_discord, settings):
     fake = fake_discord
     async with running_bot(fake, settings):
@@ -462,7 +495,8 @@ async def test_timeline_filters_autocomplete_and_bad_input(fake_discord, setting
         (embed,) = message["embeds"]
         assert embed["title"] == "Timeline: 2014, about \u201cMet Gala\u201d"
         assert "**2014**" in embed["description"] and "Met Gala" in embed["description"]
-        assert not fake.components(message)  # one page: no buttons
+        # one page: no Previous/Next, only the picture
+        assert [c["label"] for c in fake.components(message)] == ["Show as picture"]
 
         bad = await fake.slash("timeline", {"from": "2019", "to": "2014"})
         callback = (await bad.wait_callback()).json

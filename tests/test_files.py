@@ -1,6 +1,7 @@
 """The one atomic-write helper and the one exception root (knowledge.files, knowledge.errors)."""
 
 import os
+import stat
 
 import pytest
 
@@ -42,3 +43,17 @@ def test_every_knowledge_exception_derives_from_the_root():
                 own.append(cls)
     assert len(own) >= 10
     assert [c.__name__ for c in own if not issubclass(c, errors.CitebotError)] == []
+
+
+def test_written_files_and_folders_honour_the_umask(tmp_path):
+    from knowledge.search.build_once import replace_folder
+
+    old = os.umask(0o027)
+    try:
+        write_atomically(tmp_path / "new.txt", "x")
+        replace_folder(lambda folder: write_atomically(folder / "f", "x"), tmp_path / "built")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "built").stat().st_mode) == 0o750
+    assert stat.S_IMODE((tmp_path / "built" / "f").stat().st_mode) == 0o640

@@ -205,3 +205,13 @@ async def test_another_corpus_in_the_same_data_folder_neither_uses_nor_retires_t
         assert [c.corpus for c in await service.corrections()] == [str(corpus.resolve())]
     async with await Service.open(settings, library=own) as service:
         assert (await service.ask("where does ada live", asker)).corrected is not None
+
+
+async def test_after_a_correction_the_reported_quote_is_no_longer_shown(service: Service):
+    wrong = await service.ask(QUESTION, HERE)
+    reported = first(wrong)
+    assert reported != ("000_f42420c014769c46", 2)  # the answerer's own pick was elsewhere
+    await correct(service)
+    fixed = await service.ask(QUESTION, HERE)
+    assert first(fixed) == ("000_f42420c014769c46", 2)
+    assert reported not in [(q.source_id, q.paragraph) for q in fixed.quotes]

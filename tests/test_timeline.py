@@ -167,8 +167,9 @@ def test_year_filter_keeps_events_overlapping_the_year(bundled):
         e.start <= dt.date(2018, 12, 31) and e.end >= dt.date(2018, 1, 1) for e in kept
     )
     assert {e.value for e in kept} == {"2018-05", "2018-06", "2018-H2", "2018"}
-    decade = filter_events(bundled.events, year=2027)
-    assert [e.label for e in decade] == ["about 2020", "about 2024"]  # 202X overlaps 2027
+    # A decade guess counts as its year (issue 20): 202X "about 2024" is not in 2027.
+    assert filter_events(bundled.events, year=2027) == []
+    assert "about 2024" in [e.label for e in filter_events(bundled.events, year=2024)]
 
 
 def test_from_to_accept_year_month_and_day(bundled):
@@ -176,14 +177,12 @@ def test_from_to_accept_year_month_and_day(bundled):
     assert parse_date_bound("2018-06", "--to").end == dt.date(2018, 6, 30)
     assert parse_date_bound("2023-10-20", "--to").end == dt.date(2023, 10, 20)
     kept = filter_events(bundled.events, start=dt.date(2023, 10, 21), end=dt.date(2023, 10, 31))
-    assert [e.value for e in kept] == [
-        "202X",  # "about 2020": the decade overlaps the range
+    assert [e.value for e in kept] == [  # no "about 2020" or "about 2024" (issue 20)
         "2023-10-22",
         "2023-10-22",
         "2023-W43",
         "2023-10-30",
         "2023-10",
-        "202X",  # "about 2024"
     ]
 
 
@@ -368,3 +367,35 @@ def test_cli_bad_input_exits_2_with_one_line(capsys, tmp_path, argv, message):
     code, out, err = run(capsys, *argv, "--data", str(tmp_path))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and message in err and err.startswith("citebot: error:")
+
+
+# --- issue 20: what a new user tried --------------------------------------------------------
+
+
+def test_a_range_filter_leaves_out_decade_guesses_outside_it(capsys, tmp_path):
+    """`--from 2023-10 --to 2023-10-22` listed "about 2020" and "about 2024": a decade guess
+    counts as its best-guess year, which lies outside the range."""
+    code, out, _ = run(
+        capsys, "--json", "--from", "2023-10", "--to", "2023-10-22", "--data", str(tmp_path)
+    )
+    events = json.loads(out)["events"]
+    assert code == 0 and events
+    assert not [e["label"] for e in events if e["label"].startswith("about")]
+    assert all(e["start"] <= "2023-10-22" and e["end"] >= "2023-10-01" for e in events)
+
+
+def test_a_decade_guess_is_kept_by_a_range_holding_its_year(bundled):
+    guesses = [e for e in bundled.events if e.granularity == "decade" and e.approximate]
+    assert guesses
+    for event in guesses:
+        year = event.likely_start.year
+        assert event in filter_events(bundled.events, year=year)
+        assert event not in filter_events(bundled.events, year=year + 2)
+
+
+def test_month_range_in_a_users_article_is_one_range(tmp_path):
+    article(tmp_path, "pool", "2024-03-01", "The city pool is open June through September.")
+    (event,) = build(tmp_path).events
+    assert event.value == "2024-06/2024-09"
+    assert (event.start, event.end) == (dt.date(2024, 6, 1), dt.date(2024, 9, 30))
+    assert event.label == "June\u2013September 2024"

@@ -8,19 +8,30 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from bot import redact
 from bot.cli import ask, chat, corrections, discord_bot, store, timeline
 from bot.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, safe
-from knowledge.errors import UserError
+from knowledge.errors import ECHO_CHARS, UserError
+
+# A value argparse quotes back in an error ("invalid choice: '...'"), when it is long.
+_LONG_QUOTED = re.compile(rf"'([^']{{{ECHO_CHARS}}})[^']+'")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with the values it quotes in an error cut short: an id pasted 100,000
+    characters long must not come back whole (sub-command parsers are of this class too)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(_LONG_QUOTED.sub("'\\1\u2026'", message))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="citebot", description="Answers questions with quoted, cited passages."
-    )
+    parser = Parser(prog="citebot", description="Answers questions with quoted, cited passages.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in (

@@ -19,6 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     ask = sub.add_parser("ask", help="answer a question with quotes from the sources")
     ask.add_argument("question", nargs="+", help="the question, or - to read one per line")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument(
+        "--after",
+        metavar="ANSWER_ID",
+        help="ask as a follow-up of that answer (its names, dates, places complete it)",
+    )
     add_common(ask)
     ask.set_defaults(handler=run_ask)
 
@@ -40,12 +45,14 @@ def run_ask(args: argparse.Namespace) -> int:
         if not args.json:
             raise UsageError("reading questions from stdin ('-') needs --json")
         return run_service(
-            args, lambda service: _ask_lines(service, asker), load_library=args.strict
+            args, lambda service: _ask_lines(service, asker, args.after), load_library=args.strict
         )
     # The library is loaded by the first question the cache cannot answer (--strict checks
     # the sources first).
     served = run_service(
-        args, lambda service: service.ask(" ".join(args.question), asker), load_library=args.strict
+        args,
+        lambda service: service.ask(" ".join(args.question), asker, after=args.after),
+        load_library=args.strict,
     )
     if args.json:
         print(served.model_dump_json())
@@ -58,7 +65,7 @@ def run_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _ask_lines(service: Service, asker: Asker) -> int:
+async def _ask_lines(service: Service, asker: Asker, after: str | None) -> int:
     """One JSON answer per stdin line, printed as soon as it is ready; a bad line (a refused
     question, bytes that are not UTF-8, a line over the size limit, read no further than that)
     gets an error object and the rest still run."""
@@ -75,7 +82,7 @@ async def _ask_lines(service: Service, asker: Asker) -> int:
             if not line.strip():
                 continue
             try:
-                payload = (await service.ask(line, asker)).model_dump(mode="json")
+                payload = (await service.ask(line, asker, after=after)).model_dump(mode="json")
             except UserError as exc:
                 payload = {"question": line.strip()[:80], "error": str(exc)}
         print(json.dumps(payload, ensure_ascii=False), flush=True)

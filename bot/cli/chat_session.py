@@ -20,6 +20,7 @@ from bot.lines import LineError, read_line
 from bot.render_text import visible
 from bot.service import (
     CATEGORIES,
+    COMMUNITY_STATUSES,
     CORRECTION_STATUSES,
     STATUSES,
     Asker,
@@ -29,7 +30,7 @@ from bot.service import (
     with_all,
 )
 from knowledge.errors import UserError
-from knowledge.files import write_atomically
+from knowledge.files import write_output
 
 HELP = """\
 Type a question, or one of:
@@ -41,10 +42,14 @@ Type a question, or one of:
   /reports reject REPORT_ID NOTE
   /reports corrections [active|withdrawn|retired|all]   /reports withdraw CORRECTION_ID
   /reports export [FILE.csv]
-  /help  /quit"""
+  /reports community [pending|confirmed|dismissed|all]   /reports confirm|dismiss COMMUNITY_ID
+  /new   (forget the previous answer: the next question starts a new conversation)
+  /help  /quit
+A question that follows up the previous answer ("and when was that?") is read with it."""
 
 LISTED = with_all(STATUSES)
 LISTED_CORRECTIONS = with_all(CORRECTION_STATUSES)
+LISTED_COMMUNITY = with_all(COMMUNITY_STATUSES)
 _ANSWER_OPTION = re.compile(r"(?:^|\s)answer[:=](\S+)")
 
 
@@ -75,6 +80,7 @@ class ChatSession:
     def __init__(self, service: Service, out: TextIO, user: str) -> None:
         self.service, self.out = service, out
         self.asker = Asker(display_name=user)
+        self.previous: str | None = None  # the last answer's id: follow-ups are read after it
 
     def say(self, text: str) -> None:
         print(visible(text), file=self.out, flush=True)
@@ -94,6 +100,9 @@ class ChatSession:
                 return False
             if command == "/help":
                 self.say(HELP)
+            elif command == "/new":
+                self.previous = None
+                self.say("New conversation: the next question is read on its own.")
             elif command == "/ask":
                 await self.ask(rest)
             elif command == "/timeline":
@@ -109,7 +118,9 @@ class ChatSession:
         return True
 
     async def ask(self, question: str) -> None:
-        self.show(render.answer_embed(await self.service.ask(question, self.asker)))
+        served = await self.service.ask(question, self.asker, after=self.previous)
+        self.previous = served.answer_id
+        self.show(render.answer_embed(served))
 
     async def timeline(self, text: str) -> None:
         found, rest = options(text, ("year", "from", "to", "about"))
@@ -145,7 +156,8 @@ class ChatSession:
                 raise ChatError(f"status must be one of {', '.join(LISTED)}")
             found = await self.service.reports(None if status == "all" else status)
             feedback = await self.service.feedback()
-            for embed in render.review_embeds(found, status, feedback):
+            shown = await self.service.community_shown()
+            for embed in render.review_embeds(found, status, feedback, shown):
                 self.show(embed)
         elif action in ("resolve", "reject"):
             answer = None
@@ -177,21 +189,41 @@ class ChatSession:
             )
             self.say(f"Correction #{correction.correction_id} withdrawn.")
         elif action == "export":
-            data = await self.service.export_reports("csv", None)
-            target = rest.strip()
-            if not target:
-                self.say(data)
-                return
-            try:
-                write_atomically(Path(target), data)
-            except OSError as exc:
-                raise ChatError(f"cannot write {target}: {exc.strerror or exc}") from None
-            self.say(f"wrote {target}")
+            await self.export(rest.strip())
+        elif action in ("community", "confirm", "dismiss"):
+            await self.community(action, rest.strip())
         else:
             raise ChatError(
-                "usage: /reports [list|resolve|reject|corrections|withdraw|export] ...; "
-                "/help shows more"
+                "usage: /reports [list|resolve|reject|corrections|withdraw|export|community|"
+                "confirm|dismiss] ...; /help shows more"
             )
+
+    async def export(self, target: str) -> None:
+        data = await self.service.export_reports("csv", None)
+        if not target:
+            self.say(data)
+            return
+        try:
+            write_output(Path(target), data)
+        except OSError as exc:
+            raise ChatError(f"cannot write {target}: {exc.strerror or exc}") from None
+        self.say(f"wrote {target}")
+
+    async def community(self, action: str, rest: str) -> None:
+        """/reports community [STATUS], /reports confirm|dismiss ID."""
+        if action == "community":
+            status = rest or "pending"
+            if status not in LISTED_COMMUNITY:
+                raise ChatError(f"status must be one of {', '.join(LISTED_COMMUNITY)}")
+            found = await self.service.community_answers(status)
+            self.show(render.community_embed(found, status))
+            return
+        if not re.fullmatch(r"[0-9]+", rest):
+            raise ChatError(f"usage: /reports {action} COMMUNITY_ID")
+        closed = await self.service.close_community(
+            int(rest), self.asker.display_name, confirm=action == "confirm"
+        )
+        self.say(render.community_outcome(closed))
 
 
 async def chat(

@@ -19,11 +19,11 @@ from bot.cli.common import (
     settings_from,
 )
 from bot.render_text import visible
-from bot.service import CATEGORIES, STATUSES, Category, with_all
-from knowledge.files import write_atomically
+from bot.service import CATEGORIES, COMMUNITY_STATUSES, STATUSES, Category, with_all
+from knowledge.files import write_atomically, write_output
 
 if TYPE_CHECKING:
-    from bot.service import Feedback, Report, Service
+    from bot.service import CommunityAnswer, Feedback, Report, Service
 
 # bot.cli.common (and with it aiosqlite and the store) is imported inside the commands, so
 # building the parser stays cheap for every other command.
@@ -68,14 +68,41 @@ def _register_reports(sub: argparse._SubParsersAction) -> None:
     add_nested_common(resolve)
     resolve.set_defaults(handler=run_resolve)
 
+    _register_community(actions)
+
     export = actions.add_parser("export", help="write reports as CSV or JSON Lines")
     export.add_argument("--format", choices=("csv", "jsonl"), required=True, dest="fmt")
     export.add_argument("--output", type=Path, metavar="FILE", help="default: standard output")
     export.add_argument(
         "--status", choices=_STATUSES, default="all", dest="export_status", help="default: all"
     )
+    export.add_argument(
+        "--community", action="store_true", help="the community answers instead of the reports"
+    )
     add_nested_common(export)
     export.set_defaults(handler=run_export)
+
+
+def _register_community(actions: argparse._SubParsersAction) -> None:
+    community = actions.add_parser(
+        "community", help="passages members found answered them (pending ones by default)"
+    )
+    community.add_argument(
+        "--status", choices=with_all(COMMUNITY_STATUSES), default="pending", dest="community_status"
+    )
+    community.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    add_nested_common(community)
+    community.set_defaults(handler=run_community)
+    for name, text in (
+        ("confirm", "make a community answer a correction of its question"),
+        ("dismiss", "never put a community answer first"),
+    ):
+        close = actions.add_parser(name, help=text)
+        close.add_argument("community_id", type=int, metavar="COMMUNITY_ID")
+        close.add_argument("--moderator", metavar="NAME", help="default: your login")
+        close.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+        add_nested_common(close)
+        close.set_defaults(handler=run_close_community, confirm=name == "confirm")
 
 
 def _register_cache(sub: argparse._SubParsersAction) -> None:
@@ -146,16 +173,20 @@ def run_report(args: argparse.Namespace) -> int:
 
 # -- reports ----------------------------------------------------------------------------------
 def run_reports(args: argparse.Namespace) -> int:
-    async def work(service: Service) -> tuple[list[Report], list[Feedback]]:
-        return await service.reports(args.status), await service.feedback()
+    async def work(
+        service: Service,
+    ) -> tuple[list[Report], list[Feedback], list[CommunityAnswer]]:
+        found = await service.reports(args.status)
+        return found, await service.feedback(), await service.community_shown()
 
-    reports, feedback = run_service(args, work, load_library=False)
+    reports, feedback, community = run_service(args, work, load_library=False)
     if args.json:
         print(
             json.dumps(
                 {
                     "reports": [r.model_dump(mode="json") for r in reports],
                     "feedback": [f.model_dump(mode="json") for f in feedback],
+                    "community": [c.model_dump(mode="json") for c in community],
                 }
             )
         )
@@ -164,6 +195,10 @@ def run_reports(args: argparse.Namespace) -> int:
         print(f"no {'' if args.status == 'all' else args.status + ' '}reports")
     for report in reports:
         print(visible(_describe(report)))
+    if community:
+        print("\nCommunity answers served first (citebot reports confirm|dismiss ID):")
+        for c in community:
+            print(visible(_describe_community(c)))
     if feedback:
         print(f'\n"This answered me" ({len(feedback)} clicks on closest passages):')
         for line in feedback_lines(feedback):
@@ -234,6 +269,8 @@ def run_export(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
 
     async def work(service: Service) -> str:
+        if args.community:
+            return await service.export_community(args.fmt, args.export_status)
         return await service.export_reports(args.fmt, args.export_status)
 
     text = run_service(args, work, load_library=False)
@@ -243,6 +280,57 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_community(args: argparse.Namespace) -> int:
+    found = run_service(
+        args, lambda service: service.community_answers(args.community_status), load_library=False
+    )
+    if getattr(args, "json", False):
+        print(json.dumps({"community": [c.model_dump(mode="json") for c in found]}))
+        return 0
+    if not found:
+        print(f"no {args.community_status} community answers")
+    for c in found:
+        print(visible(_describe_community(c)))
+    return 0
+
+
+def _describe_community(c: CommunityAnswer) -> str:
+    where = f" in guild {c.guild_id}" if c.guild_id else ""
+    lines = [
+        f"#{c.community_id}  {c.status:9}  {c.members} answered, {c.against} reported{where}  "
+        f"{c.answer_ref}",
+        f"    question: {c.question}",
+        f"    passage:  {c.quote}",
+    ]
+    if c.status != "pending":
+        lines.append(f"    {c.status} by {c.moderator}")
+    return "\n".join(lines)
+
+
+def run_close_community(args: argparse.Namespace) -> int:
+    moderator = args.moderator or local_user()
+
+    async def work(service: Service) -> CommunityAnswer:
+        return await service.close_community(args.community_id, moderator, confirm=args.confirm)
+
+    closed = run_service(args, work, load_library=False)
+    if getattr(args, "json", False):
+        print(closed.model_dump_json())
+    else:
+        print(visible(render_plain_outcome(closed)))
+    return 0
+
+
+def render_plain_outcome(closed: CommunityAnswer) -> str:
+    if closed.status == "confirmed":
+        return (
+            f"community answer #{closed.community_id} confirmed: correction "
+            f"#{closed.correction_id} answers {closed.question!r} and its rewordings with "
+            f"{closed.answer_ref}"
+        )
+    return f"community answer #{closed.community_id} dismissed"
+
+
 def _emit(text: str, output: Path | None) -> None:
     """To standard output, or written whole to `output`."""
     if output is None:
@@ -250,7 +338,7 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
         return
     try:
-        write_atomically(output, text)
+        write_output(output, text)
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
@@ -302,6 +390,10 @@ def run_db_check(args: argparse.Namespace) -> int:
     if args.json:
         print(result.model_dump_json())
         return 0 if result.ok else EXIT_FAILURE
+    if not result.reachable:  # a setting or the server, not the data: no restore to advise
+        print(visible(f"citebot: error: cannot check the database: {result.problems[0]}"),
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAILURE
     if result.ok and not result.exists:
         print(f"{result.path}: no database yet (it is created by the first ask or report)")
     elif result.ok:
@@ -326,20 +418,27 @@ DUMP_FORMAT = "citebot-export"
 
 def run_db_export(args: argparse.Namespace) -> int:
     """One header line, then one {"table", "row"} object per line, parents first."""
-    from bot.store import SCHEMA_VERSION
-
     output: Path | None = args.file
     if output is not None and not output.parent.is_dir():
         raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
-    lines = [json.dumps({"format": DUMP_FORMAT, "schema_version": SCHEMA_VERSION})]
-
-    def write(table: str, row: dict) -> None:
-        lines.append(json.dumps({"table": table, "row": row}, ensure_ascii=False))
-
-    counts = run_service(args, lambda service: service.export_database(write), load_library=False)
-    _emit("\n".join(lines) + "\n", output)
+    rows: list[tuple[str, dict]] = []
+    counts = run_service(
+        args,
+        lambda service: service.export_database(lambda t, row: rows.append((t, row))),
+        load_library=False,
+    )
+    _emit(_export_text(rows), output)
     print(f"exported {_counted(counts)}", file=sys.stderr)
     return 0
+
+
+def _export_text(rows: list[tuple[str, dict]]) -> str:
+    """A `citebot db export` file: one header line, then one {"table", "row"} per line."""
+    from bot.store import SCHEMA_VERSION
+
+    lines = [json.dumps({"format": DUMP_FORMAT, "schema_version": SCHEMA_VERSION})]
+    lines += [json.dumps({"table": t, "row": row}, ensure_ascii=False) for t, row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def run_db_import(args: argparse.Namespace) -> int:
@@ -406,7 +505,8 @@ def run_db_restore(args: argparse.Namespace) -> int:
     except StoreError as exc:
         raise UsageError(str(exc)) from None
     if moved:
-        print(f"moved the damaged database aside to {moved}")
+        state = "damaged" if ".damaged-" in Path(moved).name else "replaced"
+        print(f"moved the {state} database aside to {moved}")
     print(f"restored {path} from {args.file}")
     return 0
 
@@ -423,9 +523,24 @@ def _backup_postgres(args: argparse.Namespace) -> int:
 
 def _restore_postgres(args: argparse.Namespace) -> int:
     """Replace every row with those of a `db backup` (or `db export`) file, all or nothing."""
+    from bot.store import aside_name
+
     rows = _read_export(args.file)
+    kept = settings_from(args).data_dir / aside_name("citebot-export", "replaced")
+
+    def keep(replaced: list[tuple[str, dict]]) -> None:
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(kept, _export_text(replaced))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot keep the replaced rows in {kept} ({exc.strerror or exc}); nothing was "
+                "restored"
+            ) from None
+
     counts = run_service(
-        args, lambda service: service.import_database(rows, replace=True), load_library=False
+        args, lambda service: service.restore_database(rows, keep), load_library=False
     )
+    print(f"kept the replaced rows in {kept} (a citebot db export)")
     print(f"restored from {args.file} ({_counted(counts)})")
     return 0

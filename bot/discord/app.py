@@ -85,7 +85,7 @@ def token_problem(token: str) -> str | None:
 def intents_for(settings: Settings) -> discord.Intents:
     intents = discord.Intents.default()
     # Mentions and DMs carry their text without the privileged intent; ask-channels do not.
-    intents.message_content = bool(settings.ask_channels)
+    intents.message_content = bool(settings.ask_channels or settings.ask_threads)
     return intents
 
 

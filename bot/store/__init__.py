@@ -9,7 +9,9 @@ use is reported, never repaired, replaced or deleted.
 
 Modules: schema (migrations' SQL, tables), migrations (applying them), models (what the store
 returns), errors, backend (the Backend protocol, which engine a setting names), core (the Store),
-maintenance (db check, backup, restore). Everything other packages use is re-exported here.
+maintenance (db check, backup, restore); the backends sqlite (with sqlite_files: backup and
+restore of the file; in_use: who has it open; disk_full: reading on a full disk) and postgres.
+Everything other packages use is re-exported here.
 """
 
 from bot.store.backend import (
@@ -32,6 +34,7 @@ from bot.store.backend import (
 from bot.store.core import HIT_FLUSH_S, MAX_REASON_CHARS, MAX_ROW_ID, Store
 from bot.store.errors import (
     RESTORE_HELP,
+    CommunityClosed,
     CorrectionClosed,
     RecordNotFound,
     ReportClosed,
@@ -39,12 +42,19 @@ from bot.store.errors import (
     StoreError,
     busy_message,
 )
-from bot.store.maintenance import backup_database, check_database, check_store, restore_database
+from bot.store.maintenance import (
+    aside_name,
+    backup_database,
+    check_database,
+    check_store,
+    restore_database,
+)
 from bot.store.models import (
     BackupResult,
     CacheKey,
     CacheStats,
     CheckResult,
+    CommunityAnswer,
     Correction,
     Feedback,
     NewCorrection,
@@ -74,6 +84,8 @@ __all__ = [
     "CacheKey",
     "CacheStats",
     "CheckResult",
+    "CommunityAnswer",
+    "CommunityClosed",
     "Correction",
     "CorrectionClosed",
     "Feedback",
@@ -90,6 +102,7 @@ __all__ = [
     "Tx",
     "Write",
     "answer_ref",
+    "aside_name",
     "backup_database",
     "busy_message",
     "check_database",

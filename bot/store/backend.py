@@ -10,8 +10,10 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from bot.store.errors import StoreError
+from knowledge.errors import echoed
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ def database_target(database_url: str | None, data_dir: Path) -> str | Path:
         return database_path(data_dir)
     value = database_url.strip()
     if is_postgres_url(value):
+        _check_port(value)
         return value
     if "://" in value and not value.startswith("sqlite:///"):
         raise StoreError(
@@ -46,6 +49,21 @@ def database_target(database_url: str | None, data_dir: Path) -> str | Path:
             f"{value.split('://', 1)[0]}:// URL"
         )
     return Path(value.removeprefix("sqlite://"))
+
+
+def _check_port(url: str) -> None:
+    """Refuse a port that is not one (`:99999`, `:abc`) with a clear message, before any
+    driver turns it into an internal error."""
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        port = 0
+    if port == 0:
+        host = urlsplit(url).netloc.rpartition("@")[2]  # never the password
+        raise StoreError(
+            f"CITEBOT_DATABASE_URL names the port {echoed(host.rpartition(':')[2], 12)}; a port "
+            "is a number from 1 to 65535 (5432 is PostgreSQL's)"
+        )
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,7 @@ class Backend(Protocol):
 
     location: str  # shown to users: a file path, or a URL without its password
     busy_timeout: float
+    stores_nul: bool  # whether text may hold NUL characters (PostgreSQL's cannot)
 
     @property
     def errors(self) -> tuple[type[BaseException], ...]:
@@ -111,6 +130,11 @@ class Backend(Protocol):
 
     async def foreign_tables(self, tx: Tx) -> int:
         """How many tables that are not citebot's the database holds (refused when unversioned)."""
+        ...
+
+    def sole_use(self) -> AbstractAsyncContextManager[None]:
+        """For the block, no other process has the database open (and none can open it:
+        they wait), or a StoreError at once: what a restore needs."""
         ...
 
     async def after_import(self, tx: Tx) -> None:

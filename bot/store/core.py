@@ -17,11 +17,18 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from bot.store.backend import BUSY_TIMEOUT_S, Backend, Row, Tx, Write, open_backend
-from bot.store.errors import CorrectionClosed, RecordNotFound, ReportClosed, StoreError
+from bot.store.errors import (
+    CommunityClosed,
+    CorrectionClosed,
+    RecordNotFound,
+    ReportClosed,
+    StoreError,
+)
 from bot.store.migrations import migrate
 from bot.store.models import (
     CacheKey,
     CacheStats,
+    CommunityAnswer,
     Correction,
     Feedback,
     NewCorrection,
@@ -285,13 +292,15 @@ class Store:
 
     @_guarded
     async def clear_cache(self) -> int:
-        """Empty the cache; answers that reports or feedback refer to are kept for moderators."""
+        """Empty the cache; answers that reports or feedback refer to are kept for moderators,
+        and those a Discord message shows, for follow-ups."""
         async with self._write() as tx:
             cleared = await tx.execute("DELETE FROM cache")
             await tx.execute(
                 """DELETE FROM answers
                    WHERE answer_id NOT IN (SELECT answer_id FROM reports)
-                     AND answer_id NOT IN (SELECT answer_id FROM feedback)"""
+                     AND answer_id NOT IN (SELECT answer_id FROM feedback)
+                     AND answer_id NOT IN (SELECT answer_id FROM answer_messages)"""
             )
         return cleared
 
@@ -414,24 +423,9 @@ class Store:
                 (status, moderator, note, now, report_id),
             )
             if correction is not None:
-                key = question_key(report.question)
-                inserted = await tx.one(
-                    """INSERT INTO corrections (guild_id, report_id, question, question_key,
-                           source_id, paragraph, sentence, quote, corpus, moderator, created_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                       RETURNING correction_id""",
-                    (report.guild_id, report_id, report.question, key, *correction, moderator, now),
+                await _insert_correction(
+                    tx, report.guild_id, report_id, report.question, correction, moderator, now
                 )
-                assert inserted is not None
-                correction_id = inserted[0]
-                await tx.execute(
-                    """UPDATE corrections SET status = 'withdrawn', closed_by = ?, closed_at = ?,
-                           closed_note = ?
-                       WHERE status = 'active' AND question_key = ? AND correction_id != ?
-                         AND coalesce(guild_id, '') = coalesce(?, '') AND corpus = ?""",
-                    (moderator, now, f"replaced by correction #{correction_id}", key,
-                     correction_id, report.guild_id, correction.corpus),
-                )  # fmt: skip
             report = await self._report(tx, report_id)
         assert report is not None
         return report
@@ -497,6 +491,30 @@ class Store:
         assert row is not None
         return Correction.model_validate(dict(row))
 
+    # -- conversations ----------------------------------------------------------------------
+    @_guarded
+    async def link_message(
+        self, message_id: str, answer_id: str, guild_id: str | None, channel_id: str | None
+    ) -> None:
+        """Remember that a Discord message shows this answer; a thread's id is linked again to
+        each answer given in it, so a follow-up there follows the latest."""
+        async with self._write() as tx:
+            await tx.execute(
+                """INSERT INTO answer_messages (message_id, answer_id, guild_id, channel_id,
+                       created_at) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (message_id) DO UPDATE SET answer_id = excluded.answer_id""",
+                (message_id, answer_id, guild_id, channel_id, _now()),
+            )
+
+    @_guarded
+    async def answer_of_message(self, message_id: str) -> str | None:
+        """The answer id a Discord message (or thread) shows, if it shows one."""
+        async with self.backend.read() as tx:
+            row = await tx.one(
+                "SELECT answer_id FROM answer_messages WHERE message_id = ?", (message_id,)
+            )
+        return row[0] if row is not None else None
+
     # -- feedback ---------------------------------------------------------------------------
     @_guarded
     async def add_feedback(
@@ -547,11 +565,123 @@ class Store:
             )
         return [Feedback.model_validate(dict(row)) for row in rows]
 
+    # -- community answers ---------------------------------------------------------------------
+    _COMMUNITY = """SELECT c.community_id, c.guild_id, c.corpus, c.question, c.source_id,
+        c.paragraph, c.quote, c.created_at, c.status, c.moderator, c.closed_at, c.correction_id,
+        (SELECT count(*) FROM community_votes v
+          WHERE v.community_id = c.community_id AND v.vote = 1) AS members,
+        (SELECT count(*) FROM community_votes v
+          WHERE v.community_id = c.community_id AND v.vote = -1) AS against
+        FROM community_answers c"""
+
+    @_guarded
+    async def community_vote(
+        self,
+        passage: NewCorrection,
+        *,
+        guild_id: str | None,
+        question: str,
+        user: tuple[str | None, str],
+        vote: int,
+        into: int | None = None,
+    ) -> CommunityAnswer:
+        """Record a member's one vote (+1 answered, -1 reported) on a passage for a question:
+        into community answer `into` (a rewording's), else the question's own, made on first
+        use. A member's later vote replaces their earlier one."""
+        user_key = _reporter_key(*user)
+        async with self._write(durable=True) as tx:
+            if into is None:
+                await tx.execute(
+                    """INSERT INTO community_answers (guild_id, corpus, question, question_key,
+                           source_id, paragraph, quote, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                    (guild_id, passage.corpus, question, question_key(question),
+                     passage.source_id, passage.paragraph, passage.quote, _now()),
+                )  # fmt: skip
+                row = await tx.one(
+                    """SELECT community_id FROM community_answers
+                       WHERE coalesce(guild_id, '') = coalesce(?, '') AND corpus = ?
+                         AND question_key = ? AND source_id = ? AND paragraph = ?""",
+                    (guild_id, passage.corpus, question_key(question), passage.source_id,
+                     passage.paragraph),
+                )  # fmt: skip
+                assert row is not None
+                into = int(row[0])
+            await tx.execute(
+                """INSERT INTO community_votes (community_id, user_key, vote, created_at)
+                   VALUES (?, ?, ?, ?)
+                   ON CONFLICT (community_id, user_key) DO UPDATE SET vote = excluded.vote""",
+                (into, user_key, vote, _now()),
+            )
+            found = await tx.one(f"{self._COMMUNITY} WHERE c.community_id = ?", (into,))
+        assert found is not None
+        return CommunityAnswer.model_validate(dict(found))
+
+    @_guarded
+    async def community_answers(
+        self,
+        status: str | None = None,
+        guild_id: str | None = None,
+        *,
+        exact_guild: bool = False,
+        corpus: str | None = None,
+    ) -> list[CommunityAnswer]:
+        """Community answers oldest first. `guild_id` None lists every guild's, unless
+        `exact_guild` (then None is the command line's own); `corpus` None, every corpus'."""
+        async with self.backend.read() as tx:
+            rows = await tx.all(
+                f"""{self._COMMUNITY}
+                    WHERE (CAST(? AS TEXT) IS NULL OR c.status = ?)
+                      AND (CASE WHEN ? = 1 THEN coalesce(c.guild_id, '') = coalesce(?, '')
+                                ELSE CAST(? AS TEXT) IS NULL OR c.guild_id = ? END)
+                      AND (CAST(? AS TEXT) IS NULL OR c.corpus = ?)
+                    ORDER BY c.created_at, c.community_id""",
+                (status, status, int(exact_guild), guild_id, guild_id, guild_id, corpus, corpus),
+            )
+        return [CommunityAnswer.model_validate(dict(row)) for row in rows]
+
+    @_guarded
+    async def close_community(
+        self,
+        community_id: int,
+        *,
+        moderator: str,
+        guild_id: str | None,
+        correction: NewCorrection | None,
+    ) -> CommunityAnswer:
+        """Confirm a pending community answer (with `correction`: it becomes the moderator's
+        correction of its question) or dismiss it; with `guild_id`, only that guild's."""
+        async with self._write(durable=True) as tx:
+            row = await tx.one(f"{self._COMMUNITY} WHERE c.community_id = ?", (community_id,))
+            found = CommunityAnswer.model_validate(dict(row)) if row is not None else None
+            if found is None or (guild_id is not None and found.guild_id != guild_id):
+                raise RecordNotFound(str(community_id))
+            if found.status != "pending":
+                raise CommunityClosed(found)
+            now = _now()
+            correction_id = None
+            if correction is not None:
+                correction_id = await _insert_correction(
+                    tx, found.guild_id, None, found.question, correction, moderator, now
+                )
+            status = "confirmed" if correction is not None else "dismissed"
+            await tx.execute(
+                """UPDATE community_answers SET status = ?, moderator = ?, closed_at = ?,
+                       correction_id = ? WHERE community_id = ?""",
+                (status, moderator, now, correction_id, community_id),
+            )
+            row = await tx.one(f"{self._COMMUNITY} WHERE c.community_id = ?", (community_id,))
+        assert row is not None
+        return CommunityAnswer.model_validate(dict(row))
+
     # -- moving between backends -------------------------------------------------------------
     @_guarded
     async def export_rows(self, write: Callable[[str, dict[str, Any]], None]) -> dict[str, int]:
         """Hand every row of every table to `write(table, row)`, parents first, from one
         consistent snapshot; returns the row count per table."""
+        return await self._export(write)
+
+    async def _export(self, write: Callable[[str, dict[str, Any]], None]) -> dict[str, int]:
         counts: dict[str, int] = {}
         async with self.backend.read() as tx:
             for table in TABLES:
@@ -562,12 +692,29 @@ class Store:
         return counts
 
     @_guarded
-    async def import_rows(
-        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool = False
+    async def import_rows(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Load exported rows into this database, all or nothing; only into a database with
+        no answers and no reports yet (an import never merges with real data)."""
+        return await self._import(rows, replace=False)
+
+    @_guarded
+    async def replace_rows(
+        self,
+        rows: Iterable[tuple[str, dict[str, Any]]],
+        keep: Callable[[list[tuple[str, dict[str, Any]]]], None],
     ) -> dict[str, int]:
-        """Load exported rows into this database, all or nothing. Only into a database with no
-        answers and no reports yet (an import never merges with real data), unless `replace`
-        (restoring a backup), which drops what it holds in the same transaction."""
+        """Restore a backup: with no other process holding the database (StoreError if one
+        does; those opening it meanwhile wait), hand every current row to `keep` (which saves
+        them, or raises to stop here), then replace them by `rows`, all or nothing."""
+        async with self.backend.sole_use():
+            current: list[tuple[str, dict[str, Any]]] = []
+            await self._export(lambda table, row: current.append((table, row)))
+            keep(current)
+            return await self._import(rows, replace=True)
+
+    async def _import(
+        self, rows: Iterable[tuple[str, dict[str, Any]]], *, replace: bool
+    ) -> dict[str, int]:
         counts = dict.fromkeys(TABLES, 0)
         self._hits, self._misses = Counter(), 0  # counted against what is being replaced
         async with self.backend.transaction(Write(durable=True)) as tx:
@@ -581,20 +728,75 @@ class Store:
                 )
             for table in reversed(TABLES):
                 await tx.execute(f"DELETE FROM {table}")  # what a new database starts with
+            nuls = 0
             for table, row in rows:
-                if table not in counts:
-                    raise StoreError(f"the export names an unknown table {table!r}")
-                columns = list(row)
-                if not all(_IDENTIFIER.fullmatch(column) for column in columns):
-                    raise StoreError(f"the export names a bad column in table {table}")
-                await tx.execute(
-                    f"INSERT INTO {table} ({', '.join(columns)}) "
-                    f"VALUES ({', '.join('?' * len(columns))})",
-                    [row[column] for column in columns],
-                )
+                if not self.backend.stores_nul:
+                    row, removed = _without_nul(row)
+                    nuls += removed
+                await tx.execute(*_insert_statement(counts, table, row))
                 counts[table] += 1
             await self.backend.after_import(tx)
+        if nuls:
+            log.warning(
+                "removed %d NUL characters from the imported text: %s cannot store them",
+                nuls,
+                self.location,
+            )
         return counts
+
+
+async def _insert_correction(
+    tx: Tx,
+    guild_id: str | None,
+    report_id: int | None,
+    question: str,
+    correction: NewCorrection,
+    moderator: str,
+    now: str,
+) -> int:
+    """A new active correction of `question` in a guild; it replaces (withdraws) that guild's
+    active correction of the same question. Returns its id."""
+    key = question_key(question)
+    inserted = await tx.one(
+        """INSERT INTO corrections (guild_id, report_id, question, question_key,
+               source_id, paragraph, sentence, quote, corpus, moderator, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           RETURNING correction_id""",
+        (guild_id, report_id, question, key, *correction, moderator, now),
+    )
+    assert inserted is not None
+    correction_id = int(inserted[0])
+    await tx.execute(
+        """UPDATE corrections SET status = 'withdrawn', closed_by = ?, closed_at = ?,
+               closed_note = ?
+           WHERE status = 'active' AND question_key = ? AND correction_id != ?
+             AND coalesce(guild_id, '') = coalesce(?, '') AND corpus = ?""",
+        (moderator, now, f"replaced by correction #{correction_id}", key,
+         correction_id, guild_id, correction.corpus),
+    )  # fmt: skip
+    return correction_id
+
+
+def _without_nul(row: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The row with every NUL character removed from its text (the rule for importing into
+    a database that cannot store them), and how many were removed."""
+    removed = sum(v.count("\0") for v in row.values() if isinstance(v, str))
+    if not removed:
+        return row, 0
+    return {k: v.replace("\0", "") if isinstance(v, str) else v for k, v in row.items()}, removed
+
+
+def _insert_statement(
+    counts: dict[str, int], table: str, row: dict[str, Any]
+) -> tuple[str, list[Any]]:
+    """The INSERT of one exported row, its table and columns checked against injection."""
+    if table not in counts:
+        raise StoreError(f"the export names an unknown table {table!r}")
+    columns = list(row)
+    if not all(_IDENTIFIER.fullmatch(column) for column in columns):
+        raise StoreError(f"the export names a bad column in table {table}")
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    return sql, [row[column] for column in columns]
 
 
 async def _insert_report(tx: Tx, who: tuple[Any, ...], where: tuple[Any, ...]) -> int:

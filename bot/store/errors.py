@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from knowledge.errors import CitebotError
 
 if TYPE_CHECKING:
-    from bot.store.models import Correction, Report
+    from bot.store.models import CommunityAnswer, Correction, Report
 
 RESTORE_HELP = (
     "Restore your latest backup with `citebot db restore FILE` (made by `citebot db backup "
@@ -42,6 +42,14 @@ class CorrectionClosed(CitebotError):
     def __init__(self, correction: Correction) -> None:
         super().__init__(f"correction {correction.correction_id} is already {correction.status}")
         self.correction = correction
+
+
+class CommunityClosed(CitebotError):
+    """The community answer was already confirmed or dismissed."""
+
+    def __init__(self, community: CommunityAnswer) -> None:
+        super().__init__(f"community answer {community.community_id} is already {community.status}")
+        self.community = community
 
 
 def busy_message(location: str, busy_timeout: float, holder_hint: str) -> str:

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from pydantic import BaseModel, computed_field
 
 from bot.store.schema import SCHEMA_VERSION
-from bot.store.vocabulary import Category, CorrectionStatus, Status
+from bot.store.vocabulary import Category, CommunityStatus, CorrectionStatus, Status
 from knowledge.text.analysis import fold
 
 
@@ -100,6 +100,36 @@ class Feedback(BaseModel):
     created_at: dt.datetime
 
 
+class CommunityAnswer(BaseModel):
+    """A passage members found answered a question in one guild, with their votes: one per
+    member, +1 for "This answered me", -1 for a report against it."""
+
+    community_id: int
+    guild_id: str | None
+    corpus: str
+    question: str
+    source_id: str
+    paragraph: int
+    quote: str
+    created_at: dt.datetime
+    status: CommunityStatus
+    moderator: str | None
+    closed_at: dt.datetime | None
+    correction_id: int | None
+    members: int  # members it answered
+    against: int  # members who reported it
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def score(self) -> int:
+        return self.members - self.against
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def answer_ref(self) -> str:
+        return answer_ref(self.source_id, self.paragraph, None)
+
+
 def answer_ref(source_id: str, paragraph: int, sentence: int | None) -> str:
     """How a passage is named: SOURCE_ID:PARAGRAPH[:SENTENCE]."""
     return f"{source_id}:{paragraph}" + (f":{sentence}" if sentence is not None else "")
@@ -125,6 +155,7 @@ class CheckResult(BaseModel):
     path: str
     exists: bool
     ok: bool
+    reachable: bool = True  # False: the check could not look (no login, no server), see problems
     schema_version: int | None = None
     expected_version: int = SCHEMA_VERSION
     problems: list[str] = []

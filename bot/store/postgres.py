@@ -25,6 +25,8 @@ import asyncpg
 from bot.redact import register_secret
 from bot.store.backend import PLAIN_WRITE, QUICK_TIMEOUT_S, Params, Write, waiting_noted
 from bot.store.errors import StoreBusyError, StoreError, busy_message
+from bot.store.in_use import POLL_S as IN_USE_POLL_S
+from bot.store.in_use import in_use_message
 from bot.store.models import CheckResult
 from bot.store.schema import COUNTED, SCHEMA_VERSION, spell
 
@@ -35,6 +37,8 @@ TOKENS = {
 VERSION_TABLE = "citebot_schema"
 # pg_advisory_xact_lock key of the exclusive writes: any fixed number other apps won't pick.
 WRITE_LOCK_KEY = 0x63697465626F74  # "citebot"
+# Session advisory lock every process with the store open holds shared; a restore, exclusive.
+IN_USE_KEY = WRITE_LOCK_KEY + 1
 POOL_SIZE = 10
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?")  # a quoted literal, kept as is, or a ?
 
@@ -72,15 +76,16 @@ def _rowcount(status: str) -> int:
 
 def _translate(exc: BaseException, location: str, busy_timeout: float) -> StoreError:
     message = str(exc) or type(exc).__name__
-    busy = (
-        asyncpg.LockNotAvailableError,
-        asyncpg.DeadlockDetectedError,
-        asyncpg.QueryCanceledError,
-        TimeoutError,
-    )
+    busy = (asyncpg.LockNotAvailableError, asyncpg.DeadlockDetectedError, TimeoutError)
     if isinstance(exc, busy):
         return StoreBusyError(
             busy_message(location, busy_timeout, "SELECT * FROM pg_locks WHERE NOT granted")
+        )
+    if isinstance(exc, asyncpg.QueryCanceledError):  # a statement_timeout, or an operator
+        return StoreError(
+            f"PostgreSQL cancelled a statement of citebot on {location} ({message}), and nothing "
+            "was changed: a statement_timeout (in the URL's options, or set on the server or "
+            "user) too short for citebot, or an operator's pg_cancel_backend; raise or remove it"
         )
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
         return StoreError(
@@ -141,11 +146,31 @@ def _connect_options(busy_timeout: float) -> dict:
     }
 
 
-class PostgresBackend:
-    errors = ERRORS
+async def _hold_shared(conn: asyncpg.Connection, location: str, timeout: float) -> None:
+    """Hold IN_USE_KEY shared on `conn` (a session lock), waiting up to `timeout` while a
+    restore holds it exclusively."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await conn.fetchval("SELECT pg_try_advisory_lock_shared($1)", IN_USE_KEY):
+        if asyncio.get_running_loop().time() > deadline:
+            raise StoreBusyError(
+                f"the database {location} is being restored by another citebot process (for "
+                f"over {timeout:g} s); nothing was changed: try again when it has finished"
+            )
+        await asyncio.sleep(IN_USE_POLL_S)
 
-    def __init__(self, pool: asyncpg.Pool, location: str, busy_timeout: float) -> None:
+
+class PostgresBackend:
+    """A pool for the store's calls, and one more connection that holds the database "in use"
+    (see IN_USE_KEY) for as long as the store is open."""
+
+    errors = ERRORS
+    stores_nul = False
+
+    def __init__(
+        self, pool: asyncpg.Pool, holder: asyncpg.Connection, location: str, busy_timeout: float
+    ) -> None:
         self._pool = pool
+        self._holder = holder
         self.location = location
         self.busy_timeout = busy_timeout
 
@@ -154,17 +179,24 @@ class PostgresBackend:
         location = redact(url)
         with contextlib.suppress(ValueError):
             register_secret(urlsplit(url).password)  # never in a log line either
+        holder = None
         try:
+            holder = await asyncpg.connect(url, **_connect_options(busy_timeout))
+            await _hold_shared(holder, location, busy_timeout)
             pool = await asyncpg.create_pool(
                 url, min_size=1, max_size=POOL_SIZE, **_connect_options(busy_timeout)
             )
-        except ERRORS as exc:
-            raise _translate(exc, location, busy_timeout) from None
-        except ValueError as exc:  # a malformed URL
-            raise StoreError(f"CITEBOT_DATABASE_URL is not a usable PostgreSQL URL: {exc}") from (
-                None
-            )
-        return cls(pool, location, busy_timeout)
+        except BaseException as exc:
+            if holder is not None:
+                holder.terminate()
+            if isinstance(exc, ERRORS):
+                raise _translate(exc, location, busy_timeout) from None
+            if isinstance(exc, ValueError | OverflowError):  # a malformed URL
+                raise StoreError(
+                    f"CITEBOT_DATABASE_URL is not a usable PostgreSQL URL: {exc}"
+                ) from None
+            raise
+        return cls(pool, holder, location, busy_timeout)
 
     def translate(self, exc: BaseException) -> StoreError:
         return _translate(exc, self.location, self.busy_timeout)
@@ -174,6 +206,22 @@ class PostgresBackend:
             await asyncio.wait_for(self._pool.close(), self.busy_timeout)
         except TimeoutError:
             self._pool.terminate()
+        finally:
+            try:
+                await self._holder.close(timeout=self.busy_timeout)
+            except ERRORS:
+                self._holder.terminate()
+
+    @asynccontextmanager
+    async def sole_use(self) -> AsyncIterator[None]:
+        """No other process has the store open during the block (their shared hold would
+        conflict; this session's own does not), and none can open it; StoreError otherwise."""
+        if not await self._holder.fetchval("SELECT pg_try_advisory_lock($1)", IN_USE_KEY):
+            raise StoreError(in_use_message(self.location))
+        try:
+            yield
+        finally:
+            await self._holder.execute("SELECT pg_advisory_unlock($1)", IN_USE_KEY)
 
     @asynccontextmanager
     async def transaction(self, write: Write = PLAIN_WRITE) -> AsyncIterator[_Tx]:
@@ -246,9 +294,14 @@ async def check_postgres(url: str, *, timeout: float = 15.0) -> CheckResult:
         conn = await asyncpg.connect(url, **_connect_options(timeout))
     except ERRORS as exc:
         problem = str(_translate(exc, location, timeout))
-        return CheckResult(path=location, exists=False, ok=False, problems=[problem])
-    except ValueError as exc:
-        return CheckResult(path=location, exists=False, ok=False, problems=[str(exc)])
+        return CheckResult(
+            path=location, exists=False, ok=False, reachable=False, problems=[problem]
+        )
+    except (ValueError, OverflowError) as exc:
+        problem = f"CITEBOT_DATABASE_URL is not a usable PostgreSQL URL: {exc}"
+        return CheckResult(
+            path=location, exists=False, ok=False, reachable=False, problems=[problem]
+        )
     problems: list[str] = []
     counts: dict[str, int] = {}
     try:

@@ -3,7 +3,13 @@ the few `{tokens}` the shared SQL leaves open."""
 
 from __future__ import annotations
 
-from bot.store.vocabulary import CATEGORIES, CORRECTION_STATUSES, STATUSES, sql_in
+from bot.store.vocabulary import (
+    CATEGORIES,
+    COMMUNITY_STATUSES,
+    CORRECTION_STATUSES,
+    STATUSES,
+    sql_in,
+)
 
 # Forward only: never edit a released step, append a new one. Step N takes schema version N-1 to
 # N. Each backend replaces `{serial_key}` (an auto-numbered integer primary key) and `{utc_now}`
@@ -108,6 +114,48 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE UNIQUE INDEX feedback_once_per_user ON feedback
             (answer_id, source_id, paragraph, user_key, coalesce(guild_id, ''))""",
     ),
+    # 5: which Discord message shows which answer, so a reply to it (or a message in the thread
+    # opened for it) is read as a follow-up of that answer, across restarts.
+    (
+        """CREATE TABLE answer_messages (
+            message_id TEXT PRIMARY KEY,
+            answer_id TEXT NOT NULL REFERENCES answers (answer_id),
+            guild_id TEXT,
+            channel_id TEXT,
+            created_at TEXT NOT NULL
+        )""",
+    ),
+    # 6: passages members found answered a question (per guild, question and passage), with
+    # each member's one vote: +1 for "This answered me", -1 for a report against it.
+    (
+        """CREATE TABLE community_answers (
+            community_id {serial_key},
+            guild_id TEXT,
+            corpus TEXT NOT NULL,
+            question TEXT NOT NULL,
+            question_key TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            paragraph INTEGER NOT NULL,
+            quote TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN """
+        + sql_in(COMMUNITY_STATUSES)
+        + """),
+            moderator TEXT,
+            closed_at TEXT,
+            correction_id INTEGER REFERENCES corrections (correction_id)
+        )""",
+        """CREATE UNIQUE INDEX community_once ON community_answers
+            (coalesce(guild_id, ''), corpus, question_key, source_id, paragraph)""",
+        """CREATE TABLE community_votes (
+            community_id INTEGER NOT NULL REFERENCES community_answers (community_id),
+            user_key TEXT NOT NULL,
+            vote INTEGER NOT NULL CHECK (vote IN (1, -1)),
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (community_id, user_key)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Every table, parents before children: what `citebot db export` copies (append new tables).
@@ -119,9 +167,19 @@ TABLES: tuple[str, ...] = (
     "feedback",
     "counters",
     "meta",
+    "answer_messages",
+    "community_answers",
+    "community_votes",
 )
 # The tables `citebot db check` counts rows of.
-COUNTED: tuple[str, ...] = ("answers", "cache", "reports", "corrections", "feedback")
+COUNTED: tuple[str, ...] = (
+    "answers",
+    "cache",
+    "reports",
+    "corrections",
+    "feedback",
+    "community_answers",
+)
 
 
 def spell(sql: str, tokens: dict[str, str]) -> str:

@@ -10,8 +10,8 @@ user_version.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import functools
+import logging
 import os
 import sqlite3
 import threading
@@ -22,16 +22,19 @@ from pathlib import Path
 import aiosqlite
 
 from bot.store.backend import (
-    BUSY_TIMEOUT_S,
     PLAIN_WRITE,
     QUICK_TIMEOUT_S,
     Params,
     Write,
     waiting_noted,
 )
+from bot.store.disk_full import check_snapshot, disk_full_message, no_room, snapshot_uri
 from bot.store.errors import RESTORE_HELP, StoreBusyError, StoreError, busy_message
-from bot.store.models import BackupResult, CheckResult
-from bot.store.schema import COUNTED, SCHEMA_VERSION, spell
+from bot.store.in_use import InUse
+from bot.store.models import CheckResult
+from bot.store.schema import COUNTED, MIGRATIONS, SCHEMA_VERSION, spell
+
+log = logging.getLogger(__name__)
 
 TOKENS = {
     "{serial_key}": "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -56,6 +59,8 @@ def _translate(exc: BaseException, path: Path, busy_timeout: float) -> StoreErro
     primary = code & 0xFF if isinstance(code, int) else None
     if primary in _BUSY or "database is locked" in lowered:
         return StoreBusyError(busy_message(str(path), busy_timeout, f"fuser {path}"))
+    if no_room(exc, path.parent):
+        return StoreError(disk_full_message(path))
     if primary in _CANNOT_WRITE or "readonly" in lowered or "unable to open" in lowered:
         return StoreError(
             f"cannot write the database {path} ({message}); make its folder writable, or set "
@@ -114,6 +119,23 @@ def _ms(seconds: float) -> int:
     return int(seconds * 1000)
 
 
+async def _open_connection(path: Path, busy_timeout: float) -> aiosqlite.Connection:
+    try:
+        if not path.exists():
+            await asyncio.to_thread(_create, path)
+        if path.stat().st_size == 0:
+            raise StoreError(empty_database_message(path))
+        # Probe first: aiosqlite leaves its worker thread behind when connecting fails.
+        await asyncio.to_thread(_probe, path)
+        db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise _translate(exc, path, busy_timeout) from exc
+    except OSError as exc:
+        raise StoreError(f"cannot create the database {path} ({exc.strerror or exc})") from exc
+    db.row_factory = sqlite3.Row
+    return db
+
+
 class _Tx:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
@@ -135,9 +157,20 @@ class SqliteBackend:
     """One aiosqlite connection; calls are serialised on it (one per process is enough)."""
 
     errors = (sqlite3.Error,)
+    stores_nul = True
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, busy_timeout: float) -> None:
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        path: Path,
+        busy_timeout: float,
+        in_use: InUse,
+        *,
+        read_only: str | None = None,
+    ) -> None:
         self._db = db
+        self._in_use = in_use
+        self._read_only = read_only  # why every write is refused (a full disk), if it is
         self.path = path
         self.location = str(path)
         self.busy_timeout = busy_timeout
@@ -149,35 +182,59 @@ class SqliteBackend:
         _prepare_folder(path.parent)
         if path.exists() and not path.is_file():
             raise StoreError(f"{path} is not a file; move it aside or set CITEBOT_DATA elsewhere")
+        in_use = await InUse.take(path, busy_timeout)  # before the file: a restore may move it
         try:
-            if not path.exists():
-                await asyncio.to_thread(_create, path)
-            if path.stat().st_size == 0:
-                raise StoreError(empty_database_message(path))
-            # Probe first: aiosqlite leaves its worker thread behind when connecting fails.
-            await asyncio.to_thread(_probe, path)
-            db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise _translate(exc, path, busy_timeout) from exc
-        except OSError as exc:
-            raise StoreError(f"cannot create the database {path} ({exc.strerror or exc})") from exc
-        db.row_factory = sqlite3.Row
-        backend = cls(db, path, busy_timeout)
+            return await cls._open(path, busy_timeout, in_use)
+        except BaseException:
+            in_use.close()
+            raise
+
+    @classmethod
+    async def _open(cls, path: Path, busy_timeout: float, in_use: InUse) -> SqliteBackend:
+        db = await _open_connection(path, busy_timeout)
+        backend = cls(db, path, busy_timeout, in_use)
         try:
             await backend._setup()
         except sqlite3.Error as exc:
             await db.close()
+            if no_room(exc, path.parent):
+                return await cls._open_snapshot(path, busy_timeout, in_use)
             raise _translate(exc, path, busy_timeout) from exc
         except BaseException:
             await db.close()
             raise
         return backend
 
+    @classmethod
+    async def _open_snapshot(cls, path: Path, busy_timeout: float, in_use: InUse) -> SqliteBackend:
+        """On a full disk: the database as its main file holds it, read-only, when that is
+        all of it and no other process has it open (see bot/store/disk_full.py)."""
+        full = disk_full_message(path)
+        uri = snapshot_uri(path)
+        if uri is None or not in_use.alone():
+            raise StoreError(full)
+        try:
+            await asyncio.to_thread(check_snapshot, uri)
+            db = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _translate(exc, path, busy_timeout) from exc
+        db.row_factory = sqlite3.Row
+        log.info("the disk holding %s is full: reading it read-only, as it is", path)
+        return cls(db, path, busy_timeout, in_use, read_only=full)
+
     def translate(self, exc: BaseException) -> StoreError:
         return _translate(exc, self.path, self.busy_timeout)
 
     async def close(self) -> None:
-        await self._db.close()
+        try:
+            await self._db.close()
+        finally:
+            self._in_use.close()
+
+    @asynccontextmanager
+    async def sole_use(self) -> AsyncIterator[None]:
+        with self._in_use.sole(self.location):
+            yield
 
     async def _setup(self) -> None:
         await self._db.execute(f"PRAGMA busy_timeout = {_ms(self.busy_timeout)}")
@@ -230,6 +287,8 @@ class SqliteBackend:
         survives a power cut; cache writes skip the sync (WAL keeps them safe from crashes, and
         a lost cache entry is only recomputed).
         """
+        if self._read_only is not None:
+            raise StoreError(self._read_only)
         async with self._lock:
             if write.durable:
                 await self._db.execute("PRAGMA synchronous = FULL")
@@ -259,7 +318,8 @@ class SqliteBackend:
             try:
                 yield _Tx(self._db)
             finally:
-                await self._db.execute("COMMIT")
+                if self._db.in_transaction:  # SQLite ends it itself after some I/O errors
+                    await self._db.execute("COMMIT")
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
@@ -298,6 +358,8 @@ def check_database(path: Path) -> CheckResult:
             }
             if version == 0 and tables:
                 problems.append("an SQLite database, but not citebot's")
+            if 0 < version <= SCHEMA_VERSION:
+                problems += schema_problems(db, version)
             problems += [row[0] for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
             problems += [
                 f"{table} row {rowid} refers to a missing {parent}"
@@ -316,87 +378,58 @@ def check_database(path: Path) -> CheckResult:
     )
 
 
-def backup_database(path: Path, target: Path) -> BackupResult:
-    """Copy the database with SQLite's online backup API: consistent while other processes
-    read and write it. The copy is checked, then moved into place (a reader of `target` sees
-    the old backup or the whole new one)."""
-    _require_usable(path)
-    if target.exists() and target.resolve() == path.resolve():
-        raise StoreError(f"{target} is the database itself; back up to another file")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with closing(_connect_read_only(path)) as source, closing(sqlite3.connect(tmp)) as copy:
-            source.backup(copy)
-            _check_copy(copy, tmp)
-            counts = _counts(copy)
-        os.replace(tmp, target)
-    except sqlite3.Error as exc:
-        raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
-    except OSError as exc:
-        raise StoreError(f"cannot write the backup {target} ({exc.strerror or exc})") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    return BackupResult(
-        source=str(path), target=str(target), bytes=target.stat().st_size, counts=counts
-    )
+Columns = tuple[tuple[str, str, int, int], ...]  # name, declared type, not null, primary key
 
 
-def restore_database(backup: Path, path: Path) -> str | None:
-    """Replace the database at `path` by a backup made with `backup_database`.
-
-    A healthy database is overwritten in place with the backup API (other connections see the
-    restored content). A damaged or empty one is first renamed aside, never deleted; returns
-    where it went (None when nothing was moved).
-    """
-    _require_usable(backup)
-    result = check_database(backup)
-    if not result.ok or result.schema_version is None or not result.counts:
-        raise StoreError(f"{backup} is not a usable citebot backup: {'; '.join(result.problems)}")
-    moved = None
-    if path.exists() and not check_database(path).ok:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        moved_path = path.with_name(f"{path.name}.damaged-{stamp}")
-        for suffix in ("", "-wal", "-shm"):  # a stale WAL must never be replayed on the backup
-            side = Path(f"{path}{suffix}")
-            if side.exists():
-                os.replace(side, Path(f"{moved_path}{suffix}"))
-        moved = str(moved_path)
-    try:
-        if not path.exists():
-            _prepare_folder(path.parent)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.restore")
-            try:
-                _copy_database(backup, tmp)
-                os.replace(tmp, path)
-            finally:
-                tmp.unlink(missing_ok=True)
-        else:
-            _copy_database(backup, path)
-    except sqlite3.Error as exc:
-        raise _translate(exc, path, BUSY_TIMEOUT_S) from exc
-    return moved
+def _tables(db: sqlite3.Connection) -> dict[str, Columns]:
+    names = [
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {
+        name: tuple(
+            sorted(
+                (column, kind.upper(), notnull, pk)
+                for column, kind, notnull, pk in db.execute(
+                    'SELECT name, type, "notnull", pk FROM pragma_table_info(?)', (name,)
+                )
+            )
+        )
+        for name in names
+    }
 
 
-def _copy_database(source_path: Path, target_path: Path) -> None:
-    with (
-        closing(_connect_read_only(source_path)) as source,
-        closing(sqlite3.connect(target_path, timeout=BUSY_TIMEOUT_S)) as target,
-    ):
-        source.backup(target)
-        _check_copy(target, target_path)
+@functools.lru_cache(maxsize=8)
+def _schema_tables(version: int) -> dict[str, Columns]:
+    """The tables and columns MIGRATIONS[:version] make."""
+    with closing(sqlite3.connect(":memory:")) as db:
+        for step in MIGRATIONS[:version]:
+            for statement in step:
+                db.execute(dialect(statement))
+        return _tables(db)
 
 
-def _require_usable(path: Path) -> None:
-    if not path.is_file():
-        raise StoreError(f"no database at {path}")
-    if path.stat().st_size == 0:
-        raise StoreError(empty_database_message(path))
-
-
-def _check_copy(db: sqlite3.Connection, path: Path) -> None:
-    problems = [row[0] for row in db.execute("PRAGMA quick_check") if row[0] != "ok"]
-    if problems:
-        raise StoreError(f"the copy {path} does not check out: {'; '.join(problems[:3])}")
+def schema_problems(db: sqlite3.Connection, version: int) -> list[str]:
+    """How the tables and columns of `db` differ from those of schema `version`."""
+    expected, found = _schema_tables(version), _tables(db)
+    problems = [
+        f"table {t} is missing (schema {version} has it)" for t in expected.keys() - found.keys()
+    ]
+    problems += [
+        f"table {t} is not in citebot's schema {version}" for t in found.keys() - expected.keys()
+    ]
+    for table in sorted(expected.keys() & found.keys()):
+        if expected[table] != found[table]:
+            want, have = ({c[0] for c in cols} for cols in (expected[table], found[table]))
+            differ = [f"missing {', '.join(sorted(want - have))}"] if want - have else []
+            differ += [f"unexpected {', '.join(sorted(have - want))}"] if have - want else []
+            problems.append(
+                f"table {table} does not have schema {version}'s columns "
+                f"({'; '.join(differ) or 'their types or constraints differ'})"
+            )
+    return sorted(problems)
 
 
 def _counts(db: sqlite3.Connection) -> dict[str, int]:

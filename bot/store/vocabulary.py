@@ -33,10 +33,19 @@ class CorrectionStatus(StrEnum):
     RETIRED = "retired"
 
 
+class CommunityStatus(StrEnum):
+    """Where a passage members confirmed is in its review."""
+
+    PENDING = "pending"  # shown first (with the members' mark) once enough members agree
+    CONFIRMED = "confirmed"  # a moderator made it a correction
+    DISMISSED = "dismissed"  # a moderator said no: never shown first again
+
+
 # Plain strings (argparse shows choices with repr, and an enum member's repr is not its name).
 CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 CORRECTION_STATUSES: tuple[str, ...] = tuple(s.value for s in CorrectionStatus)
+COMMUNITY_STATUSES: tuple[str, ...] = tuple(s.value for s in CommunityStatus)
 CLOSING_STATUSES: tuple[str, ...] = (Status.RESOLVED.value, Status.REJECTED.value)
 
 

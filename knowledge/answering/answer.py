@@ -48,9 +48,11 @@ class QuestionError(UserError, ValueError):
 def clean_question(question: str) -> str:
     """The question trimmed and with its whitespace collapsed; QuestionError when it is empty,
     too long, or has nothing visible in it (only zero-width or bidi controls, combining marks,
-    spaces), or holds bytes that were not valid UTF-8."""
+    spaces), or holds bytes that were not valid UTF-8, or a NUL character."""
     if any("\ud800" <= c <= "\udfff" for c in question):
         raise QuestionError("the question is not valid UTF-8 text; check the terminal's encoding")
+    if "\0" in question:  # no one means one, and no database should store it
+        raise QuestionError("the question holds a NUL character (\\0); remove it")
     question = " ".join(question.split())
     if not any(unicodedata.category(c)[0] in "LNPS" for c in question):
         raise QuestionError(

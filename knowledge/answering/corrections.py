@@ -35,8 +35,8 @@ import numpy as np
 from knowledge.answering.question import analyze_question
 from knowledge.answering.ranking import Options, rank, read
 from knowledge.answering.reader import default_reader, library_text
-from knowledge.errors import UserError
-from knowledge.models import Answer, Corrected, Passage, Quote, quote_of
+from knowledge.errors import UserError, echoed
+from knowledge.models import Answer, Community, Corrected, Passage, Quote, quote_of
 from knowledge.search.library import Library
 from knowledge.text.analysis import STOPWORDS, stem, words
 from knowledge.text.mentions import Kind
@@ -54,6 +54,7 @@ _SAME_TARGET = 0.45  # "which store" / "what shop": head nouns this near in mean
 READER_FLOOR = 0.2
 READER_AGREE = 0.5
 _MAX_QUOTES = 3
+MAX_NUMBER_DIGITS = 9
 _REF = re.compile(r"^(?P<source>.+?):(?P<paragraph>\d+)(?::(?P<sentence>\d+))?$")
 
 
@@ -79,13 +80,23 @@ def parse_ref(text: str) -> PassageRef:
     match = _REF.match(text.strip())
     if not match:
         raise RefError(
-            f"cannot read the passage {text.strip()[:80]!r}; write SOURCE_ID:PARAGRAPH or "
+            f"cannot read the passage {echoed(text, 80)}; write SOURCE_ID:PARAGRAPH or "
             "SOURCE_ID:PARAGRAPH:SENTENCE, e.g. 001_2309abed9a7bf6a3:2 (citebot sources lists ids)"
         )
     sentence = match["sentence"]
     return PassageRef(
-        match["source"].strip(), int(match["paragraph"]), int(sentence) if sentence else None
+        match["source"].strip(),
+        _number(match["paragraph"], "paragraph"),
+        _number(sentence, "sentence") if sentence else None,
     )
+
+
+def _number(digits: str, what: str) -> int:
+    """A paragraph or sentence number; no passage has one of over MAX_NUMBER_DIGITS digits
+    (and Python will not read one of thousands)."""
+    if len(digits.lstrip("0")) > MAX_NUMBER_DIGITS:
+        raise RefError(f"no passage has a {what} number {echoed(digits, 12)}; it is too large")
+    return int(digits)
 
 
 def resolve_ref(library: Library, ref: PassageRef | str) -> tuple[PassageRef, Quote]:
@@ -99,7 +110,7 @@ def resolve_ref(library: Library, ref: PassageRef | str) -> tuple[PassageRef, Qu
         prefixed = [s.source_id for s in data.sources if s.source_id.startswith(source_id)]
         if len(prefixed) != 1:
             what = "matches several sources" if prefixed else "is not a source"
-            raise RefError(f"{ref.source_id!r} {what}; citebot sources lists the source ids")
+            raise RefError(f"{echoed(ref.source_id)} {what}; citebot sources lists the source ids")
         source_id = prefixed[0]
     p = data.position(source_id, ref.paragraph)
     if p is None:
@@ -147,13 +158,33 @@ def _quote(library: Library, passage: Passage, start: int, end: int) -> Quote:
     return quote_of(library.data.source(passage.source_id), passage, start, end)
 
 
-def corrected_answer(base: Answer, quote: Quote, by: str, at: dt.datetime) -> Answer:
-    """The moderator's quote first, then the computed quotes from other paragraphs; answered,
-    with no 'not found' or 'sources differ' note (a moderator settled it)."""
+def corrected_answer(
+    base: Answer,
+    quote: Quote,
+    by: str,
+    at: dt.datetime,
+    without: Collection[tuple[str, int]] = (),
+) -> Answer:
+    """The moderator's quote first, then the computed quotes from other paragraphs, none from
+    the paragraphs `without` (the quote that was reported); answered, with no 'not found' or
+    'sources differ' note (a moderator settled it)."""
+    return _first(base, quote, without, corrected=Corrected(by=by, at=at))
+
+
+def community_answer(base: Answer, quote: Quote, community: Community) -> Answer:
+    """The quote members confirmed first, then the computed quotes from other paragraphs;
+    marked with how many members it answered."""
+    return _first(base, quote, (), community=community)
+
+
+def _first(
+    base: Answer, quote: Quote, without: Collection[tuple[str, int]], **mark: object
+) -> Answer:
+    dropped = {(quote.source_id, quote.paragraph), *without}
     others = [
         q
         for q in (base.quotes if base.answered else [])
-        if (q.source_id, q.paragraph) != (quote.source_id, quote.paragraph)
+        if (q.source_id, q.paragraph) not in dropped
     ]
     top = max((q.score for q in base.quotes), default=0.0)
     first = quote.model_copy(update={"score": top})
@@ -165,7 +196,7 @@ def corrected_answer(base: Answer, quote: Quote, by: str, at: dt.datetime) -> An
             "confidence": 1.0,
             "disagreement": False,
             "closest": [],
-            "corrected": Corrected(by=by, at=at),
+            **mark,
         }
     )
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from filelock import FileLock, Timeout
+
+from knowledge.files import folder_beside
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def replace_folder(write: Callable[[Path], None], folder: Path) -> None:
     """Write a folder's files into a fresh temporary sibling, then swap it into place."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    tmp = folder_beside(folder)
     try:
         write(tmp)
         if folder.exists():

@@ -13,12 +13,19 @@ import re
 from collections.abc import Sequence
 
 from knowledge.models import Span
-from knowledge.temporal.resolvers import CALENDAR_RULES, Resolution, State, resolve
+from knowledge.temporal.resolvers import (
+    CALENDAR_RULES,
+    COMPARISONS,
+    NEEDS_ANTECEDENT,
+    Resolution,
+    State,
+    resolve,
+)
 from knowledge.temporal.rules import Candidate, find_candidates
 from knowledge.temporal.values import TemporalExpression, TimeValue
 from knowledge.text.analysis import split_sentences
 
-TAGGER_VERSION = "1"
+TAGGER_VERSION = "2"
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:
@@ -59,14 +66,23 @@ def _tag(text: str, state: State) -> list[TemporalExpression]:
         if c.rule in CALENDAR_RULES:
             state.pending.append(_expression(c, text, resolve(c, text, ("", 0), False, state)))
     out: list[TemporalExpression] = []
+    sentence_at = -1
     for c in candidates:
         in_quote = any(s < c.start and c.end <= e for s, e in quotes)
         sentence = _sentence_around(text, sentences, c.start)
+        if sentence[1] != sentence_at:
+            sentence_at, state.in_sentence = sentence[1], None
         expr = _expression(c, text, resolve(c, text, sentence, in_quote, state))
         value = expr.value
+        if value is None and c.rule in NEEDS_ANTECEDENT:
+            continue
         out.append(expr)
         if value is not None:
             state.previous = value
+            if c.rule not in COMPARISONS:  # a year-ago figure is compared, not reported
+                state.in_sentence = value
+                if value.granularity == "quarter" and c.rule != "quarter-anaphor":
+                    state.quarter = value
             if value.granularity == "day" and not in_quote:
                 state.speech_day = value.start
     state.pending = []

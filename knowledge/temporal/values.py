@@ -15,7 +15,9 @@ from typing import Literal
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict
 
-Granularity = Literal["day", "week", "month", "season", "quarter", "half", "year", "decade"]
+Granularity = Literal[
+    "day", "week", "month", "season", "quarter", "half", "year", "decade", "century"
+]
 Anchor = Literal["absolute", "publication", "previous-event"]
 
 GRANULARITY_ORDER: tuple[str, ...] = (
@@ -27,6 +29,7 @@ GRANULARITY_ORDER: tuple[str, ...] = (
     "half",
     "year",
     "decade",
+    "century",
 )
 RANK = {g: i for i, g in enumerate(GRANULARITY_ORDER)}
 
@@ -208,6 +211,42 @@ def decade_value(
     )
 
 
+def century_value(first_year: int, approximate: bool = False) -> TimeValue:
+    """A century as TIMEX3 writes it in full ("19XX" is 1900-1999, "the 20th century")."""
+    first_year -= first_year % 100
+    number = first_year // 100 + 1
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return TimeValue(
+        value=f"{first_year // 100:02d}XX",
+        start=dt.date(max(first_year, 1), 1, 1),
+        end=dt.date(first_year + 99, 12, 31),
+        granularity="century",
+        approximate=approximate,
+        label=_about(f"the {number}{suffix} century", approximate),
+    )
+
+
+def range_value(first: TimeValue, last: TimeValue) -> TimeValue:
+    """From one period to another ("June through September 2024", "1957-58"): an ISO 8601
+    interval "2024-06/2024-09", as coarse as the coarser end, bounding both ends."""
+    coarser = max(first.granularity, last.granularity, key=RANK.__getitem__)
+    if first.granularity == "month" == last.granularity and first.start.year == last.start.year:
+        label = f"{_MONTH_LABELS[first.start.month]}\u2013{last.label}"
+    else:
+        label = f"{first.label}\u2013{last.label}"
+    approximate = first.approximate or last.approximate
+    return TimeValue(
+        value=f"{first.value}/{last.value}",
+        start=first.start,
+        end=last.end,
+        granularity=coarser,
+        approximate=approximate,
+        label=label,
+    )
+
+
 def _third(start: dt.date, end: dt.date, modifier: str) -> tuple[dt.date, dt.date]:
     index, parts = MODIFIERS[modifier]
     days = (end - start).days + 1
@@ -235,11 +274,16 @@ def period_containing(granularity: str, day: dt.date, approximate: bool = False)
         return half_value(day.year, 1 if day.month <= 6 else 2, approximate)
     if granularity == "year":
         return year_value(day.year, approximate)
+    if granularity == "century":
+        return century_value(day.year, approximate)
     return decade_value(day.year, approximate, estimate=day.year if approximate else None)
 
 
 def parse_value(text: str) -> TimeValue | None:
     """The TimeValue for a TIMEX3 value string this module writes, or None."""
+    if text.count("/") == 1:
+        first, last = (parse_value(part) for part in text.split("/"))
+        return range_value(first, last) if first and last and first.start <= last.end else None
     for pattern, build in _VALUE_PARSERS:
         m = pattern.fullmatch(text)
         if m:
@@ -265,4 +309,5 @@ _VALUE_PARSERS = (
     (re.compile(r"(\d{4})-H([12])"), lambda m: half_value(int(m[1]), int(m[2]))),
     (re.compile(r"(\d{4})"), lambda m: year_value(int(m[1]))),
     (re.compile(r"(\d{3})X"), lambda m: decade_value(int(m[1]) * 10)),
+    (re.compile(r"(\d{2})XX"), lambda m: century_value(int(m[1]) * 100)),
 )

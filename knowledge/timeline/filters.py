@@ -52,7 +52,10 @@ def filter_events(
     about: str | None = None,
 ) -> list[Event]:
     """Events overlapping the year and the [start, end] range, whose mentions hold all the
-    words of `about` (analysed as search analyses them)."""
+    words of `about` (analysed as search analyses them).
+
+    A decade guessed from an offset ("about 2024") overlaps a range only through its
+    best-guess year: its decade would put it in every range of ten years."""
     if start and end and start > end:
         raise FilterError(f"from {start} is after to {end}")
     terms = about_terms(about) if about is not None else []
@@ -61,7 +64,9 @@ def filter_events(
     return [
         e
         for e in events
-        if e.start <= hi and e.end >= lo and (not terms or matches_about(e.mentions, terms))
+        if e.likely_start <= hi
+        and e.likely_end >= lo
+        and (not terms or matches_about(e.mentions, terms))
     ]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -254,8 +253,4 @@ def event_sort_key(event: Event) -> tuple:
 
     A decade with a best-guess year ("about 2013") sorts at that year.
     """
-    year = event.start.year
-    if event.granularity == "decade":
-        guess = re.search(r"\d{4}", event.label)
-        year = int(guess.group()) if guess else year
-    return (year, event.end, -event.start.toordinal(), event.value)
+    return (event.likely_start.year, event.end, -event.start.toordinal(), event.value)

@@ -4,6 +4,7 @@ contract of `citebot timeline --json`)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from pydantic import BaseModel, Field
 
@@ -40,6 +41,26 @@ class Event(BaseModel):
     approximate: bool
     label: str
     mentions: list[Mention]
+
+    @property
+    def guessed_year(self) -> int | None:
+        """The best single year of a decade guessed from an offset ("about 2024" from "more
+        than a decade later"), or None."""
+        if self.granularity != "decade" or not self.approximate:
+            return None
+        guess = re.search(r"\d{4}", self.label)
+        return int(guess.group()) if guess else None
+
+    @property
+    def likely_start(self) -> dt.date:
+        """Where the event most likely begins: a decade guess at its year, else its start."""
+        year = self.guessed_year
+        return dt.date(year, 1, 1) if year else self.start
+
+    @property
+    def likely_end(self) -> dt.date:
+        year = self.guessed_year
+        return dt.date(year, 12, 31) if year else self.end
 
 
 class Timeline(BaseModel):

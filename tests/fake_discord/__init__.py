@@ -125,8 +125,11 @@ GET /gateway, /gateway/bot, /users/@me, /users/{id}, /oauth2/applications/@me; P
 GET/PATCH/DELETE /webhooks/{app}/{token}/messages/{id|@original}; GET /channels/{id}; POST
 and GET /channels/{id}/messages; GET/PATCH/DELETE /channels/{id}/messages/{id}; POST
 /channels/{id}/typing; PUT/DELETE reactions/{emoji}/@me; GET /guilds/{id}[/channels|/roles|
-/members/{user}]. Attachments are served at ``fake.base_url + /attachments/...``.
-Not modelled: channel permission overwrites, threads, sharding beyond one shard, voice.
+/members/{user}]; POST /channels/{id}/messages/{id}/threads (a public thread with the
+message's id, THREAD_CREATE dispatched; post in it with ``send_message(channel=thread)``,
+``guild.get_channel(thread_id)``). Attachments are served at ``fake.base_url + /attachments/...``.
+Not modelled: channel permission overwrites, private threads, thread members and archiving,
+sharding beyond one shard, voice.
 """
 
 from .interactions import FakeDiscordError, SentInteraction

@@ -61,6 +61,7 @@ class UserActions:
         user: FakeUser,
         member: FakeMember | None,
         reference: dict[str, Any] | None = None,
+        reference_gone: bool = False,
     ) -> dict[str, Any]:
         mentions = []
         for uid in dict.fromkeys(int(i) for i in re.findall(r"<@!?(\d+)>", content)):
@@ -87,7 +88,8 @@ class UserActions:
                 "channel_id": reference["channel_id"],
                 **({"guild_id": reference["guild_id"]} if "guild_id" in reference else {}),
             }
-            message["referenced_message"] = reference
+            # Discord sends null for a replied-to message that was deleted since.
+            message["referenced_message"] = None if reference_gone else reference
         return message
 
     async def send_message(
@@ -97,8 +99,11 @@ class UserActions:
         author: FakeMember | FakeUser | None = None,
         channel: FakeChannel | None = None,
         reply_to: dict[str, Any] | None = None,
+        reply_gone: bool = False,
     ) -> dict[str, Any]:
         """A user posts ``content``; the bot gets MESSAGE_CREATE if its intents allow.
+        ``reply_to``: the message it replies to; ``reply_gone``: that message was deleted
+        (Discord then sends the reference with a null ``referenced_message``).
 
         Mentions written as ``<@id>`` (e.g. ``fake.bot_user.mention``) fill ``mentions``.
         Without the message content intent Discord blanks the content of guild messages
@@ -106,7 +111,7 @@ class UserActions:
         (full content) whether or not it was delivered.
         """
         channel, user, member = self._context(author, channel)
-        message = self._user_message(content, channel, user, member, reply_to)
+        message = self._user_message(content, channel, user, member, reply_to, reply_gone)
         self._store(message)
         guild_id = channel.guild.id if channel.guild is not None else None
         session = await self.wait_for_session(guild_id=guild_id, routed=True)

@@ -78,6 +78,7 @@ class RestApi:
             ("PATCH", rf"/channels/{chan}/messages/{msg}", self._patch_message, True),
             ("DELETE", rf"/channels/{chan}/messages/{msg}", self._delete_message, True),
             ("POST", rf"/channels/{chan}/typing", self._no_content, True),
+            ("POST", rf"/channels/{chan}/messages/{msg}/threads", self._start_thread, True),
             ("PUT", react, self._react, True),
             ("DELETE", react, self._unreact, True),
             ("GET", rf"/guilds/{guild}", self._get_guild, True),
@@ -406,6 +407,26 @@ class RestApi:
         self._store(message)
         await self._echo("MESSAGE_CREATE", message)
         return 200, message
+
+    async def _start_thread(
+        self, r: RecordedRequest, channel: str, message: str
+    ) -> tuple[int, Any]:
+        """A public thread on a message: it takes the message's id; THREAD_CREATE follows."""
+        parent = self.world.get_channel(int(channel))
+        if parent is None or parent.guild is None or parent.parent is not None:
+            return error_reply(404, 10003, "Unknown Channel")
+        if self._channel_message(channel, message) is None:
+            return error_reply(404, 10008, "Unknown Message")
+        if parent.guild.get_channel(int(message)) is not None:
+            return error_reply(400, 160004, "A thread has already been created for this message")
+        name = str((r.json or {}).get("name", ""))
+        if not 1 <= len(name) <= 100:
+            return 400, limits.invalid_form_body({"name": "Must be between 1 and 100 in length."})
+        thread = parent.guild.add_thread(parent, int(message), name, self.bot_user.id)
+        await self._dispatch_if_connected(
+            "THREAD_CREATE", {**thread.payload(), "newly_created": True}
+        )
+        return 201, thread.payload()
 
     def _channel_message(self, channel: str, message: str) -> dict[str, Any] | None:
         found = self.messages.get(int(message))

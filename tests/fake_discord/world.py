@@ -125,7 +125,8 @@ class FakeRole:
 
 @dataclass(eq=False)
 class FakeChannel:
-    """A guild text channel (type 0) or a DM (type 1, ``recipient`` set)."""
+    """A guild text channel (type 0), a DM (type 1, ``recipient`` set) or a public thread
+    (type 11, ``parent`` set; its id is the id of the message it was started on)."""
 
     id: int
     name: str
@@ -133,6 +134,8 @@ class FakeChannel:
     type: int = 0
     position: int = 0
     recipient: FakeUser | None = None
+    parent: FakeChannel | None = None
+    owner_id: int | None = None
 
     @property
     def mention(self) -> str:
@@ -142,6 +145,8 @@ class FakeChannel:
         if self.guild is None:
             recipients = [self.recipient.payload()] if self.recipient else []
             return {"id": str(self.id), "type": self.type, "recipients": recipients}
+        if self.parent is not None:
+            return self._thread_payload()
         return {
             "id": str(self.id),
             "type": self.type,
@@ -155,6 +160,28 @@ class FakeChannel:
             "rate_limit_per_user": 0,
             "parent_id": None,
             "flags": 0,
+        }
+
+    def _thread_payload(self) -> dict[str, Any]:
+        assert self.guild is not None and self.parent is not None
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "guild_id": str(self.guild.id),
+            "parent_id": str(self.parent.id),
+            "owner_id": str(self.owner_id),
+            "name": self.name,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": iso_now(),
+                "locked": False,
+            },
         }
 
 
@@ -216,6 +243,7 @@ class FakeGuild:
     roles: list[FakeRole] = field(default_factory=list)
     channels: list[FakeChannel] = field(default_factory=list)
     members: list[FakeMember] = field(default_factory=list)
+    threads: list[FakeChannel] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.roles:
@@ -249,7 +277,17 @@ class FakeGuild:
         return next((m for m in self.members if m.user.id == user_id), None)
 
     def get_channel(self, channel_id: int) -> FakeChannel | None:
-        return next((c for c in self.channels if c.id == channel_id), None)
+        return next((c for c in [*self.channels, *self.threads] if c.id == channel_id), None)
+
+    def add_thread(
+        self, parent: FakeChannel, message_id: int, name: str, owner_id: int
+    ) -> FakeChannel:
+        """A public thread started on message `message_id` of `parent` (it takes its id)."""
+        thread = FakeChannel(
+            message_id, name, guild=self, type=11, parent=parent, owner_id=owner_id
+        )
+        self.threads.append(thread)
+        return thread
 
     def get_role(self, role_id: int) -> FakeRole | None:
         return next((r for r in self.roles if r.id == role_id), None)
@@ -287,7 +325,7 @@ class FakeGuild:
             "emojis": [],
             "stickers": [],
             "channels": [channel.payload() for channel in self.channels],
-            "threads": [],
+            "threads": [thread.payload() for thread in self.threads],
             "members": [member.payload() for member in self.members],
             "member_count": len(self.members),
             "presences": [],
@@ -327,7 +365,8 @@ class World:
         return next((g for g in self.guilds if g.id == guild_id), None)
 
     def get_channel(self, channel_id: int) -> FakeChannel | None:
-        for channel in itertools.chain(self.dm_channels, *(g.channels for g in self.guilds)):
+        every = (*(g.channels for g in self.guilds), *(g.threads for g in self.guilds))
+        for channel in itertools.chain(self.dm_channels, *every):
             if channel.id == channel_id:
                 return channel
         return None

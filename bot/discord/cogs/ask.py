@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot import render
 from bot.discord.cogs.common import asker_from_interaction, asker_from_message, reply_ephemeral
 from bot.discord.cogs.reports import view_for
-from bot.service import MAX_QUESTION_CHARS, Asker
+from bot.service import MAX_QUESTION_CHARS, Asker, ServedAnswer
 from knowledge.errors import UserError
 
 if TYPE_CHECKING:
@@ -22,6 +22,30 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MENTION_HINT = "Ask me something, e.g. `@citebot where did they first meet?` or use `/ask`."
+THREAD_NAME_CHARS = 100  # Discord's limit on a thread's name
+
+
+async def previous_answer(bot: CiteBot, message_id: int | None, channel: object) -> str | None:
+    """The answer a question follows up: the bot's answer it replies to (looked up by the
+    reference's id, so a deleted or unresolved message still counts), else the latest answer
+    in the thread it is asked in (a thread started on a message has that message's id)."""
+    service = bot.service
+    found = await service.answer_of_message(message_id) if message_id is not None else None
+    if found is None and isinstance(channel, discord.Thread):
+        found = await service.answer_of_message(channel.id)
+    if found is not None and await service.get_answer(found) is None:
+        return None  # no longer stored (an imported database): the question stands alone
+    return found
+
+
+async def link_sent(
+    bot: CiteBot, sent_id: int, channel: object, answer_id: str, asker: Asker
+) -> None:
+    """Remember the answer a sent message shows, and in a thread the bot opened, the thread's
+    latest one (a member's own thread stays theirs: there, replies are the conversation)."""
+    await bot.service.link_message(sent_id, answer_id, asker)
+    if isinstance(channel, discord.Thread) and bot.user and channel.owner_id == bot.user.id:
+        await bot.service.link_message(channel.id, answer_id, asker)
 
 
 def question_from_message(content: str, bot_id: int) -> str:
@@ -58,12 +82,17 @@ class AskCog(commands.Cog, name="Ask"):
             return
         # Defer at once: Discord drops interactions not answered within 3 seconds.
         await interaction.response.defer(ephemeral=private, thinking=True)
-        answer = await self.bot.service.ask(question, asker_from_interaction(interaction))
-        await interaction.followup.send(
+        asker = asker_from_interaction(interaction)
+        after = await previous_answer(self.bot, None, interaction.channel)
+        answer = await self.bot.service.ask(question, asker, after=after)
+        sent = await interaction.followup.send(
             embed=render.answer_embed(answer),
             view=view_for(answer),
             ephemeral=private,
+            wait=True,
         )
+        if not private:
+            await link_sent(self.bot, sent.id, interaction.channel, answer.answer_id, asker)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -75,7 +104,7 @@ class AskCog(commands.Cog, name="Ask"):
             mentioned=mentioned,
             channel_id=message.channel.id,
             ask_channels=self.bot.settings.ask_channels,
-        ):
+        ) and not await self.in_answer_thread(message):
             return
         if mentioned and (await self.bot.get_context(message)).valid:
             return  # an owner text command such as "@citebot sync", handled by the bot
@@ -86,6 +115,13 @@ class AskCog(commands.Cog, name="Ask"):
             return
         await self.answer_message(message, question, asker_from_message(message))
 
+    async def in_answer_thread(self, message: discord.Message) -> bool:
+        """Is this a message in a thread the bot opened for an answer (CITEBOT_ASK_THREADS)?
+        Reading it needs the message content intent, which that setting turns on."""
+        if not isinstance(message.channel, discord.Thread) or not message.content:
+            return False
+        return await self.bot.service.answer_of_message(message.channel.id) is not None
+
     async def answer_message(self, message: discord.Message, question: str, asker: Asker) -> None:
         wait = self.bot.cooldowns.retry_after(message.author.id)
         if wait is not None:
@@ -93,8 +129,10 @@ class AskCog(commands.Cog, name="Ask"):
                 render.cooldown_message(wait), mention_author=False, delete_after=max(wait, 5)
             )
             return
+        reference = message.reference.message_id if message.reference else None
         try:
-            answer = await self.bot.service.ask(question, asker)
+            after = await previous_answer(self.bot, reference, message.channel)
+            answer = await self.bot.service.ask(question, asker, after=after)
         except UserError as exc:
             await message.reply(render.fit_content(str(exc)), mention_author=False)
             return
@@ -107,8 +145,20 @@ class AskCog(commands.Cog, name="Ask"):
             )
             await message.reply(render.INTERNAL_ERROR, mention_author=False)
             return
-        await message.reply(
-            embed=render.answer_embed(answer),
-            view=view_for(answer),
-            mention_author=False,
-        )
+        sent = await self.send_answer(message, answer)
+        await link_sent(self.bot, sent.id, sent.channel, answer.answer_id, asker)
+
+    async def send_answer(self, message: discord.Message, answer: ServedAnswer) -> discord.Message:
+        """A reply to the question; in a server that asks for it, a new thread named after the
+        question instead, so its follow-ups stay together."""
+        embed, view = render.answer_embed(answer), view_for(answer)
+        in_thread = isinstance(message.channel, discord.Thread)
+        if message.guild and message.guild.id in self.bot.settings.ask_threads and not in_thread:
+            name = render.fit_content(answer.question)[:THREAD_NAME_CHARS]
+            try:
+                thread = await message.create_thread(name=name)
+            except discord.HTTPException as exc:
+                log.warning("could not open a thread for an answer (%s); replying instead", exc)
+            else:
+                return await thread.send(embed=embed, view=view)
+        return await message.reply(embed=embed, view=view, mention_author=False)

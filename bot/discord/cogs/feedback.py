@@ -1,5 +1,8 @@
-""" "This answered me": one button per closest passage under a low-confidence answer. A click is
-stored as feedback on that answer (per server, like reports) for moderators' review queue."""
+""" "This answered me": one button per closest passage under a low-confidence answer, one on the
+quote of an answer. A click is
+stored as feedback on that answer (per server, like reports) for moderators' review queue, and
+counts as the member's vote for that passage (bot/community.py); clicks are rate-limited like
+reports."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import discord
 
 from bot import render
 from bot.discord.cogs.common import asker_from_interaction
+from bot.discord.cogs.reports import refused_for_rate
 from knowledge.errors import UserError
 
 if TYPE_CHECKING:
@@ -30,10 +34,10 @@ class AnsweredButton(
     """The answer id and passage number live in the custom_id: old buttons work after a
     restart."""
 
-    def __init__(self, answer_id: str, passage: int) -> None:
+    def __init__(self, answer_id: str, passage: int, *, numbered: bool = True) -> None:
         super().__init__(
             discord.ui.Button(
-                label=f"{LABEL} ({passage})",
+                label=f"{LABEL} ({passage})" if numbered else LABEL,
                 style=discord.ButtonStyle.success,
                 custom_id=f"{CUSTOM_ID_PREFIX}{answer_id}:{passage}",
             )
@@ -47,6 +51,9 @@ class AnsweredButton(
         return cls(match["answer_id"], int(match["n"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        # A click is a vote on what members see first: rate-limited like reports.
+        if await refused_for_rate(interaction, spend=True):
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         client: CiteBot = interaction.client  # type: ignore[assignment]
         try:

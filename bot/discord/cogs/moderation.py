@@ -1,4 +1,5 @@
-"""/reports list|resolve|reject|export for moderators: ephemeral, and scoped to their own server."""
+"""/reports list|resolve|reject|export|community|confirm|dismiss for moderators: ephemeral,
+and scoped to their own server."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from bot import render
 from bot.discord.cogs.common import reply_ephemeral
 from bot.service import (
     ALL,
+    COMMUNITY_STATUSES,
     CORRECTION_STATUSES,
     MAX_NOTE_CHARS,
     STATUSES,
+    CommunityStatus,
     CorrectionStatus,
     Status,
     with_all,
@@ -33,6 +36,7 @@ def _choices(names: tuple[str, ...]) -> list[app_commands.Choice[str]]:
 
 REPORT_CHOICES = _choices(with_all(STATUSES))
 CORRECTION_CHOICES = _choices(with_all(CORRECTION_STATUSES))
+COMMUNITY_CHOICES = _choices(with_all(COMMUNITY_STATUSES))
 
 
 class NotModerator(app_commands.CheckFailure):
@@ -82,9 +86,50 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
             None if status == ALL else status, guild_id=guild_id
         )
         feedback = await self.bot.service.feedback(guild_id)
+        community = await self.bot.service.community_shown(guild_id)
         await interaction.followup.send(
-            embeds=render.review_embeds(reports, status, feedback), ephemeral=True
+            embeds=render.review_embeds(reports, status, feedback, community), ephemeral=True
         )
+
+    @app_commands.command(name="community", description="Passages members found answered them")
+    @app_commands.describe(status="which ones (default: pending)")
+    @app_commands.choices(status=COMMUNITY_CHOICES)
+    async def community(
+        self, interaction: discord.Interaction, status: str = CommunityStatus.PENDING.value
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found = await self.bot.service.community_answers(status, guild_id=str(interaction.guild_id))
+        await interaction.followup.send(embed=render.community_embed(found, status), ephemeral=True)
+
+    @app_commands.command(name="confirm", description="Make a community answer a correction")
+    @app_commands.describe(id="community answer number (/reports community lists them)")
+    async def confirm(
+        self, interaction: discord.Interaction, id: app_commands.Range[int, 1]
+    ) -> None:
+        await self._close_community(interaction, id, confirm=True)
+
+    @app_commands.command(name="dismiss", description="Never put a community answer first")
+    @app_commands.describe(id="community answer number (/reports community lists them)")
+    async def dismiss(
+        self, interaction: discord.Interaction, id: app_commands.Range[int, 1]
+    ) -> None:
+        await self._close_community(interaction, id, confirm=False)
+
+    async def _close_community(
+        self, interaction: discord.Interaction, community_id: int, *, confirm: bool
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            closed = await self.bot.service.close_community(
+                community_id,
+                interaction.user.display_name,
+                confirm=confirm,
+                guild_id=str(interaction.guild_id),
+            )
+        except UserError as exc:
+            await reply_ephemeral(interaction, str(exc))
+            return
+        await interaction.followup.send(render.community_outcome(closed), ephemeral=True)
 
     @app_commands.command(name="resolve", description="Mark a report as handled")
     @app_commands.describe(
@@ -195,9 +240,18 @@ class ModerationCog(commands.GroupCog, group_name="reports", group_description="
         text = await self.bot.service.export_reports(
             "csv", None if status == ALL else status, guild_id=str(interaction.guild_id)
         )
+        community = await self.bot.service.export_community(
+            "csv", ALL, guild_id=str(interaction.guild_id)
+        )
         name = f"citebot-reports-{interaction.guild_id}-{status}.csv"
         await interaction.followup.send(
-            f"Reports ({status}) for this server:",
-            file=discord.File(io.BytesIO(text.encode("utf-8")), filename=name),
+            f"Reports ({status}) and community answers for this server:",
+            files=[
+                discord.File(io.BytesIO(text.encode("utf-8")), filename=name),
+                discord.File(
+                    io.BytesIO(community.encode("utf-8")),
+                    filename=f"citebot-community-{interaction.guild_id}.csv",
+                ),
+            ],
             ephemeral=True,
         )

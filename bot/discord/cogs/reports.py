@@ -87,22 +87,25 @@ async def refused_for_rate(interaction: discord.Interaction, *, spend: bool) -> 
     return True
 
 
-def answer_view(answer_id: str, closest: int = 0) -> discord.ui.View:
-    """The report button, and for a low-confidence answer one "This answered me" button per
-    closest passage shown (`closest` of them)."""
+def answer_view(answer_id: str, closest: int = 0, *, numbered: bool = True) -> discord.ui.View:
+    """The report button, after one "This answered me" button per passage shown (`closest` of
+    them: the closest passages of a low-confidence answer, or an answer's first quote, then
+    not `numbered`)."""
     from bot.discord.cogs.feedback import MAX_BUTTONS, AnsweredButton
 
     view = discord.ui.View(timeout=None)
     for passage in range(1, min(closest, MAX_BUTTONS) + 1):
-        view.add_item(AnsweredButton(answer_id, passage))
+        view.add_item(AnsweredButton(answer_id, passage, numbered=numbered))
     view.add_item(ReportButton(answer_id))
     return view
 
 
 def view_for(answer: Any) -> discord.ui.View:
-    """The buttons under a served answer."""
-    closest = 0 if answer.answered else len(answer.closest)
-    return answer_view(answer.answer_id, closest)
+    """The buttons under a served answer: "This answered me" on its first quote, or on each
+    closest passage of a low-confidence one, and the report button."""
+    if answer.answered:
+        return answer_view(answer.answer_id, 1 if answer.quotes else 0, numbered=False)
+    return answer_view(answer.answer_id, len(answer.closest))
 
 
 def answer_id_from_custom_ids(custom_ids: Iterable[str | None]) -> str | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,6 +13,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.service import MAX_YEAR, MIN_YEAR, Suggestions, TimelineQuery, TimelineQueryError
+from knowledge.errors import UserError
 
 if TYPE_CHECKING:
     from bot.discord.app import CiteBot
@@ -18,16 +21,32 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGER_TIMEOUT = 15 * 60
+PICTURE_NAME = "timeline.png"
+
+DrawPage = Callable[[int], Awaitable[bytes | None]]  # page index -> PNG (None: nothing dated)
 
 
 class TimelinePager(discord.ui.View):
-    """Previous/Next over pre-rendered pages; buttons are disabled at the ends and on timeout."""
+    """Previous/Next over pre-rendered pages (only when there are several; disabled at the
+    ends and on timeout) and "Show as picture", which attaches the shown page drawn as a PNG."""
 
-    def __init__(self, pages: list[discord.Embed], timeout: float = PAGER_TIMEOUT) -> None:
+    def __init__(
+        self,
+        pages: list[discord.Embed],
+        timeout: float = PAGER_TIMEOUT,
+        *,
+        draw: DrawPage | None = None,
+    ) -> None:
         super().__init__(timeout=timeout)
         self.pages = pages
         self.index = 0
+        self.draw = draw
         self.message: discord.WebhookMessage | discord.Message | None = None
+        if len(pages) < 2:
+            self.remove_item(self.previous)
+            self.remove_item(self.next)
+        if draw is None:
+            self.remove_item(self.picture)
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -46,6 +65,26 @@ class TimelinePager(discord.ui.View):
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary, emoji="\u25b6")
     async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         await self._show(interaction, self.index + 1)
+
+    @discord.ui.button(
+        label="Show as picture", style=discord.ButtonStyle.primary, emoji="\U0001f5bc"
+    )
+    async def picture(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        if self.draw is None:
+            return
+        await interaction.response.defer(thinking=True)
+        try:
+            data = await self.draw(self.index)
+        except UserError as exc:
+            await interaction.followup.send(render.fit_content(str(exc)), ephemeral=True)
+            return
+        if data is None:
+            await interaction.followup.send("Nothing dated to draw on this page.", ephemeral=True)
+            return
+        await interaction.followup.send(
+            file=discord.File(io.BytesIO(data), filename=PICTURE_NAME),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     async def on_timeout(self) -> None:
         for item in self.children:
@@ -105,12 +144,24 @@ class TimelineCog(commands.Cog, name="Timeline"):
             await interaction.response.send_message(render.fit_content(str(exc)), ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
-        pages = await render.timeline_embeds(self.bot.service, query)
-        if len(pages) == 1:
-            await interaction.followup.send(embed=pages[0])
-            return
-        pager = TimelinePager(pages)
-        pager.message = await interaction.followup.send(embed=pages[0], view=pager, wait=True)
+        view = await render.timeline_view(self.bot.service, query)
+        pager = TimelinePager(view.pages, draw=self._drawer(query, view))
+        pager.message = await interaction.followup.send(embed=view.pages[0], view=pager, wait=True)
+
+    def _drawer(self, query: TimelineQuery, view: render.TimelineView) -> DrawPage | None:
+        """Draws a page's dated events (the service renders off the loop and caches)."""
+        if not any(view.events) or not self.bot.service.pictures_available:
+            return None
+
+        async def draw(page: int) -> bytes | None:
+            shown = view.events[page]
+            if not shown:
+                return None
+            return await self.bot.service.timeline_picture(
+                query, first=shown.start, count=len(shown), title=view.title
+            )
+
+        return draw
 
     @timeline.autocomplete("year")
     async def _year(self, interaction: discord.Interaction, typed: str):
