@@ -13,12 +13,14 @@ import hashlib
 import io
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from bot import metrics
 from bot.community import ANSWERED, CommunityDesk
 from bot.render_text import render_answer
 from bot.settings import Settings
@@ -75,7 +77,7 @@ from knowledge.answering.corrections import (
     resolve_ref,
 )
 from knowledge.answering.ranking import Options
-from knowledge.corpus import default_corpus_dir
+from knowledge.corpus import CorpusError, default_corpus_dir, source_files
 from knowledge.errors import UserError, echoed
 from knowledge.models import Answer, Community, Quote, Source
 from knowledge.search.library import Library, open_library, saved_build_key
@@ -128,6 +130,7 @@ class Asker(BaseModel):
     display_name: str
     guild_id: str | None = None
     channel_id: str | None = None
+    face: metrics.Face = "cli"  # counted in the metrics, never stored
 
 
 class ServedAnswer(Answer):
@@ -135,6 +138,16 @@ class ServedAnswer(Answer):
 
     answer_id: str
     cached: bool
+
+    @property
+    def outcome(self) -> metrics.Outcome:
+        """What the asker got, as the metrics and logs count it ("corrected": a moderator's
+        correction or a community answer members confirmed came first)."""
+        if self.corrected is not None or self.community is not None:
+            return "corrected"
+        if self.cached:
+            return "cached"
+        return "answered" if self.answered else "abstained"
 
 
 class SourceSummary(BaseModel):
@@ -306,12 +319,15 @@ class Service:
 
     async def ensure_library(self) -> Library:
         """Load the library once; then retire the corrections whose passage it no longer
-        holds (their warnings are kept in `warnings` for the faces to show)."""
+        holds (each logged once as a warning, and kept in `warnings`)."""
         async with self._library_lock:
             if self._library is None:
+                began = time.perf_counter()
                 self._library = await asyncio.to_thread(
                     _load_library, self.settings.corpus_dir, self.settings.data_dir, self.strict
                 )
+                how = "built" if self._library.rebuilt else "loaded"
+                metrics.LIBRARY_SECONDS.labels(how=how).set(time.perf_counter() - began)
             if not self._corrections_checked and self._database is not None:
                 self.warnings = await self._retire_missing(self._library)
                 self._corrections_checked = True
@@ -328,6 +344,18 @@ class Service:
             raise ServiceError(str(exc)) from exc
 
     async def ask(
+        self, question: str, asker: Asker | None = None, after: str | None = None
+    ) -> ServedAnswer:
+        """Answer from the cache when possible, else compute in a worker thread and cache it
+        (counted in the metrics by outcome and face; see `_ask`)."""
+        began = time.perf_counter()
+        served = await self._ask(question, asker, after)
+        face = asker.face if asker else "cli"
+        seconds = time.perf_counter() - began
+        metrics.record_ask(served.outcome, face, seconds, cached=served.cached)
+        return served
+
+    async def _ask(
         self, question: str, asker: Asker | None = None, after: str | None = None
     ) -> ServedAnswer:
         """Answer from the cache when possible, else compute in a worker thread and cache it.
@@ -371,8 +399,8 @@ class Service:
         library = await self.ensure_library()
         rewritten = await asyncio.to_thread(standalone, library, cleaned, previous)
         if rewritten is None or len(rewritten) > MAX_QUESTION_CHARS:
-            return await self.ask(cleaned, asker)
-        served = await self.ask(rewritten, asker)
+            return await self._ask(cleaned, asker)
+        served = await self._ask(rewritten, asker)
         searched = served.searched_for or served.question
         return served.model_copy(
             update={"question": cleaned, "searched_for": searched, "follow_up_of": after}
@@ -448,7 +476,8 @@ class Service:
             located = _locate(library, chosen)
             if located is not None:
                 return chosen, located
-            await self._retire(chosen)
+            if chosen.source_id not in _unread_sources(library):  # else: not served for now
+                await self._retire(chosen)
             corrections.remove(chosen)
         return None
 
@@ -671,6 +700,7 @@ class Service:
             )
         except RecordNotFound as exc:  # the cache was cleared in between
             raise ServiceError(_unknown_answer(answer_id)) from exc
+        metrics.REPORTS.labels(category=category).inc()
         if self._library is not None or shown.community is not None:
             library = await self.ensure_library()
             voter = (reporter.user_id, name, reporter.guild_id)
@@ -813,13 +843,46 @@ class Service:
             ) from exc
         return correction
 
+    async def restore_correction(self, correction_id: int, moderator: str) -> Correction:
+        """Serve a retired correction again, once its passage is back in the sources."""
+        moderator = " ".join(_decoded(moderator, "moderator name").split())
+        if not moderator:
+            raise ServiceError("the moderator needs a name")
+        found = (
+            await self._store.correction(correction_id)
+            if 1 <= correction_id <= MAX_ROW_ID
+            else None
+        )
+        if found is None:
+            raise ServiceError(_unknown_correction(correction_id))
+        if found.status != "retired":
+            raise ServiceError(_not_retired(found))
+        library = await self.ensure_library()
+        if found.corpus != _corpus_key(library):
+            raise ServiceError(
+                f"correction #{correction_id} was made over another corpus ({found.corpus})"
+            )
+        if _locate(library, found) is None:
+            raise ServiceError(
+                f"correction #{correction_id} cannot be restored: its passage "
+                f"{found.answer_ref} is still not in the sources"
+            )
+        try:
+            restored = await self._store.reopen_correction(correction_id)
+        except CorrectionClosed as exc:  # restored or withdrawn meanwhile
+            raise ServiceError(_not_retired(exc.correction)) from exc
+        log.info("correction #%d restored by %s", correction_id, moderator)
+        return restored
+
     async def _retire_missing(self, library: Library) -> list[str]:
         """Retire every active correction made over this corpus whose passage `library` no
         longer holds (corrections of other corpora are left alone)."""
         warnings = []
-        corpus = _corpus_key(library)
+        corpus, unread = _corpus_key(library), _unread_sources(library)
         for correction in await self._store.corrections("active"):
-            if correction.corpus == corpus and _locate(library, correction) is None:
+            if correction.corpus != corpus or correction.source_id in unread:
+                continue  # a source skipped for now (unreadable) has not lost its passages
+            if _locate(library, correction) is None:
                 warnings.append(await self._retire(correction))
         return warnings
 
@@ -861,6 +924,8 @@ class Service:
             )
         except RecordNotFound as exc:
             raise ServiceError(_unknown_answer(answer_id)) from exc
+        if new:
+            metrics.CLICKS.inc()
         await self._vote(stored.question, quote, asker, name, ANSWERED)
         return feedback, new
 
@@ -945,6 +1010,25 @@ def _corpus_key(library: Library) -> str:
 def _corpus_key_of(folder: Path | str | None) -> str:
     resolved = Path(folder or default_corpus_dir()).resolve()
     return "bundled" if resolved == default_corpus_dir().resolve() else str(resolved)
+
+
+def _unread_sources(library: Library) -> set[str]:
+    """Ids of the corpus folder's source files the library did not load (unreadable, say):
+    their passages are not known to be gone."""
+    try:
+        _folder, files = source_files(library.folder)
+    except CorpusError:
+        return set()
+    return {path.stem for path in files} - {source.source_id for source in library.data.sources}
+
+
+def _not_retired(correction: Correction) -> str:
+    if correction.status == "active":
+        return f"correction #{correction.correction_id} is active: nothing to restore"
+    return (
+        f"correction #{correction.correction_id} was withdrawn by a moderator, not retired; "
+        "resolve a report again to correct the question"
+    )
 
 
 def _locate(library: Library, correction: Correction) -> Quote | None:

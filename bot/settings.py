@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DISCORD_API_BASE_URL = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+MAX_SHARDS = 100_000  # Discord asks for one shard per 1,000 servers at most; no bot needs more
 
 
 def default_data_dir() -> Path:
@@ -73,13 +74,21 @@ class Settings(BaseSettings):
     )
     cooldown_questions: int = Field(1, ge=1, alias="CITEBOT_COOLDOWN_QUESTIONS")
     cooldown_seconds: float = Field(
-        5.0, ge=0, alias="CITEBOT_COOLDOWN_SECONDS", description="0 turns the cooldown off"
+        5.0,
+        ge=0,
+        allow_inf_nan=False,
+        alias="CITEBOT_COOLDOWN_SECONDS",
+        description="0 turns the cooldown off",
     )
     # Sharding (issue 14): the total shard count, and the ids this process runs (all if empty).
-    shard_count: int | None = Field(None, ge=1, alias="CITEBOT_SHARD_COUNT")
+    shard_count: int | None = Field(None, ge=1, le=MAX_SHARDS, alias="CITEBOT_SHARD_COUNT")
     shard_ids: Snowflakes = Field(default_factory=list, alias="CITEBOT_SHARD_IDS")
     latency_log_seconds: float = Field(
-        300.0, ge=0, alias="CITEBOT_LATENCY_LOG_SECONDS", description="0 turns the log off"
+        300.0,
+        ge=0,
+        allow_inf_nan=False,
+        alias="CITEBOT_LATENCY_LOG_SECONDS",
+        description="0 turns the log off",
     )
     health_file: Path | None = Field(
         None, alias="CITEBOT_HEALTH_FILE", description="where the bot notes its shards' state"
@@ -88,8 +97,23 @@ class Settings(BaseSettings):
     report_cooldown_seconds: float = Field(
         60.0,
         ge=0,
+        allow_inf_nan=False,
         alias="CITEBOT_REPORT_COOLDOWN_SECONDS",
         description="reports per member per window (button, menu and /report); 0 turns it off",
+    )
+    # Operating (issue 21): Prometheus metrics and the log format.
+    metrics_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        alias="CITEBOT_METRICS_PORT",
+        description="serve Prometheus metrics at http://HOST:PORT/metrics (0: any free port)",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1", alias="CITEBOT_METRICS_HOST", description="address the metrics listen on"
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", alias="CITEBOT_LOG_FORMAT", description="json: one JSON object per line"
     )
     discord_api_base_url: str = Field(DISCORD_API_BASE_URL, alias="DISCORD_API_BASE_URL")
     discord_gateway_url: str = Field(DISCORD_GATEWAY_URL, alias="DISCORD_GATEWAY_URL")
@@ -119,7 +143,10 @@ class Settings(BaseSettings):
         outside = [i for i in value if i >= count]
         if outside:
             raise ValueError(f"shard {outside[0]} does not exist: ids go from 0 to {count - 1}")
-        return sorted(set(value))
+        twice = sorted({i for i in value if value.count(i) > 1})
+        if twice:
+            raise ValueError(f"shard {twice[0]} is listed twice")
+        return sorted(value)
 
     @field_validator("discord_token", mode="before")
     @classmethod

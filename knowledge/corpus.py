@@ -208,7 +208,13 @@ def _aliases_text(folder: Path, root: Path, digest, warnings: list[str], strict:
     """The folder's alias file, read as safely as a source and hashed into the fingerprint
     (new aliases, new answers)."""
     path = next((p for p in folder.iterdir() if p.name.lower() == ALIASES_FILE), None)
-    if path is None or path.is_dir():
+    if path is None:
+        return ""
+    if path.is_dir():
+        message = f"{SKIPPED}{path}: a folder, not a file of aliases (one group per line)"
+        if strict:
+            raise CorpusError(message)
+        warnings.append(message)
         return ""
     try:
         raw = read_source_file(path, root)
@@ -275,6 +281,19 @@ def _parse_plain(source_id: str, text: str, notes: list[str]) -> Source:
     )
 
 
+def _front_matter(text: str) -> object:
+    """The YAML between the '---' lines; PyYAML's multi-line message (with a caret) becomes one
+    line naming the file's line (`text` starts on the opening '---' line)."""
+    try:
+        return yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        hint = " (put a value with ': ' in quotes)" if "mapping values" in problem else ""
+        raise ValueError(f"front matter{where}: {problem}{hint}") from None
+
+
 def _parse_markdown(source_id: str, text: str, notes: list[str]) -> Source:
     meta: dict = {}
     body = text
@@ -282,10 +301,10 @@ def _parse_markdown(source_id: str, text: str, notes: list[str]) -> Source:
         parts = re.split(r"^---\s*$", text, maxsplit=2, flags=re.MULTILINE)
         if len(parts) < 3:
             raise ValueError("front matter starts with '---' but has no closing '---' line")
-        meta = yaml.safe_load(parts[1]) or {}
-        if not isinstance(meta, dict):
+        found = _front_matter(parts[1])
+        if not isinstance(found, dict):
             raise ValueError("front matter must be 'key: value' lines")
-        body = parts[2]
+        meta, body = found, parts[2]
     blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", body)]
     lines: list[str] = []
     for block in blocks:

@@ -30,6 +30,19 @@ def write_atomically(path: Path, data: str | bytes, *, encoding: str = "utf-8") 
         raise
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (OverflowError, ValueError):
+        return False
+    return pid > 0
+
+
 def create_beside(path: Path, suffix: str = ".tmp") -> tuple[int, Path]:
     """A new, empty, hidden file beside `path`, open for writing: mode 0o666 less the umask (as
     any program's new file), or the mode of `path` when it exists (what it will replace)."""

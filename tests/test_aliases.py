@@ -115,3 +115,37 @@ def test_names_of_stopwords_only_are_ignored():
     counts = Counter({"The Who": 3, "Who": 2, "The The": 1, "Grace Hopper": 2, "Hopper": 1})
     aliases = build_aliases(counts, {"grace", "hopper"}, [])
     assert aliases.groups == [frozenset({("grace", "hopper"), ("hopper",)})]
+
+
+def test_a_folder_named_aliases_txt_is_warned_about(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "album.md").write_text(ARTICLE, encoding="utf-8")
+    (folder / "Aliases.txt").mkdir()
+    corpus = load_corpus(folder)
+    assert any("Aliases.txt: a folder, not a file of aliases" in w for w in corpus.warnings)
+    library = open_library(folder, tmp_path / "data")
+    assert any("a folder, not a file of aliases" in w for w in library.corpus.warnings)
+    with pytest.raises(CorpusError, match="a folder, not a file"):
+        load_corpus(folder, strict=True)
+
+
+def test_a_large_alias_file_is_saved_with_the_library_and_read_by_word(tmp_path):
+    """20,000 groups: saved once, then a process reads only the groups its question names
+    (before: every process parsed and indexed all of them before its first answer)."""
+    lines = "".join(f"Alpha{i} Beta{i}, Gamma{i}\n" for i in range(20_000))
+    lines += "Kanye West, Yeezy\n"
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "album.md").write_text(ARTICLE, encoding="utf-8")
+    (folder / "aliases.txt").write_text(lines, encoding="utf-8")
+    open_library(folder, tmp_path / "data")  # the build saves them
+    library = open_library(folder, tmp_path / "data")  # as a new process finds them
+    assert not library.rebuilt
+    reading = library.data.folder / "reading.json"
+    assert "gamma12345" not in reading.read_text(encoding="utf-8")
+    aliases = library.aliases
+    assert aliases.alternatives(("gamma12345",)) == [frozenset({"alpha12345", "beta12345"})]
+    assert aliases.expansions(["alpha12345", "beta12345"]) == {"alpha12345": {"gamma12345"}}
+    assert aliases.expansions(["yeezy"]) == {"yeezy": {"kanye", "ye"}}  # with the learned "Ye"
+    assert len(aliases._keys) == 5  # the names of the 2 groups asked about were read, of 20,001

@@ -197,3 +197,10 @@ def test_one_number_written_two_ways_is_no_disagreement(library):
     answer = answer_question(library, "How old is Kim Kardashian?")
     assert answer.answered and not answer.disagreement
     assert "43" in answer.quotes[0].text
+
+
+def test_the_length_message_states_the_limit_that_is_applied() -> None:
+    assert clean_question("x" * MAX_QUESTION_CHARS)  # exactly the limit is accepted
+    with pytest.raises(QuestionError) as caught:
+        clean_question("x" * (MAX_QUESTION_CHARS + 1))
+    assert f"keep it to {MAX_QUESTION_CHARS} characters or fewer" in str(caught.value)

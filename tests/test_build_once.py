@@ -71,3 +71,38 @@ def test_rebuilding_leaves_running_processes_their_mapped_index(
     rebuilt = open_library(None, data, rebuild=True)  # what `citebot index` does
     assert rebuilt.rebuilt
     assert running.index.search(["kim"], 3) == before == rebuilt.index.search(["kim"], 3)
+
+
+HOLD_LOCK = (
+    "import sys, time; from filelock import FileLock; lock = FileLock(sys.argv[1]); "
+    "lock.acquire(); print('held', flush=True); time.sleep(60)"
+)
+
+
+def test_a_build_killed_midway_leaves_nothing_behind_after_the_next_build(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    """A scratch folder whose process is gone (SIGKILL mid-build) goes with the next build; one
+    whose build is still under way (its fingerprint's lock is held) stays."""
+    data = tmp_path / "data"
+    index_root = index_dir(data, corpus.fingerprint).parent
+    killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    killed.kill()
+    killed.wait()
+    same = index_root / f".{corpus.fingerprint}.{killed.pid}.building"
+    other = index_root / f".{'0' * 16}.{killed.pid}.building"
+    live_lock = lock_path(data, "index", "1" * 16)
+    live_lock.parent.mkdir(parents=True)
+    live = index_root / f".{'1' * 16}.{killed.pid}.building"
+    for scratch in (same, other, live):
+        (scratch / "library").mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(live_lock)],
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        assert open_library(None, data).rebuilt
+        assert not same.exists() and not other.exists()
+        assert live.exists()  # another process is building that corpus right now
+    finally:
+        holder.kill()
+        holder.wait()

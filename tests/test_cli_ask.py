@@ -9,6 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.store import DB_FILENAME
+from tests.cli_support import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Where did Kim Kardashian and Ivanka Trump first meet?"
@@ -150,3 +151,37 @@ def test_commands_reading_the_sources_alone_never_open_the_database(tmp_path, ca
     (tmp_path / DB_FILENAME).write_bytes(b"")
     assert main([*command, "--data", str(tmp_path)]) == 0, capsys.readouterr().err
     assert (tmp_path / DB_FILENAME).stat().st_size == 0
+
+
+def test_ask_json_spacing_is_the_same_for_an_argument_and_for_stdin(tmp_path: Path) -> None:
+    from tests.cli_support import run_cli
+
+    data = tmp_path / "data"
+    one = run_cli(data, "ask", "--json", "who is kim").stdout.strip()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "-"], input="who is kim\n",
+        capture_output=True, text=True, env=clean_env({"CITEBOT_DATA": str(data)}), timeout=120,
+    )  # fmt: skip
+    lines = [one, done.stdout.strip()]
+    assert all(line == json.dumps(json.loads(line), ensure_ascii=False) for line in lines)
+
+
+def test_sources_align_ids_of_different_lengths(tmp_path: Path, capsys) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("a", "a-much-longer-id"):
+        (corpus / f"{name}.txt").write_text("A paragraph of text about things.\n")
+    assert main(["sources", "--corpus", str(corpus), "--data", str(tmp_path / "d")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and len({line.index("undated") for line in lines}) == 1
+
+
+def test_run_says_nothing_about_voice_support(tmp_path: Path) -> None:
+    """citebot never uses voice: no PyNaCl or davey warning at start."""
+    from tests.cli_support import run_cli
+
+    token = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
+    done = run_cli(tmp_path / "data", "sync", "--guild", "1", env={
+        "DISCORD_TOKEN": token, "DISCORD_API_BASE_URL": "http://127.0.0.1:9/api/v10"})  # fmt: skip
+    assert done.returncode != 0 and done.stderr  # nothing listens there
+    assert "PyNaCl" not in done.stderr and "davey" not in done.stderr and "voice" not in done.stderr

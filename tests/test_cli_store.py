@@ -15,6 +15,7 @@ import pytest
 
 from bot.cli import main
 from bot.store import DB_FILENAME
+from tests.cli_support import run_cli
 from tests.store_support import ROOT, cli, run_unprivileged
 
 QUESTION = "Where did Kim and Ivanka first meet?"
@@ -339,3 +340,40 @@ def test_resolve_with_answer_then_list_withdraw_and_export(capsys, data: str) ->
     assert ask_json(capsys, data, "where is ivanka living now")["corrected"] is None
     code, out, _ = run(capsys, "corrections", "--status", "all", "--data", data)
     assert "withdrawn by" in out
+
+
+def test_a_source_unreadable_for_one_ask_keeps_the_correction_and_restore_brings_one_back(
+    tmp_path: Path,
+) -> None:
+    """The issue's reproduction, each step its own process (a process loads the library once):
+    one invalid byte appended, ask, the file put back."""
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    corpus.mkdir()
+    article = corpus / "a.md"
+    good = "---\ntitle: Homes\n---\n\nAda lives in Paris with her cat.\n\nBob lives in Rome.\n"
+    article.write_text(good, encoding="utf-8")
+    (corpus / "b.md").write_text("---\ntitle: Pets\n---\n\nThe cat sleeps.\n", encoding="utf-8")
+
+    def citebot(*args: str):
+        return run_cli(data, *args, env={"CITEBOT_CORPUS": str(corpus)})
+
+    def corrected() -> bool:
+        done = citebot("ask", "where does ada live", "--json")
+        return json.loads(done.stdout)["corrected"] is not None
+
+    answer_id = json.loads(citebot("ask", "where does ada live", "--json").stdout)["answer_id"]
+    assert citebot("report", answer_id, "--reason", "x").returncode == 0
+    assert citebot("reports", "resolve", "1", "--note", "n", "--answer", "a:1").returncode == 0
+    article.write_bytes(good.encode() + b"\xff")
+    done = citebot("ask", "where does ada live")
+    assert done.returncode == 0 and "skipped" in done.stderr and "retired" not in done.stderr
+    article.write_text(good, encoding="utf-8")
+    assert corrected()
+    article.write_text(good.replace("Paris with her cat", "Oslo"), encoding="utf-8")
+    assert citebot("ask", "where does ada live").stderr.count("correction #1 retired") == 1
+    done = citebot("corrections", "restore", "1")
+    assert done.returncode == 2 and "its passage a:1 is still not in the sources" in done.stderr
+    article.write_text(good, encoding="utf-8")
+    done = citebot("corrections", "restore", "1")
+    assert (done.returncode, done.stdout) == (0, "correction #1 restored: active again\n")
+    assert corrected()

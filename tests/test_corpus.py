@@ -155,6 +155,24 @@ def test_derive_title_cuts_at_a_word_boundary():
     assert long.startswith(title[:-1])
 
 
+def test_broken_front_matter_is_one_line_naming_file_and_line(tmp_path):
+    """PyYAML's four-line message with a caret becomes one line: file, line, what is wrong."""
+    (tmp_path / "good.txt").write_text("A good paragraph that loads fine.\n", encoding="utf-8")
+    (tmp_path / "broken.md").write_text(
+        "---\ndate: 2020-01-02\ntitle: Broken: front: matter\n---\nText here.\n", encoding="utf-8"
+    )
+    [warning] = load_corpus(tmp_path).warnings
+    assert "\n" not in warning and "^" not in warning
+    assert "broken.md" in warning and "front matter line 3" in warning
+    with pytest.raises(CorpusError) as strict:
+        load_corpus(tmp_path, strict=True)
+    assert "\n" not in str(strict.value) and "front matter line 3" in str(strict.value)
+    (tmp_path / "good.txt").unlink()
+    with pytest.raises(CorpusError, match="no usable sources") as nothing:
+        load_corpus(tmp_path)
+    assert "\n" not in str(nothing.value) and "broken.md: front matter line 3" in str(nothing.value)
+
+
 def test_a_dateline_opens_the_paragraph_after_it_instead_of_being_a_heading():
     text = (
         "---\ntitle: T\n---\nLISBON, May 3 (Wire) --\n\n"

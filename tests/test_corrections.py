@@ -47,6 +47,8 @@ def test_a_reference_names_a_paragraph_or_one_of_its_sentences(library) -> None:
         ("00:1", "matches several sources"),
         ("001:99", "has paragraphs 1 to"),
         ("001:2:99", "has sentences 1 to"),
+        ("001:\u0662", "cannot read the passage"),  # an Arabic-Indic two is not a paragraph number
+        ("001:2:\u0663", "cannot read the passage"),
     ],
 )
 def test_a_bad_reference_says_what_is_wrong(library, text: str, message: str) -> None:

@@ -330,11 +330,12 @@ async def test_intents_refused_by_discord_give_a_clear_message(tmp_path):
 
 async def test_rejected_token_gives_a_clear_message(tmp_path):
     async with FakeDiscord() as fake:
-        settings = settings_for(fake, tmp_path / "data", DISCORD_TOKEN="not-the-token")
+        wrong = "V3JvbmdCb3RJZDEyMzQ1Njc4OQ.V3Jvbmc.d3JvbmctdG9rZW4tb2YtdGhlLXJpZ2h0LXNoYXBl"
+        settings = settings_for(fake, tmp_path / "data", DISCORD_TOKEN=wrong)
         async with await Service.open(settings) as service:
             with pytest.raises(TokenError, match="Discord rejected DISCORD_TOKEN") as caught:
                 await run_bot(service, settings)
-        assert "citebot ask" in str(caught.value) and "not-the-token" not in str(caught.value)
+        assert "citebot ask" in str(caught.value) and wrong not in str(caught.value)
 
 
 def _env(extra: dict[str, str]) -> dict[str, str]:

@@ -187,6 +187,8 @@ async def test_an_unreachable_api_is_retried_in_one_line_each(tmp_path):
         ('"abc.def"', "quotes"),
         ("tökén", "characters a Discord token never has"),
         ("x" * 10_000, "10,000 characters long"),
+        ("abc", "is 3 characters long"),
+        ("a" * 70, "three parts joined by dots"),
     ],
 )
 def test_a_badly_shaped_token_is_named_without_showing_it(token, says):

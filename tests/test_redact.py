@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import subprocess
 import sys
@@ -117,3 +118,59 @@ async def test_a_10000_character_token_never_reaches_stderr(tmp_path, verbose):
     assert proc.returncode != 0 and text.strip()
     assert "Tkxxxxxxxx" not in text and "xxxxxxxxxxxxxxxx" not in text
     assert "Traceback" not in text or verbose
+
+
+def test_json_log_lines_are_redacted_in_the_traceback_and_in_extra_fields():
+    from bot.logs import RedactedJsonFormatter
+
+    stream = logging.StreamHandler(buffer := io.StringIO())
+    stream.setFormatter(RedactedJsonFormatter())
+    stream.addFilter(redact.RedactingFilter())
+    logger = logging.getLogger("citebot.test.json")
+    logger.addHandler(stream)
+    try:
+        try:
+            raise RuntimeError(f"echoed header Authorization: Bot {TOKEN}")
+        except RuntimeError:
+            logger.exception("failed for guild %s", 42, extra={
+                "guild": "42", "detail": f"sent {TOKEN}", "headers": {"Authorization": "Bot "
+                + "q" * 20}, "shard": 3})  # fmt: skip
+        logger.warning("plain line", extra={"latency": 0.25})
+    finally:
+        logger.removeHandler(stream)
+    lines = buffer.getvalue().splitlines()
+    assert len(lines) == 2
+    failed, plain = (json.loads(line) for line in lines)
+    assert TOKEN not in buffer.getvalue() and "q" * 20 not in buffer.getvalue()
+    assert "RuntimeError: echoed header Authorization: [redacted]" in failed["exc_info"]
+    assert (
+        failed["detail"] == "sent [redacted]" and "[redacted]" in failed["headers"]["Authorization"]
+    )
+    assert (failed["level"], failed["event"], failed["guild"], failed["shard"]) == (
+        "ERROR", "failed for guild 42", "42", 3)  # fmt: skip
+    assert plain["latency"] == 0.25 and plain["guild"] is None and plain["shard"] is None
+    assert plain["time"].endswith("+00:00") and list(plain)[:4] == [
+        "time",
+        "level",
+        "logger",
+        "event",
+    ]
+
+
+async def test_json_logs_of_a_failing_command_are_one_object_per_line_and_redacted(
+    tmp_path, echoing_api
+):
+    env = clean_env({"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE_URL": echoing_api,
+                     "CITEBOT_DATA": str(tmp_path / "d"),
+                     "CITEBOT_LOG_FORMAT": "json"})  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "-v", "sync", "--guild", "1",
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    _out, err = await asyncio.wait_for(proc.communicate(), 60)
+    text = err.decode()
+    *lines, last = text.splitlines()
+    assert last.startswith("citebot: ") and "Bot [redacted]" in text  # the command's own line
+    records = [json.loads(line) for line in lines]  # every log line is one JSON object
+    assert records and any("exc_info" in r and "Traceback" in r["exc_info"] for r in records)
+    assert TOKEN not in text and TOKEN[:12] not in text

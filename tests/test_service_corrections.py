@@ -207,6 +207,68 @@ async def test_another_corpus_in_the_same_data_folder_neither_uses_nor_retires_t
         assert (await service.ask("where does ada live", asker)).corrected is not None
 
 
+HOMES = "---\ntitle: Homes\ndate: 2024-01-01\n---\n\nAda lives in Paris with her cat.\n\n"
+OTHER = "---\ntitle: Pets\ndate: 2024-01-02\n---\n\nThe cat sleeps all day long.\n"
+
+
+async def _corrected_corpus(settings, corpus: Path) -> None:
+    """A two-source corpus and a correction of "where does ada live" to a:1."""
+    corpus.mkdir()
+    (corpus / "a.md").write_text(HOMES + "Bob lives in Rome.\n", encoding="utf-8")
+    (corpus / "b.md").write_text(OTHER, encoding="utf-8")
+    async with await Service.open(settings, library=open_library(corpus, None)) as service:
+        asker = Asker(display_name="Ada")
+        answer = await service.ask("where does ada live", asker)
+        report = await service.report(answer.answer_id, asker, "wrong", "x")
+        await service.resolve(report.report_id, "Mo", "resolved", "n", answer="a:1")
+
+
+async def test_a_source_unreadable_for_a_moment_keeps_its_corrections(
+    settings, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    await _corrected_corpus(settings, corpus)
+    article = corpus / "a.md"
+    good = article.read_bytes()
+    article.write_bytes(good + b"\xff")  # not UTF-8: skipped with a warning, not removed
+    async with await Service.open(settings, library=open_library(corpus, None)) as service:
+        assert not any("retired" in w for w in service.warnings)
+        assert [c.status for c in await service.corrections("all")] == ["active"]
+    article.write_bytes(good)
+    async with await Service.open(settings, library=open_library(corpus, None)) as service:
+        fixed = await service.ask("where does ada live", Asker(display_name="Ada"))
+        assert fixed.corrected is not None and "Paris" in fixed.quotes[0].text
+
+
+async def test_a_retired_correction_is_restored_once_its_passage_is_back(
+    settings, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    await _corrected_corpus(settings, corpus)
+    article = corpus / "a.md"
+    good = article.read_text(encoding="utf-8")
+    article.write_text(good.replace("Paris with her cat", "Oslo"), encoding="utf-8")
+    async with await Service.open(settings, library=open_library(corpus, None)) as service:
+        assert service.warnings == [
+            "correction #1 retired: its passage a:1 is no longer in the sources"
+        ]
+        with pytest.raises(ServiceError, match="passage a:1 is still not in the sources"):
+            await service.restore_correction(1, "Mo")
+    article.write_text(good, encoding="utf-8")
+    async with await Service.open(settings, library=open_library(corpus, None)) as service:
+        restored = await service.restore_correction(1, "Mo")
+        assert restored.status == "active" and restored.closed_by is None
+        fixed = await service.ask("where does ada live", Asker(display_name="Ada"))
+        assert fixed.corrected is not None and "Paris" in fixed.quotes[0].text
+        with pytest.raises(ServiceError, match="correction #1 is active"):
+            await service.restore_correction(1, "Mo")
+        await service.withdraw_correction(1, "Mo")
+        with pytest.raises(ServiceError, match="withdrawn by a moderator"):
+            await service.restore_correction(1, "Mo")
+        with pytest.raises(ServiceError, match="no correction #9"):
+            await service.restore_correction(9, "Mo")
+
+
 async def test_after_a_correction_the_reported_quote_is_no_longer_shown(service: Service):
     wrong = await service.ask(QUESTION, HERE)
     reported = first(wrong)

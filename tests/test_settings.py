@@ -5,6 +5,7 @@ from pydantic import ValidationError
 
 from bot.cli import main
 from bot.settings import DISCORD_API_BASE_URL, DISCORD_GATEWAY_URL, Settings
+from tests.cli_support import run_cli
 
 DISCORD_VARS = (
     "DISCORD_TOKEN",
@@ -85,3 +86,32 @@ def test_cli_reports_a_bad_setting_in_one_line(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.startswith("citebot: error: invalid setting CITEBOT_GUILD_IDS:")
     assert "not-a-number" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("values", "says"),
+    [
+        ({"CITEBOT_SHARD_COUNT": "2", "CITEBOT_SHARD_IDS": "0,0"}, "shard 0 is listed twice"),
+        ({"CITEBOT_SHARD_COUNT": str(10**20)}, "less than or equal to"),
+        ({"CITEBOT_LATENCY_LOG_SECONDS": "inf"}, "finite number"),
+        ({"CITEBOT_COOLDOWN_SECONDS": "inf"}, "finite number"),
+    ],
+)
+def test_impossible_shards_and_intervals_are_refused(monkeypatch, capsys, values, says):
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    assert main(["sync"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("citebot: error: invalid setting") and says in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("where", ["missing/health.json", "folder"])
+def test_a_health_file_that_cannot_be_written_stops_run_at_start(tmp_path, where):
+    (tmp_path / "folder").mkdir()
+    token = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
+    env = {"DISCORD_TOKEN": token, "CITEBOT_HEALTH_FILE": str(tmp_path / where),
+           "DISCORD_API_BASE_URL": "http://127.0.0.1:9/api/v10"}  # fmt: skip
+    done = run_cli(tmp_path / "data", "run", env=env)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith("citebot: error: CITEBOT_HEALTH_FILE") and where in done.stderr

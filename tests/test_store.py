@@ -483,3 +483,17 @@ async def test_a_cancelled_caller_leaves_the_connection_usable(store: Store) -> 
     # started, not at all): never half-written.
     reporters = {r.reporter_id for r in await store.reports()}
     assert {f"x{n}" for n in range(6)} <= reporters
+
+
+async def test_an_export_lists_every_table_by_its_key_whatever_was_updated(store: Store) -> None:
+    """PostgreSQL returns an updated row after the others unless asked for an order."""
+    answer_id = await store.save(KEY, "q", ANSWER_JSON)
+    for reporter in ("1001", "1002", "1003"):
+        await store.add_report(**_report_fields(answer_id, reporter_id=reporter))
+    await store.resolve(1, moderator="mod", status="rejected", note="it is right")
+    rows: list[tuple[str, dict]] = []
+    await store.export_rows(lambda table, row: rows.append((table, row)))
+    assert [row["report_id"] for table, row in rows if table == "reports"] == [1, 2, 3]
+    for table in {table for table, _ in rows}:
+        keys = [next(iter(row.values())) for name, row in rows if name == table]
+        assert keys == sorted(keys), table

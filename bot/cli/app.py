@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from bot import redact
+from bot import logs
 from bot.cli import ask, chat, corrections, discord_bot, store, timeline
 from bot.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, safe
 from knowledge.errors import ECHO_CHARS, UserError
@@ -52,14 +52,9 @@ Handler = Callable[[argparse.Namespace], int]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(verbose=args.verbose)
     # A build longer than a couple of seconds reports its progress (knowledge/search/progress.py).
     logging.getLogger("knowledge.build").setLevel(logging.INFO)
-    redact.install()
     handler: Handler = args.handler
     try:
         return handler(args)

@@ -54,8 +54,8 @@ def run_ask(args: argparse.Namespace) -> int:
         lambda service: service.ask(" ".join(args.question), asker, after=args.after),
         load_library=args.strict,
     )
-    if args.json:
-        print(served.model_dump_json())
+    if args.json:  # spaced as the stdin form's lines are
+        print(json.dumps(served.model_dump(mode="json"), ensure_ascii=False))
     else:
         print(visible(render_answer(served)))
         print(
@@ -96,11 +96,12 @@ def run_sources(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"sources": rows}, ensure_ascii=False))
         return 0
+    width = max((len(row["source_id"]) for row in rows), default=0)
     for row in rows:
         print(
             visible(
-                f"{row['source_id']}  {row['date'] or 'undated':10}  {row['paragraphs']:3} ¶  "
-                f"{row['title']}"
+                f"{row['source_id']:{width}}  {row['date'] or 'undated':10}  "
+                f"{row['paragraphs']:3} ¶  {row['title']}"
             )
         )
     return 0

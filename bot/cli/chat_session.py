@@ -79,7 +79,7 @@ def options(text: str, allowed: tuple[str, ...]) -> tuple[dict[str, str], list[s
 class ChatSession:
     def __init__(self, service: Service, out: TextIO, user: str) -> None:
         self.service, self.out = service, out
-        self.asker = Asker(display_name=user)
+        self.asker = Asker(display_name=user, face="chat")
         self.previous: str | None = None  # the last answer's id: follow-ups are read after it
 
     def say(self, text: str) -> None:

@@ -125,8 +125,6 @@ def run_service(
             result = await work(service)
             if not load_library and service.library_loaded:
                 _warn(service)
-            for warning in service.warnings:  # corrections retired by a changed corpus
-                warn(warning)
             return result
 
     try:

@@ -1,4 +1,5 @@
-"""`citebot corrections [withdraw ID]`: the passages moderators named for reported questions."""
+"""`citebot corrections [withdraw ID | restore ID]`: the passages moderators named for reported
+questions."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ _STATUSES = with_all(CORRECTION_STATUSES)
 
 def register(sub: argparse._SubParsersAction) -> None:
     corrections = sub.add_parser(
-        "corrections", help="list or withdraw moderators' corrections (set by reports resolve)"
+        "corrections",
+        help="list, withdraw or restore moderators' corrections (set by reports resolve)",
     )
     corrections.add_argument("--status", choices=_STATUSES, default="active")
     corrections.add_argument("--json", action="store_true", help="print them as JSON")
@@ -32,6 +34,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     add_nested_common(withdraw)
     withdraw.set_defaults(handler=run_withdraw)
+    restore = actions.add_parser(
+        "restore", help="serve a retired correction again once its passage is back"
+    )
+    restore.add_argument("correction_id", type=int, metavar="CORRECTION_ID")
+    restore.add_argument("--moderator", metavar="NAME", help="default: your login")
+    restore.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    add_nested_common(restore)
+    restore.set_defaults(handler=run_restore)
 
 
 def run_corrections(args: argparse.Namespace) -> int:
@@ -74,9 +84,21 @@ def run_withdraw(args: argparse.Namespace) -> int:
     async def work(service: Service) -> Correction:
         return await service.withdraw_correction(args.correction_id, moderator)
 
-    correction = run_service(args, work, load_library=False)
+    return _print(args, run_service(args, work, load_library=False), "withdrawn")
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    moderator = args.moderator or local_user()
+
+    async def work(service: Service) -> Correction:
+        return await service.restore_correction(args.correction_id, moderator)
+
+    return _print(args, run_service(args, work, load_library=False), "restored: active again")
+
+
+def _print(args: argparse.Namespace, correction: Correction, done: str) -> int:
     if getattr(args, "json", False):
         print(correction.model_dump_json())
     else:
-        print(f"correction #{correction.correction_id} withdrawn")
+        print(f"correction #{correction.correction_id} {done}")
     return 0

@@ -9,6 +9,7 @@ import logging
 import signal
 
 from bot.cli.common import EXIT_FAILURE, UsageError, add_common, run_service, settings_from
+from bot.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,6 +58,7 @@ def run_run(args: argparse.Namespace) -> int:
             logger.setLevel(logging.INFO)
     try:
         require_token(settings)  # before loading anything
+        _check_health_file(settings)
         # Until the bot installs its own handlers, SIGTERM stops startup like Ctrl-C does.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         run_service(args, lambda service: run_bot(service, settings))
@@ -65,6 +67,15 @@ def run_run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass  # stopped while starting: a requested stop, not a failure
     return 0
+
+
+def _check_health_file(settings: Settings) -> None:
+    from bot.health import health_file_problem
+
+    path = settings.health_file
+    problem = path and health_file_problem(path)
+    if problem:
+        raise UsageError(f"CITEBOT_HEALTH_FILE {path} {problem}")
 
 
 def run_sync(args: argparse.Namespace) -> int:
@@ -92,12 +103,14 @@ def run_health(args: argparse.Namespace) -> int:
     import math
     import sys
 
-    from bot.health import check_health
+    from bot.health import check_health, health_interval
 
     settings = settings_from(args)
     if settings.health_file is None:
         raise UsageError("CITEBOT_HEALTH_FILE is not set: the bot writes no health file")
-    max_age = args.max_age or 3 * settings.latency_log_seconds or math.inf
+    if args.max_age is not None and not (math.isfinite(args.max_age) and args.max_age > 0):
+        raise UsageError(f"--max-age must be a positive number of seconds, not {args.max_age}")
+    max_age = args.max_age or 3 * health_interval(settings.latency_log_seconds)
     healthy, line = check_health(settings.health_file, max_age)
     print(line, file=sys.stdout if healthy else sys.stderr)
     return 0 if healthy else EXIT_FAILURE

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import math
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -14,11 +15,11 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import metrics, render
 from bot.discord import lifecycle
 from bot.discord.cogs import add_cogs
 from bot.discord.cogs.common import Cooldowns, reply_ephemeral
-from bot.health import ShardHealth, write_health
+from bot.health import ShardHealth, health_interval, write_health
 from bot.settings import Settings
 from knowledge.errors import UserError
 
@@ -50,6 +51,7 @@ def apply_api_urls(settings: Settings) -> None:
 
 
 MAX_TOKEN_CHARS = 200  # Discord bot tokens are about 70 characters
+MIN_TOKEN_CHARS = 50
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9._-]+")  # base64url parts joined by dots
 
 
@@ -73,13 +75,17 @@ def token_problem(token: str) -> str | None:
         return "starts with 'Bot ' (citebot adds that prefix itself)"
     if len(token) > MAX_TOKEN_CHARS:
         return f"is {len(token):,} characters long, far longer than a Discord token (about 70)"
-    if _TOKEN_CHARS.fullmatch(token):
-        return None
-    if any(c.isspace() for c in token):
-        return "contains spaces or line breaks (pasted with other text?)"
-    if any(c in "\"'`" for c in token):
-        return "contains quotes (remove them)"
-    return "contains characters a Discord token never has (only letters, digits, '.', '_', '-')"
+    if not _TOKEN_CHARS.fullmatch(token):
+        if any(c.isspace() for c in token):
+            return "contains spaces or line breaks (pasted with other text?)"
+        if any(c in "\"'`" for c in token):
+            return "contains quotes (remove them)"
+        return "contains characters a Discord token never has (only letters, digits, '.', '_', '-')"
+    if len(token) < MIN_TOKEN_CHARS:
+        return f"is {len(token)} characters long, far shorter than a Discord token (about 70)"
+    if len(token.split(".")) != 3 or not all(token.split(".")):
+        return "is not three parts joined by dots, as a Discord token is (copied in part?)"
+    return None
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -91,6 +97,9 @@ def intents_for(settings: Settings) -> discord.Intents:
 
 class CiteBot(commands.Bot):
     def __init__(self, settings: Settings, service: Service | None, **options: Any) -> None:
+        # citebot never joins a voice channel: no warning that voice libraries are missing.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents_for(settings),
@@ -109,6 +118,7 @@ class CiteBot(commands.Bot):
         self._connected: dict[int, bool] = {}  # per shard, for the health file
         self.tree.interaction_check = self._accepting  # type: ignore[method-assign]
         self.stopping: asyncio.Event | None = None  # set by run_bot on SIGTERM or SIGINT
+        self.metrics_url: str | None = None  # where run_bot serves the metrics, if it does
 
     async def _accepting(self, interaction: discord.Interaction) -> bool:
         """While stopping, a new command gets a short private "restarting" reply instead."""
@@ -127,7 +137,7 @@ class CiteBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await add_cogs(self)
-        if self.settings.latency_log_seconds:
+        if self.settings.latency_log_seconds or self.settings.health_file is not None:
             self._latency_log = asyncio.create_task(self._log_latency_every(), name="latency-log")
 
     async def close(self) -> None:
@@ -151,22 +161,30 @@ class CiteBot(commands.Bot):
 
     async def on_shard_ready(self, shard_id: int) -> None:
         servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)
+        latency = dict(self.shard_latencies()).get(shard_id)
         log.info(
             "shard %d of %s ready: %d servers, latency %s",
             shard_id,
             self.shard_count,
             servers,
-            _ms(dict(self.shard_latencies()).get(shard_id)),
+            _ms(latency),
+            extra={"shard": shard_id, "latency": _seconds(latency)},
         )
         self._mark(shard_id, connected=True)
 
     async def on_shard_disconnect(self, shard_id: int) -> None:
-        log.info("shard %d disconnected", shard_id)
+        log.info("shard %d disconnected", shard_id, extra={"shard": shard_id})
         self._mark(shard_id, connected=False)
 
     async def on_shard_resumed(self, shard_id: int) -> None:
-        log.info("shard %d resumed", shard_id)
+        log.info("shard %d resumed", shard_id, extra={"shard": shard_id})
         self._mark(shard_id, connected=True)
+
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard that serves a guild (direct messages: shard 0)."""
+        if guild_id is None or not self.shard_count:
+            return self.shard_id or 0
+        return (guild_id >> 22) % self.shard_count
 
     @property
     def sharded(self) -> bool:
@@ -200,12 +218,16 @@ class CiteBot(commands.Bot):
         return [(self.shard_id or 0, self.latency)]
 
     async def _log_latency_every(self) -> None:
+        """Log each shard's latency (unless the log is off) and rewrite the health file, which
+        goes stale without it even when the log is off."""
         await self.wait_until_ready()
         while not self.is_closed():
             for shard_id, latency in self.shard_latencies():
-                log.info("shard %d latency %s", shard_id, _ms(latency))
+                if self.settings.latency_log_seconds:
+                    log.info("shard %d latency %s", shard_id, _ms(latency),
+                             extra={"shard": shard_id, "latency": _seconds(latency)})  # fmt: skip
             self._write_health()
-            await asyncio.sleep(self.settings.latency_log_seconds)
+            await asyncio.sleep(health_interval(self.settings.latency_log_seconds))
 
     async def on_command_error(
         self, context: commands.Context, exception: commands.CommandError
@@ -231,7 +253,9 @@ class CiteBot(commands.Bot):
                 interaction.guild_id,
                 interaction.channel_id,
                 exc_info=original,
-            )
+                extra={"guild": str(interaction.guild_id) if interaction.guild_id else None,
+                       "shard": self.shard_of(interaction.guild_id)},
+            )  # fmt: skip
             text = render.INTERNAL_ERROR
         try:
             if (
@@ -251,6 +275,11 @@ class ShardedCiteBot(CiteBot, commands.AutoShardedBot):
 
     def shard_latencies(self) -> list[tuple[int, float]]:
         return list(self.latencies)
+
+
+def _seconds(latency: float | None) -> float | None:
+    """A latency for the JSON log: None until measured."""
+    return round(latency, 4) if latency is not None and math.isfinite(latency) else None
 
 
 def _ms(latency: float | None) -> str:
@@ -281,21 +310,51 @@ async def run_bot(service: Service, settings: Settings | None = None) -> None:
     stopping, forced = asyncio.Event(), asyncio.Event()
     with lifecycle.stop_signals(stopping, forced):
         async with build_bot(settings, service) as bot:
-            bot.stopping = stopping
-            serving = asyncio.ensure_future(_serve(bot, token, stopping))
-            stop = asyncio.ensure_future(stopping.wait())
-            await asyncio.wait({serving, stop}, return_when=asyncio.FIRST_COMPLETED)
-            stop.cancel()
-            if serving.done():
-                serving.result()  # a configuration error, or the gateway closed for good
-                return
-            unfinished = await lifecycle.finish_in_flight(forced)
-            if unfinished:
-                log.warning("stopping with %d interactions unfinished", unfinished)
-            await bot.close()
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await serving
+            with exposing_metrics(bot):
+                await _run_until_stopped(bot, token, stopping, forced)
     log.info("stopped")
+
+
+@contextlib.contextmanager
+def exposing_metrics(bot: CiteBot) -> Iterator[None]:
+    """Serve the metrics (and this bot's gateway latencies) while the bot runs, if
+    CITEBOT_METRICS_PORT is set; a port that cannot be had is a clear error before connecting."""
+    host, port = bot.settings.metrics_host, bot.settings.metrics_port
+    if port is None:
+        yield
+        return
+    try:
+        server = metrics.serve(host, port)
+    except OSError as exc:
+        raise UserError(
+            f"CITEBOT_METRICS_PORT {port}: cannot listen on {host} ({exc.strerror or exc})"
+        ) from None
+    collector = metrics.watch_gateway(bot.shard_latencies)
+    bot.metrics_url = server.url
+    try:
+        yield
+    finally:
+        metrics.unwatch(collector)
+        server.close()
+
+
+async def _run_until_stopped(
+    bot: CiteBot, token: str, stopping: asyncio.Event, forced: asyncio.Event
+) -> None:
+    bot.stopping = stopping
+    serving = asyncio.ensure_future(_serve(bot, token, stopping))
+    stop = asyncio.ensure_future(stopping.wait())
+    await asyncio.wait({serving, stop}, return_when=asyncio.FIRST_COMPLETED)
+    stop.cancel()
+    if serving.done():
+        serving.result()  # a configuration error, or the gateway closed for good
+        return
+    unfinished = await lifecycle.finish_in_flight(forced)
+    if unfinished:
+        log.warning("stopping with %d interactions unfinished", unfinished)
+    await bot.close()
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await serving
 
 
 async def _serve(bot: CiteBot, token: str, stopping: asyncio.Event) -> None:

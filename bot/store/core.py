@@ -16,12 +16,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+from bot import metrics
 from bot.store.backend import BUSY_TIMEOUT_S, Backend, Row, Tx, Write, open_backend
 from bot.store.errors import (
     CommunityClosed,
     CorrectionClosed,
     RecordNotFound,
     ReportClosed,
+    StoreBusyError,
     StoreError,
 )
 from bot.store.migrations import migrate
@@ -93,7 +95,10 @@ def _guarded(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
             try:
                 return await method(*args, **kwargs)
             except store.backend.errors as exc:
-                raise store.backend.translate(exc) from exc
+                error = store.backend.translate(exc)
+                kind = "busy" if isinstance(error, StoreBusyError) else "failed"
+                metrics.STORE_ERRORS.labels(operation=method.__name__, kind=kind).inc()
+                raise error from exc
 
         task = asyncio.ensure_future(operation())
         try:
@@ -491,6 +496,32 @@ class Store:
         assert row is not None
         return Correction.model_validate(dict(row))
 
+    @_guarded
+    async def correction(self, correction_id: int) -> Correction | None:
+        async with self.backend.read() as tx:
+            row = await tx.one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
+        return Correction.model_validate(dict(row)) if row is not None else None
+
+    @_guarded
+    async def reopen_correction(self, correction_id: int) -> Correction:
+        """Serve a retired correction again (its passage is back in the sources). Raises
+        RecordNotFound, or CorrectionClosed when it is not retired (active, or withdrawn)."""
+        async with self._write(durable=True) as tx:
+            row = await tx.one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
+            if row is None:
+                raise RecordNotFound(str(correction_id))
+            if row["status"] != "retired":
+                raise CorrectionClosed(Correction.model_validate(dict(row)))
+            await tx.execute(
+                """UPDATE corrections SET status = 'active', closed_by = NULL, closed_at = NULL,
+                       closed_note = NULL
+                   WHERE correction_id = ?""",
+                (correction_id,),
+            )
+            row = await tx.one(f"{self._CORRECTIONS} WHERE correction_id = ?", (correction_id,))
+        assert row is not None
+        return Correction.model_validate(dict(row))
+
     # -- conversations ----------------------------------------------------------------------
     @_guarded
     async def link_message(
@@ -678,14 +709,16 @@ class Store:
     @_guarded
     async def export_rows(self, write: Callable[[str, dict[str, Any]], None]) -> dict[str, int]:
         """Hand every row of every table to `write(table, row)`, parents first, from one
-        consistent snapshot; returns the row count per table."""
+        consistent snapshot, each table in the order of its key (its first column, compared as
+        SQLite's binary collation does, whatever the server's collation); returns the row count
+        per table."""
         return await self._export(write)
 
     async def _export(self, write: Callable[[str, dict[str, Any]], None]) -> dict[str, int]:
         counts: dict[str, int] = {}
         async with self.backend.read() as tx:
             for table in TABLES:
-                rows = await tx.all(f"SELECT * FROM {table}")
+                rows = sorted(await tx.all(f"SELECT * FROM {table}"), key=lambda row: row[0])
                 for row in rows:
                     write(table, dict(row))
                 counts[table] = len(rows)

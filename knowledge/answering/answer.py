@@ -61,7 +61,8 @@ def clean_question(question: str) -> str:
         )
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(
-            f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}"
+            f"the question is {len(question)} characters long; "
+            f"keep it to {MAX_QUESTION_CHARS} characters or fewer"
         )
     return question
 

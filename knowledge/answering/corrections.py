@@ -55,7 +55,7 @@ READER_FLOOR = 0.2
 READER_AGREE = 0.5
 _MAX_QUOTES = 3
 MAX_NUMBER_DIGITS = 9
-_REF = re.compile(r"^(?P<source>.+?):(?P<paragraph>\d+)(?::(?P<sentence>\d+))?$")
+_REF = re.compile(r"^(?P<source>.+?):(?P<paragraph>[0-9]+)(?::(?P<sentence>[0-9]+))?$")
 
 
 class RefError(UserError, ValueError):

@@ -337,7 +337,10 @@ def _asked(library: Library, analysis: QuestionAnalysis) -> frozenset[str]:
     if not analysis.proper:
         return frozenset()
     subject = analysis.proper[0]
-    full = [set(n) for n in library.aliases.full_names if subject <= set(n)]
+    if not subject:
+        return frozenset()
+    with_one = library.aliases.full_names_with(min(subject))  # a name with all has each
+    full = [set(n) for n in with_one if subject <= set(n)]
     return frozenset(subject).union(*full)
 
 

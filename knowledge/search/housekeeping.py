@@ -17,6 +17,11 @@ import shutil
 import time
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
+from knowledge.files import process_alive
+from knowledge.search.build_once import lock_path
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on Linux or macOS
@@ -25,6 +30,7 @@ except ImportError:  # pragma: no cover - not on Linux or macOS
 log = logging.getLogger(__name__)
 
 IN_USE = ".in-use"
+SCRATCH = ("building", "deleting", "old")  # hidden folders named .<fingerprint>.<pid>.<what>
 STALE_S = 3600.0  # a hidden (in-progress) entry older than this was left by a crash
 
 
@@ -70,7 +76,7 @@ def remove_old_builds(data_dir: Path, keep: str) -> list[str]:
         if entry.name == keep:
             continue
         if entry.name.startswith("."):
-            if _stale(entry):  # left by a crashed build or cleaner
+            if _abandoned(entry, data_dir, keep):  # left by a crashed build or cleaner
                 shutil.rmtree(entry, ignore_errors=True)
             continue
         if _remove_unless_held(entry):
@@ -92,6 +98,28 @@ def _entries(folder: Path) -> list[Path]:
         return list(folder.iterdir())
     except OSError:
         return []
+
+
+def _abandoned(entry: Path, data_dir: Path, keep: str) -> bool:
+    """A hidden entry nobody will finish: its process is gone and no build of its fingerprint
+    is under way (the caller holds `keep`'s lock), or it is older than STALE_S."""
+    parts = entry.name[1:].rsplit(".", 2)  # fingerprint, pid, what
+    if len(parts) != 3 or parts[2] not in SCRATCH or not parts[1].isdigit():
+        return _stale(entry)
+    if process_alive(int(parts[1])):
+        return _stale(entry)
+    fingerprint = parts[0]
+    return fingerprint == keep or not _build_under_way(data_dir, fingerprint) or _stale(entry)
+
+
+def _build_under_way(data_dir: Path, fingerprint: str) -> bool:
+    try:
+        with FileLock(lock_path(data_dir, "index", fingerprint), timeout=0):
+            return False
+    except Timeout:
+        return True
+    except OSError:
+        return False  # no lock can be taken there, so no build holds one
 
 
 def _stale(path: Path) -> bool:

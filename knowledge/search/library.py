@@ -45,7 +45,7 @@ from knowledge.search.sentences import SentenceStats
 if TYPE_CHECKING:
     from knowledge.search.reading_data import ReadingData
     from knowledge.search.semantic import Semantic
-    from knowledge.text.aliases import Aliases
+    from knowledge.text.aliases import AliasLookup
     from knowledge.text.query_reading import QueryWords
     from knowledge.text.spelling import Speller
     from knowledge.timeline import Timeline
@@ -186,7 +186,7 @@ class Library:
         )
 
     @property
-    def aliases(self) -> Aliases:
+    def aliases(self) -> AliasLookup:
         """Names that mean the same person or thing: learned from the sources, and the
         corpus folder's aliases.txt (gathered by the build)."""
         return self.reading.aliases

@@ -26,7 +26,9 @@ from knowledge.search import integrity
 from knowledge.search.index import _Terms
 from knowledge.text.analysis import ANALYZER_VERSION
 
-DATA_FORMAT = "3"  # 2: file sizes and checksums; 3: reading.json (knowledge/search/reading_data.py)
+# 2: file sizes and checksums; 3: reading.json (knowledge/search/reading_data.py); 4: the alias
+# groups in aliases.sqlite3 (knowledge/search/alias_store.py)
+DATA_FORMAT = "4"
 META = "library.json"
 SOURCES = "sources.json"
 ARRAYS = (

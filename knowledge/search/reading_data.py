@@ -5,7 +5,8 @@ the spelling dictionary's word counts (knowledge/text/spelling.py) each need eve
 the corpus. The build streams each sentence through them once; the results are saved as one
 JSON file in the library folder (stamped and verified with the rest,
 knowledge/search/library_data.py) and read on a process's first question, so serving never
-scans a passage.
+scans a passage; the alias groups, which a user's aliases.txt can make large, go to an indexed
+SQLite file beside it (knowledge/search/alias_store.py), read by word.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.text.aliases import Aliases, build_aliases, states_alias
+from knowledge.search.alias_store import ALIASES_DB, SavedAliases, save_aliases
+from knowledge.text.aliases import AliasLookup, build_aliases, states_alias
 from knowledge.text.names import NameRuns
 from knowledge.text.query_reading import Casing
 
@@ -28,7 +30,7 @@ class ReadingData:
     names: dict[str, str]  # folded -> cased (QueryWords.names)
     phrases: dict[tuple[str, ...], tuple[str, ...]]
     capitalised: frozenset[str]
-    aliases: Aliases
+    aliases: AliasLookup  # saved apart, looked up by word (knowledge/search/alias_store.py)
     spelling: Counter[str]  # the spelling dictionary's word counts
 
 
@@ -61,12 +63,10 @@ class ReadingCollector:
             "names": names,
             "phrases": [[list(k), list(v)] for k, v in phrases.items()],
             "capitalised": sorted(capitalised),
-            "groups": [sorted(list(n) for n in g) for g in aliases.groups],
-            "keys": [[list(n), w] for n, w in aliases.key.items()],
-            "full_names": sorted(list(n) for n in aliases.full_names),
             "spelling": spelling,
         }
         (folder / READING).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+        save_aliases(folder, aliases)
 
 
 def load_reading(folder: Path) -> ReadingData:
@@ -76,10 +76,6 @@ def load_reading(folder: Path) -> ReadingData:
         names=raw["names"],
         phrases={tuple(k): tuple(v) for k, v in raw["phrases"]},
         capitalised=frozenset(raw["capitalised"]),
-        aliases=Aliases(
-            groups=[frozenset(tuple(n) for n in g) for g in raw["groups"]],
-            key={tuple(n): w for n, w in raw["keys"]},
-            full_names=frozenset(tuple(n) for n in raw["full_names"]),
-        ),
+        aliases=SavedAliases(folder / ALIASES_DB),
         spelling=Counter(raw["spelling"]),
     )

@@ -19,6 +19,7 @@ searched and credited together with the group's other names' distinctive words.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -51,25 +52,26 @@ class AliasError(UserError, ValueError):
     """A line of aliases.txt that names fewer than two names."""
 
 
-@dataclass(frozen=True)
-class Aliases:
-    groups: list[frozenset[Name]]
-    key: dict[Name, str]  # each multi-word name -> its distinctive word
-    full_names: frozenset[Name] = frozenset()  # every multi-word name of the sources
+class AliasLookup(ABC):
+    """What searching needs of the alias groups, over primitives an in-memory table
+    (`Aliases`, the build's) or the saved library's (knowledge/search/alias_store.py) supply:
+    a question looks up its own words, never every group."""
 
-    @cached_property
-    def _by_word(self) -> dict[str, list[int]]:
-        """Each word of a member name or a distinctive word -> the groups it is in, in order:
-        a question looks at its own words' groups, never at every group."""
-        found: dict[str, list[int]] = {}
-        for i, group in enumerate(self.groups):
-            for word in {w for name in group for w in (*name, self._key(name))}:
-                found.setdefault(word, []).append(i)
-        return found
-
+    @abstractmethod
     def _groups_of(self, words_: Iterable[str]) -> list[frozenset[Name]]:
-        by_word = self._by_word
-        return [self.groups[i] for i in sorted({i for w in words_ for i in by_word.get(w, ())})]
+        """The groups with a member name or a distinctive word among `words_`, in order."""
+
+    @abstractmethod
+    def _key(self, name: Name) -> str:
+        """A name's distinctive word (its only word, for a one-word name)."""
+
+    @abstractmethod
+    def is_full_name(self, name: Name) -> bool:
+        """Whether the sources use this multi-word name."""
+
+    @abstractmethod
+    def full_names_with(self, word: str) -> list[Name]:
+        """The sources' multi-word names that contain `word`."""
 
     def expansions(self, focus: Sequence[str]) -> dict[str, set[str]]:
         """For each question word that names a group member (the member itself, or its
@@ -105,13 +107,41 @@ class Aliases:
         for n in (3, 2):
             for i in range(len(focus) - n + 1):
                 name = tuple(focus[i : i + n])
-                if name in self.full_names:
+                if self.is_full_name(name):
                     for w in name:
                         found.setdefault(w, set()).add(name)
         return found
 
+
+@dataclass(frozen=True)
+class Aliases(AliasLookup):
+    """The groups in memory, as the build makes them (and saves, knowledge/search/alias_store)."""
+
+    groups: list[frozenset[Name]]
+    key: dict[Name, str]  # each multi-word name -> its distinctive word
+    full_names: frozenset[Name] = frozenset()  # every multi-word name of the sources
+
+    @cached_property
+    def _by_word(self) -> dict[str, list[int]]:
+        """Each word of a member name or a distinctive word -> the groups it is in, in order."""
+        found: dict[str, list[int]] = {}
+        for i, group in enumerate(self.groups):
+            for word in {w for name in group for w in (*name, self._key(name))}:
+                found.setdefault(word, []).append(i)
+        return found
+
+    def _groups_of(self, words_: Iterable[str]) -> list[frozenset[Name]]:
+        by_word = self._by_word
+        return [self.groups[i] for i in sorted({i for w in words_ for i in by_word.get(w, ())})]
+
     def _key(self, name: Name) -> str:
         return name[0] if len(name) == 1 else self.key[name]
+
+    def is_full_name(self, name: Name) -> bool:
+        return name in self.full_names
+
+    def full_names_with(self, word: str) -> list[Name]:
+        return sorted(name for name in self.full_names if word in name)
 
 
 def _name(text: str) -> Name:

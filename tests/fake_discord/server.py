@@ -58,7 +58,7 @@ class FakeDiscord(UserActions, MessageStore, RestApi):
     def __init__(
         self,
         *,
-        token: str = "fake-bot-token",
+        token: str = "ZmFrZS1kaXNjb3JkLWJvdA.ZmFrZQ.ZmFrZS1ib3QtdG9rZW4tZm9yLXRlc3Rz",
         interaction_deadline: float | None = 3.0,
         strict_commands: bool = False,
         allowed_privileged_intents: int = PRIVILEGED_INTENTS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -57,6 +58,17 @@ def should_answer(*, mentioned: bool, channel_id: int, ask_channels: list[int]) 
     return mentioned or channel_id in ask_channels
 
 
+def log_answer(answer: ServedAnswer, guild_id: int | None, shard: int, began: float) -> None:
+    """One line per question: its outcome, where, how long (never who or what was asked)."""
+    latency = time.perf_counter() - began
+    log.info(
+        "question %s in %.0f ms",
+        answer.outcome,
+        latency * 1000,
+        extra={"shard": shard, "guild": str(guild_id) if guild_id else None, "latency": latency},
+    )
+
+
 class AskCog(commands.Cog, name="Ask"):
     def __init__(self, bot: CiteBot) -> None:
         self.bot = bot
@@ -84,7 +96,9 @@ class AskCog(commands.Cog, name="Ask"):
         await interaction.response.defer(ephemeral=private, thinking=True)
         asker = asker_from_interaction(interaction)
         after = await previous_answer(self.bot, None, interaction.channel)
+        began = time.perf_counter()
         answer = await self.bot.service.ask(question, asker, after=after)
+        log_answer(answer, interaction.guild_id, self.bot.shard_of(interaction.guild_id), began)
         sent = await interaction.followup.send(
             embed=render.answer_embed(answer),
             view=view_for(answer),
@@ -132,7 +146,10 @@ class AskCog(commands.Cog, name="Ask"):
         reference = message.reference.message_id if message.reference else None
         try:
             after = await previous_answer(self.bot, reference, message.channel)
+            began = time.perf_counter()
             answer = await self.bot.service.ask(question, asker, after=after)
+            guild_id = message.guild.id if message.guild else None
+            log_answer(answer, guild_id, self.bot.shard_of(guild_id), began)
         except UserError as exc:
             await message.reply(render.fit_content(str(exc)), mention_author=False)
             return

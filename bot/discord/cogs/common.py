@@ -18,6 +18,7 @@ def asker_from_interaction(interaction: discord.Interaction) -> Asker:
         display_name=interaction.user.display_name,
         guild_id=str(interaction.guild_id) if interaction.guild_id else None,
         channel_id=str(interaction.channel_id) if interaction.channel_id else None,
+        face="discord",
     )
 
 
@@ -27,6 +28,7 @@ def asker_from_message(message: discord.Message) -> Asker:
         display_name=message.author.display_name,
         guild_id=str(message.guild.id) if message.guild else None,
         channel_id=str(message.channel.id),
+        face="discord",
     )
 
 
