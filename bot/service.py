@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -241,7 +242,9 @@ class Service:
         self._database = store  # None: opened for the sources alone (see `open`)
         self.settings = settings
         self.strict = strict
-        self.answerer_version = answerer_version()
+        # Answers read by the reader are other answers: they get their own cache entries.
+        self.answerer_version = answerer_version() + ("+reader" if settings.reader else "")
+        self._options = Options(reader=settings.reader)
         self._library = library
         self._library_lock = asyncio.Lock()
         self._inflight: dict[CacheKey, asyncio.Future[tuple[str, Answer]]] = {}
@@ -389,7 +392,7 @@ class Service:
         )
         if confirmed is not None:
             return await self._ask_community(key, library, cleaned, *confirmed)
-        options = Options(context=context) if context else None
+        options = replace(self._options, context=context) if context else None
         answer_id, answer, cached = await self._answer(
             key, library, cleaned, options, looked=key == tried
         )
@@ -477,7 +480,12 @@ class Service:
                 questions = [c.question for c in corrections]
                 passages = [(c.source_id, c.paragraph) for c in corrections]
                 i = await asyncio.to_thread(
-                    best_rewording, library, cleaned, questions, passages=passages
+                    best_rewording,
+                    library,
+                    cleaned,
+                    questions,
+                    passages=passages,
+                    reader=self._options.reader,
                 )
                 if i is None:
                     return None
@@ -542,7 +550,9 @@ class Service:
     async def _compute(
         self, key: CacheKey, library: Library, question: str, options: Options | None = None
     ) -> tuple[str, Answer]:
-        answer = await asyncio.to_thread(answer_question, library, question, options)
+        answer = await asyncio.to_thread(
+            answer_question, library, question, options or self._options
+        )
         answer_id = await self._store.save(key, answer.question, answer.model_dump_json())
         return answer_id, answer
 
