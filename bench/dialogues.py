@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from bench.questions import DATA, Outcome, Question, judge, load_questions
 from knowledge.answering.answer import answer_question
-from knowledge.answering.conversation import standalone
+from knowledge.answering.conversation import follow_up
 from knowledge.models import Answer
 from knowledge.search.library import Library, open_library
 
@@ -82,12 +82,17 @@ class Asker:
         """The message answered in its context, as the service does
         (knowledge.answering.conversation.answer_in_context), with the memo: (the question as
         understood, the answer)."""
-        rewritten = standalone(self.library, message, previous)
-        if rewritten is None:
-            return message, self(message)
-        answer = self(rewritten)
+        asked = follow_up(self.library, message, previous)
+        if asked.context:  # depends on the previous answer: no memo
+            answer = answer_question(self.library, asked.question, asked.options())
+        else:
+            answer = self(asked.question)
+        if not asked.rewritten:
+            return message, answer
         searched = answer.searched_for or answer.question
-        return rewritten, answer.model_copy(update={"question": message, "searched_for": searched})
+        return asked.question, answer.model_copy(
+            update={"question": message, "searched_for": searched}
+        )
 
 
 def load_dialogues(path: Path) -> list[Dialogue]:

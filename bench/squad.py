@@ -51,12 +51,14 @@ def source_id(article: int, paragraph: int) -> str:
     return f"a{article + 1:03d}_p{paragraph + 1:03d}"
 
 
-def write_squad(
-    folder: Path, path: Path | str | None = None, articles: range | None = None
+def read_squad(
+    path: Path | str | None = None, articles: range | None = None, folder: Path | None = None
 ) -> SquadSet:
-    """Write the chosen articles' paragraphs as Markdown sources with front matter."""
+    """The chosen articles' questions; with `folder`, their paragraphs are written there as
+    Markdown sources with front matter."""
     data = json.loads(squad_path(path).read_text(encoding="utf-8"))["data"]
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
     questions: list[SquadQuestion] = []
     titles: list[str] = []
     for a, article in enumerate(data):
@@ -66,12 +68,20 @@ def write_squad(
             continue
         for p, paragraph in enumerate(article["paragraphs"]):
             sid = source_id(a, p)
-            front = f"---\ntitle: {json.dumps(title)}\n---\n\n"
-            (folder / f"{sid}.md").write_text(front + paragraph["context"] + "\n", "utf-8")
+            if folder is not None:
+                front = f"---\ntitle: {json.dumps(title)}\n---\n\n"
+                (folder / f"{sid}.md").write_text(front + paragraph["context"] + "\n", "utf-8")
             for qa in paragraph["qas"]:
                 answers = tuple(dict.fromkeys(x["text"] for x in qa["answers"]))
                 questions.append(SquadQuestion(qa["id"], qa["question"], answers, a, sid))
-    return SquadSet(folder=folder, questions=questions, titles=titles)
+    return SquadSet(folder=folder or Path(), questions=questions, titles=titles)
+
+
+def write_squad(
+    folder: Path, path: Path | str | None = None, articles: range | None = None
+) -> SquadSet:
+    """Write the chosen articles' paragraphs as Markdown sources with front matter."""
+    return read_squad(path, articles, folder)
 
 
 def open_squad(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import importlib.util
 import io
 import json
 import re
@@ -315,6 +316,11 @@ def main(argv: list[str] | None = None) -> int:
         ("citebot", citebot_spans)
     ]
     if not args.no_peer:
+        if importlib.util.find_spec("dateparser") is None:
+            print(
+                "dateparser is not installed: pip install '.[bench]', or --no-peer", file=sys.stderr
+            )
+            return 2
         systems.append(("dateparser search_dates", dateparser_spans))
     for name, run in systems:
         result = score(name, run(args.data, texts), calendar_gold, every_gold)

@@ -2,6 +2,7 @@
 abstention threshold on data; write knowledge/data/ranker.json.
 
     python -m bench.train_ranker [--squad PATH] [--out FILE]
+    python -m bench.train_ranker --reader      # knowledge/data/ranker_reader.json
 
 Deterministic: same data, same file. Only articles 1-24 (file order) are read for learning;
 articles 25-48 stay held out for evaluation (bench.quality).
@@ -15,6 +16,11 @@ articles 25-48 stay held out for evaluation (bench.quality).
 - Chat rewrites (bench/chat_rewrite.py): every training question is also asked the way
   people type in a chat (lowercase, fragments, near words, typos); the ranker and the
   confidence learn from both forms (`--chat 0` trains on SQuAD's wording alone).
+- With `--reader`: the neural reader's outputs (knowledge/answering/reader.py) are features
+  of both models too (ranker_reader.json). Only questions the reader was not trained on are
+  used (bench.train_reader.reader_question_ids), at most READER_QUESTIONS of them, and SQuAD
+  2.0's unanswerable questions of articles 1-24 the reader did not see are further negatives
+  of the confidence (on-topic questions whose fact is not stated).
 - Threshold: calibrated on how people ask. Among the thresholds that abstain on >= 98% of the
   questions of articles 13-24 (SQuAD's and their chat forms) asked of the bundled articles and
   >= 95% of the article questions (tests/data/questions*.jsonl, dev sets only) asked of the
@@ -53,6 +59,8 @@ from knowledge.answering.ranking import Options, Ranking, rank
 from knowledge.search.library import Library, open_library
 
 SEED = 20240501
+READER_QUESTIONS = 500  # with --reader: the reader's cost per ranking bounds the run
+READER_UNANSWERABLE = 300
 MAX_NEGATIVES = 40
 ABSTAIN_SQUAD_ON_ARTICLES = 0.98
 ABSTAIN_ARTICLES_ON_SQUAD = 0.85  # was 0.95: it cost 14% of people's questions (README)
@@ -146,7 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--calibrate", type=Path, default=None, help="only choose the threshold of this model"
     )
+    parser.add_argument("--reader", action="store_true", help="with the reader's features")
+    parser.add_argument(
+        "--questions", type=int, default=READER_QUESTIONS, help="with --reader: how many"
+    )
     args = parser.parse_args(argv)
+    if args.reader and args.out == model_path():
+        args.out = model_path(reader=True)
     t0 = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="citebot-train-"))
     lib_all, squad = open_squad(args.squad, TRAIN_ARTICLES, work / "all")
@@ -156,9 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     lib_second, _ = open_squad(args.squad, second, work / "second")
     bundled = open_library(None, None)
     squad_questions = squad.of_articles(TRAIN_ARTICLES)
+    if args.reader:
+        squad_questions = unseen_by_reader(squad_questions, args.questions)
     questions = with_chat(squad_questions, args.chat)
     texts = [q.question for q in questions]
-    base = Options(model=untrained_model())
+    base = Options(model=untrained_model(), reader=args.reader)
     log(f"{len(questions)} training questions over {len(lib_all.passages)} paragraphs", t0)
     if args.calibrate is not None:
         model = load_model(args.calibrate)
@@ -181,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         + rankings(lib_first, qb, scored)
         + rankings(bundled, qa, scored)
     )
+    if args.reader:
+        outside += rankings(lib_all, unanswerable_unseen(), scored)
     cw, cb = fit_confidence(confidence_rows(ranked), confidence_rows(outside))
     provenance = {
         "training": "SQuAD v1.1 dev, articles 1-24 in file order "
@@ -215,7 +233,7 @@ def calibrate(
 ) -> int:
     """Choose the threshold on how people ask (see the module docstring) and write the model."""
     second = range(len(TRAIN_ARTICLES) // 2, len(TRAIN_ARTICLES))
-    opts = Options(model=model)
+    opts = Options(model=model, reader=args.reader)
     dev = load_questions(CALIBRATION_SET) + load_questions(PEOPLE_SET)
     articles = [q.question for q in dev if q.answerable]
     near_misses = [q.question for q in dev if not q.answerable]
@@ -291,6 +309,24 @@ def choose_threshold(
         return ABSTAIN_COST * abstained + float(np.mean(near_misses >= t))
 
     return min((t for t in candidates if t >= needed), key=lambda t: (cost(t), t))
+
+
+def unseen_by_reader(questions: list[SquadQuestion], n: int) -> list[SquadQuestion]:
+    """At most n questions the reader was not trained on (evenly spread)."""
+    from bench.train_reader import reader_question_ids, sample
+
+    seen = reader_question_ids(questions)
+    return sample([q for q in questions if q.qid not in seen], n, SEED)
+
+
+def unanswerable_unseen() -> list[str]:
+    """SQuAD 2.0 unanswerable questions of articles 1-24 the reader was not trained on."""
+    from bench.reader_data import unanswerable_asked
+    from bench.train_reader import reader_question_ids, sample
+
+    seen = reader_question_ids()
+    fresh = [a.question for a in unanswerable_asked() if a.qid not in seen]
+    return sample(fresh, READER_UNANSWERABLE, SEED)
 
 
 def log(message: str, t0: float) -> None:

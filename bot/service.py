@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,7 @@ from knowledge.answering.answer import (
     QuestionError,
     clean_question,
 )
-from knowledge.answering.conversation import standalone
+from knowledge.answering.conversation import follow_up
 from knowledge.answering.corrections import (
     PassageChoice,
     PassageRef,
@@ -78,6 +79,7 @@ from knowledge.answering.corrections import (
     passage_choices,
     resolve_ref,
 )
+from knowledge.answering.ranking import Options
 from knowledge.answering.segments import answer_live
 from knowledge.corpus import CorpusError, default_corpus_dir, source_files
 from knowledge.errors import UserError, echoed
@@ -275,7 +277,9 @@ class Service:
         self._database = store  # None: opened for the sources alone (see `open`)
         self.settings = settings
         self.strict = strict
-        self.answerer_version = answerer_version()
+        # Answers read by the reader are other answers: they get their own cache entries.
+        self.answerer_version = answerer_version() + ("+reader" if settings.reader else "")
+        self._options = Options(reader=settings.reader)
         self._library = library  # the base: the library as built (see `_updates`)
         self._updates: LibraryUpdates | None = None
         self.merge_in_background = False  # `citebot run` sets it: merge changes as it serves
@@ -457,16 +461,24 @@ class Service:
         """
         if after is not None:
             return await self._ask_after(question, asker, after)
-        cleaned = self.check_question(question)
+        return await self._ask_cleaned(self.check_question(question), asker)
+
+    async def _ask_cleaned(
+        self, cleaned: str, asker: Asker | None, context: tuple[tuple[str, float], ...] = ()
+    ) -> ServedAnswer:
+        """`context`: a follow-up's terms from the turn before, searched with the question's
+        (conversational query expansion); the cache keys on the question and them."""
         guild = asker.guild_id if asker else None
         tried: CacheKey | None = None
-        if self._library is None:  # the cache first: a hit needs no library, no source file
+        if self._library is None and not context:  # a hit needs no library, no source file
             hit, tried = await self._cached_without_library(cleaned, guild)
             if hit is not None:
                 return _served(_stored_answer(hit), hit.answer_id, cleaned, True)
         library = await self.ensure_library()
         key = CacheKey(
-            question_key(cleaned), library.build_key + self.live.state_key, self.answerer_version
+            _context_key(cleaned, context),
+            library.build_key + self.live.state_key,
+            self.answerer_version,
         )
         found = await self._correction_for(library, key, cleaned, guild)
         if found is not None:
@@ -476,26 +488,30 @@ class Service:
         )
         if confirmed is not None:
             return await self._ask_community(key, library, cleaned, *confirmed)
-        answer_id, answer, cached = await self._answer(key, library, cleaned, looked=key == tried)
+        options = replace(self._options, context=context) if context else None
+        answer_id, answer, cached = await self._answer(
+            key, library, cleaned, options, looked=key == tried
+        )
         return _served(answer, answer_id, cleaned, cached)
 
     async def _ask_after(self, question: str, asker: Asker | None, after: str) -> ServedAnswer:
         """The question read in the context of answer `after`: rewritten when it depends on it
-        ("and when was that?"), with what was searched for and the answer it follows up."""
+        ("and when was that?") and searched with its terms, with what was searched for and
+        the answer it follows up."""
         cleaned = self.check_question(question)
         after = _decoded(after, "answer id").strip()
         previous = await self.get_answer(after) if len(after) <= _MAX_ANSWER_ID_CHARS else None
         if previous is None:
             raise ServiceError(_unknown_answer(after[:_MAX_ANSWER_ID_CHARS]))
         library = await self.ensure_library()
-        rewritten = await asyncio.to_thread(standalone, library, cleaned, previous)
-        if rewritten is None or len(rewritten) > MAX_QUESTION_CHARS:
-            return await self._ask(cleaned, asker)
-        served = await self._ask(rewritten, asker)
-        searched = served.searched_for or served.question
-        return served.model_copy(
-            update={"question": cleaned, "searched_for": searched, "follow_up_of": after}
-        )
+        asked = await asyncio.to_thread(follow_up, library, cleaned, previous)
+        if len(asked.question) > MAX_QUESTION_CHARS or not (asked.rewritten or asked.context):
+            return await self._ask_cleaned(cleaned, asker)
+        served = await self._ask_cleaned(self.check_question(asked.question), asker, asked.context)
+        update: dict[str, Any] = {"question": cleaned, "follow_up_of": after}
+        if asked.rewritten:
+            update["searched_for"] = served.searched_for or served.question
+        return served.model_copy(update=update)
 
     async def link_message(self, message_id: int | str, answer_id: str, asker: Asker) -> None:
         """Remember which answer a Discord message shows (a reply to it is a follow-up)."""
@@ -525,7 +541,13 @@ class Service:
         return await self._store.lookup(key), key
 
     async def _answer(
-        self, key: CacheKey, library: Library, cleaned: str, *, looked: bool = False
+        self,
+        key: CacheKey,
+        library: Library,
+        cleaned: str,
+        options: Options | None = None,
+        *,
+        looked: bool = False,
     ) -> tuple[str, Answer, bool]:
         """`looked`: this key was just looked up and missed (a miss is counted once)."""
         hit = None if looked else await self._store.lookup(key)
@@ -536,7 +558,7 @@ class Service:
             return earlier[0], earlier[1], True
         future = self._inflight.get(key)
         if future is None:
-            future = asyncio.ensure_future(self._compute(key, library, cleaned))
+            future = asyncio.ensure_future(self._compute(key, library, cleaned, options))
             self._inflight[key] = future
             future.add_done_callback(lambda _: self._inflight.pop(key, None))
         answer_id, answer = await asyncio.shield(future)
@@ -572,7 +594,12 @@ class Service:
                 questions = [c.question for c in corrections]
                 passages = [(c.source_id, c.paragraph) for c in corrections]
                 i = await asyncio.to_thread(
-                    best_rewording, library, cleaned, questions, passages=passages
+                    best_rewording,
+                    library,
+                    cleaned,
+                    questions,
+                    passages=passages,
+                    reader=self._options.reader,
                 )
                 if i is None:
                     return None
@@ -635,12 +662,14 @@ class Service:
         answer_id = await self._store.save(own, answer.question, answer.model_dump_json())
         return _served(answer, answer_id, cleaned, False)
 
-    async def _compute(self, key: CacheKey, library: Library, question: str) -> tuple[str, Answer]:
+    async def _compute(
+        self, key: CacheKey, library: Library, question: str, options: Options | None = None
+    ) -> tuple[str, Answer]:
         # Computed again when the sources changed meanwhile: a source removed while the answer
         # was being computed is never quoted (up to a few times, should they keep changing).
         for _ in range(_RECOMPUTE_ON_CHANGE):
             live = self.live
-            answer = await asyncio.to_thread(answer_live, live, question)
+            answer = await asyncio.to_thread(answer_live, live, question, options or self._options)
             if self.live is live:
                 break
         answer_id = await self._store.save(key, answer.question, answer.model_dump_json())
@@ -1151,6 +1180,14 @@ class Service:
     async def feedback(self, guild_id: str | None = None) -> list[Feedback]:
         """ "This answered me" clicks oldest first; `guild_id` None lists every guild."""
         return await self._store.feedback(guild_id)
+
+
+def _context_key(cleaned: str, context: Sequence[tuple[str, float]]) -> str:
+    """The cache key of a question searched with a conversation's terms."""
+    if not context:
+        return question_key(cleaned)
+    terms = " ".join(f"{term}^{weight:.3g}" for term, weight in context)
+    return f"{question_key(cleaned)} | {terms}"
 
 
 def _served(answer: Answer, answer_id: str, question: str, cached: bool) -> ServedAnswer:

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
         "the SQLite file in the data folder if unset",
     )
 
+    reader: bool = Field(
+        False,
+        alias="CITEBOT_READER",
+        description="on: the neural reader over the best candidates (off by default: as "
+        "trained so far it does not beat the lexical ranker alone, docs/quality.md)",
+    )
+
     # Discord (issue 5). The token is a SecretStr so it never shows in logs or reprs.
     discord_token: SecretStr | None = Field(None, alias="DISCORD_TOKEN")
     guild_ids: Snowflakes = Field(

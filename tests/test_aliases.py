@@ -117,6 +117,14 @@ def test_names_of_stopwords_only_are_ignored():
     assert aliases.groups == [frozenset({("grace", "hopper"), ("hopper",)})]
 
 
+def test_names_of_one_group_may_be_one_person(tmp_path):
+    aliases = _library(tmp_path).aliases
+    assert aliases.same({"ye"}, {"west"})  # both names of the group of Kanye West
+    assert aliases.same({"grace"}, {"grace", "hopper"})  # one holds the other's words
+    assert not aliases.same({"hopper"}, {"mary", "smith"})
+    assert not aliases.same({"ye"}, set())
+
+
 def test_a_folder_named_aliases_txt_is_warned_about(tmp_path):
     folder = tmp_path / "corpus"
     folder.mkdir()

@@ -9,7 +9,7 @@ from knowledge.answering.answer import answer_question
 from knowledge.answering.answer_types import ages, durations, foreign_ages, own_age
 from knowledge.answering.features import FEATURES, answer_mentions
 from knowledge.answering.question import analyze_question
-from knowledge.answering.ranking import Options
+from knowledge.answering.ranking import Options, rank
 from knowledge.search.library import open_library
 from knowledge.text.mentions import Kind, find_mentions, quotations
 from tests.test_features import features_for
@@ -147,3 +147,22 @@ def test_ages_in_words_after_was_and_turn():
     found = ages("Her son Leo was three and her niece Ada was about to turn one.")
     assert [(a.mention.text, a.owner) for a in found] == [("three", {"leo"}), ("one", {"ada"})]
     assert ages("Neither one of them was there.") == []
+
+
+def test_how_old_finds_the_age_given_after_the_surname_alone(tmp_path):
+    """ "how old is ivanka" missed "Trump, 41" (issue 17): the paragraph giving the age names
+    the person by surname only, so a search for the first name never reached it."""
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.md").write_text(
+        "---\ntitle: Gala\n---\n\n"
+        "Mia Lund hosted the spring gala in Oslo. Mia Lund chose the music.\n\n"
+        "Mia spoke about the museum and its new wing.\n\n"
+        "At the dinner, Lund, 38, thanked the donors.\n",
+        encoding="utf-8",
+    )
+    library = open_library(tmp_path / "c", tmp_path / "data")
+    ranking = rank(library, "How old is Mia?", Options(reader=False))
+    age = _sentence(library, "At the dinner")
+    assert int(library.sentences.passage_of[age]) in ranking.paragraphs
+    found = next(c for c in ranking.candidates if c.sentence == age)
+    assert found.features[F["type_detail"]] == 1.0

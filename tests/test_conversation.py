@@ -28,11 +28,14 @@ async def test_a_follow_up_is_answered_as_understood_and_says_so(service):
     assert shown.startswith("Searched for: what year was *") and "Met Gala" in shown
 
 
-async def test_the_cache_keys_on_the_question_as_understood(service):
+async def test_the_cache_keys_on_the_question_as_understood_with_its_context(service):
     first = await service.ask(FIRST)
     followed = await service.ask("what year was that", after=first.answer_id)
-    again = await service.ask(followed.searched_for)
-    assert again.cached and again.answer_id == followed.answer_id
+    elsewhere = await service.ask("What year was that?", after=first.answer_id)
+    assert elsewhere.cached and elsewhere.answer_id == followed.answer_id
+    # asked alone, the understood question lacks the previous turn's terms: its own entry
+    alone = await service.ask(followed.searched_for)
+    assert not alone.cached and alone.answer_id != followed.answer_id
 
 
 async def test_a_complete_question_after_an_answer_is_answered_alone(service):
@@ -83,3 +86,26 @@ def test_a_bad_after_id_is_one_clear_line(capsys):
         assert main(["ask", "--after", bad, "why?"]) == 2
         err = capsys.readouterr().err
         assert err.startswith("citebot: error: ") and len(err) < 300 and "Traceback" not in err
+
+
+async def test_a_follow_up_with_its_context_implied_is_searched_with_that_context(service):
+    first = await service.ask("did kim and ivanka bond over being new moms?")
+    served = await service.ask("says who?", after=first.answer_id)
+    assert served.follow_up_of == first.answer_id
+    assert served.answered and "Us Weekly" in served.quotes[0].text
+    other = await service.ask("What did Trump call Kim on Truth Social?")
+    elsewhere = await service.ask("says who?", after=other.answer_id)
+    assert elsewhere.answer_id != served.answer_id  # cached apart: another context
+
+
+async def test_she_after_who_is_someone_is_that_someone(service):
+    first = await service.ask("who is alice marie johnson")
+    served = await service.ask("what was she serving", after=first.answer_id)
+    assert served.searched_for == "what was Alice Marie Johnson serving"  # not the quote's Kim
+
+
+async def test_a_rewritten_follow_up_is_also_searched_with_the_previous_turns_terms(service):
+    first = await service.ask("which wedding did kim and ivanka go to in 2025")
+    served = await service.ask("where was it?", after=first.answer_id)
+    assert served.searched_for == "where was Jeff Bezos?"  # the answer's name, not its event
+    assert served.answered and "Italy" in served.quotes[0].text  # the wedding's sentence

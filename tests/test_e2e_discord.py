@@ -617,3 +617,33 @@ async def test_report_resolve_with_a_passage_corrects_rewordings_in_that_server_
         again = await fake.slash("ask", {"question": "where does ivanka reside"})
         (embed,) = (await again.wait_original())["embeds"]
         assert "Corrected by a moderator" not in embed["description"]
+
+
+async def test_ask_through_discord_reads_with_the_reader_and_off_without(
+    fake_discord, tmp_path, monkeypatch
+):
+    """The bot answers with the neural reader on (the default) and without it when
+    CITEBOT_READER=off: each delivered answer is the answerer's own for that setting."""
+    from knowledge.answering import reader
+    from knowledge.answering.answer import answer_question
+    from knowledge.answering.ranking import Options
+
+    fake = fake_discord
+    question = "what does jared do for a living"
+    monkeypatch.setattr(reader, "_loaded", {})  # not loaded yet in this process
+    for switch, options in (("on", Options(reader=True)), ("off", Options(reader=False))):
+        settings = settings_for(fake, tmp_path / switch, CITEBOT_READER=switch)
+        async with running_bot(fake, settings) as (_bot, service):
+            ix = await fake.slash("ask", {"question": question})
+            assert (await ix.wait_callback()).json["type"] == DEFERRED
+            (embed,) = (await ix.wait_followup()).json["embeds"]
+            stored = await service.get_answer(button_answer_id(await ix.wait_original()))
+            expected = answer_question(service.library, question, options)
+        assert stored is not None and stored.answered == expected.answered
+        shown = stored.quotes if stored.answered else stored.closest
+        assert [q.text for q in shown] == [
+            q.text for q in (expected.quotes if expected.answered else expected.closest)
+        ]
+        assert render.plain(embed["description"]).count(shown[0].text) == 1
+        if switch == "on":  # loaded by that answer, in this very process
+            assert reader._loaded.get("default") is not None

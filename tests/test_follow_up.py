@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.text.follow_up import Context, rewrite
+from knowledge.text.follow_up import Context, implies_context, rewrite
 
 GENDERS = {"Marie Curie": "f", "Pierre Curie": "m", "Ada Lovelace": "f", "Charles Babbage": "m"}
 
@@ -114,6 +114,53 @@ def test_a_pronoun_after_the_messages_own_name_is_its_own():
 def test_nobody_to_point_at_leaves_the_pronoun():
     c = context(question="when was the engine built")
     assert rewrite("how old was she", c) is None
+
+
+def test_a_pronoun_of_the_other_gender_than_the_messages_name_is_the_contexts():
+    c = context(question="when did Ada Lovelace meet Charles Babbage", names=["Ada Lovelace"])
+    assert (
+        rewrite("what did Charles Babbage say about her", c, ["Charles Babbage"])
+        == "what did Charles Babbage say about Ada Lovelace"
+    )
+
+
+def test_a_pronoun_is_not_another_name_of_the_messages_own_person():
+    def same(a: str, b: str) -> bool:
+        return {a, b} <= {"Marie", "Marie Curie", "Curie"}
+
+    c = context(
+        question="who did Marie Curie first write to",
+        names=["Marie Curie"],
+        answer="Ada Lovelace",
+        answer_is_person=True,
+        same=same,
+    )
+    resolved = rewrite("when did she answer marie", c, ["Marie"])
+    assert resolved == "when did Ada Lovelace answer marie"
+
+
+def test_she_is_the_questions_person_before_one_the_quote_only_mentioned():
+    c = context(
+        question="when did Mary Somerville publish the book",  # no pronoun known for her
+        names=["Mary Somerville"],
+        quote_names=["Marie Curie"],
+    )
+    assert rewrite("where was she born", c) == "where was Mary Somerville born"
+    assert rewrite("who is she?", c) == "who is Marie Curie?"  # whom the quote introduced
+
+
+def test_a_message_with_its_context_implied_is_told_apart_from_a_complete_question():
+    assert implies_context("says who?")
+    assert implies_context("was anyone supportive?")
+    assert implies_context("and how did Ada Lovelace respond", ["Ada Lovelace"])
+    assert implies_context("how did they take it")
+    assert implies_context("how did Ada Lovelace react?", ["Ada Lovelace"])
+    assert not implies_context("how did Ada Lovelace meet Charles Babbage", ["Ada Lovelace"])
+    assert not implies_context("how did Ada Lovelace die so young", ["Ada Lovelace"])
+    assert not implies_context("when did Marie Curie win the prize", ["Marie Curie"])
+    assert not implies_context("what is the capital of France", ["France"])
+    assert not implies_context("how many people live in the capital city")
+    assert not implies_context("what did Ada write when she was young", ["Ada"])
 
 
 @given(st.text(max_size=80), st.text(max_size=80))

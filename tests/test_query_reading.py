@@ -156,3 +156,12 @@ def test_editing_the_lexicon_changes_the_answerer_version(tmp_path, monkeypatch)
     lexicon.write_text("bday = birthday\nhubby = husband\n", encoding="utf-8")
     monkeypatch.setattr(service, "_DIGEST", None)
     assert service.answerer_version() != before
+
+
+def test_chat_interjections_are_dropped_not_searched():
+    """An interjection is no word the sources would hold: searched for, its rarity made the
+    question look unanswerable (issue 17: "where did kim n ivanka meet lol" was refused)."""
+    assert parse_lexicon("lol =\n") == {"lol": ""}
+    lexicon = default_lexicon()
+    assert standard_form("lol", lexicon, {}) == ""
+    assert standard_form("lmao", lexicon, {"lmao": 2}) == ""

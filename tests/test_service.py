@@ -18,6 +18,7 @@ import pytest
 import bot.service
 from bot.render_text import render_answer
 from bot.service import Asker, Report, ServedAnswer, Service, ServiceError
+from bot.settings import Settings
 from bot.store import DB_FILENAME
 from knowledge.corpus import default_corpus_dir
 from knowledge.search.library import open_library
@@ -90,9 +91,9 @@ async def test_answers_are_composed_off_the_event_loop(service: Service, monkeyp
     threads: list[int] = []
     real = bot.service.answer_live
 
-    def recording(library, question):
+    def recording(library, question, options=None):
         threads.append(threading.get_ident())
-        return real(library, question)
+        return real(library, question, options)
 
     monkeypatch.setattr(bot.service, "answer_live", recording)
     await service.ask(QUESTION)
@@ -339,3 +340,23 @@ async def test_timeline_filters_that_cannot_apply_are_service_errors(service) ->
     ):
         with pytest.raises(ServiceError):
             await service.timeline(**filters)
+
+
+async def test_the_reader_setting_reaches_the_answerer_and_the_cache_key(tmp_path, monkeypatch):
+    """CITEBOT_READER=on answers with the reader and caches apart from the default (off)."""
+    seen: list[bool] = []
+    real = bot.service.answer_live
+
+    def recording(live, question, options=None):
+        seen.append(options.reader)
+        return real(live, question, options)
+
+    monkeypatch.setattr(bot.service, "answer_live", recording)
+    versions = []
+    for switch in ("off", "on"):
+        settings = Settings(CITEBOT_DATA=str(tmp_path / "data"), CITEBOT_READER=switch)
+        async with await Service.open(settings) as service:
+            await service.ask(QUESTION)
+            versions.append(service.answerer_version)
+    assert seen == [False, True]  # the same database: "on" did not reuse "off"'s answer
+    assert versions[1] == versions[0] + "+reader"

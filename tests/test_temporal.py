@@ -353,6 +353,32 @@ FRIDAY = dt.date(1998, 2, 13)
             "1989-Q3",
         ),
         ("The fourth quarter was weak.", MARCH_1998, "1997-Q4"),
+        ("Ties were cut in the post-1962 years.", None, "1962"),
+        ("Sales stayed weak for the rest of the year.", dt.date(1994, 5, 3), "1994"),
+        ("It snowed in the spring of nineteen eighty-one.", None, "1981-SP"),
+        # a past verb right before a month-day puts it on or before the reference day
+        ("The club's season ended Jan. 15.", dt.date(1995, 11, 20), "1995-01-15"),
+        ("The lease was terminated on Dec. 1.", dt.date(1995, 11, 20), "1994-12-01"),
+        ("The offer was extended to Dec. 2.", dt.date(1995, 11, 20), "1995-12-02"),
+        # an intention before the date, or a modal, looks forward
+        ("The crew planned to sail on Thursday.", dt.date(1997, 6, 4), "1997-06-05"),
+        ("They agreed to sell the mill in January.", dt.date(1993, 10, 12), "1994-01"),
+        ("On Monday, the city agreed to pay the bill.", dt.date(1997, 6, 4), "1997-06-02"),
+        ("Members can vote at the congress in March.", dt.date(1996, 11, 8), "1997-03"),
+        ("The ferry is to leave port Friday.", dt.date(1991, 5, 7), "1991-05-10"),
+        ("The vote was scheduled for early June.", dt.date(2001, 5, 2), "2001-06"),
+        # a relative or subordinate clause has its own tense
+        (
+            "Officials will help families who were flown out of the towns in late November.",
+            dt.date(2000, 4, 5),
+            "1999-11",
+        ),
+        ("The lawyers had no date when the case is heard in May.", dt.date(2000, 3, 29), "2000-05"),
+        (
+            "The group issued a long written statement Friday saying it will win.",
+            dt.date(1999, 3, 13),
+            "1999-03-12",
+        ),
     ],
 )
 def test_foreign_news_kinds(text, reference, value):
@@ -379,6 +405,22 @@ def test_many_years_ago_beside_a_month_is_a_year_not_a_comparison():
 )
 def test_offsets_from_a_range_or_a_century(text, values):
     assert [e.value.value for e in find_dates(text, dt.date(2020, 1, 1))] == values
+
+
+def test_the_year_or_quarter_ended_a_day_is_the_period_it_closes():
+    exprs = find_dates("For the year ended June 30, profit rose.", dt.date(1993, 8, 10))
+    assert [(e.text, e.value.value) for e in exprs] == [
+        ("the year", "1993"),
+        ("June 30", "1993-06-30"),
+    ]
+    exprs = find_dates("Sales fell in the quarter ending Aug. 31.", dt.date(1995, 10, 3))
+    assert exprs[0].value.value == "1995-Q3"  # June to August: mostly the third quarter
+
+
+def test_the_quarter_ended_a_day_keeps_the_fiscal_quarter_the_article_named():
+    paragraphs = ["Its fiscal first quarter was strong.", "In the quarter ended Aug. 31, it grew."]
+    tagged = tag_paragraphs(paragraphs, dt.date(1995, 10, 3))
+    assert (tagged[1][0].text, tagged[1][0].value.value) == ("the quarter", "1995-Q1")
 
 
 def test_through_a_month_in_a_report_is_so_far():

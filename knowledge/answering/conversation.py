@@ -11,20 +11,30 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, replace
 
 from knowledge.answering.answer import answer_question
 from knowledge.answering.question import analyze_question
 from knowledge.answering.ranking import Options, read
 from knowledge.models import Answer
 from knowledge.search.library import Library
-from knowledge.text.analysis import analyze, fold
-from knowledge.text.follow_up import Context, rewrite
+from knowledge.text.analysis import analyze, fold, words
+from knowledge.text.follow_up import Context, implies_context, rewrite
 from knowledge.text.mentions import Kind, TypedSpan, find_mentions
 
 _NAME_KINDS = frozenset({Kind.NAME, Kind.PERSON})
 _PRONOUN = re.compile(r"\b(?:she|her|hers|herself|he|him|his|himself)\b", re.IGNORECASE)
 _FEMININE = frozenset(["she", "her", "hers", "herself"])
 _MODIFIERS = re.compile(r"\b(?:the|a|an) ((?:(?:\d+|[A-Z][\w'\u2019-]*) ){1,2})$")
+# Conversational query expansion (as the TREC CAsT baselines): the previous question's terms
+# are searched with the message at this weight each (the message's own weigh 1), the names,
+# places and dates of its quote at half that.
+CONTEXT_WEIGHT = 0.5
+_QUOTE_SHARE = 0.5
+# A rewritten follow-up names what it points at; the context's terms still help it find the
+# right passage, at this share of their weight (more made standalone questions worse).
+_REWRITTEN_SHARE = 0.3
+_KEY_KINDS = frozenset({Kind.NAME, Kind.PERSON, Kind.PLACE, Kind.DATE})
 _GENDER_PASSAGES = 10  # passages about a name read for its pronouns
 _GENDER_MARGIN = 2.0  # one pronoun must outnumber the other this many times
 
@@ -51,8 +61,19 @@ def context_of(library: Library, previous: Answer) -> Context:
     names = _names(library, question)
     quote = previous.quotes[0].text if previous.answered and previous.quotes else ""
     mentions = find_mentions(quote, common) if quote else []
+    defines = analysis.wh in ("who", "whom") and set(analysis.focus) <= set().union(
+        *analysis.proper
+    )  # "who is Alice Johnson?" asks what she is: no other person answers it
     answer = next(
-        (m for m in mentions if m.kind in analysis.accepts and not analysis.names(m.words)), None
+        (
+            m
+            for m in mentions
+            if m.kind in analysis.accepts
+            and not analysis.names(m.words)
+            and not any(library.aliases.same(m.words, p) for p in analysis.proper)
+            and not defines
+        ),
+        None,
     )
     folded_names = {fold(n) for n in names}
     others = [
@@ -73,6 +94,7 @@ def context_of(library: Library, previous: Answer) -> Context:
         date=_first(mentions, Kind.DATE),
         place=_first(mentions, Kind.PLACE),
         gender=lambda name: gender(library, name),
+        same=lambda a, b: library.aliases.same(words(a), words(b)),
     )
 
 
@@ -128,15 +150,62 @@ def gender(library: Library, name: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """How a message is asked after a previous answer: as `question` (rewritten to stand alone,
+    or as typed), with the previous turn's `context` terms searched alongside."""
+
+    question: str
+    rewritten: bool = False
+    context: tuple[tuple[str, float], ...] = ()
+
+    def options(self, options: Options | None = None) -> Options:
+        return replace(options or Options(), context=self.context)
+
+
+def follow_up(library: Library, message: str, previous: Answer | None) -> FollowUp:
+    """The message as it is asked after `previous`: rewritten when it can be, else as typed,
+    and searched with the previous turn's terms at a lower weight: lower still when it was
+    rewritten, and only when a message left as typed leaves its context implied ("how did
+    she react", "says who"); a complete question is asked as it is."""
+    rewritten = standalone(library, message, previous)
+    if rewritten is not None and previous is not None:
+        terms = context_terms(library, rewritten, previous)
+        return FollowUp(rewritten, True, tuple((t, w * _REWRITTEN_SHARE) for t, w in terms))
+    if previous is None:
+        return FollowUp(message)
+    if not implies_context(message, _names(library, read(library, message).text)):
+        return FollowUp(message)
+    return FollowUp(message, context=context_terms(library, message, previous))
+
+
+def context_terms(
+    library: Library, message: str, previous: Answer
+) -> tuple[tuple[str, float], ...]:
+    """Index terms of the previous question (as understood) and the typed spans of its first
+    quote (names, dates, places), weighted, without the message's own terms."""
+    own = set(analyze(message))
+    asked = [t for t in analyze(understood(previous)) if t not in own]
+    quote = previous.quotes[0].text if previous.answered and previous.quotes else ""
+    common = library.sentences.common_words
+    spans = [m.text for m in find_mentions(quote, common) if m.kind in _KEY_KINDS]
+    told = [t for t in analyze(" ".join(spans)) if t not in own and t not in asked]
+    asked, told = list(dict.fromkeys(asked)), list(dict.fromkeys(told))
+    asked = [t for t in asked if library.index.doc_freq(t)]
+    told = [t for t in told if library.index.doc_freq(t)]
+    told_weight = CONTEXT_WEIGHT * _QUOTE_SHARE
+    return tuple([(t, CONTEXT_WEIGHT) for t in asked] + [(t, told_weight) for t in told])
+
+
 def answer_in_context(
     library: Library, message: str, previous: Answer | None, options: Options | None = None
 ) -> Answer:
     """The message answered after `previous`: as rewritten when it depends on it (the answer
     then says what was searched for), else as it is."""
-    rewritten = standalone(library, message, previous)
-    if rewritten is None:
-        return answer_question(library, message, options)
-    answer = answer_question(library, rewritten, options)
+    asked = follow_up(library, message, previous)
+    answer = answer_question(library, asked.question, asked.options(options))
+    if not asked.rewritten:
+        return answer
     return answer.model_copy(
         update={"question": message, "searched_for": answer.searched_for or answer.question}
     )

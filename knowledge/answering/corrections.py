@@ -14,7 +14,10 @@ same rest: the other content words of each question must be matched in the other
 word, a form of it ("met"/"meet") or a word near in meaning (word vectors), weighted by rarity;
 chat filler ("exactly", "these days") and words the library has nothing near to do not count.
 The weaker direction must reach PARAPHRASE_THRESHOLD, or RETRIEVAL_FLOOR when the answerer's
-own retrieval agrees (`_retrieval_agrees`). Both chosen for no false match on the dev set
+own retrieval agrees (`_retrieval_agrees`), or READER_FLOOR when the neural reader (reader.py),
+reading both questions against the moderator's paragraph, finds the answer of both in the same
+sentence (`_reader_agrees`: "released from prison" and "get out of prison" share few words but
+one answer). All chosen for no false match on the dev set
 (`python -m bench.corrections --dev --sweep`).
 """
 
@@ -30,7 +33,8 @@ from functools import lru_cache
 import numpy as np
 
 from knowledge.answering.question import analyze_question
-from knowledge.answering.ranking import rank, read
+from knowledge.answering.ranking import Options, rank, read
+from knowledge.answering.reader import default_reader, library_text
 from knowledge.errors import UserError, echoed
 from knowledge.models import Answer, Community, Corrected, Passage, Quote, quote_of
 from knowledge.search.library import Library
@@ -45,6 +49,10 @@ _TOP_SENTENCES = 5  # candidate sentences compared
 _TOP_PARAGRAPHS = 3  # the moderator's paragraph among the question's first ones
 _SHARED_SENTENCES = 3  # of them, shared by both questions' rankings
 _SAME_TARGET = 0.45  # "which store" / "what shop": head nouns this near in meaning
+# With the reader: the words need only READER_FLOOR when both questions' answer is read in the
+# same sentence of the moderator's paragraph, for the new question with at least READER_AGREE.
+READER_FLOOR = 0.2
+READER_AGREE = 0.5
 _MAX_QUOTES = 3
 MAX_NUMBER_DIGITS = 9
 _REF = re.compile(r"^(?P<source>.+?):(?P<paragraph>[0-9]+)(?::(?P<sentence>[0-9]+))?$")
@@ -233,13 +241,28 @@ class _Shaper:
         self.names = frozenset(words_.names) | words_.capitalised
         self.shape = lru_cache(maxsize=4096)(self._shape)
         self.ranking = lru_cache(maxsize=1024)(self._ranking)
+        self.read_best = lru_cache(maxsize=1024)(self._read_best)
 
-    def _ranking(self, question: str) -> tuple[tuple[int, ...], frozenset[int]]:
+    def _ranking(
+        self, question: str, reader: bool = False
+    ) -> tuple[tuple[int, ...], frozenset[int]]:
         """What the answerer retrieves for a question: its best paragraphs (positions in
         library.passages) and its best candidate sentences."""
-        ranking = rank(self.library, question)
+        ranking = rank(self.library, question, Options(reader=reader))
         best = tuple(ranking.paragraphs[:_TOP_PARAGRAPHS])
         return best, frozenset(c.sentence for c in ranking.candidates[:_TOP_SENTENCES])
+
+    def _read_best(self, question: str, passage: int) -> tuple[int, float] | None:
+        """The sentence of `passage` the reader finds the answer in, and its probability;
+        None without a reader."""
+        reader = default_reader()
+        if reader is None:
+            return None
+        sentences = self.library.sentences.of_passage(passage)
+        texts = [library_text(self.library, s) for s in sentences]
+        logits = reader.score(question, texts).answer
+        best = int(np.argmax(logits))
+        return sentences[best], float(1.0 / (1.0 + np.exp(-logits[best])))
 
     def weight(self, word: str) -> float:
         """Rarity in the library; a word it neither has nor has anything near to cannot
@@ -365,7 +388,11 @@ def rewording_score(library: Library, question: str, corrected: str) -> float:
 
 
 def _retrieval_agrees(
-    library: Library, question: str, corrected: str, passage: tuple[str, int]
+    library: Library,
+    question: str,
+    corrected: str,
+    passage: tuple[str, int],
+    reader: bool = False,
 ) -> bool:
     """The answerer reads both questions alike: for `question` it retrieves first the
     moderator's paragraph, or the one it answered `corrected` with (the reported answer) with
@@ -386,13 +413,31 @@ def _retrieval_agrees(
         and _word_similarity(library, a.target or "", b.target or "") < _SAME_TARGET
     ):
         return False  # "which store sold X" is not "what is X's name"
-    mine, sentences = shaper.ranking(question)
-    theirs, their_sentences = shaper.ranking(corrected)
+    mine, sentences = shaper.ranking(question, reader)
+    theirs, their_sentences = shaper.ranking(corrected, reader)
     moderators = shaper.library.data.position(*passage)
     reported = theirs[0] if theirs else None  # the paragraph answered, then reported
     if not mine or moderators not in mine or mine[0] not in (moderators, reported):
         return False
     return len(sentences & their_sentences) >= _SHARED_SENTENCES
+
+
+def _reader_agrees(
+    library: Library, question: str, corrected: str, passage: tuple[str, int]
+) -> bool:
+    """The reader finds both questions' answer in the same sentence of the moderator's
+    paragraph, the new question's with at least READER_AGREE."""
+    shaper = _shaper(library)
+    p = library.data.position(*passage)
+    if p is None:
+        return False
+    mine, theirs = shaper.read_best(question, p), shaper.read_best(corrected, p)
+    return (
+        mine is not None
+        and theirs is not None
+        and mine[0] == theirs[0]
+        and (mine[1] >= READER_AGREE)
+    )
 
 
 def match_score(
@@ -402,20 +447,22 @@ def match_score(
     passage: tuple[str, int] | None = None,
     threshold: float = PARAPHRASE_THRESHOLD,
     floor: float = RETRIEVAL_FLOOR,
+    reader: bool = False,
 ) -> float | None:
     """The words' score when `question` rewords `corrected` (answered by `passage`, source id
     and paragraph), else None: the words alone reach `threshold`, or they reach `floor` and
-    the answerer's retrieval agrees. Retrieval is consulted only in between (it costs a
-    ranking of the question, cached)."""
+    the answerer's retrieval agrees, or READER_FLOOR and the reader agrees. Retrieval and the
+    reader are consulted only in between (they cost a ranking or a reading, cached)."""
     score = rewording_score(library, question, corrected)
     if score >= threshold:
         return score
-    agrees = (
-        passage is not None
-        and 0 < score >= floor
-        and _retrieval_agrees(library, question, corrected, passage)
-    )
-    return score if agrees else None
+    if passage is None or score <= 0:
+        return None
+    if score >= floor and _retrieval_agrees(library, question, corrected, passage, reader):
+        return score
+    if reader and score >= READER_FLOOR and _reader_agrees(library, question, corrected, passage):
+        return score
+    return None
 
 
 def best_rewording(
@@ -424,12 +471,13 @@ def best_rewording(
     corrected: Sequence[str],
     threshold: float = PARAPHRASE_THRESHOLD,
     passages: Sequence[tuple[str, int] | None] | None = None,
+    reader: bool = False,
 ) -> int | None:
     """Position of the corrected question `question` rewords best, if any does."""
     best, found = -1.0, None
     for i, other in enumerate(corrected):
         passage = passages[i] if passages is not None else None
-        score = match_score(library, question, other, passage, threshold)
+        score = match_score(library, question, other, passage, threshold, reader=reader)
         if score is not None and score > best:
             best, found = score, i
     return found

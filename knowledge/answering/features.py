@@ -51,7 +51,14 @@ FEATURES: tuple[str, ...] = (
     "sent_sim",
     "para_sim",
     "type_detail",
+    # The neural reader (reader.py) on the lexical ranker's top candidates; 0 on the others
+    # and when it is off.
+    "reader_answer",  # sigmoid of its "states the answer" logit
+    "reader_passage",  # sigmoid of its "the paragraph holds the answer" logit
+    "reader_top",  # 1 for the candidate the reader rates best
+    "reader_margin",  # 1 + (logit - best logit) / 10, floored at 0
 )
+READER_FEATURES = ("reader_answer", "reader_passage", "reader_top", "reader_margin")
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
 
 

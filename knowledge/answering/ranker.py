@@ -31,6 +31,9 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "type_match",
     "sent_sim",
     "para_sim",
+    "reader_answer",  # the best candidate's reader outputs (0 with the reader off)
+    "reader_passage",
+    "reader_best",  # the highest "states the answer" probability among the read candidates
 )
 DEFAULT_THRESHOLD = 0.5
 
@@ -90,8 +93,10 @@ class RankerModel:
         }
 
 
-def model_path() -> Path:
-    return Path(str(resources.files("knowledge") / "data" / "ranker.json"))
+def model_path(reader: bool = False) -> Path:
+    """The lexical model (ranker.json), or the one trained with the reader's features."""
+    name = "ranker_reader.json" if reader else "ranker.json"
+    return Path(str(resources.files("knowledge") / "data" / name))
 
 
 def load_model(path: Path | str | None = None) -> RankerModel:
@@ -105,8 +110,14 @@ def load_model(path: Path | str | None = None) -> RankerModel:
 
 @lru_cache(maxsize=1)
 def default_model() -> RankerModel:
-    """The shipped model, read once per process."""
+    """The shipped lexical model, read once per process."""
     return load_model()
+
+
+@lru_cache(maxsize=1)
+def reader_ranker() -> RankerModel:
+    """The shipped model over the lexical and the reader's features, read once per process."""
+    return load_model(model_path(reader=True))
 
 
 def untrained_model() -> RankerModel:

@@ -15,7 +15,13 @@ import numpy as np
 from knowledge.answering.answer_types import ages, own_age
 from knowledge.answering.features import FEATURES, sentence_features
 from knowledge.answering.question import QuestionAnalysis, analyze_question
-from knowledge.answering.ranker import CONFIDENCE_FEATURES, RankerModel, default_model
+from knowledge.answering.ranker import (
+    CONFIDENCE_FEATURES,
+    RankerModel,
+    default_model,
+    reader_ranker,
+)
+from knowledge.answering.reader import Reader, default_reader, library_text
 from knowledge.search.expansion import (
     QueryTerm,
     query_terms,
@@ -30,6 +36,7 @@ from knowledge.text.chat_forms import default_lexicon
 from knowledge.text.query_reading import Reading, read_question
 
 ALIAS_CREDIT = 0.9
+READER_K = 12  # candidates the reader reads: the lexical ranker's best (bench/RESULTS.md)
 _TYPE_FEATURES = [i for i, name in enumerate(FEATURES) if name.startswith("type_")]
 _F = {name: i for i, name in enumerate(FEATURES)}
 
@@ -53,6 +60,14 @@ class Options:
     spelling: bool = True  # "eletcion" -> "election" against the library's vocabulary
     names: bool = True  # "kim" -> "Kim" when the library only writes it as a name
     aliases: bool = True  # a name also finds its aliases ("Kardashian" / "Kim"), aliases.py
+    # Conversational query expansion: index terms of the turns before, searched alongside the
+    # question's own at these (lower) weights; they choose paragraphs, not the confidence.
+    context: tuple[tuple[str, float], ...] = ()
+    # The neural reader (reader.py) on the best candidates. Off by default: as trained so far
+    # it does not beat the lexical path (docs/quality.md). Off, or when its model file cannot
+    # load, the lexical path alone (ranker.json) as before it.
+    reader: bool = False
+    reader_k: int = READER_K
 
 
 @dataclass
@@ -76,6 +91,7 @@ class Ranking:
     expansion: dict[str, float] = field(default_factory=dict)
     answer_bearing: bool = True  # compose may quote the neighbour that carries the answer
     searched_for: str | None = None  # the question with its spelling corrections, if any
+    reader_best: float = 0.0  # the reader's highest "states the answer" probability
 
     @property
     def best(self) -> Candidate | None:
@@ -101,6 +117,9 @@ class Ranking:
             "sent_sim": f[_F["sent_sim"]],
             "para_sim": f[_F["para_sim"]],
             "names_found": 1.0 if self.question.proper and self.names_known == 1.0 else 0.0,
+            "reader_answer": f[_F["reader_answer"]],
+            "reader_passage": f[_F["reader_passage"]],
+            "reader_best": self.reader_best,
         }
         return [values[name] for name in CONFIDENCE_FEATURES]
 
@@ -112,7 +131,8 @@ class Ranking:
 
 def rank(library: Library, question: str, options: Options | None = None) -> Ranking:
     options = options or Options()
-    model = options.model or default_model()
+    reader = default_reader() if options.reader else None
+    model = options.model or (reader_ranker() if reader is not None else default_model())
     stats = library.sentences
     index = library.index
     reading = read(library, question, options)
@@ -125,6 +145,7 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     if options.aliases:
         terms = _with_aliases(library, terms, analysis.focus, options.lemmas)
     known_share, known_soft = _known_shares(terms)
+    terms = terms + _context_terms(library, options.context)
     proper = analysis.proper
     names_known = (
         sum(_known_name(library, n, options.aliases) for n in proper) / len(proper)
@@ -148,6 +169,8 @@ def rank(library: Library, question: str, options: Options | None = None) -> Ran
     if not hits:
         return ranking
     _add_candidates(ranking, library, hits, semantic, qvec)
+    if reader is not None:
+        _read(ranking, library, reader, options.reader_k)
     return ranking
 
 
@@ -166,6 +189,17 @@ def _analyse(
     if not options.answer_types:
         analysis.answer_type = None
     return analysis
+
+
+def _context_terms(library: Library, context: Sequence[tuple[str, float]]) -> list[QueryTerm]:
+    """The conversation's terms as query terms whose IDF is scaled by their weight: they count
+    in a sentence's coverage as much as they weigh in the search."""
+    index = library.index
+    return [
+        QueryTerm(term, term, frozenset({term}), weight * index.idf(term), True)
+        for term, weight in context
+        if index.doc_freq(term)
+    ]
 
 
 def _known_shares(terms: Sequence[QueryTerm]) -> tuple[float, float]:
@@ -189,10 +223,14 @@ def _hits(
     options: Options,
 ) -> list[tuple[int, float]]:
     """The paragraphs to read, best first (sets `ranking.expansion` under RM3)."""
-    index, terms, analysis = library.index, ranking.terms, ranking.question
+    index, analysis = library.index, ranking.question
+    context = dict(options.context)
+    terms = [t for t in ranking.terms if t.stem not in context]
     search = [t for t in search_terms(terms) if index.doc_freq(t)]
-    if options.soft_search > 0 or options.dense > 0:  # experiments: every paragraph's score
+    if options.soft_search > 0 or options.dense > 0 or options.context:  # every score
         scores = index.scores(search) if search else np.zeros(index.n_docs, dtype=np.float32)
+        if context:
+            scores = scores + weighted_scores(index, context)
         if options.soft_search > 0:
             scores = scores + _soft_scores(index, terms, set(search), options.soft_search)
         hits = _top(scores, options.paragraphs)
@@ -201,7 +239,12 @@ def _hits(
     else:  # the default: the index's top-k search, which skips what cannot make the top k
         hits = index.search(search, options.paragraphs)
     if analysis.detail == "age" and hits:
-        more = index.search(search, 4 * options.paragraphs)
+        # Also the paragraphs naming the person by another part of their name ("Trump, 41"
+        # for "how old is Ivanka"): an age is often given after the surname alone.
+        names = sorted({stem(w) for w in analysis.asked} - set(search))
+        more = index.search(
+            search + [n for n in names if index.doc_freq(n)], 4 * options.paragraphs
+        )
         hits = _add_ages(library, hits, more, analysis)
     if options.rm3 and hits:
         weights = rm3_weights(terms, hits, library.sentences, index)
@@ -237,6 +280,28 @@ def _add_candidates(
                 question_vector=qvec,
             )
             ranking.candidates.append(Candidate(s, doc, f, model.score(f)))
+    ranking.candidates.sort(key=lambda c: (-c.score, c.sentence))
+    ranking.paragraphs = list(dict.fromkeys(c.passage for c in ranking.candidates))
+
+
+def _read(ranking: Ranking, library: Library, reader: Reader, k: int) -> None:
+    """The reader's outputs for the lexical ranker's top k candidates become their reader
+    features; every candidate is then scored again and re-sorted. The k are chosen by the
+    shipped lexical model whatever model ranks, so training and answering read the same."""
+    lexical = default_model()
+    top = sorted(ranking.candidates, key=lambda c: (-lexical.score(c.features), c.sentence))[:k]
+    scores = reader.score(ranking.question.text, [library_text(library, c.sentence) for c in top])
+    answer = 1.0 / (1.0 + np.exp(-scores.answer))
+    passage = 1.0 / (1.0 + np.exp(-scores.passage))
+    best = float(scores.answer.max()) if len(top) else 0.0
+    for i, c in enumerate(top):
+        c.features[_F["reader_answer"]] = float(answer[i])
+        c.features[_F["reader_passage"]] = float(passage[i])
+        c.features[_F["reader_top"]] = 1.0 if float(scores.answer[i]) == best else 0.0
+        c.features[_F["reader_margin"]] = max(0.0, 1.0 + (float(scores.answer[i]) - best) / 10)
+    ranking.reader_best = float(answer.max()) if len(top) else 0.0
+    for c in ranking.candidates:
+        c.score = ranking.model.score(c.features)
     ranking.candidates.sort(key=lambda c: (-c.score, c.sentence))
     ranking.paragraphs = list(dict.fromkeys(c.passage for c in ranking.candidates))
 

@@ -47,6 +47,7 @@ from knowledge.temporal.words import (
     FULL_MONTH,
     FUTURE_CUE,
     HOLIDAYS,
+    INTENT_CUE,
     IRREGULAR_PAST,
     MONTHS,
     NOT_PAST_ED,
@@ -121,7 +122,7 @@ def resolve(
         state=state,
         future=bool(FUTURE_CUE.search(clause)) and not past,
         past=past,
-        forward=deadline or (bool(FORWARD_CUE.search(clause)) and not past),
+        forward=deadline or (_looks_forward(clause, text[c.start : c.end]) and not past),
         present=bool(PRESENT_CUE.search(clause)) and not told_past,
         told_past=told_past,
         reference=reference,
@@ -130,8 +131,15 @@ def resolve(
     return RESOLVERS[c.rule](context)
 
 
+def _looks_forward(clause: str, expression: str) -> bool:
+    """A modal or plan word anywhere in the clause, or an intention before the date."""
+    at = clause.find(expression)
+    return bool(FORWARD_CUE.search(clause) or INTENT_CUE.search(clause[: max(at, 0)]))
+
+
 _CLAUSE_BREAK = re.compile(
-    r"[,;:()\u2014]|[.!?]\s|\s(?:that|and|but|while|because|although|though)\s"
+    r"[,;:()\u2014]|[.!?]\s|\s(?:that|and|but|while|because|although|though|who|which|since"
+    r"|when|if|once|unless|saying|adding)\s"
 )
 
 
@@ -183,14 +191,33 @@ def _past_beside(sentence: tuple[str, int], start: int, end: int) -> bool:
         rest = rest.lstrip(" ,")  # verb after the comma is the date's
     after = _WORD.findall(re.split(r"[,;:()\u2014.]", rest)[0])[:2]
     words = before + after
-    # "to be published", "has been named": a participle after an auxiliary is not a past tense.
+    # "to be published", "has been named": a participle after an auxiliary is not a past tense;
+    # "was planned for", "were due": a plan, looking forward from then.
     return any(
-        _is_past_verb(words[i]) and (i == 0 or words[i - 1].lower() not in _NOT_PAST_BEFORE)
+        _is_past_verb(words[i])
+        and (i == 0 or words[i - 1].lower() not in _NOT_PAST_BEFORE)
+        and (i + 1 == len(words) or words[i + 1].lower() not in _PLAN_AFTER)
         for i in range(max(len(before) - _PAST_WINDOW, 0), len(words))
     )
 
 
 _PAST_WINDOW = 3
+_PLAN_AFTER = frozenset({"planned", "scheduled", "expected", "due", "set", "slated", "supposed"})
+
+
+def _ended_right_before(x: Context) -> bool:
+    """ "the season ended Jan. 15", "terminated on Dec. 1": a past verb right before the date
+    (no "to" or "until" between) puts it on or before the reference day."""
+    before = _WORD.findall(x.text[max(x.candidate.start - 40, 0) : x.candidate.start])
+    if before and before[-1].lower() in ("on", "at"):
+        before = before[:-1]
+    return (
+        len(before) >= 2
+        and _is_past_verb(before[-1])
+        and before[-2].lower() not in (_NOT_PAST_BEFORE)
+    )
+
+
 _NOT_PAST_BEFORE = frozenset({"be", "been", "being", "is", "are", "am", "has", "have", "will"})
 
 
@@ -248,7 +275,7 @@ def _month_and_day(x: Context) -> Resolution:
         return _day(int(c.group("y")), month, day)
     if x.publication is None:
         return "publication", None, False
-    lean = "future" if x.future or x.forward else "past"
+    lean = "future" if x.future or x.forward else "told-past" if _ended_right_before(x) else "past"
     found = nearest_year(x.publication, month, day, _weekday_number(c.groups.get("wd")), lean)
     return "publication", day_value(found) if found else None, False
 
@@ -354,6 +381,8 @@ def _spelled_year(x: Context) -> Resolution:
         year = 2000 + (_spelled_number(c.group("lo2")) if c.groups.get("lo2") else 0)
     if c.groups.get("mon"):
         return "absolute", month_value(year, _month_number(c.group("mon"))), False
+    if c.groups.get("season"):
+        return "absolute", season_value(year, SEASON_WORDS[c.group("season").lower()]), False
     return "absolute", year_value(year), False
 
 
@@ -576,6 +605,33 @@ def _quarter_anaphor(x: Context) -> Resolution:
     return "previous-event", _years_back(named, 1) if ago else named, False
 
 
+def _period_ended(x: Context) -> Resolution:
+    """ "the year ended June 30" is the year that day falls in; "the quarter ended Aug. 31"
+    the quarter the article named (fiscal quarters are numbered by the company), else the
+    calendar quarter holding most of its three months."""
+    c = x.candidate
+    if c.group("unit").lower() == "quarter" and x.state.quarter is not None:
+        return "previous-event", x.state.quarter, False
+    month, day = _month_number(c.group("mon")), int(c.group("d"))
+    if c.groups.get("y"):
+        end: dt.date | None = dt.date(int(c.group("y")), month, day)
+        anchor: Anchor = "absolute"
+    elif x.publication is None:
+        return "publication", None, False
+    else:
+        lean = "told-past" if c.group("verb").lower() == "ended" else "past"
+        end, anchor = nearest_year(x.publication, month, day, None, lean), "publication"
+    if end is None:
+        return anchor, None, False
+    if c.group("unit").lower() == "year":
+        return anchor, year_value(end.year), False
+    middle = end - dt.timedelta(days=_QUARTER_MIDDLE_DAYS)
+    return anchor, quarter_value(middle.year, (middle.month - 1) // 3 + 1), False
+
+
+_QUARTER_MIDDLE_DAYS = 45
+
+
 def _year_ago(x: Context) -> Resolution:
     """ "year-ago results", "from year-earlier levels": a year before the period compared."""
     anchor = x.state.in_sentence or x.state.quarter
@@ -691,7 +747,7 @@ def _current_unit(x: Context) -> Resolution:
     """ "the current year", "the full year": the period holding the reference date."""
     if x.reference is None:
         return x.reference_anchor, None, False
-    unit = x.candidate.optional("unit", "unit2")
+    unit = x.candidate.optional("unit", "unit2", "unit3")
     return x.reference_anchor, period_containing(unit, x.reference), False
 
 
@@ -743,6 +799,7 @@ RELATIVE_RESOLVERS: dict[str, Resolver] = {
     "month-range": _month_range,
     "quarter": _quarter,
     "quarter-anaphor": _quarter_anaphor,
+    "period-ended": _period_ended,
     "year-ago": _year_ago,
     "holiday": _holiday,
     "season-alone": _season_alone,

@@ -96,11 +96,12 @@ _NEEDLES = {
         "spelled-year": r"teen|twenty|thousand",
         "quarter": r"quarter",
         "quarter-anaphor": r"quarter|period",
+        "period-ended": r"\bend(?:ed|ing)\b",
         "year-ago": r"year",
         "period-edge": r"end\b|beginning|start|middle",
         "fiscal-year": r"fiscal",
         "past-unit": r"\b(?:last|past)\b",
-        "current-unit": r"current|full|present|in\s+the\s+(?:year|month|week)",
+        "current-unit": r"current|full|present|in\s+the\s+(?:year|month|week)|the\s+year",
         "week-of": r"week\s+of",
         "year-range": r"\d[-\u2013]",
         "month-possessive": r"['\u2019]s\b",
@@ -122,6 +123,8 @@ def _year_context_ok(text: str, m: re.Match[str]) -> bool:
         return False  # part of a larger number, a price, a range or a fraction
     prev = re.search(r"([A-Za-z]+)\.?\s+$", before)
     prev_word = prev.group(1).lower() if prev else ""
+    if re.search(r"(?i)\b(?:pre|post)-$", before):
+        return 1000 <= year <= 2099  # "post-1962 years"
     if prev_word in NOT_A_YEAR_BEFORE or STREET.match(after):
         return False
     next_word = re.match(r"\s+([a-z]+)\b", after)
@@ -230,7 +233,8 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "spelled-year",
-        rf"\b(?:(?P<mon>{FULL_MONTH})\s+|(?i:the\s+year)\s+)?(?i:{SPELLED_YEAR})\b"
+        rf"\b(?:(?P<mon>{FULL_MONTH})\s+|(?i:the\s+year)\s+|(?i:the\s+)?{SEASON}\s+(?i:of)\s+)?"
+        rf"(?i:{SPELLED_YEAR})\b"
         rf"(?![\s-]+(?:{COUNT_NOUNS})\b)",
         6,
     ),
@@ -248,6 +252,12 @@ RULES: tuple[Rule, ...] = (
         r"corresponding\s+)?year[-\s](?:ago|earlier))\s+|(?P<mod>latest|current|same|most\s+recent)"
         r"\s+)?(?P<unit>quarter|period)\b",
         3,
+    ),
+    _rule(  # "the year ended June 30", "the quarter ending Aug. 31": a reporting period
+        "period-ended",
+        r"\b(?i:the|its)\s+(?P<unit>(?i:year|quarter))(?=\s+(?P<verb>(?i:ended|ending))\s+"
+        rf"{MON}\s+{DAY}\b(?:,?\s+{YEAR}\b)?)",
+        4,
     ),
     _rule(
         "year-ago",
@@ -290,7 +300,10 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "current-unit",
         r"(?i)\bthe\s+(?:current|full|present)\s+(?P<unit>year|month|week)\b"
-        r"|\b(?:earlier|later)\s+in\s+the\s+(?P<unit2>year|month|week)\b",
+        r"|\b(?:earlier|later)\s+in\s+the\s+(?P<unit2>year|month|week)\b"
+        # "the rest of the year", "a record for the year": the year of the reference date
+        r"|\b(?:of|for)\s+the\s+(?P<unit3>year)\b(?![-\u2019']|\s+(?:ended|ending|before|after"
+        r"|ago|earlier|two|of|to|in|when|that|\d)\b)",
         4,
     ),
     _rule("year", rf"\b{YEAR}\b", 1, _year_context_ok),

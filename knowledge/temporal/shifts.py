@@ -86,8 +86,9 @@ def nearest_year(
 ) -> dt.date | None:
     """The month-day nearest the reference date, agreeing with a named weekday when given.
 
-    Without a weekday the tense decides: looking ahead ("future"), the next such day; else
-    the nearer one, a past day counting as half as far (news mostly reports what happened).
+    Without a weekday the tense decides: looking ahead ("future"), the next such day; told
+    in the past tense ("told-past": "the season ended Jan. 15"), the last one by the reference;
+    else the nearer one, a past day counting as half as far (news mostly reports what happened).
     """
     options = []
     for year in (reference.year - 1, reference.year, reference.year + 1):
@@ -101,6 +102,8 @@ def nearest_year(
         options = [o for o in options if o.weekday() == weekday]
     elif lean == "future" and any(o >= reference for o in options):
         return min(o for o in options if o >= reference)
+    elif lean == "told-past" and any(o <= reference for o in options):
+        return max(o for o in options if o <= reference)
     else:
         return min(
             options,

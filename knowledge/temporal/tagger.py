@@ -25,7 +25,9 @@ from knowledge.temporal.rules import Candidate, find_candidates
 from knowledge.temporal.values import TemporalExpression, TimeValue
 from knowledge.text.analysis import split_sentences
 
-TAGGER_VERSION = "2"
+TAGGER_VERSION = "3"
+# Rules that refer to the reported quarter rather than name one for later "the quarter".
+_NOT_NAMING_QUARTER = frozenset({"quarter-anaphor", "period-ended"})
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:
@@ -81,7 +83,7 @@ def _tag(text: str, state: State) -> list[TemporalExpression]:
             state.previous = value
             if c.rule not in COMPARISONS:  # a year-ago figure is compared, not reported
                 state.in_sentence = value
-                if value.granularity == "quarter" and c.rule != "quarter-anaphor":
+                if value.granularity == "quarter" and c.rule not in _NOT_NAMING_QUARTER:
                     state.quarter = value
             if value.granularity == "day" and not in_quote:
                 state.speech_day = value.start

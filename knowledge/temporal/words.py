@@ -139,8 +139,13 @@ NOT_PAST_ED = frozenset(
      "planned", "proposed", "intended", "supposed", "slated", "set", "due"}
 )  # fmt: skip
 FORWARD_CUE = re.compile(
-    r"(?i)\b(?:would|might|should|due\s+to|expects?|hopes?\s+to|intends?\s+to"
-    r"|aims?\s+to|slated|as\s+(?:early|soon)\s+as)\b"
+    r"(?i)\b(?:would|might|should|can|due\s+to|expects?|hopes?\s+to|intends?\s+to"
+    r"|aims?\s+to|slated|as\s+(?:early|soon)\s+as|(?:is|are)\s+to)\b"
+)
+# A past decision about what is to come ("agreed to sell the mill in January", "was planned for
+# March") looks forward for a date after it; "On Friday, it agreed to ..." is the deciding day.
+INTENT_CUE = re.compile(
+    r"(?i)\b(?:(?:agreed|decided|planned|promised|pledged|vowed|intended)\s+to|planned\s+for)\b"
 )
 PRESENT_CUE = re.compile(r"(?i)\b(?:is|are|am|opens|runs|lasts|starts|begins)\b")
 # Words after a spelled-out number that make it a count ("nineteen twenty-dollar bills").

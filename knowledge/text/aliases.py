@@ -100,6 +100,21 @@ class AliasLookup(ABC):
                 return [frozenset(m) for m in group if set(m) != wanted]
         return []
 
+    def same(self, a: Collection[str], b: Collection[str]) -> bool:
+        """May two names (as sets of folded words) be one person or thing? When one holds the
+        other's words ("Kim" of "Kim Kardashian") or both are part of names of one group
+        ("Kim" and "Kardashian")."""
+        wa, wb = set(a), set(b)
+        if not wa or not wb:
+            return False
+        if wa <= wb or wb <= wa:
+            return True
+        for group in self._groups_of(wa | wb):
+            members = [set(m) for m in group]
+            if any(wa <= m for m in members) and any(wb <= m for m in members):
+                return True
+        return False
+
     def _inside_names(self, focus: Sequence[str]) -> dict[str, set[Name]]:
         """Each question word inside a full name of the question -> those names (the word is
         not expanded through a group that lacks one of them)."""

@@ -22,14 +22,15 @@ class LexiconError(UserError, ValueError):
 
 
 def parse_lexicon(text: str, origin: str = "lexicon") -> dict[str, str]:
-    """`form = standard words` per line, `#` comments; forms are lowercased."""
+    """`form = standard words` per line, `#` comments; forms are lowercased. A form with no
+    words (`lol =`) says nothing the question asks and is dropped."""
     out: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         form, sep, words = (part.strip() for part in line.partition("="))
-        if not sep or not form or not words or " " in form:
+        if not sep or not form or " " in form:
             raise LexiconError(f"{origin} line {number}: expected `form = words`, got {raw!r}")
         out[form.lower()] = " ".join(words.split())
     return out

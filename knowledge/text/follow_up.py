@@ -168,6 +168,8 @@ class Context:
     date: str | None = None  # a date the previous answer's quote gives
     place: str | None = None  # a place the previous answer's quote gives
     gender: Callable[[str], str | None] = field(default=lambda _name: None)
+    # may two names be one person ("Kim" and "Kardashian")? The sources' aliases say
+    same: Callable[[str, str], bool] = field(default=lambda a, b: a == b)
 
 
 @dataclass
@@ -195,6 +197,48 @@ def rewrite(message: str, context: Context, names: Sequence[str] = ()) -> str | 
     if led and not (set(low) & WH) and not (set(low) & AUX):
         return _ellipsis(core, context, names)
     return _resolve(core, context, names)
+
+
+_JOINING = frozenset(["and", "n", "but"])  # a message opening with these continues another
+# Indefinite pronouns: no content of their own ("was anyone there?")
+_INDEFINITE = frozenset(
+    [
+        "anyone",
+        "anybody",
+        "anything",
+        "someone",
+        "somebody",
+        "something",
+        "everyone",
+        "everybody",
+        "everything",
+        "no-one",
+        "nobody",
+        "nothing",
+    ]
+)
+_ANAPHORS = HE_SHE | THEY | IT | THAT | frozenset(["there", "then"])
+
+
+def implies_context(message: str, names: Sequence[str] = (), content: int = 1) -> bool:
+    """Does a message that `rewrite` left alone still lean on the conversation? When it opens
+    with "and"/"but" ("and how did Ivanka respond"), or names no one and keeps a pronoun or
+    demonstrative, or names no one and has at most `content` content words ("says who?",
+    "was anyone supportive?"), or asks how one person did a thing it does not name ("how
+    did Kim react?"). Otherwise a message with its own names holds its own antecedents."""
+    text = _expand_contractions(message.strip())
+    low = [t.lower() for t in _TOKEN.findall(text)]
+    if not low:
+        return False
+    if low[0] in _JOINING and len(low) > 1:
+        return True
+    own = [w for w in low if w not in STOPWORDS | WH | AUX | _INDEFINITE]
+    if names:  # "how did Kim react?": the manner of an event it does not name
+        named = {w.lower() for n in names for w in _TOKEN.findall(n)}
+        verbs = [w for w in own if w not in named]
+        asks_how = low[:2] in (["how", "did"], ["how", "does"])
+        return asks_how and len(names) == 1 and verbs == low[-1:]
+    return bool(set(low) & _ANAPHORS) or len(own) <= content
 
 
 def _expand_contractions(text: str) -> str:
@@ -338,7 +382,10 @@ def _referent(i: int, m: _Message, context: Context) -> str | None:
     nxt = low[i + 1] if i + 1 < len(low) else None
     prev = low[i - 1] if i > 0 else None
     if w in HE_SHE:
-        if any(_named_before(m, name, i) for name in m.names):
+        wanted = "f" if w in _FEMININE else "m"
+        if any(
+            _named_before(m, name, i) and context.gender(name) in (None, wanted) for name in m.names
+        ):
             return None  # "what did Kim write when she...": she is the message's own
         person = _person(w, low, m.names, context)
         if person is None:
@@ -397,25 +444,26 @@ def _possessive(name: str) -> str:
 
 
 def _person(pronoun: str, low: list[str], own: Sequence[str], context: Context) -> str | None:
-    """The one person a he/she points at: whom the previous answer named when it answered
-    "who", else the previous question's people, else the people its quote introduced; the
-    corpus' own pronouns for a name break ties (`gender`)."""
-    asks_who = low[:1] == ["who"] and len(low) <= 3
-    candidates: list[str] = []
-    if asks_who:  # "who is she?": someone the answer introduced
-        candidates += context.quote_names
-    if context.answer and context.answer_is_person:
-        candidates.append(context.answer)
-    candidates += [n for n in context.names if n not in candidates]
-    candidates += [n for n in context.quote_names if n not in candidates]
-    candidates = [c for c in candidates if c not in own]
+    """The one person a he/she points at, by the corpus' own pronouns for a name (`gender`):
+    whom the previous answer named when it answered "who", else the previous question's
+    people (one whose pronoun the sources do not say will do), else the people its quote
+    introduced. "who is she?" asks first about someone the quote introduced."""
+    asked = [context.answer] if context.answer and context.answer_is_person else []
+    asked += [n for n in context.names if n not in asked]
+    told = [n for n in context.quote_names if n not in asked]
     wanted = "f" if pronoun in _FEMININE else "m"
-    known = [c for c in candidates if context.gender(c) == wanted]
-    if known:
-        return known[0]
-    # Nobody the sources call "she"/"he": only a person the question itself named will do.
-    unknown = [c for c in candidates if c in context.names and context.gender(c) is None]
-    return unknown[0] if unknown else None
+    tiers = [
+        [c for c in asked if context.gender(c) == wanted],
+        [c for c in asked if c in context.names and context.gender(c) is None],
+        [c for c in told if context.gender(c) == wanted],
+    ]
+    if low[:1] == ["who"] and len(low) <= 3:  # "who is she?"
+        tiers.insert(0, tiers.pop())
+    for tier in tiers:
+        found = [c for c in tier if not any(context.same(c, o) for o in own)]
+        if found:
+            return found[0]
+    return None
 
 
 def _group(context: Context, own: Sequence[str]) -> str | None:
