@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from knowledge.text.analysis import STOPWORDS, words
+from knowledge.text.analysis import AUXILIARIES, QUESTION_WORDS, STOPWORDS, words
 from knowledge.text.mentions import Kind, find_mentions
 
 # Head nouns of "which X" / "what X" questions that name an answer kind. Generic English.
@@ -199,36 +199,8 @@ _LEADING = re.compile(
     re.IGNORECASE,
 )
 _ARTICLES = frozenset(["the", "a", "an", "of", "kind", "type", "sort"])
-_WH = ("when", "where", "who", "whom", "whose", "why", "how", "which", "what")
-_AUX = frozenset(
-    [
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "has",
-        "have",
-        "had",
-        "can",
-        "could",
-        "will",
-        "would",
-        "should",
-        "might",
-        "may",
-        "must",
-        "the",
-        "a",
-        "an",
-        "of",
-        "kind",
-        "type",
-        "sort",
-    ]
-)
+_WH = QUESTION_WORDS
+_AUX = AUXILIARIES | _ARTICLES
 
 
 @dataclass

@@ -27,6 +27,32 @@ STOPWORDS_EN_PLUS = _stopword_file()
 
 ANALYZER_VERSION = "1"
 
+# The words that open an English question: the wh-word and the auxiliary verb before the
+# subject. Reading a question (question types, follow-ups) tells them from the topic words.
+QUESTION_WORDS = frozenset(["when", "where", "who", "whom", "whose", "why", "how", "which", "what"])
+AUXILIARIES = frozenset(
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "has",
+        "have",
+        "had",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "might",
+        "may",
+        "must",
+    ]
+)
+
 # Lucene's English list extended with question words: they carry the question's shape, not
 # its topic, so they must not pull passages in.
 STOPWORDS: frozenset[str] = frozenset(STOPWORDS_EN_PLUS) | {

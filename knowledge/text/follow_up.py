@@ -12,33 +12,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from knowledge.text.analysis import STOPWORDS
+from knowledge.text.analysis import AUXILIARIES, QUESTION_WORDS, STOPWORDS
 
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f](?:[\w\u00c0-\u024f&]|['\u2019.\-](?=\w))*")
-WH = frozenset(["when", "where", "who", "whom", "whose", "why", "how", "which", "what"])
-AUX = frozenset(
-    [
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "has",
-        "have",
-        "had",
-        "can",
-        "could",
-        "will",
-        "would",
-        "should",
-        "might",
-        "may",
-        "must",
-        "'s",
-    ]
-)
+WH = QUESTION_WORDS
+AUX = AUXILIARIES | {"'s"}
 _CONTRACTED = {  # "whats" / "what's" -> "what is"
     "whats": "what is",
     "what's": "what is",
