@@ -34,6 +34,20 @@ from .world import (
 )
 
 
+def listens_for(client: Any, message_id: int, custom_id: str) -> bool:
+    """Whether the client has a view item (of that message, persistent or dynamic) that
+    would take a click on `custom_id`: the bot registers a message's view only once it has
+    read Discord's reply to its send, a moment after the message exists."""
+    store = getattr(client._connection, "_view_store", None)
+    if store is None:
+        return True
+    views = getattr(store, "_views", {})
+    for key in (message_id, None):
+        if any(found == custom_id for _kind, found in views.get(key, {})):
+            return True
+    return any(p.fullmatch(custom_id) for p in getattr(store, "_dynamic_items", {}))
+
+
 class UserActions:
     """Mixin of FakeDiscord: the test's side of the conversation."""
 
@@ -374,10 +388,23 @@ class UserActions:
             data["values"] = list(values or [])
         elif values is not None:
             raise FakeDiscordError("values= is for select menus, not buttons")
+        await self._until_listening(int(target["id"]), component["custom_id"])
         channel = self.world.get_channel(int(target["channel_id"]))
         return await self._send_interaction(
             MESSAGE_COMPONENT, data, user, channel, message=dict(target)
         )
+
+    async def _until_listening(self, message_id: int, custom_id: str, limit: float = 2.0) -> None:
+        """A person cannot click a button the instant its message appears; a test can. Wait
+        (briefly) until a running bot has the button's view, so the click is not dropped by
+        that race; a click on a view the bot no longer has is still sent after `limit`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        clients = getattr(self, "clients", [])
+        while clients and loop.time() < deadline:
+            if any(listens_for(c, message_id, custom_id) for c in clients):
+                return
+            await asyncio.sleep(0.01)
 
     @property
     def modals(self) -> list[SentInteraction]:

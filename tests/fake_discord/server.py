@@ -67,6 +67,7 @@ class FakeDiscord(UserActions, MessageStore, RestApi):
     ) -> None:
         self.token = token
         self.interaction_deadline = interaction_deadline
+        self.clients: list[discord.Client] = []  # the clients `running` runs now
         self.strict_commands = strict_commands
         self.allowed_privileged_intents = allowed_privileged_intents
         self.echo_bot_messages = echo_bot_messages
@@ -194,6 +195,7 @@ class FakeDiscord(UserActions, MessageStore, RestApi):
         if patch:
             self.patch_discord_py()
         task = asyncio.create_task(client.start(self.token), name="fake-discord-client")
+        self.clients.append(client)
         try:
             await self.wait_until(
                 lambda: client.is_ready() or task.done(), ready_timeout, "the client's on_ready"
@@ -203,6 +205,7 @@ class FakeDiscord(UserActions, MessageStore, RestApi):
                 raise AssertionError("the client stopped before it was ready")
             yield client
         finally:
+            self.clients.remove(client)
             await client.close()
             _stop_views(client)
             await asyncio.wait({task}, timeout=5.0)
