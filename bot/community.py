@@ -36,19 +36,11 @@ class CommunityDesk:
         """Count a member's vote on a passage for a question, in the pending community answer
         of the same passage whose question this one rewords, if any. `voter`: (user id,
         name, guild id)."""
-        user_id, name, guild_id = voter
+        guild_id = voter[2]
         into = await self._fold(
             library, corpus, question, (quote.source_id, quote.paragraph), guild_id
         )
-        passage = NewCorrection(quote.source_id, quote.paragraph, None, quote.text, corpus)
-        return await self.store.community_vote(
-            passage,
-            guild_id=guild_id,
-            question=question,
-            user=(user_id, name),
-            vote=vote,
-            into=into,
-        )
+        return await self._cast(corpus, question, quote, voter, vote, into)
 
     async def report_against(
         self,
@@ -63,20 +55,33 @@ class CommunityDesk:
         if not answer.answered or not answer.quotes:
             return None
         first = answer.quotes[0]
-        user_id, name, guild_id = voter
+        guild_id = voter[2]
         into = answer.community.community_id if answer.community else None
         if into is None:
             passage_of = (first.source_id, first.paragraph)
             into = await self._fold(library, corpus, question, passage_of, guild_id)
         if into is None:
             return None
-        passage = NewCorrection(first.source_id, first.paragraph, None, first.text, corpus)
+        return await self._cast(corpus, question, first, voter, AGAINST, into)
+
+    async def _cast(
+        self,
+        corpus: str,
+        question: str,
+        quote: Quote,
+        voter: tuple[str | None, str, str | None],
+        vote: int,
+        into: int | None,
+    ) -> CommunityAnswer:
+        """Store one member's vote on the quote's passage for the question."""
+        user_id, name, guild_id = voter
+        passage = NewCorrection(quote.source_id, quote.paragraph, None, quote.text, corpus)
         return await self.store.community_vote(
             passage,
             guild_id=guild_id,
             question=question,
             user=(user_id, name),
-            vote=AGAINST,
+            vote=vote,
             into=into,
         )
 
