@@ -45,19 +45,23 @@ def serve(corpus: Path, data: Path, questions: list[str]) -> dict:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     import knowledge.answering.answer  # imports are start-up, not loading
+    from bot.settings import Settings
+    from knowledge.answering.ranking import Options
     from knowledge.search.library import open_library
+
+    options = Options(reader=Settings().reader)  # CITEBOT_READER, as the bot reads it
 
     start = time.perf_counter()
     library = open_library(corpus, data)
     load_s = time.perf_counter() - start
     rss_load = memory_mb()["VmRSS"]
     t0 = time.perf_counter()
-    knowledge.answering.answer.answer_question(library, questions[0])
+    knowledge.answering.answer.answer_question(library, questions[0], options)
     first_s = time.perf_counter() - t0
     latencies, cpu, answered = [], [], 0
     for question in questions:
         t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
-        answer = knowledge.answering.answer.answer_question(library, question)
+        answer = knowledge.answering.answer.answer_question(library, question, options)
         cpu.append((time.thread_time_ns() - c0) / 1e6)
         latencies.append((time.perf_counter_ns() - t0) / 1e6)
         answered += answer.answered

@@ -45,10 +45,14 @@ class Asked:
     source_id: str | None
     answers: tuple[str, ...] = ()  # SQuAD: gold answer strings
     sentence: str | None = None  # chat set: the verbatim answering sentence
+    article: int = -1  # 0-based position of the SQuAD article it is about
 
 
 def squad_asked(questions: Iterable[SquadQuestion]) -> list[Asked]:
-    return [Asked(q.qid, q.question, q.source_id, answers=q.answers) for q in questions]
+    return [
+        Asked(q.qid, q.question, q.source_id, answers=q.answers, article=q.article)
+        for q in questions
+    ]
 
 
 def unanswerable_asked(path: Path | None = None, v1_path: Path | None = None) -> list[Asked]:
@@ -64,7 +68,7 @@ def unanswerable_asked(path: Path | None = None, v1_path: Path | None = None) ->
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
                 if qa.get("is_impossible"):
-                    out.append(Asked(qa["id"], qa["question"], None))
+                    out.append(Asked(qa["id"], qa["question"], None, article=a))
     return out
 
 
@@ -86,6 +90,7 @@ def chat_asked(path: Path = CHAT_DATA) -> list[Asked]:
                 sid if answerable else None,
                 answers=(row["answer"],) if answerable and row.get("answer") else (),
                 sentence=row.get("sentence") if answerable else None,
+                article=int(sid[1:4]) - 1,
             )
         )
     return out

