@@ -113,9 +113,8 @@ def export(checkpoint: Path, work: Path, held_out: list[Pair], t0: float) -> dic
             f"(sha256 {_sha256(CHAT_DATA)[:16]}: chat-style questions and near misses), all "
             f"but a reserve kept for the ranker ({RESERVE}); near misses and unanswerable "
             "questions are negatives on both outputs",
-            "schedule": f"{len(LR)} passes, each shuffled anew, batch {BATCH}, AdamW, learning "
-            f"rates {list(LR)} (the second from the first's weights), each with 5% warm-up and "
-            "linear decay",
+            "schedule": f"{len(LR)} shuffled pass(es), batch {BATCH}, AdamW, learning rate(s) "
+            f"{list(LR)}, each pass with 5% warm-up and linear decay",
         },
         "seed": SEED,
         "calibration": "none in the model: its logits are features of the ranker and of the "

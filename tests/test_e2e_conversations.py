@@ -130,8 +130,8 @@ async def test_a_thread_opened_for_an_answer_is_a_conversation(fake_discord, tmp
         assert posted_in_channel == []
 
 
-COMMUNITY_QUESTION = "how do kim and ivanka stay in touch"  # abstains, two closest passages
-COMMUNITY_REWORDING = "how do ivanka and kim keep in touch"
+COMMUNITY_QUESTION = "whats kims fav pizza topping"  # abstains, two closest passages
+COMMUNITY_REWORDING = "what is kim's favorite pizza topping"
 
 
 async def test_three_members_confirm_a_passage_a_moderator_makes_it_a_correction(

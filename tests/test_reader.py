@@ -133,7 +133,7 @@ def test_citebot_reader_setting_reads_off_and_on():
     assert Settings(CITEBOT_READER="on").reader is True
     assert Settings(CITEBOT_READER="1").reader is True
     assert Settings(CITEBOT_READER="off").reader is False
-    assert Settings().reader is False  # off by default: see docs/quality.md
+    assert Settings().reader is True  # on by default: see docs/quality.md
 
 
 def _python(code: str, data: Path, **env: str) -> subprocess.CompletedProcess:
@@ -160,17 +160,18 @@ def _loaded(done: subprocess.CompletedProcess) -> dict:
     return json.loads(done.stderr.strip().splitlines()[-1])
 
 
-def test_uncached_answer_loads_the_reader_and_a_cache_hit_loads_nothing(tmp_path):
+@pytest.mark.parametrize("env", [{"CITEBOT_READER": "on"}, {}])  # on is the default
+def test_uncached_answer_loads_the_reader_and_a_cache_hit_loads_nothing(tmp_path, env):
     code = _ASK.format(q=QUESTION)
-    first = _loaded(_python(code, tmp_path / "data", CITEBOT_READER="on"))
+    first = _loaded(_python(code, tmp_path / "data", **env))
     assert first == {"rc": 0, "ort": True, "tok": True}
-    hit = _loaded(_python(code, tmp_path / "data", CITEBOT_READER="on"))
+    hit = _loaded(_python(code, tmp_path / "data", **env))
     assert hit == {"rc": 0, "ort": False, "tok": False}
 
 
-@pytest.mark.parametrize("env", [{"CITEBOT_READER": "off"}, {}])
-def test_reader_off_answers_without_loading_onnxruntime(tmp_path, env):
-    done = _python(_ASK.format(q=QUESTION), tmp_path / "data", **env)
+@pytest.mark.parametrize("switch", ["off", "0", "false"])
+def test_reader_off_answers_without_loading_onnxruntime(tmp_path, switch):
+    done = _python(_ASK.format(q=QUESTION), tmp_path / "data", CITEBOT_READER=switch)
     assert _loaded(done) == {"rc": 0, "ort": False, "tok": False}
     assert json.loads(done.stdout)["question"] == QUESTION
 

@@ -52,7 +52,7 @@ _SAME_TARGET = 0.45  # "which store" / "what shop": head nouns this near in mean
 # With the reader: the words need only READER_FLOOR when both questions' answer is read in the
 # same sentence of the moderator's paragraph, for the new question with at least READER_AGREE.
 READER_FLOOR = 0.2
-READER_AGREE = 0.5
+READER_AGREE = 0.7
 _MAX_QUOTES = 3
 MAX_NUMBER_DIGITS = 9
 _REF = re.compile(r"^(?P<source>.+?):(?P<paragraph>[0-9]+)(?::(?P<sentence>[0-9]+))?$")
