@@ -41,8 +41,10 @@ def build(corpus: Path, data: Path) -> dict:
     }
 
 
-def serve(corpus: Path, data: Path, questions: list[str]) -> dict:
-    if hasattr(os, "sched_setaffinity"):
+def serve(corpus: Path, data: Path, questions: list[str], one_cpu: bool = True) -> dict:
+    """Answers on one CPU (as the peers search), or on all (`--all-cores`: what a server with the
+    reader, whose onnxruntime session runs on two threads, gives a user)."""
+    if one_cpu and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     import knowledge.answering.answer  # imports are start-up, not loading
     from bot.settings import Settings
@@ -94,11 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("corpus", type=Path)
     s.add_argument("data", type=Path)
     s.add_argument("questions", type=Path)
+    s.add_argument("--all-cores", action="store_true", help="not pinned to one CPU")
     args = parser.parse_args(argv)
     if args.step == "build":
         result = build(args.corpus, args.data)
     else:
-        result = serve(args.corpus, args.data, json.loads(args.questions.read_text()))
+        questions = json.loads(args.questions.read_text())
+        result = serve(args.corpus, args.data, questions, one_cpu=not args.all_cores)
     print(json.dumps(result))
     return 0
 

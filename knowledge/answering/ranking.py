@@ -63,9 +63,10 @@ class Options:
     # Conversational query expansion: index terms of the turns before, searched alongside the
     # question's own at these (lower) weights; they choose paragraphs, not the confidence.
     context: tuple[tuple[str, float], ...] = ()
-    # The neural reader (reader.py) on the best candidates. Off by default: as trained so far
-    # it does not beat the lexical path (docs/quality.md). Off, or when its model file cannot
-    # load, the lexical path alone (ranker.json) as before it.
+    # The neural reader (reader.py) on the best candidates. The service turns it on from
+    # CITEBOT_READER (on by default); a library caller asks for it, so benchmarks comparing
+    # ranking methods measure what they name. Off, or when its model file cannot load, the
+    # lexical path alone (ranker.json).
     reader: bool = False
     reader_k: int = READER_K
 
