@@ -11,8 +11,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def clean_env(extra: dict[str, str]) -> dict[str, str]:
-    """This environment without any DISCORD_ or CITEBOT_ setting, plus `extra`."""
+    """This environment without any DISCORD_ or CITEBOT_ setting but the suite's reader switch
+    (tests/conftest.py), plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "CITEBOT_"))}
+    if "CITEBOT_READER" in os.environ:
+        env["CITEBOT_READER"] = os.environ["CITEBOT_READER"]
     env.update(extra)
     env["PYTHONPATH"] = str(ROOT)
     return env

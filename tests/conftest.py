@@ -16,6 +16,13 @@ from hypothesis import settings as hypothesis_settings
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.search.library import Library, open_library
 
+# The suite runs the lexical path unless a test turns the neural reader on: most tests are about
+# what surrounds the answer (stores, faces, reports), and the reader's ~1 s start-up per process
+# and 0.1 s per answer more than doubled the suite. The reader, the shipped default, has its own
+# tests (test_reader.py, the Discord end-to-end test of the default, corrections, the README's
+# samples); CITEBOT_READER=on python -m pytest runs everything with it.
+os.environ.setdefault("CITEBOT_READER", "off")
+
 # The fake Discord server (`fake_discord` fixture) for end-to-end tests.
 pytest_plugins = ("tests.fake_discord.fixtures",)
 

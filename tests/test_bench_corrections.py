@@ -17,8 +17,9 @@ FLOORS = {EVAL: 16, DEV: 20}
 
 @pytest.mark.parametrize("path", [EVAL, DEV], ids=["eval", "dev"])
 async def test_corrections_reach_rewordings_and_never_unrelated_questions(
-    tmp_path: Path, path: Path
+    tmp_path: Path, path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("CITEBOT_READER", "on")  # the shipped default: the reader's route too
     rows = load(path)
     assert sum(r["kind"] == "corrected" for r in rows) == 10
     assert sum(r["kind"] == "rewording" for r in rows) == 30

@@ -634,6 +634,7 @@ async def test_ask_through_discord_reads_with_the_reader_and_off_without(
     fake = fake_discord
     question = "what does jared do for a living"
     monkeypatch.setattr(reader, "_loaded", {})  # not loaded yet in this process
+    monkeypatch.delenv("CITEBOT_READER", raising=False)  # the suite's own switch (conftest)
     cases = (("default", {}, True), ("on", {"CITEBOT_READER": "on"}, True))
     for switch, env, on in (*cases, ("off", {"CITEBOT_READER": "off"}, False)):
         options = Options(reader=on)

@@ -129,7 +129,8 @@ def test_damaged_tokenizer_file_gives_none(tmp_path, caplog):
     assert len(caplog.records) == 1
 
 
-def test_citebot_reader_setting_reads_off_and_on():
+def test_citebot_reader_setting_reads_off_and_on(monkeypatch):
+    monkeypatch.delenv("CITEBOT_READER", raising=False)  # the suite's own switch (conftest)
     assert Settings(CITEBOT_READER="on").reader is True
     assert Settings(CITEBOT_READER="1").reader is True
     assert Settings(CITEBOT_READER="off").reader is False
@@ -137,10 +138,14 @@ def test_citebot_reader_setting_reads_off_and_on():
 
 
 def _python(code: str, data: Path, **env: str) -> subprocess.CompletedProcess:
+    """`code` in a process with `env`; without CITEBOT_READER in it, the shipped default."""
+    environment = clean_env({"CITEBOT_DATA": str(data), **env})
+    if "CITEBOT_READER" not in env:
+        environment.pop("CITEBOT_READER", None)
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env=clean_env({"CITEBOT_DATA": str(data), **env}),
+        env=environment,
         capture_output=True,
         text=True,
         timeout=180,

@@ -94,7 +94,8 @@ def test_readme_samples_print_what_they_show(tmp_path):
     for sample in console_samples(README.read_text(encoding="utf-8")):
         args = substitute(sample.command, bound)
         assert args[0] == "citebot", f"a README sample runs something else: {sample.command}"
-        result = run_cli(data, *args[1:], env={"COLUMNS": "100"})
+        # as a user runs it: the reader on, the default
+        result = run_cli(data, *args[1:], env={"COLUMNS": "100", "CITEBOT_READER": "on"})
         assert result.returncode == 0, f"{sample.command}\n{result.stderr}"
         printed = "\n".join(line.rstrip() for line in result.stdout.splitlines()).strip("\n")
         match = output_pattern(sample.expected, bound).fullmatch(printed)
