@@ -235,14 +235,15 @@ def open_library(
         raise no_sources(folder, [])
     key = stat_key(fingerprinted(folder, files)) if data_dir is not None else None
     known = None
+    told: set[str] = set()  # the saved data is looked at up to three times: say why only once
     if data_dir is not None and key is not None and not rebuild:
         known = _known_fingerprint(data_dir, key)
-        library = _load(folder, data_dir, known, strict) if known else None
+        library = _load(folder, data_dir, known, strict, told) if known else None
         if library is not None:
             return library
     fingerprint = content_fingerprint(fingerprinted(folder, files))
     if data_dir is not None and not rebuild and fingerprint != known:
-        library = _load(folder, data_dir, fingerprint, strict)
+        library = _load(folder, data_dir, fingerprint, strict, told)
         if library is not None:
             _remember(data_dir, key, fingerprint)
             _remember(data_dir, _folder_key(folder), fingerprint, _LATEST)
@@ -265,14 +266,16 @@ def open_library(
     # what the first saved (knowledge/search/build_once.py).
     return load_or_build(
         lock_path(data_dir, "index", fingerprint),
-        lambda: _load(folder, data_dir, fingerprint, strict),
+        lambda: _load(folder, data_dir, fingerprint, strict, told),
         build,
         what=f"the library in {index_dir(data_dir, fingerprint)}",
         force=rebuild,
     )
 
 
-def _load(folder: Path, data_dir: Path, fingerprint: str, strict: bool) -> Library | None:
+def _load(
+    folder: Path, data_dir: Path, fingerprint: str, strict: bool, told: set[str] | None = None
+) -> Library | None:
     target = index_dir(data_dir, fingerprint)
     if not target.is_dir():
         return None
@@ -282,7 +285,10 @@ def _load(folder: Path, data_dir: Path, fingerprint: str, strict: bool) -> Libra
         if index.n_docs != data.n_passages:
             raise DataError(f"index and library data in {target} disagree (damaged?)")
     except (IndexError_, DataError) as exc:
-        log.warning("%s; rebuilding", exc)
+        if told is None or str(exc) not in told:
+            log.warning("%s; rebuilding", exc)
+        if told is not None:
+            told.add(str(exc))
         return None
     skipped = [w for w in data.warnings if w.startswith(SKIPPED)]
     if strict and skipped:  # as loading would under --strict (notes are not fatal)
