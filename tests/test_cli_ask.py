@@ -185,3 +185,22 @@ def test_run_says_nothing_about_voice_support(tmp_path: Path) -> None:
         "DISCORD_TOKEN": token, "DISCORD_API_BASE_URL": "http://127.0.0.1:9/api/v10"})  # fmt: skip
     assert done.returncode != 0 and done.stderr  # nothing listens there
     assert "PyNaCl" not in done.stderr and "davey" not in done.stderr and "voice" not in done.stderr
+
+
+def test_sync_with_the_api_unreachable_says_so_without_an_internal_error(tmp_path: Path) -> None:
+    """Nothing listens on the port: one line naming the address and what to check."""
+    import socket
+
+    from tests.cli_support import run_cli
+
+    with socket.socket() as probe:  # a free loopback port, closed again before the run
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/api/v10"
+    token = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
+    done = run_cli(tmp_path / "data", "sync", "--guild", "1",
+                   env={"DISCORD_TOKEN": token, "DISCORD_API_BASE_URL": url})  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert f"cannot reach the Discord API at {url}" in done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert token not in done.stderr and len(done.stderr.strip().splitlines()) == 1

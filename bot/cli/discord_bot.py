@@ -80,6 +80,8 @@ def _check_health_file(settings: Settings) -> None:
 
 def run_sync(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    import aiohttp  # discord.py's HTTP client
+
     from bot.discord.app import TokenError, sync_with_discord
 
     guilds = args.guild or ([] if args.globally else list(settings.guild_ids))
@@ -93,6 +95,12 @@ def run_sync(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except TokenError as exc:
         raise UsageError(str(exc)) from None
+    except aiohttp.ClientConnectorError as exc:  # no route, refused, DNS: say where and what
+        reason = exc.os_error.strerror or type(exc.os_error).__name__
+        raise UsageError(
+            f"cannot reach the Discord API at {settings.discord_api_base_url} ({reason}): "
+            "check the network connection, or DISCORD_API_BASE_URL if you set it"
+        ) from None
     for line in lines:
         print(f"synced {line}")
     return 0
