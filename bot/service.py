@@ -990,7 +990,9 @@ class Service:
             report = await self._store.report(report_id)
             if report is not None and (guild_id is None or report.guild_id == guild_id):
                 question = report.question
-        return await asyncio.to_thread(passage_choices, library, typed, question, limit)
+        return await asyncio.to_thread(
+            passage_choices, library, typed, question, limit, self._options
+        )
 
     async def corrections(
         self, status: str | None = "active", guild_id: str | None = None

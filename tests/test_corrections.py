@@ -20,6 +20,7 @@ from knowledge.answering.corrections import (
     resolve_ref,
     rewording_score,
 )
+from knowledge.answering.ranking import Options, rank
 from knowledge.models import Answer
 from knowledge.search.library import SavedCorpus, open_library
 
@@ -202,6 +203,19 @@ def test_passage_choices_follow_what_is_typed_or_the_reported_question(library) 
     asked = passage_choices(library, "", "Who is Ivanka Trump's husband?", limit=3)
     assert len(asked) == 3 and any("Kushner" in c.text for c in asked)
     assert len(passage_choices(library, "", None, limit=4)) == 4
+
+
+@pytest.mark.parametrize("reader", [False, True])
+def test_passage_choices_for_a_question_rank_as_the_answerer_does(library, reader) -> None:
+    """With the reader on, the moderator's list follows the reader's ranking, not the lexical
+    one (they differ for this question), so the passage the answer quoted is offered first."""
+    question = "what does jared do for a living"
+    options = Options(reader=reader)
+    offered = [(c.ref.source_id, c.ref.paragraph) for c in
+               passage_choices(library, "", question, limit=5, options=options)]  # fmt: skip
+    ranked = rank(library, question, options).paragraphs[:5]
+    expected = [(library.passages[p].source_id, library.passages[p].paragraph) for p in ranked]
+    assert offered == expected
 
 
 def test_references_and_moved_quotes_are_found_without_walking_the_sources(

@@ -496,7 +496,11 @@ class PassageChoice:
 
 
 def passage_choices(
-    library: Library, typed: str, question: str | None = None, limit: int = 25
+    library: Library,
+    typed: str,
+    question: str | None = None,
+    limit: int = 25,
+    options: Options | None = None,
 ) -> list[PassageChoice]:
     """Passages for a moderator to pick: the sentences of a paragraph typed as a reference
     ("001:2"), else the paragraphs best matching the typed words, else (nothing typed) those
@@ -513,7 +517,7 @@ def passage_choices(
         terms = [t for w in words(typed) for t in library.sentences.variants(w)]
         order = [p for p, _ in library.index.search(terms, k=limit)] if terms else []
     elif question:
-        order = rank(library, question).paragraphs[:limit]
+        order = rank(library, question, options).paragraphs[:limit]  # as the answerer ranks
     else:
         order = list(range(min(limit, len(passages))))
     return [_paragraph_choice(library, passages[p]) for p in order]
