@@ -80,7 +80,8 @@ def chat_asked(path: Path = CHAT_DATA) -> list[Asked]:
             continue
         row = json.loads(line)
         sid = row["source_id"]
-        if int(sid[1:4]) - 1 not in TRAIN_ARTICLES:
+        article = int(sid[1:4]) - 1  # "a001_p003": article 1 of the file, 0-based
+        if article not in TRAIN_ARTICLES:
             raise ValueError(f"{path}:{n + 1}: {sid} is not among articles 1-24")
         answerable = bool(row.get("answerable", True))
         out.append(
@@ -90,7 +91,7 @@ def chat_asked(path: Path = CHAT_DATA) -> list[Asked]:
                 sid if answerable else None,
                 answers=(row["answer"],) if answerable and row.get("answer") else (),
                 sentence=row.get("sentence") if answerable else None,
-                article=int(sid[1:4]) - 1,
+                article=article,
             )
         )
     return out

@@ -227,8 +227,8 @@ def calibrate(
     squad_questions: list[SquadQuestion],
     ranked: list[Ranking],
     t0: float,
-    written: list[SquadQuestion] | None = None,
-    unstated: list[tuple[int, str]] | None = None,
+    written: list[SquadQuestion],
+    unstated: list[tuple[int, str]],
 ) -> int:
     """Choose the threshold on how people ask (see the module docstring) and write the model."""
     second = range(len(TRAIN_ARTICLES) // 2, len(TRAIN_ARTICLES))
@@ -245,10 +245,10 @@ def calibrate(
         confidences(rankings(bundled, people, opts)),
         confidences(rankings(lib_all, [q.question for q in late_chat], opts)),
     ]
-    late_written = [q.question for q in written or [] if q.article in second]
+    late_written = [q.question for q in written if q.article in second]
     if late_written:
         casual.append(confidences(rankings(lib_all, late_written, opts)))
-    late_unstated = [q for a, q in unstated or [] if a in second]
+    late_unstated = [q for a, q in unstated if a in second]
     near = np.concatenate(
         [
             confidences(rankings(bundled, near_misses, opts)),
